@@ -1,0 +1,3 @@
+"""smartcustoms: an open-source Smart Customs platform."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Command line: one Typer command group per domain."""

@@ -1,0 +1,22 @@
+"""The `smartcustoms` command."""
+
+import typer
+
+from smartcustoms import __version__
+from smartcustoms.cli import db, demo, intake, world
+
+app = typer.Typer(
+    help="smartcustoms: intake, risk assessment, targeting and control of customs declarations.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(db.app, name="db")
+app.command("import")(intake.import_command)
+app.command("generate")(world.generate_command)
+app.command("demo")(demo.demo_command)
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)

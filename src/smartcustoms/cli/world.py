@@ -1,0 +1,33 @@
+"""`smartcustoms generate`: the synthetic customs world (declarations, historic controls, ground truth)."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from smartcustoms.cli.common import console, progress_bar
+from smartcustoms.world import WorldConfig, generate, write_world
+
+
+def build_world(declarations: int, seed: int, out: Path, drift: bool) -> None:
+    with progress_bar() as progress:
+        task = progress.add_task(f"generating {declarations:,} declarations", total=None)
+        world = generate(WorldConfig(declarations=declarations, seed=seed, drift=drift))
+        progress.update(task, description="writing files")
+        write_world(world, out, progress=lambda step: progress.update(task, description=f"writing {step}"))
+        progress.update(task, description=f"world written to {out}", total=1, completed=1)
+    console.print(f"{world.truth.shape[0]:,} declarations ({len(world.declarations):,} goods items), "
+                  f"{len(world.inspections):,} historic controls -> {out}")
+
+
+def generate_command(
+    declarations: Annotated[int, typer.Option("--declarations", "-n", min=1, help="How many declarations.")] = 10_000,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same world.")] = 42,
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("var/world"),
+    drift: Annotated[bool, typer.Option("--drift/--no-drift", help="Fraud moves to new codes and origins over "
+                                        "time.")] = False,
+) -> None:
+    """Generate a synthetic customs world: declarations.csv (+ .parquet), what traders declared;
+    inspections.csv, historic controls and outcomes (biased selection plus a random share); truth.csv, the
+    fraud type and duty at stake of every declaration, for evaluation only. See docs/synthetic-world.md."""
+    build_world(declarations, seed, out, drift)

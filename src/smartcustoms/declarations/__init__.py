@@ -1,0 +1,1 @@
+"""Declarations: the model, validation against reference data, and intake from files."""

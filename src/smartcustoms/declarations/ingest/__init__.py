@@ -1,0 +1,1 @@
+"""Readers that turn declaration files into frames of goods-item rows."""

@@ -1,0 +1,129 @@
+"""Import a declarations file: read, validate, store new declarations, record rejects and conflicts."""
+
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from smartcustoms.declarations import repository
+from smartcustoms.declarations.ingest.csv_file import decode, read_csv
+from smartcustoms.declarations.ingest.json_file import read_json
+from smartcustoms.declarations.mapping import IntakeError, load_mapping
+from smartcustoms.declarations.validate import REJECT_COLUMNS, Validated, validate, validate_records
+
+FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "json", ".edi": "cusdec", ".edifact": "cusdec",
+           ".cusdec": "cusdec"}
+
+
+@dataclass
+class ImportResult:
+    batch_id: int
+    imported: int
+    items: int
+    unchanged: int
+    conflicts: int
+    rejected: int
+    rejects: pd.DataFrame  # invalid rows and conflicts, with a "kind" column
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def nothing_imported(self) -> bool:
+        """True when the file held declarations but none was stored or already there."""
+        return self.imported == 0 and self.unchanged == 0
+
+    def summary(self) -> str:
+        return (f"imported {self.imported:,} declarations ({self.items:,} goods items) | "
+                f"unchanged duplicates {self.unchanged:,} | conflicts {self.conflicts:,} | "
+                f"rejected {self.rejected:,}")
+
+
+def guess_format(path: Path) -> str:
+    try:
+        return FORMATS[path.suffix.lower()]
+    except KeyError:
+        raise IntakeError(f"cannot tell the format of {path.name} from its extension: pass --format") from None
+
+
+def validate_in_parallel(rows: pd.DataFrame, workers: int | None = None) -> Validated:
+    """validate() on partitions of declarations (split by ID), one process per core, results joined."""
+    workers = workers or os.cpu_count() or 1
+    if workers < 2 or len(rows) < 20_000:
+        return validate(rows)
+    part = pd.util.hash_array(rows["declaration_id"].astype(str).to_numpy()) % workers
+    partitions = [rows[part == k] for k in range(workers)]
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        results = list(pool.map(validate, partitions))
+    return Validated(
+        valid=pd.concat([r.valid for r in results], ignore_index=True).sort_values("row_number", ignore_index=True),
+        rejects=pd.concat([r.rejects for r in results], ignore_index=True).sort_values("row_number",
+                                                                                         ignore_index=True),
+        declarations=sum(r.declarations for r in results),
+        rejected_declarations=sum(r.rejected_declarations for r in results),
+    )
+
+
+def read_declarations(data: bytes, fmt: str, mapping: str = "own", encoding: str = "utf-8-sig"):
+    """Bytes of a file -> (Validated, warnings). Raises IntakeError when the file as a whole is unreadable."""
+    if fmt == "csv":
+        rows, malformed, warnings = read_csv(data, load_mapping(mapping), encoding)
+        result = validate_in_parallel(rows)
+        extra = malformed
+    elif fmt == "json":
+        result, warnings, extra = validate_records(read_json(data, encoding)), [], None
+    elif fmt == "cusdec":
+        from smartcustoms.declarations.ingest.cusdec import CusdecError, read_cusdec
+
+        try:
+            rows, extra = read_cusdec(decode(data, encoding))
+        except CusdecError as exc:
+            raise IntakeError(str(exc)) from exc
+        broken = set(extra["declaration_id"].dropna()) if len(extra) else set()
+        result = validate(rows[~rows["declaration_id"].isin(broken)] if broken else rows)
+        result.rejected_declarations += len(broken)
+        warnings = []
+    else:
+        raise IntakeError(f"unknown format {fmt!r}: use csv, json or cusdec")
+    if extra is not None and len(extra):
+        result.rejects = pd.concat([extra.reindex(columns=REJECT_COLUMNS), result.rejects], ignore_index=True)
+        if fmt == "csv":
+            result.rejected_declarations += len(extra)
+        result.rejects = result.rejects.sort_values("row_number", kind="stable", ignore_index=True)
+    return result, warnings
+
+
+def import_file(
+    engine: Engine,
+    path: Path,
+    fmt: str | None = None,
+    mapping: str = "own",
+    encoding: str = "utf-8-sig",
+    chunk_size: int = 5000,
+    progress: Callable[[int], None] | None = None,
+    on_validated: Callable[[Validated], None] | None = None,
+) -> ImportResult:
+    """Import one file. Raises IntakeError (nothing stored) when the file cannot be read at all."""
+    fmt = fmt or guess_format(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IntakeError(f"cannot read {path}: {exc.strerror}") from exc
+    validated, warnings = read_declarations(data, fmt, mapping, encoding)
+    if on_validated:
+        on_validated(validated)
+    if validated.declarations == 0 and validated.rejected_declarations == 0:
+        raise IntakeError(f"{path.name}: no declarations in the file")
+    batch_id = repository.start_batch(engine, str(path), fmt, mapping if fmt == "csv" else None)
+    stored = repository.store(engine, validated.valid, batch_id, chunk_size, progress)
+    repository.finish_batch(engine, batch_id, stored, validated.rejects, validated.rejected_declarations)
+    rejects = pd.concat(
+        [validated.rejects.assign(kind="invalid"), pd.DataFrame(stored.conflicts, columns=REJECT_COLUMNS).assign(
+            kind="conflict")],
+        ignore_index=True,
+    )
+    return ImportResult(batch_id, stored.imported, stored.items, stored.unchanged, len(stored.conflicts),
+                        validated.rejected_declarations, rejects, warnings)

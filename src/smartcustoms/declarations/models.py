@@ -1,0 +1,127 @@
+"""The import declaration, aligned with the WCO Data Model (docs/data-model.md maps each field).
+
+A declaration is a header and one or more goods items. In a DataFrame the same declaration is one row per
+goods item with the header fields repeated (see ``HEADER_FIELDS`` and ``ITEM_FIELDS``).
+"""
+
+import hashlib
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from smartcustoms.reference import countries, hs
+
+DeclarationType = Literal["IM", "EX", "CO"]
+# UN/ECE Recommendation 19: 1 sea, 2 rail, 3 road, 4 air, 5 post, 7 fixed installation, 8 inland waterway, 9 other.
+TransportMode = Literal["1", "2", "3", "4", "5", "7", "8", "9"]
+Incoterm = Literal["EXW", "FCA", "CPT", "CIP", "DAP", "DPU", "DDP", "FAS", "FOB", "CFR", "CIF"]
+
+Identifier = Annotated[str, Field(min_length=1, max_length=35, pattern=r"^[A-Za-z0-9._/-]+$")]
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
+def _country(value: str) -> str:
+    value = value.strip().upper()
+    if value not in countries.country_codes():
+        raise ValueError(f"unknown ISO 3166 country code {value!r}")
+    return value
+
+
+class GoodsItem(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    item_number: int = Field(ge=1, le=999)
+    commodity_code: str = Field(description="HS 2022 subheading plus national digits, 6 to 10 digits")
+    goods_description: str = Field(min_length=1, max_length=512)
+    origin_country: str
+    preference_claim: str | None = Field(None, max_length=35, description="trade agreement claimed, if any")
+    quantity: Positive
+    quantity_unit: str = Field(pattern=r"^[A-Z0-9]{2,3}$", description="UN/ECE Rec. 20 unit code")
+    net_mass: Positive = Field(description="kg")
+    gross_mass: Positive | None = Field(None, description="kg")
+    item_price: Positive = Field(description="in the invoice currency")
+    customs_value: Positive = Field(description="in the national currency")
+    duty_rate: float = Field(ge=0, le=1000, allow_inf_nan=False, description="ad valorem, percent")
+    tax_type: str | None = Field(None, max_length=10)
+
+    @field_validator("commodity_code")
+    @classmethod
+    def _hs_2022(cls, value: str) -> str:
+        value = value.strip().replace(".", "").replace(" ", "")
+        if not value.isdigit() or not 6 <= len(value) <= 10:
+            raise ValueError(f"commodity code must be 6 to 10 digits, got {value!r}")
+        if not hs.is_subheading(value):
+            raise ValueError(f"{value[:6]} is not an HS 2022 subheading")
+        return value
+
+    _origin = field_validator("origin_country")(_country)
+
+    @field_validator("preference_claim", "tax_type")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @model_validator(mode="after")
+    def _gross_not_below_net(self) -> "GoodsItem":
+        if self.gross_mass is not None and self.gross_mass < self.net_mass:
+            raise ValueError(f"gross mass {self.gross_mass} is below net mass {self.net_mass}")
+        return self
+
+
+class Declaration(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    declaration_id: Identifier
+    declaration_type: DeclarationType = "IM"
+    office_id: Identifier
+    acceptance_datetime: datetime
+    declarant_id: Identifier
+    importer_id: Identifier
+    seller_id: Identifier | None = None
+    transport_mode: TransportMode
+    incoterm: Incoterm | None = None
+    invoice_currency: str
+    exchange_rate: Positive = Field(description="national currency per unit of invoice currency")
+    dispatch_country: str
+    items: list[GoodsItem] = Field(min_length=1, max_length=999)
+
+    _dispatch = field_validator("dispatch_country")(_country)
+
+    @field_validator("invoice_currency")
+    @classmethod
+    def _iso_4217(cls, value: str) -> str:
+        value = value.strip().upper()
+        if value not in countries.currency_codes():
+            raise ValueError(f"unknown ISO 4217 currency code {value!r}")
+        return value
+
+    @field_validator("seller_id", "incoterm", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value):
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _items_numbered_once(self) -> "Declaration":
+        numbers = [item.item_number for item in self.items]
+        if len(set(numbers)) != len(numbers):
+            raise ValueError(f"goods item numbers repeat: {sorted(numbers)}")
+        return self
+
+    def content_hash(self) -> str:
+        """Fingerprint of the declared content: same ID and same hash means an unchanged re-import."""
+        numbers = [item.item_number for item in self.items]
+        canonical = self
+        if numbers != sorted(numbers):
+            canonical = self.model_copy(update={"items": sorted(self.items, key=lambda item: item.item_number)})
+        return hashlib.sha256(canonical.model_dump_json().encode()).hexdigest()
+
+
+HEADER_FIELDS = [name for name in Declaration.model_fields if name != "items"]
+ITEM_FIELDS = list(GoodsItem.model_fields)
+FIELDS = HEADER_FIELDS + ITEM_FIELDS
+REQUIRED_FIELDS = [
+    name
+    for name in FIELDS
+    if (Declaration.model_fields.get(name) or GoodsItem.model_fields[name]).is_required()
+]

@@ -1,0 +1,122 @@
+"""Store validated declarations: new ones are inserted, identical ones left alone, changed ones refused."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from smartcustoms.declarations.models import HEADER_FIELDS, ITEM_FIELDS
+from smartcustoms.frames import records
+from smartcustoms.store.db import bulk_insert
+from smartcustoms.declarations.tables import declarations, goods_items, import_batches, import_rejects
+
+
+@dataclass
+class Stored:
+    imported: int = 0
+    items: int = 0
+    unchanged: int = 0
+    conflicts: list[dict] = field(default_factory=list)  # reject rows of kind "conflict"
+
+
+def start_batch(engine: Engine, source: str, fmt: str, mapping: str | None) -> int:
+    with engine.begin() as conn:
+        return conn.execute(
+            insert(import_batches).values(source=source, format=fmt, mapping=mapping, imported=0, unchanged=0,
+                                          conflicts=0, rejected=0).returning(import_batches.c.batch_id)
+        ).scalar_one()
+
+
+def finish_batch(engine: Engine, batch_id: int, stored: Stored, rejects: pd.DataFrame, rejected: int) -> None:
+    """Write the batch's counts and its rejects (invalid rows and conflicts) in one transaction."""
+    rows = [{**r, "kind": "invalid"} for r in records(rejects)] + [{**r, "kind": "conflict"} for r in stored.conflicts]
+    with engine.begin() as conn:
+        if rows:
+            conn.execute(insert(import_rejects), [{**row, "batch_id": batch_id} for row in rows])
+        conn.execute(
+            update(import_batches).where(import_batches.c.batch_id == batch_id).values(
+                finished_at=func.now(), imported=stored.imported, unchanged=stored.unchanged,
+                conflicts=len(stored.conflicts), rejected=rejected,
+            )
+        )
+
+
+def _store_chunk(conn: Connection, headers: pd.DataFrame, items: pd.DataFrame, batch_id: int, stored: Stored):
+    ids = headers["declaration_id"].tolist()
+    existing = dict(
+        conn.execute(
+            select(declarations.c.declaration_id, declarations.c.content_hash).where(
+                declarations.c.declaration_id.in_(ids)
+            )
+        ).all()
+    )
+    known = headers["declaration_id"].isin(existing.keys())
+    same = known & (headers["declaration_id"].map(existing) == headers["content_hash"])
+    for row in headers[known & ~same].itertuples():
+        stored.conflicts.append({
+            "row_number": row.row_number, "declaration_id": row.declaration_id, "field": "declaration_id",
+            "value": row.declaration_id,
+            "reason": "already stored with different content: not overwritten (amend it through an amendment)",
+        })
+    fresh = headers[~known]
+    if len(fresh):
+        bulk_insert(conn, declarations, fresh[[*HEADER_FIELDS, "content_hash"]].assign(batch_id=batch_id))
+        fresh_items = items[items["declaration_id"].isin(fresh["declaration_id"])]
+        bulk_insert(conn, goods_items, fresh_items[["declaration_id", *ITEM_FIELDS]])
+        stored.items += len(fresh_items)
+    stored.imported += len(fresh)
+    stored.unchanged += int(same.sum())
+
+
+def store(
+    engine: Engine,
+    valid: pd.DataFrame,
+    batch_id: int,
+    chunk_size: int = 5000,
+    progress: Callable[[int], None] | None = None,
+) -> Stored:
+    """Insert declarations chunk by chunk, each chunk in one transaction (never half a declaration)."""
+    stored = Stored()
+    headers = valid.drop_duplicates("declaration_id")
+    chunk_of = pd.Series(range(len(headers)), index=headers["declaration_id"].to_numpy()) // chunk_size
+    header_chunks = headers.groupby(chunk_of.to_numpy(), sort=True)
+    item_chunks = dict(list(valid.groupby(valid["declaration_id"].map(chunk_of).to_numpy())))
+    for number, chunk in header_chunks:
+        items = item_chunks[number]
+        for attempt in range(3):
+            partial = Stored()
+            try:
+                with engine.begin() as conn:
+                    _store_chunk(conn, chunk, items, batch_id, partial)
+                break
+            except IntegrityError:  # another import stored one of these IDs meanwhile: classify again
+                if attempt == 2:
+                    raise
+        stored.imported += partial.imported
+        stored.items += partial.items
+        stored.unchanged += partial.unchanged
+        stored.conflicts += partial.conflicts
+        if progress:
+            progress(len(chunk))
+    return stored
+
+
+def count_declarations(engine: Engine) -> tuple[int, int]:
+    with engine.connect() as conn:
+        return (
+            conn.execute(select(func.count()).select_from(declarations)).scalar_one(),
+            conn.execute(select(func.count()).select_from(goods_items)).scalar_one(),
+        )
+
+
+def load_declarations(engine: Engine) -> pd.DataFrame:
+    """All stored declarations as goods-item rows (header repeated), ordered by ID and item number."""
+    query = (
+        select(*[declarations.c[name] for name in HEADER_FIELDS], *[goods_items.c[name] for name in ITEM_FIELDS])
+        .join(goods_items, goods_items.c.declaration_id == declarations.c.declaration_id)
+        .order_by(declarations.c.declaration_id, goods_items.c.item_number)
+    )
+    with engine.connect() as conn:
+        return pd.read_sql(query, conn)

@@ -1,0 +1,20 @@
+"""One settings object for the whole platform (env vars SMARTCUSTOMS_*)."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SMARTCUSTOMS_")
+
+    database_url: str = "sqlite:///var/smartcustoms.db"
+    var_dir: Path = Path("var")
+    national_currency: str = "EUR"
+    import_batch_size: int = 5000
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Persistence: engine, metadata and Alembic migrations."""

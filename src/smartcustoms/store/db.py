@@ -1,0 +1,62 @@
+"""The database engine (SQLite file by default, PostgreSQL via SMARTCUSTOMS_DATABASE_URL)."""
+
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, MetaData, Table, create_engine, event
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """Create the engine; a SQLite file's folder is created on first use."""
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, future=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def bulk_insert(connection: Connection, table: Table, frame: pd.DataFrame) -> None:
+    """Insert a frame's rows inside the caller's transaction: COPY on PostgreSQL, executemany elsewhere.
+
+    This skips SQLAlchemy's per-row parameter processing, which costs more than the database itself here.
+    """
+    if frame.empty:
+        return
+    columns = list(frame.columns)
+    values = []
+    for name in columns:
+        series = frame[name]
+        if pd.api.types.is_datetime64_any_dtype(series):
+            series = (series.dt.strftime("%Y-%m-%d %H:%M:%S.%f") if connection.dialect.name == "sqlite"
+                      else pd.Series(series.dt.to_pydatetime(), index=series.index, dtype=object))
+        if series.hasnans:
+            series = series.astype(object).where(series.notna(), None)
+        values.append(series.tolist())
+    rows = list(zip(*values))
+    names = ", ".join(columns)
+    if connection.dialect.name == "postgresql":
+        with connection.connection.driver_connection.cursor() as cursor:
+            with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+    else:
+        marks = ", ".join("?" * len(columns))
+        connection.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", rows)
