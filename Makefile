@@ -1,0 +1,32 @@
+# Two commands on a fresh machine with Python 3.11 and make: `make demo`, `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint bench clean constraints
+
+$(BIN)/smartcustoms: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $@
+
+demo: $(BIN)/smartcustoms  ## generate a demo world, store it, show what happened
+	$(BIN)/smartcustoms demo
+
+test: $(BIN)/smartcustoms  ## the whole suite (PostgreSQL tests run when 127.0.0.1:5432 answers)
+	$(BIN)/python -m pytest
+
+lint: $(BIN)/smartcustoms
+	$(BIN)/ruff check src tests benchmarks
+
+bench: $(BIN)/smartcustoms  ## benchmarks: print tables and update docs/benchmarks.md
+	$(BIN)/python benchmarks/bench_generate.py
+	$(BIN)/python benchmarks/bench_import.py
+
+clean:
+	rm -rf $(VENV) var
+
+constraints: $(BIN)/smartcustoms  ## re-pin constraints.txt from the current environment
+	(head -n 2 constraints.txt; $(BIN)/python -m pip freeze --exclude-editable | grep -v '^smartcustoms') > constraints.new
+	mv constraints.new constraints.txt
