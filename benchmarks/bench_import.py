@@ -8,14 +8,12 @@ Prints a table and updates the "import" section of docs/benchmarks.md.
 
 import argparse
 import os
-import platform
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
 from report import machine, update_section
-
 from smartcustoms.declarations.intake import import_file
 from smartcustoms.store import migrate
 from smartcustoms.store.db import make_engine

@@ -6,7 +6,10 @@ from datetime import date
 from pathlib import Path
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
-INTRO = "# Benchmarks\n\nMeasured figures, each with the command that produced it and the machine. `make bench` reruns them.\n"
+INTRO = (
+    "# Benchmarks\n\nMeasured figures, each with the command that produced it and the machine. "
+    "`make bench` reruns them.\n"
+)
 
 
 def machine() -> str:

@@ -37,7 +37,8 @@ def test_import_prints_summary_and_writes_rejects_file(upgraded):
     path.write_bytes(csv_bytes([item_row("D1"), item_row("D2", commodity_code="999999")]))
     result = run(upgraded, "import", str(path))
     assert result.returncode == 0, result.stderr
-    assert "imported 1 declarations (1 goods items) | unchanged duplicates 0 | conflicts 0 | rejected 1" in result.stdout
+    summary = "imported 1 declarations (1 goods items) | unchanged duplicates 0 | conflicts 0 | rejected 1"
+    assert summary in result.stdout
     assert "row 3, commodity_code: 999999 is not an HS 2022 subheading" in result.stderr
     rejects = next((upgraded / "var" / "rejects").glob("mixed-batch*.csv")).read_text()
     assert "999999 is not an HS 2022 subheading" in rejects

@@ -116,3 +116,23 @@ def test_kcs_dataset_imports_through_its_mapping(engine):
     stored = load_declarations(engine)
     assert set(stored["transport_mode"]) <= {"1", "2", "3", "4", "5", "9"}
     assert (stored["customs_value"] == stored["item_price"]).all()
+
+
+CUSDEC_SAMPLE = Path(__file__).parents[1] / "declarations" / "data" / "cusdec_sample.edi"
+
+
+def test_cusdec_interchange_imports_and_reimports_unchanged(engine):
+    first = import_file(engine, CUSDEC_SAMPLE)
+    assert first.rejected == 0 and first.imported == 3
+    declarations, items = count_declarations(engine)
+    assert (declarations, items) == (3, first.items) and items >= 4
+    second = import_file(engine, CUSDEC_SAMPLE)
+    assert (second.imported, second.unchanged) == (0, 3)
+
+
+def test_broken_cusdec_stores_nothing(engine, tmp_path):
+    broken = tmp_path / "broken.edi"
+    broken.write_text(CUSDEC_SAMPLE.read_text().replace("UNZ+", "UNX+"))
+    with pytest.raises(IntakeError, match="segment"):
+        import_file(engine, broken)
+    assert count_declarations(engine) == (0, 0)

@@ -26,14 +26,15 @@ def world_table(folder: Path) -> Table:
                       f"{group['duty_at_stake'].sum():,.0f}")
     hits = inspections["result"].eq("discrepancy")
     random = inspections["selection_reason"].eq("random")
-    table.caption = (f"historic controls: {len(inspections):,} ({len(inspections) / len(truth):.1%} of declarations), "
+    table.caption = (f"historic controls: {len(inspections):,} "
+                     f"({len(inspections) / len(truth):.1%} of declarations), "
                      f"hit rate {hits.mean():.1%}; random sample {random.sum():,}, hit rate "
                      f"{hits[random].mean() if random.any() else 0:.1%}")
     return table
 
 
 def demo_command(
-    declarations: Annotated[int, typer.Option("--declarations", "-n", min=100, help="Size of the demo world.")] = 20_000,
+    declarations: Annotated[int, typer.Option("--declarations", "-n", min=100, help="Demo world size.")] = 20_000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 42,
 ) -> None:
     """Build the demo: generate a world under var/demo, upgrade the database, import the declarations and

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from smartcustoms.declarations import repository
 from smartcustoms.declarations.ingest.csv_file import decode, read_csv
+from smartcustoms.declarations.ingest.cusdec import CusdecError, read_cusdec
 from smartcustoms.declarations.ingest.json_file import read_json
 from smartcustoms.declarations.mapping import IntakeError, load_mapping
 from smartcustoms.declarations.validate import REJECT_COLUMNS, Validated, validate, validate_records
@@ -70,28 +71,23 @@ def validate_in_parallel(rows: pd.DataFrame, workers: int | None = None) -> Vali
 def read_declarations(data: bytes, fmt: str, mapping: str = "own", encoding: str = "utf-8-sig"):
     """Bytes of a file -> (Validated, warnings). Raises IntakeError when the file as a whole is unreadable."""
     if fmt == "csv":
-        rows, malformed, warnings = read_csv(data, load_mapping(mapping), encoding)
+        rows, extra, warnings = read_csv(data, load_mapping(mapping), encoding)
         result = validate_in_parallel(rows)
-        extra = malformed
+        result.rejected_declarations += len(extra)  # malformed lines
     elif fmt == "json":
         result, warnings, extra = validate_records(read_json(data, encoding)), [], None
     elif fmt == "cusdec":
-        from smartcustoms.declarations.ingest.cusdec import CusdecError, read_cusdec
-
         try:
             rows, extra = read_cusdec(decode(data, encoding))
         except CusdecError as exc:
             raise IntakeError(str(exc)) from exc
-        broken = set(extra["declaration_id"].dropna()) if len(extra) else set()
-        result = validate(rows[~rows["declaration_id"].isin(broken)] if broken else rows)
-        result.rejected_declarations += len(broken)
-        warnings = []
+        result, warnings = validate(rows), []
+        # a message with errors yields no rows: count it once as a rejected declaration
+        result.rejected_declarations += extra["declaration_id"].fillna(extra["row_number"].astype(str)).nunique()
     else:
         raise IntakeError(f"unknown format {fmt!r}: use csv, json or cusdec")
     if extra is not None and len(extra):
         result.rejects = pd.concat([extra.reindex(columns=REJECT_COLUMNS), result.rejects], ignore_index=True)
-        if fmt == "csv":
-            result.rejected_declarations += len(extra)
         result.rejects = result.rejects.sort_values("row_number", kind="stable", ignore_index=True)
     return result, warnings
 

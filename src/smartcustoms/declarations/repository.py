@@ -8,9 +8,9 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from smartcustoms.declarations.models import HEADER_FIELDS, ITEM_FIELDS
+from smartcustoms.declarations.tables import declarations, goods_items, import_batches, import_rejects
 from smartcustoms.frames import records
 from smartcustoms.store.db import bulk_insert
-from smartcustoms.declarations.tables import declarations, goods_items, import_batches, import_rejects
 
 
 @dataclass

@@ -6,7 +6,7 @@ of its rows are: nothing of a bad declaration goes through.
 """
 
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import UTC
 
 import pandas as pd
 from pydantic import ValidationError
@@ -87,7 +87,7 @@ def _utc(declaration: Declaration) -> Declaration:
     moment = declaration.acceptance_datetime
     if moment.tzinfo is not None:  # stored as naive UTC
         declaration = declaration.model_copy(
-            update={"acceptance_datetime": moment.astimezone(timezone.utc).replace(tzinfo=None)}
+            update={"acceptance_datetime": moment.astimezone(UTC).replace(tzinfo=None)}
         )
     return declaration
 
