@@ -50,15 +50,26 @@ def guess_format(path: Path) -> str:
         raise IntakeError(f"cannot tell the format of {path.name} from its extension: pass --format") from None
 
 
+_partitions: list[pd.DataFrame] = []  # inherited by forked workers: cheaper than pickling them over
+
+
+def _validate_partition(number: int) -> Validated:
+    return validate(_partitions[number])
+
+
 def validate_in_parallel(rows: pd.DataFrame, workers: int | None = None) -> Validated:
-    """validate() on partitions of declarations (split by ID), one process per core, results joined."""
+    """validate() on partitions of declarations (split by ID), one forked process per core, results joined."""
+    global _partitions
     workers = workers or os.cpu_count() or 1
     if workers < 2 or len(rows) < 20_000:
         return validate(rows)
     part = pd.util.hash_array(rows["declaration_id"].astype(str).to_numpy()) % workers
-    partitions = [rows[part == k] for k in range(workers)]
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        results = list(pool.map(validate, partitions))
+    _partitions = [rows[part == k] for k in range(workers)]
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            results = list(pool.map(_validate_partition, range(workers)))
+    finally:
+        _partitions = []
     return Validated(
         valid=pd.concat([r.valid for r in results], ignore_index=True).sort_values("row_number", ignore_index=True),
         rejects=pd.concat([r.rejects for r in results], ignore_index=True).sort_values("row_number",

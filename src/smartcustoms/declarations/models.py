@@ -101,6 +101,11 @@ class Declaration(BaseModel):
     def _blank_is_none(cls, value):
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator("declaration_type", mode="before")
+    @classmethod
+    def _import_by_default(cls, value):
+        return "IM" if value is None or value == "" else value
+
     @model_validator(mode="after")
     def _items_numbered_once(self) -> "Declaration":
         numbers = [item.item_number for item in self.items]
@@ -110,11 +115,13 @@ class Declaration(BaseModel):
 
     def content_hash(self) -> str:
         """Fingerprint of the declared content: same ID and same hash means an unchanged re-import."""
-        numbers = [item.item_number for item in self.items]
-        canonical = self
-        if numbers != sorted(numbers):
-            canonical = self.model_copy(update={"items": sorted(self.items, key=lambda item: item.item_number)})
-        return hashlib.sha256(canonical.model_dump_json().encode()).hexdigest()
+        return content_digest(self.model_dump())
+
+
+def content_digest(data: dict) -> str:
+    """Content hash of a dumped declaration; the order of its goods items does not count."""
+    items = sorted(data["items"], key=lambda item: item["item_number"])
+    return hashlib.sha256(repr({**data, "items": items}).encode()).hexdigest()
 
 
 HEADER_FIELDS = [name for name in Declaration.model_fields if name != "items"]

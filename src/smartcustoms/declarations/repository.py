@@ -52,22 +52,24 @@ def _store_chunk(conn: Connection, headers: pd.DataFrame, items: pd.DataFrame, b
             )
         ).all()
     )
-    known = headers["declaration_id"].isin(existing.keys())
-    same = known & (headers["declaration_id"].map(existing) == headers["content_hash"])
-    for row in headers[known & ~same].itertuples():
-        stored.conflicts.append({
-            "row_number": row.row_number, "declaration_id": row.declaration_id, "field": "declaration_id",
-            "value": row.declaration_id,
-            "reason": "already stored with different content: not overwritten (amend it through an amendment)",
-        })
-    fresh = headers[~known]
-    if len(fresh):
-        bulk_insert(conn, declarations, fresh[[*HEADER_FIELDS, "content_hash"]].assign(batch_id=batch_id))
-        fresh_items = items[items["declaration_id"].isin(fresh["declaration_id"])]
-        bulk_insert(conn, goods_items, fresh_items[["declaration_id", *ITEM_FIELDS]])
-        stored.items += len(fresh_items)
+    if existing:
+        known = headers["declaration_id"].isin(existing.keys())
+        same = known & (headers["declaration_id"].map(existing) == headers["content_hash"])
+        for row in headers[known & ~same].itertuples():
+            stored.conflicts.append({
+                "row_number": row.row_number, "declaration_id": row.declaration_id, "field": "declaration_id",
+                "value": row.declaration_id,
+                "reason": "already stored with different content: not overwritten (lodge an amendment instead)",
+            })
+        fresh = headers[~known]
+        items = items[items["declaration_id"].isin(fresh["declaration_id"])]
+        stored.unchanged += int(same.sum())
+    else:
+        fresh = headers
+    bulk_insert(conn, declarations, fresh[[*HEADER_FIELDS, "content_hash"]].assign(batch_id=batch_id))
+    bulk_insert(conn, goods_items, items[["declaration_id", *ITEM_FIELDS]])
+    stored.items += len(items)
     stored.imported += len(fresh)
-    stored.unchanged += int(same.sum())
 
 
 def store(

@@ -11,8 +11,7 @@ from datetime import UTC
 import pandas as pd
 from pydantic import ValidationError
 
-from smartcustoms.declarations.models import FIELDS, HEADER_FIELDS, ITEM_FIELDS, Declaration
-from smartcustoms.frames import records
+from smartcustoms.declarations.models import FIELDS, HEADER_FIELDS, ITEM_FIELDS, Declaration, content_digest
 
 REJECT_COLUMNS = ["row_number", "declaration_id", "field", "value", "reason"]
 VALID_COLUMNS = ["row_number", *FIELDS, "content_hash"]
@@ -31,56 +30,73 @@ def _present(value) -> bool:
     return value is not None and value == value and value != ""
 
 
-def _clean(record: dict, fields: list[str]) -> dict:
-    """Keep only present values, so that a missing required field reads 'missing value'."""
-    return {name: value for name in fields if _present(value := record.get(name))}
-
-
 def _reason(error: dict) -> str:
-    message = error["msg"].removeprefix("Value error, ")
-    return "missing value" if error["type"] == "missing" else message
+    if error["type"] == "missing" or error.get("input", "") is None:
+        return "missing value"
+    return error["msg"].removeprefix("Value error, ")
 
 
-def _check_header(rows: list[dict]) -> list[dict]:
-    """Header fields must read the same on every item row of a declaration."""
-    first = rows[0]
-    problems = []
-    for row in rows[1:]:
-        for name in HEADER_FIELDS:
-            if str(row.get(name, "")).strip() != str(first.get(name, "")).strip():
-                problems.append(
-                    {
-                        "row_number": row["row_number"],
-                        "field": name,
-                        "value": row.get(name),
-                        "reason": f"differs from row {first['row_number']} of the same declaration "
-                        f"({first.get(name)!r})",
-                    }
-                )
-    return problems
+def _column(frame: pd.DataFrame, name: str) -> list:
+    """A column as a list with None for NaN and empty text; an absent column is all None."""
+    if name not in frame.columns:
+        return [None] * len(frame)
+    series = frame[name]
+    if series.hasnans:
+        series = series.astype(object).where(series.notna(), None)
+    return [None if value == "" else value for value in series.tolist()]
 
 
-def _errors(exc: ValidationError, rows: list[dict]) -> list[dict]:
-    problems = []
-    for error in exc.errors():
-        loc = error["loc"]
-        if loc and loc[0] == "items" and len(loc) >= 2 and isinstance(loc[1], int):
-            row = rows[loc[1]]
-            field = str(loc[2]) if len(loc) > 2 else "items"
-        else:
-            row = rows[0]
-            field = str(loc[0]) if loc else "declaration"
-        problems.append(
-            {"row_number": row["row_number"], "field": field, "value": row.get(field), "reason": _reason(error)}
-        )
-    return problems
+class _Rows:
+    """The rows of a frame as header and item tuples, in model-field order."""
+
+    def __init__(self, frame: pd.DataFrame):
+        self.numbers = frame["row_number"].tolist()
+        self.headers = list(zip(*[_column(frame, name) for name in HEADER_FIELDS]))
+        self.items = list(zip(*[_column(frame, name) for name in ITEM_FIELDS]))
+
+    def value(self, row: int, field: str):
+        if field in _HEADER_AT:
+            return self.headers[row][_HEADER_AT[field]]
+        return self.items[row][_ITEM_AT[field]] if field in _ITEM_AT else None
+
+    def header_problems(self, rows: list[int]) -> list[dict]:
+        """Header fields must read the same on every item row of a declaration."""
+        first = self.headers[rows[0]]
+        return [
+            {"row_number": self.numbers[row], "field": name, "value": self.headers[row][at],
+             "reason": f"differs from row {self.numbers[rows[0]]} of the same declaration ({first[at]!r})"}
+            for row in rows[1:]
+            if self.headers[row] != first
+            for at, name in enumerate(HEADER_FIELDS)
+            if self.headers[row][at] != first[at]
+        ]
+
+    def errors(self, exc: ValidationError, rows: list[int]) -> list[dict]:
+        problems = []
+        for error in exc.errors():
+            loc = error["loc"]
+            if len(loc) >= 2 and loc[0] == "items" and isinstance(loc[1], int):
+                row, field = rows[loc[1]], str(loc[2]) if len(loc) > 2 else "items"
+            else:
+                row, field = rows[0], str(loc[0]) if loc else "declaration"
+            problems.append({"row_number": self.numbers[row], "field": field, "value": self.value(row, field),
+                             "reason": _reason(error)})
+        return problems
+
+    def declaration(self, rows: list[int]) -> Declaration:
+        data = dict(zip(HEADER_FIELDS, self.headers[rows[0]]))
+        data["items"] = [dict(zip(ITEM_FIELDS, self.items[row])) for row in rows]
+        return _utc(Declaration.model_validate(data))
+
+
+_HEADER_AT = {name: at for at, name in enumerate(HEADER_FIELDS)}
+_ITEM_AT = {name: at for at, name in enumerate(ITEM_FIELDS)}
 
 
 def to_declaration(rows: list[dict]) -> Declaration:
-    """Build one declaration from its goods-item rows (raises pydantic's ValidationError)."""
-    header = _clean(rows[0], HEADER_FIELDS)
-    header["items"] = [_clean(row, ITEM_FIELDS) for row in rows]
-    return _utc(Declaration.model_validate(header))
+    """Build one declaration from its goods-item rows, given as dicts (raises pydantic's ValidationError)."""
+    frame = pd.DataFrame(rows).assign(row_number=range(1, len(rows) + 1))
+    return _Rows(frame).declaration(list(range(len(rows))))
 
 
 def _utc(declaration: Declaration) -> Declaration:
@@ -92,50 +108,52 @@ def _utc(declaration: Declaration) -> Declaration:
     return declaration
 
 
-def flatten(declaration: Declaration) -> list[dict]:
-    """One dict per goods item with the header repeated."""
-    header = declaration.model_dump(exclude={"items"})
-    return [{**header, **item.model_dump()} for item in declaration.items]
+def flatten(declaration: Declaration, row_number: int | list[int]) -> list[tuple]:
+    """One tuple per goods item in VALID_COLUMNS order: row number, header repeated, item, content hash."""
+    data = declaration.model_dump()
+    header = tuple(data[name] for name in HEADER_FIELDS)
+    digest = content_digest(data)
+    numbers = row_number if isinstance(row_number, list) else [row_number] * len(data["items"])
+    return [(number, *header, *item.values(), digest) for number, item in zip(numbers, data["items"])]
 
 
 def validate(frame: pd.DataFrame) -> Validated:
     """Validate goods-item rows; rows without a declaration ID are rejected on their own."""
     if "row_number" not in frame.columns:
         frame = frame.assign(row_number=range(1, len(frame) + 1))
-    groups: dict[str, list[dict]] = {}
+    rows = _Rows(frame)
+    groups: dict[str, list[int]] = {}
     rejects: list[dict] = []
-    for record in records(frame):
-        key = record.get("declaration_id")
-        if not _present(key):
-            rejects.append({"row_number": record["row_number"], "field": "declaration_id", "value": None,
+    for row, header in enumerate(rows.headers):
+        key = header[0]  # declaration_id
+        if key is None:
+            rejects.append({"row_number": rows.numbers[row], "field": "declaration_id", "value": None,
                             "reason": "missing value"})
             continue
-        groups.setdefault(str(key).strip(), []).append(record)
+        groups.setdefault(str(key).strip(), []).append(row)
 
-    orphans = len(rejects)  # rows without a declaration ID
-    valid_rows: list[dict] = []
+    orphans = len(rejects)
+    valid_rows: list[tuple] = []
     rejected = 0
-    for declaration_id, rows in groups.items():
-        problems = _check_header(rows)
+    for declaration_id, members in groups.items():
+        problems = rows.header_problems(members) if len(members) > 1 else []
         if not problems:
             try:
-                declaration = to_declaration(rows)
+                declaration = rows.declaration(members)
             except ValidationError as exc:
-                problems = _errors(exc, rows)
+                problems = rows.errors(exc, members)
         if problems:
             rejected += 1
             rejects.extend({**problem, "declaration_id": declaration_id} for problem in problems)
             continue
-        digest = declaration.content_hash()
-        for row, flat in zip(rows, flatten(declaration)):
-            valid_rows.append({"row_number": row["row_number"], **flat, "content_hash": digest})
+        valid_rows.extend(flatten(declaration, [rows.numbers[m] for m in members]))
 
     return _result(valid_rows, rejects, len(groups) - rejected, rejected + orphans)
 
 
 def validate_records(records: list) -> Validated:
     """Validate nested declaration objects (JSON); the row number is the object's 1-based position."""
-    valid_rows: list[dict] = []
+    valid_rows: list[tuple] = []
     rejects: list[dict] = []
     rejected = 0
     for position, record in enumerate(records, start=1):
@@ -150,12 +168,11 @@ def validate_records(records: list) -> Validated:
                 for e in exc.errors()
             )
             continue
-        digest = declaration.content_hash()
-        valid_rows.extend({"row_number": position, **flat, "content_hash": digest} for flat in flatten(declaration))
+        valid_rows.extend(flatten(declaration, position))
     return _result(valid_rows, rejects, len(records) - rejected, rejected)
 
 
-def _result(valid_rows: list[dict], rejects: list[dict], accepted: int, rejected: int) -> Validated:
+def _result(valid_rows: list[tuple], rejects: list[dict], accepted: int, rejected: int) -> Validated:
     reject_frame = pd.DataFrame(rejects, columns=REJECT_COLUMNS)
     reject_frame["value"] = reject_frame["value"].map(lambda v: str(v) if _present(v) else None)
     return Validated(
