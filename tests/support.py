@@ -2,8 +2,13 @@
 
 import csv
 import io
+import os
+from pathlib import Path
 
 from smartcustoms.declarations.models import FIELDS
+
+# the workspace's shared data folder (beside the repository, as in CI)
+SHARED = Path(os.environ.get("SMARTCUSTOMS_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))
 
 
 def item_row(declaration_id: str = "D0001", item_number: int = 1, **changes) -> dict:

@@ -12,9 +12,9 @@ from smartcustoms.declarations.mapping import IntakeError
 from smartcustoms.declarations.repository import count_declarations, load_declarations
 from smartcustoms.declarations.tables import import_batches, import_rejects
 from smartcustoms.declarations.validate import to_declaration
-from support import csv_bytes, item_row
+from support import SHARED, csv_bytes, item_row
 
-KCS = Path(__file__).parents[3] / "shared" / "data" / "kcs-customs-declarations" / "df_syn_valid_eng.csv"
+KCS = SHARED / "data" / "kcs-customs-declarations" / "df_syn_valid_eng.csv"
 
 
 def write(tmp_path: Path, rows: list[dict], name: str = "decl.csv", **kwargs) -> Path:
