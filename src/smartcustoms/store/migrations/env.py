@@ -2,7 +2,10 @@
 
 from alembic import context
 
-import smartcustoms.declarations.tables  # noqa: F401  (registers the tables on the metadata)
+import smartcustoms.control.tables  # noqa: F401  (each import registers its tables on the metadata)
+import smartcustoms.declarations.tables  # noqa: F401
+import smartcustoms.risk.audit  # noqa: F401
+import smartcustoms.risk.tables  # noqa: F401
 from smartcustoms.store.db import metadata
 
 engine = context.config.attributes["engine"]

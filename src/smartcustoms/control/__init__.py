@@ -1,0 +1,1 @@
+"""Control chain: inspection outcomes (the labels every model and profile learns from)."""

@@ -1,0 +1,54 @@
+"""assess(frame) -> one decision per declaration: screens, profiles, then selectivity. Pure: the caller gives
+fitted screens, the profiles and suppressions in force, and the settings."""
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from smartcustoms.risk.profiles import Profile, Suppression, evaluate
+from smartcustoms.risk.selectivity import SelectivitySettings, explanation, select, top_reason
+from smartcustoms.risk.signals import profile_signals, screen_signals
+
+HEADER = ["declaration_id", "office_id", "transport_mode", "acceptance_datetime", "importer_id", "declarant_id"]
+
+
+@dataclass
+class RiskEngine:
+    screens: dict = field(default_factory=dict)  # name -> fitted screen with .score(frame)
+    profiles: list[Profile] = field(default_factory=list)
+    suppressions: list[Suppression] = field(default_factory=list)
+    settings: SelectivitySettings = field(default_factory=SelectivitySettings)
+    model_version: str | None = None
+
+    def provenance(self) -> dict:
+        return {
+            "settings_version": self.settings.version(),
+            "settings": self.settings.model_dump(mode="json"),
+            "profiles": {p.profile_id: p.version for p in self.profiles},
+            "model_version": self.model_version,
+        }
+
+
+def score_items(frame: pd.DataFrame, engine: RiskEngine) -> pd.DataFrame:
+    """Every screen's columns for every goods item (same index as `frame`)."""
+    parts = [screen.score(frame) for screen in engine.screens.values()]
+    return pd.concat(parts, axis=1) if parts else pd.DataFrame(index=frame.index)
+
+
+def assess(frame: pd.DataFrame, engine: RiskEngine) -> pd.DataFrame:
+    """Goods-item rows in, one row per declaration out: lane, source, random flag, risk score, duty at risk,
+    each screen's score / share / reason, the profile hits, and the capacity note."""
+    frame = frame.reset_index(drop=True)
+    scores = score_items(frame, engine)
+    extra = [c for c in ("new_importer",) if c in scores.columns]
+    hits = evaluate(engine.profiles, frame.assign(**{c: scores[c] for c in extra}), engine.suppressions)
+    header = frame.drop_duplicates("declaration_id").set_index("declaration_id")[HEADER[1:]]
+    signals = header.join(screen_signals(frame, scores, list(engine.screens))).join(profile_signals(frame, hits))
+    return select(signals.reset_index(), engine.settings)
+
+
+def explain(decided: pd.DataFrame, screens: list[str]) -> pd.DataFrame:
+    """Add the JSON explanation and a one-line top reason (done at storage or display time: it costs)."""
+    rows = decided.to_dict("records")
+    return decided.assign(explanation=[explanation(row, screens) for row in rows],
+                          top_reason=[top_reason(row, screens) for row in rows])

@@ -1,0 +1,128 @@
+"""The append-only audit trail of selectivity: assessment runs (provenance), decisions and officer overrides.
+
+Rows are only ever inserted; database triggers (migration 0003) refuse UPDATE and DELETE.
+"""
+
+import json
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Engine,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    func,
+    insert,
+    select,
+)
+
+from smartcustoms.store.db import bulk_insert, metadata
+
+assessments = Table(
+    "assessments",
+    metadata,
+    Column("assessment_id", Integer, primary_key=True, autoincrement=True),
+    Column("assessed_at", DateTime, nullable=False, server_default=func.now()),
+    Column("actor", String(100), nullable=False),
+    Column("settings_version", String(20), nullable=False),
+    Column("settings", Text, nullable=False),  # JSON
+    Column("profile_versions", Text, nullable=False),  # JSON {profile_id: version}
+    Column("model_version", String(50)),
+    Column("declarations", Integer, nullable=False),
+)
+
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("decision_id", Integer, primary_key=True, autoincrement=True),
+    Column("assessment_id", Integer, ForeignKey("assessments.assessment_id"), nullable=False, index=True),
+    Column("declaration_id", String(35), nullable=False, index=True),
+    Column("lane", String(10), nullable=False),
+    Column("source", String(10), nullable=False),  # profile | screen | model | random | none
+    Column("random", Boolean, nullable=False),
+    Column("risk_score", Float, nullable=False),
+    Column("duty_at_risk", Float, nullable=False),
+    Column("explanation", Text, nullable=False),  # JSON, see selectivity.explanation
+    CheckConstraint("lane IN ('green', 'yellow', 'red', 'blue')", name="ck_decisions_lane"),
+)
+
+overrides = Table(
+    "decision_overrides",
+    metadata,
+    Column("override_id", Integer, primary_key=True, autoincrement=True),
+    Column("decision_id", Integer, ForeignKey("decisions.decision_id"), nullable=False, index=True),
+    Column("lane", String(10), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("officer", String(100), nullable=False),
+    Column("at", DateTime, nullable=False, server_default=func.now()),
+    CheckConstraint("length(trim(reason)) >= 5", name="ck_overrides_reason"),
+    CheckConstraint("lane IN ('green', 'yellow', 'red', 'blue')", name="ck_overrides_lane"),
+)
+
+APPEND_ONLY = ("assessments", "decisions", "decision_overrides")
+
+
+class OverrideError(ValueError):
+    pass
+
+
+def record_assessment(engine: Engine, decided: pd.DataFrame, provenance: dict, actor: str) -> int:
+    """Store one assessment run and its decisions in one transaction; returns the assessment ID."""
+    with engine.begin() as conn:
+        assessment_id = conn.execute(
+            insert(assessments).values(
+                actor=actor, settings_version=provenance["settings_version"],
+                settings=json.dumps(provenance["settings"]), profile_versions=json.dumps(provenance["profiles"]),
+                model_version=provenance.get("model_version"), declarations=len(decided),
+            ).returning(assessments.c.assessment_id)
+        ).scalar_one()
+        rows = decided[["declaration_id", "lane", "source", "random", "risk_score", "duty_at_risk",
+                        "explanation"]].assign(assessment_id=assessment_id)
+        bulk_insert(conn, decisions, rows)
+    return assessment_id
+
+
+def override(engine: Engine, decision_id: int, lane: str, reason: str, officer: str) -> int:
+    """Record an officer's override beside the original decision (which stays as it was)."""
+    if not reason or len(reason.strip()) < 5:
+        raise OverrideError("an override needs a reason (at least a few words)")
+    if lane not in ("green", "yellow", "red", "blue"):
+        raise OverrideError(f"unknown lane {lane!r}")
+    with engine.begin() as conn:
+        if conn.execute(select(decisions.c.decision_id).where(decisions.c.decision_id == decision_id)).first() is None:
+            raise OverrideError(f"no decision {decision_id}")
+        return conn.execute(
+            insert(overrides).values(decision_id=decision_id, lane=lane, reason=reason.strip(), officer=officer)
+            .returning(overrides.c.override_id)
+        ).scalar_one()
+
+
+def latest_decisions(engine: Engine, since: datetime | None = None) -> pd.DataFrame:
+    """The newest decision per declaration, with the lane after any override."""
+    last_override = (
+        select(overrides.c.decision_id, func.max(overrides.c.override_id).label("override_id"))
+        .group_by(overrides.c.decision_id).subquery()
+    )
+    query = (
+        select(decisions, overrides.c.lane.label("override_lane"), overrides.c.reason.label("override_reason"),
+               assessments.c.assessed_at)
+        .join(assessments, assessments.c.assessment_id == decisions.c.assessment_id)
+        .outerjoin(last_override, last_override.c.decision_id == decisions.c.decision_id)
+        .outerjoin(overrides, overrides.c.override_id == last_override.c.override_id)
+        .order_by(decisions.c.decision_id)
+    )
+    if since is not None:
+        query = query.where(assessments.c.assessed_at >= since)
+    with engine.connect() as conn:
+        frame = pd.read_sql(query, conn)
+    frame = frame.drop_duplicates("declaration_id", keep="last")
+    frame["final_lane"] = frame["override_lane"].fillna(frame["lane"])
+    return frame
