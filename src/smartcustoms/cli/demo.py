@@ -9,8 +9,12 @@ from rich.table import Table
 
 from smartcustoms.cli.common import console, engine
 from smartcustoms.cli.intake import run_import
+from smartcustoms.cli.risk import run_assessment
 from smartcustoms.cli.world import build_world
+from smartcustoms.control.outcomes import read_outcomes, store_outcomes
 from smartcustoms.declarations.repository import count_declarations
+from smartcustoms.risk import repository as profile_store
+from smartcustoms.risk.profiles import profile_files
 from smartcustoms.settings import get_settings
 from smartcustoms.store import migrate
 
@@ -33,12 +37,26 @@ def world_table(folder: Path) -> Table:
     return table
 
 
+def publish_profiles(folder: Path) -> int:
+    """Maker-checker, as in an administration: an analyst commits, a supervisor approves and publishes."""
+    e = engine()
+    sources = [(path.read_text(encoding="utf-8"), str(path)) for path in profile_files(folder)]
+    for profile_id, version in profile_store.commit_sources(e, sources, author="analyst.alice"):
+        profile_store.approve(e, profile_id, version, approver="supervisor.bob")
+        profile_store.publish(e, profile_id, version, actor="supervisor.bob")
+    return len(profile_store.published_profiles(e))
+
+
 def demo_command(
-    declarations: Annotated[int, typer.Option("--declarations", "-n", min=100, help="Demo world size.")] = 20_000,
+    declarations: Annotated[int, typer.Option("--declarations", "-n", min=1000, help="Demo world size.")] = 20_000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 42,
+    profiles: Annotated[Path, typer.Option(help="Risk profiles to publish.")] = Path("profiles"),
+    settings: Annotated[Path, typer.Option(help="Risk settings.")] = Path("config/risk.yaml"),
+    live_days: Annotated[int, typer.Option(help="The last days of the world are assessed as live traffic.")] = 30,
 ) -> None:
-    """Build the demo: generate a world under var/demo, upgrade the database, import the declarations and
-    summarise what was generated and stored."""
+    """Build the demo: generate a world under var/demo, store its declarations and historic outcomes, publish
+    the risk profiles (committed by an analyst, approved by a supervisor), assess the last month as live
+    traffic, and summarise what happened."""
     folder = get_settings().var_dir / "demo"
     console.rule("1. synthetic customs world")
     build_world(declarations, seed, folder, drift=False)
@@ -46,9 +64,21 @@ def demo_command(
     e = engine()
     migrate.upgrade(e)
     console.print(f"{get_settings().database_url} at revision {migrate.current(e)}")
-    console.rule("3. import")
+    console.rule("3. import declarations and historic outcomes")
     run_import(folder / "declarations.csv", "csv", "own", "utf-8-sig", None)
-    console.rule("4. summary")
-    console.print(world_table(folder))
+    added = store_outcomes(e, read_outcomes(folder / "inspections.csv"))
+    console.print(f"outcomes: {added:,} historic controls stored")
+    console.rule("4. risk profiles")
+    if profiles.is_dir():
+        console.print(f"{publish_profiles(profiles)} profiles published from {profiles}/ "
+                      "(committed by analyst.alice, approved and published by supervisor.bob)")
+    console.rule(f"5. assessment of the last {live_days} days")
     stored, items = count_declarations(e)
+    last = pd.read_csv(folder / "declarations.csv", usecols=["acceptance_datetime"], parse_dates=[0]).max().iloc[0]
+    since = (last - pd.Timedelta(days=live_days)).normalize()
+    run_assessment(since.to_pydatetime(), settings if settings.exists() else None, top=10, actor="demo")
+    console.rule("6. summary")
+    console.print(world_table(folder))
     console.print(f"database holds {stored:,} declarations with {items:,} goods items")
+    console.print(f"Try: smartcustoms risk replay --profiles {profiles} --from {since:%Y-%m-%d} "
+                  f"--to {last:%Y-%m-%d} --settings {settings}")

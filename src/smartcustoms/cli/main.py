@@ -3,7 +3,7 @@
 import typer
 
 from smartcustoms import __version__
-from smartcustoms.cli import db, demo, intake, world
+from smartcustoms.cli import db, demo, intake, outcomes, risk, world
 
 app = typer.Typer(
     help="smartcustoms: intake, risk assessment, targeting and control of customs declarations.",
@@ -13,6 +13,9 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.command("import")(intake.import_command)
 app.command("generate")(world.generate_command)
+app.command("assess")(risk.assess_command)
+app.add_typer(risk.app, name="risk")
+app.add_typer(outcomes.app, name="outcomes")
 app.command("demo")(demo.demo_command)
 
 

@@ -113,12 +113,20 @@ def count_declarations(engine: Engine) -> tuple[int, int]:
         )
 
 
-def load_declarations(engine: Engine) -> pd.DataFrame:
-    """All stored declarations as goods-item rows (header repeated), ordered by ID and item number."""
+def load_declarations(engine: Engine, start=None, end=None, ids: list[str] | None = None) -> pd.DataFrame:
+    """Stored declarations as goods-item rows (header repeated), ordered by ID and item number; optionally
+    those accepted in [start, end) or with the given IDs."""
     query = (
         select(*[declarations.c[name] for name in HEADER_FIELDS], *[goods_items.c[name] for name in ITEM_FIELDS])
         .join(goods_items, goods_items.c.declaration_id == declarations.c.declaration_id)
         .order_by(declarations.c.declaration_id, goods_items.c.item_number)
     )
+    moment = declarations.c.acceptance_datetime
+    if start is not None:
+        query = query.where(moment >= start)
+    if end is not None:
+        query = query.where(moment < end)
+    if ids is not None:
+        query = query.where(declarations.c.declaration_id.in_(ids))
     with engine.connect() as conn:
         return pd.read_sql(query, conn)

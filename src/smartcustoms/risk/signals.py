@@ -21,10 +21,12 @@ def screen_signals(items: pd.DataFrame, scores: pd.DataFrame, screens: list[str]
     grouped = frame.groupby("declaration_id", sort=False)
     out = pd.DataFrame(index=pd.Index(grouped.size().index, name="declaration_id"))
     for name in screens:
-        out[f"{name}_score"] = grouped[f"{name}_score"].max()
-        out[f"{name}_duty_at_risk"] = grouped[f"{name}_duty_at_risk"].sum()
         reasons = frame[f"{name}_reason"]
         flagged = reasons.ne("") & reasons.notna() & ~reasons.str.startswith("not checked", na=False)
+        out[f"{name}_score"] = grouped[f"{name}_score"].max()
+        # duty counts only where the screen gives a reason: an unflagged estimate is no risk to report
+        duty = frame[f"{name}_duty_at_risk"].where(flagged, 0.0)
+        out[f"{name}_duty_at_risk"] = duty.groupby(frame["declaration_id"], sort=False).sum()
         out[f"{name}_reason"] = frame[flagged].groupby("declaration_id", sort=False)[f"{name}_reason"].agg(_joined)
         out[f"{name}_reason"] = out[f"{name}_reason"].fillna("")
         skipped = frame[reasons.str.startswith("not checked", na=False)]

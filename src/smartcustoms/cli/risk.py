@@ -1,0 +1,142 @@
+"""`smartcustoms assess` and `smartcustoms risk ...`: lanes for declarations, and replays of draft profiles."""
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.table import Table
+
+from smartcustoms.cli import profiles
+from smartcustoms.cli.common import console, engine, fail, progress_bar
+from smartcustoms.declarations.repository import load_declarations
+from smartcustoms.risk.audit import latest_decisions
+from smartcustoms.risk.config import RiskConfigError, load_config
+from smartcustoms.risk.profiles import ProfileError, load_profile_dir
+from smartcustoms.risk.replay import replay
+from smartcustoms.risk.service import assess_and_record, build_engine
+from smartcustoms.risk.signals import LANES
+
+app = typer.Typer(help="Risk engine: profiles and replays.", no_args_is_help=True)
+app.add_typer(profiles.app, name="profiles")
+
+SettingsOption = Annotated[Path | None, typer.Option("--settings", exists=True, dir_okay=False,
+                                                     help="Risk settings YAML (selectivity, origin, AEO).")]
+
+
+def _config(path: Path | None):
+    try:
+        return load_config(path)
+    except RiskConfigError as exc:
+        fail(str(exc), 2)
+
+
+def lane_table(decided: pd.DataFrame, title: str) -> Table:
+    table = Table(title=title)
+    for column in ("lane", "declarations", "share", "by profile", "by screens", "random", "duty at risk"):
+        table.add_column(column, justify="left" if column == "lane" else "right")
+    for lane in reversed(LANES):
+        rows = decided[decided["lane"] == lane]
+        table.add_row(lane, f"{len(rows):,}", f"{len(rows) / max(len(decided), 1):.1%}",
+                      f"{rows['source'].eq('profile').sum():,}", f"{rows['source'].eq('screen').sum():,}",
+                      f"{rows['random'].sum():,}", f"{rows['duty_at_risk'].sum():,.0f}")
+    return table
+
+
+def top_table(decided: pd.DataFrame, top: int) -> Table:
+    table = Table(title=f"Top {top} declarations by risk")
+    for column in ("declaration", "office", "lane", "risk", "duty at risk", "why"):
+        table.add_column(column, justify="right" if column in ("risk", "duty at risk") else "left",
+                         overflow="fold")
+    riskiest = decided.sort_values(["risk_score", "duty_at_risk"], ascending=False).head(top)
+    for row in riskiest.itertuples():
+        table.add_row(row.declaration_id, row.office_id, row.lane, f"{row.risk_score:.2f}",
+                      f"{row.duty_at_risk:,.0f}", row.top_reason)
+    return table
+
+
+def run_assessment(since: datetime | None, settings: Path | None, top: int, actor: str) -> pd.DataFrame:
+    db = engine()
+    config = _config(settings)
+    with progress_bar() as progress:
+        task = progress.add_task("loading declarations", total=4)
+        if since is None:
+            assessed = latest_decisions(db)["declaration_id"]
+            frame = load_declarations(db)
+            frame = frame[~frame["declaration_id"].isin(assessed)]
+        else:
+            frame = load_declarations(db, start=since)
+        if frame.empty:
+            fail("no declarations to assess (all stored ones have a decision; use --since DATE)", 1)
+        as_of = frame["acceptance_datetime"].min()
+        progress.update(task, advance=1, description=f"fitting the screens on history before {as_of:%Y-%m-%d}")
+        risk_engine = build_engine(db, as_of, config)
+        progress.update(task, advance=1, description=f"assessing {frame['declaration_id'].nunique():,} declarations")
+        decided = assess_and_record(db, frame, risk_engine, actor)
+        progress.update(task, advance=2, description="decisions recorded")
+    console.print(lane_table(decided, f"Lanes for {len(decided):,} declarations "
+                                      f"(profiles in force: {len(risk_engine.profiles)})"))
+    console.print(top_table(decided, top))
+    return decided
+
+
+def assess_command(
+    since: Annotated[datetime | None, typer.Option(help="Assess the declarations accepted since this date "
+                                                   "(default: those without a decision).")] = None,
+    settings: SettingsOption = None,
+    top: Annotated[int, typer.Option(help="How many of the riskiest declarations to list.")] = 10,
+    actor: Annotated[str, typer.Option(help="Who runs the assessment (recorded).")] = "batch",
+) -> None:
+    """Give each declaration a lane (green, blue, yellow, red) with its reasons, and record the decisions in
+    the append-only audit trail. Screens learn from declarations and outcomes dated before the first assessed
+    declaration; profiles are those published now."""
+    run_assessment(since, settings, top, actor)
+
+
+@app.command("replay")
+def replay_command(
+    profiles_dir: Annotated[Path, typer.Option("--profiles", exists=True, help="Draft profiles (YAML file or "
+                                               "folder).")],
+    start: Annotated[datetime, typer.Option("--from", help="First day of the replayed period.")],
+    end: Annotated[datetime, typer.Option("--to", help="Last day of the replayed period (included).")],
+    settings: SettingsOption = None,
+) -> None:
+    """Run draft profiles and settings over past declarations, with what was known at the time and without
+    writing anything: selections per lane against capacity, precision and recall against the recorded
+    outcomes, expected hits and duty at risk, and the difference from the published profiles."""
+    try:
+        drafts = load_profile_dir(profiles_dir)
+    except ProfileError as exc:
+        fail(f"{exc}. Nothing was replayed.", 2)
+    db = engine()
+    end_exclusive = end + pd.Timedelta(days=1)
+    with progress_bar() as progress:
+        task = progress.add_task("replaying", total=None)
+        report = replay(db, drafts, start, end_exclusive, _config(settings))
+        progress.update(task, total=1, completed=1, description="replayed")
+    if report is None:
+        fail(f"no declarations accepted between {start:%Y-%m-%d} and {end:%Y-%m-%d}", 1)
+    console.print(frame_table(report.lanes(), f"Lanes, {start:%Y-%m-%d} to {end:%Y-%m-%d}: published "
+                                                "profiles against drafts (capacity summed over offices and days)"))
+    console.print(frame_table(report.metrics(), "Yellow and red selections against the recorded outcomes"))
+    console.print(frame_table(report.changes().reset_index(names="published \\ draft"), "Lane changes"))
+    console.print(frame_table(report.profiles(), "Draft profiles"))
+    console.print("Nothing was written: replays have no side effects.")
+
+
+def frame_table(frame: pd.DataFrame, title: str) -> Table:
+    table = Table(title=title)
+    for column in frame.columns:
+        table.add_column(str(column), justify="left" if frame[column].dtype == object else "right")
+    for row in frame.itertuples(index=False):
+        table.add_row(*[_cell(value) for value in row])
+    return table
+
+
+def _cell(value) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.3f}" if abs(value) < 10 else f"{value:,.0f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)

@@ -1,0 +1,36 @@
+"""Risk engine settings: selectivity, origin rules, authorised operators; one YAML file, defaults built in."""
+
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from smartcustoms.risk.origin import OriginConfig
+from smartcustoms.risk.selectivity import SelectivitySettings
+
+
+class RiskConfigError(ValueError):
+    pass
+
+
+class RiskConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    selectivity: SelectivitySettings = Field(default_factory=SelectivitySettings)
+    origin: OriginConfig = Field(default_factory=OriginConfig)
+    aeo_importers: list[str] = Field(default_factory=list, description="authorised economic operators")
+
+
+def load_config(path: Path | None) -> RiskConfig:
+    """The settings in a YAML file (or the defaults); errors name the setting and the reason."""
+    if path is None:
+        return RiskConfig()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise RiskConfigError(f"{path}: {exc}") from exc
+    try:
+        return RiskConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise RiskConfigError(f"{path}: {problems}") from exc

@@ -1,0 +1,106 @@
+"""Replay: draft profiles and settings over past declarations, beside the published profiles, with what was
+known at the time, measured against the recorded outcomes. Writes nothing."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from smartcustoms.control.outcomes import load_outcomes
+from smartcustoms.declarations.repository import load_declarations
+from smartcustoms.risk.assess import RiskEngine, assess
+from smartcustoms.risk.config import RiskConfig
+from smartcustoms.risk.profiles import Profile, evaluate
+from smartcustoms.risk.service import build_engine
+from smartcustoms.risk.signals import LANES
+from smartcustoms.risk.selectivity import SelectivitySettings
+
+CONTROLLED = ("yellow", "red")
+
+
+@dataclass
+class ReplayReport:
+    start: datetime
+    end: datetime
+    draft: pd.DataFrame  # decisions with the draft profiles and settings
+    published: pd.DataFrame  # decisions with the published profiles and the same settings
+    outcomes: pd.DataFrame  # recorded outcomes of the replayed declarations
+    capacity: dict[str, int | None]  # per lane, summed over the offices and days of the period
+    draft_hits: pd.DataFrame  # profile hits of the drafts (for per-profile figures)
+
+    def lanes(self) -> pd.DataFrame:
+        rows = []
+        for lane in reversed(LANES):
+            rows.append({"lane": lane, "published": int(self.published["lane"].eq(lane).sum()),
+                         "draft": int(self.draft["lane"].eq(lane).sum()), "capacity": self.capacity.get(lane)})
+        return pd.DataFrame(rows)
+
+    def metrics(self) -> pd.DataFrame:
+        """Precision and recall of the controlled lanes against the recorded outcomes."""
+        found = self.outcomes.groupby("declaration_id").agg(
+            hit=("result", lambda r: (r == "discrepancy").any()), recovered=("duty_recovered", "sum"))
+        rows = []
+        for name, decided in (("published", self.published), ("draft", self.draft)):
+            chosen = decided[decided["lane"].isin(CONTROLLED)].set_index("declaration_id")
+            known = found.reindex(chosen.index).dropna()
+            hits = int(known["hit"].sum())
+            precision = hits / len(known) if len(known) else float("nan")
+            all_hits = found.index[found["hit"]]
+            all_hits = all_hits[all_hits.isin(decided["declaration_id"])]
+            rows.append({
+                "variant": name, "selected": len(chosen), "with outcome": len(known), "hits": hits,
+                "precision": precision, "recall": hits / len(all_hits) if len(all_hits) else float("nan"),
+                "expected hits": precision * len(chosen) if len(known) else float("nan"),
+                "duty at risk": float(chosen["duty_at_risk"].sum()),
+                "duty recovered": float(known.loc[known["hit"].astype(bool), "recovered"].sum()),
+            })
+        return pd.DataFrame(rows)
+
+    def changes(self) -> pd.DataFrame:
+        """How many declarations move from each published lane to each draft lane."""
+        both = self.published[["declaration_id", "lane"]].merge(
+            self.draft[["declaration_id", "lane"]], on="declaration_id", suffixes=("_published", "_draft"))
+        table = pd.crosstab(both["lane_published"], both["lane_draft"])
+        return table.reindex(index=LANES[::-1], columns=LANES[::-1], fill_value=0)
+
+    def profiles(self) -> pd.DataFrame:
+        """Per draft profile: declarations hit, and how many of those have a recorded discrepancy."""
+        if self.draft_hits.empty:
+            return pd.DataFrame(columns=["profile", "mode", "declarations hit", "with outcome", "hits"])
+        found = self.outcomes.groupby("declaration_id")["result"].agg(lambda r: (r == "discrepancy").any())
+        rows = []
+        for (profile_id, shadow), group in self.draft_hits.groupby(["profile_id", "shadow"]):
+            ids = group["declaration_id"].unique()
+            known = found.reindex(ids).dropna()
+            rows.append({"profile": profile_id, "mode": "shadow" if shadow else "active",
+                         "declarations hit": len(ids), "with outcome": len(known), "hits": int(known.sum())})
+        return pd.DataFrame(rows)
+
+
+def _capacity(frame: pd.DataFrame, settings: SelectivitySettings) -> dict[str, int | None]:
+    office_days = frame[["office_id"]].assign(day=frame["acceptance_datetime"].dt.normalize()).drop_duplicates()
+    total = {}
+    for lane in ("red", "yellow", "blue"):
+        limits = office_days["office_id"].map(lambda office, lane=lane: settings.capacity_of(office, lane))
+        total[lane] = None if limits.isna().any() else int(limits.sum())
+    total["green"] = None
+    return total
+
+
+def replay(db: Engine, drafts: list[Profile], start: datetime, end: datetime,
+           config: RiskConfig) -> ReplayReport | None:
+    """Replay [start, end): the screens learn only from what was dated before `start`."""
+    frame = load_declarations(db, start=start, end=end)
+    if frame.empty:
+        return None
+    published = build_engine(db, start, config)
+    draft = RiskEngine(screens=published.screens, profiles=drafts, suppressions=published.suppressions,
+                       settings=config.selectivity)
+    outcomes = load_outcomes(db)
+    outcomes = outcomes[outcomes["declaration_id"].isin(frame["declaration_id"])]
+    items = frame.reset_index(drop=True)
+    hits = evaluate(drafts, items, published.suppressions)
+    hits = hits.assign(declaration_id=items.loc[hits["row"], "declaration_id"].to_numpy())
+    return ReplayReport(start, end, assess(frame, draft), assess(frame, published), outcomes,
+                        _capacity(frame, config.selectivity), hits)

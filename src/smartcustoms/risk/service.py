@@ -1,0 +1,50 @@
+"""Risk assessment against the database: fit the screens on what was known before, assess, record."""
+
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from smartcustoms.control.outcomes import load_outcomes
+from smartcustoms.declarations.repository import load_declarations
+from smartcustoms.risk import repository as profile_store
+from smartcustoms.risk.assess import RiskEngine, assess, explain
+from smartcustoms.risk.audit import record_assessment
+from smartcustoms.risk.classification import ClassificationScreen
+from smartcustoms.risk.config import RiskConfig
+from smartcustoms.risk.origin import OriginScreen
+from smartcustoms.risk.profiles import Profile, Suppression
+from smartcustoms.risk.traders import TraderRisk
+from smartcustoms.risk.valuation import ValuationScreen
+
+
+def fit_screens(history: pd.DataFrame, outcomes: pd.DataFrame, as_of, config: RiskConfig) -> dict:
+    """The four screens, fitted on declarations and outcomes dated before `as_of`."""
+    screens = {
+        "valuation": ValuationScreen(),
+        "classification": ClassificationScreen(),
+        "origin": OriginScreen(config=config.origin),
+        "trader": TraderRisk(aeo_importers=tuple(config.aeo_importers)),
+    }
+    return {name: screen.fit(history, outcomes, as_of=as_of) for name, screen in screens.items()}
+
+
+def build_engine(db: Engine, as_of: datetime, config: RiskConfig, profiles: list[Profile] | None = None,
+                 suppressions: list[Suppression] | None = None) -> RiskEngine:
+    """A risk engine for declarations from `as_of` on: screens fitted on the history before it, and the
+    profiles published now (or the given drafts) with the suppressions in force now."""
+    history = load_declarations(db, end=as_of)
+    outcomes = load_outcomes(db)
+    return RiskEngine(
+        screens=fit_screens(history, outcomes, as_of, config),
+        profiles=profile_store.published_profiles(db) if profiles is None else profiles,
+        suppressions=profile_store.active_suppressions(db) if suppressions is None else suppressions,
+        settings=config.selectivity,
+    )
+
+
+def assess_and_record(db: Engine, frame: pd.DataFrame, engine: RiskEngine, actor: str) -> pd.DataFrame:
+    """Assess declarations and write the decisions, with their explanations, to the audit trail."""
+    decided = explain(assess(frame, engine), list(engine.screens))
+    record_assessment(db, decided, engine.provenance(), actor)
+    return decided
