@@ -128,8 +128,11 @@ def select(signals: pd.DataFrame, settings: SelectivitySettings) -> pd.DataFrame
     frame["risk_score"] = score
     for name in shares.columns:
         frame[f"{name}_share"] = shares[name]
-    duty = [c for c in frame.columns if c.endswith("_duty_at_risk") and c != "duty_at_risk"]
-    frame["duty_at_risk"] = frame[duty].fillna(0).sum(axis=1) if duty else 0.0
+    # expected duty at risk: each screen's estimate (if its doubt is right) times its score
+    frame["duty_at_risk"] = 0.0
+    for name in shares.columns:
+        if f"{name}_duty_at_risk" in frame.columns:
+            frame["duty_at_risk"] += frame[f"{name}_duty_at_risk"].fillna(0) * frame[f"{name}_score"].fillna(0)
 
     yellow = settings.yellow_threshold
     if settings.expected_selection_rate:
