@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from report import machine, update_section
 
+from report import machine, update_section
 from smartcustoms.risk.assess import RiskEngine, assess
 from smartcustoms.risk.config import load_config
 from smartcustoms.risk.profiles import load_profile_dir
@@ -56,7 +56,7 @@ def main() -> None:
         "| measure | value | target | ratio to target |",
         "| --- | ---: | ---: | ---: |",
         f"| fit the four screens on {args.history:,} historic declarations | {fit_seconds:.1f} s | | |",
-        f"| batch: {len(decided):,} declarations ({len(live.declarations):,} goods items) | {batch_seconds:.1f} s | | |",
+        f"| batch: {len(decided):,} declarations ({len(live.declarations):,} items) | {batch_seconds:.1f} s | | |",
         f"| batch rate | {rate:,.0f} declarations/s | 50,000 /s | {rate / 50_000:.2f} |",
         f"| one declaration, p50 ({args.single:,} calls) | {p50:.1f} ms | | |",
         f"| one declaration, p99 | {p99:.1f} ms | 20 ms | {20 / p99:.2f} (higher is better) |",

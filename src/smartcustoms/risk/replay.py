@@ -12,9 +12,9 @@ from smartcustoms.declarations.repository import load_declarations
 from smartcustoms.risk.assess import RiskEngine, assess
 from smartcustoms.risk.config import RiskConfig
 from smartcustoms.risk.profiles import Profile, evaluate
+from smartcustoms.risk.selectivity import SelectivitySettings
 from smartcustoms.risk.service import build_engine
 from smartcustoms.risk.signals import LANES
-from smartcustoms.risk.selectivity import SelectivitySettings
 
 CONTROLLED = ("yellow", "red")
 

@@ -85,7 +85,8 @@ def _apply_capacity(frame: pd.DataFrame, settings: SelectivitySettings) -> pd.Da
     """Keep the best-ranked candidates of each office, day and lane within capacity; move the rest down."""
     day = frame["acceptance_datetime"].dt.normalize()
     for lane in ("red", "yellow", "blue"):
-        limits = frame["office_id"].map(lambda office, lane=lane: settings.capacity_of(office, lane))
+        offices = frame["office_id"].unique()
+        limits = frame["office_id"].map({office: settings.capacity_of(office, lane) for office in offices})
         if limits.isna().all():
             continue
         candidates = frame["lane"].eq(lane) & ~frame["forced"]
@@ -164,6 +165,11 @@ def select(signals: pd.DataFrame, settings: SelectivitySettings) -> pd.DataFrame
     return frame.drop(columns=["rank_key"])
 
 
+def _hits(row: dict, key: str) -> list:
+    value = row.get(key)
+    return value if isinstance(value, list) else []
+
+
 def explanation(row: dict, screens: list[str]) -> str:
     """The decision's explanation as JSON: profiles with what matched, each score and its share, the random
     flag, the capacity state and the checks that could not run."""
@@ -181,8 +187,8 @@ def explanation(row: dict, screens: list[str]) -> str:
     return json.dumps({
         "lane": row["lane"], "source": row["source"], "random": bool(row["random"]),
         "risk_score": round(float(row["risk_score"]), 4), "duty_at_risk": round(float(row["duty_at_risk"]), 2),
-        "profiles": row.get("profiles", []), "shadow_profiles": row.get("shadow_profiles", []),
-        "suppressed_profiles": row.get("suppressed_profiles", []), "scores": scores,
+        "profiles": _hits(row, "profiles"), "shadow_profiles": _hits(row, "shadow_profiles"),
+        "suppressed_profiles": _hits(row, "suppressed_profiles"), "scores": scores,
         "capacity": row.get("capacity_note", ""), "not_checked": not_checked,
     }, ensure_ascii=False)
 
@@ -191,7 +197,7 @@ def top_reason(row: dict, screens: list[str]) -> str:
     """One line for a listing: the first profile hit, else the reason of the screen with the largest share."""
     if row["random"]:
         return "random control sample"
-    if row.get("profiles"):
+    if _hits(row, "profiles"):
         first = row["profiles"][0]
         return f"profile {first['id']} v{first['version']}: {first['matched']}"
     best = max(screens, key=lambda name: row.get(f"{name}_share", 0) or 0, default=None)
