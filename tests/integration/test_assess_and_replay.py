@@ -14,9 +14,10 @@ from smartcustoms.risk.audit import assessments, decisions, latest_decisions
 from smartcustoms.risk.config import RiskConfig
 from smartcustoms.risk.profiles import parse_profiles
 from smartcustoms.risk.replay import replay
-from smartcustoms.risk.service import assess_and_record, build_engine
+from smartcustoms.risk.service import assess_and_record, build_engine, fit_screens
 from smartcustoms.world import WorldConfig, generate, write_world
 
+START = pd.Timestamp("2025-04-01")
 STEEL = """
 profile_id: P-STEEL-TEST
 title: all flat steel
@@ -36,6 +37,13 @@ def world(tmp_path_factory):
     world = generate(WorldConfig(declarations=4000, seed=3, days=120))
     write_world(world, folder)
     return folder, world
+
+
+@pytest.fixture(scope="module")
+def screens(world):
+    """Screens fitted once on the world's history before April (what the database would give)."""
+    _, generated = world
+    return fit_screens(generated.declarations, generated.inspections, START, RiskConfig())
 
 
 @pytest.fixture
@@ -65,11 +73,11 @@ def test_assessment_records_one_explained_decision_per_declaration(loaded):
     assert 0 < stored["random"].mean() < 0.05
 
 
-def test_replay_compares_drafts_with_published_and_writes_nothing(loaded):
+def test_replay_compares_drafts_with_published_and_writes_nothing(loaded, screens):
     engine, _ = loaded
     before = table_sizes(engine)
     drafts = parse_profiles(STEEL, "draft.yaml")
-    report = replay(engine, drafts, pd.Timestamp("2025-04-01"), pd.Timestamp("2025-05-01"), RiskConfig())
+    report = replay(engine, drafts, START, pd.Timestamp("2025-05-01"), RiskConfig(), screens=screens)
     assert table_sizes(engine) == before
     lanes = report.lanes().set_index("lane")
     assert lanes["draft"].sum() == lanes["published"].sum() > 0
@@ -82,13 +90,13 @@ def test_replay_compares_drafts_with_published_and_writes_nothing(loaded):
     assert report.changes().to_numpy().sum() == lanes["draft"].sum()
 
 
-def test_published_profiles_are_used_and_provenance_recorded(loaded):
+def test_published_profiles_are_used_and_provenance_recorded(loaded, screens):
     engine, _ = loaded
     committed = profile_store.commit_profiles(engine, STEEL, "steel.yaml", author="alice")
     profile_store.approve(engine, *committed[0], approver="bob")
     profile_store.publish(engine, *committed[0], actor="bob")
-    start = pd.Timestamp("2025-04-01")
-    risk_engine = build_engine(engine, start, RiskConfig())
+    start = START
+    risk_engine = build_engine(engine, start, RiskConfig(), screens=screens)
     assert [p.profile_id for p in risk_engine.profiles] == ["P-STEEL-TEST"]
     decided = assess_and_record(engine, load_declarations(engine, start=start), risk_engine, actor="test")
     steel = decided[decided["profiles"].map(lambda hits: isinstance(hits, list))]

@@ -88,13 +88,14 @@ def _capacity(frame: pd.DataFrame, settings: SelectivitySettings) -> dict[str, i
     return total
 
 
-def replay(db: Engine, drafts: list[Profile], start: datetime, end: datetime,
-           config: RiskConfig) -> ReplayReport | None:
-    """Replay [start, end): the screens learn only from what was dated before `start`."""
+def replay(db: Engine, drafts: list[Profile], start: datetime, end: datetime, config: RiskConfig,
+           screens: dict | None = None) -> ReplayReport | None:
+    """Replay [start, end): the screens learn only from what was dated before `start` (or are given, fitted
+    that way already)."""
     frame = load_declarations(db, start=start, end=end)
     if frame.empty:
         return None
-    published = build_engine(db, start, config)
+    published = build_engine(db, start, config, screens=screens)
     draft = RiskEngine(screens=published.screens, profiles=drafts, suppressions=published.suppressions,
                        settings=config.selectivity)
     outcomes = load_outcomes(db)

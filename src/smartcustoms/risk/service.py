@@ -30,13 +30,13 @@ def fit_screens(history: pd.DataFrame, outcomes: pd.DataFrame, as_of, config: Ri
 
 
 def build_engine(db: Engine, as_of: datetime, config: RiskConfig, profiles: list[Profile] | None = None,
-                 suppressions: list[Suppression] | None = None) -> RiskEngine:
+                 suppressions: list[Suppression] | None = None, screens: dict | None = None) -> RiskEngine:
     """A risk engine for declarations from `as_of` on: screens fitted on the history before it, and the
     profiles published now (or the given drafts) with the suppressions in force now."""
-    history = load_declarations(db, end=as_of)
-    outcomes = load_outcomes(db)
+    if screens is None:
+        screens = fit_screens(load_declarations(db, end=as_of), load_outcomes(db), as_of, config)
     return RiskEngine(
-        screens=fit_screens(history, outcomes, as_of, config),
+        screens=screens,
         profiles=profile_store.published_profiles(db) if profiles is None else profiles,
         suppressions=profile_store.active_suppressions(db) if suppressions is None else suppressions,
         settings=config.selectivity,
