@@ -42,9 +42,11 @@ def assess(frame: pd.DataFrame, engine: RiskEngine) -> pd.DataFrame:
     scores = score_items(frame, engine)
     extra = [c for c in ("new_importer",) if c in scores.columns]
     hits = evaluate(engine.profiles, frame.assign(**{c: scores[c] for c in extra}), engine.suppressions)
-    header = frame.drop_duplicates("declaration_id").set_index("declaration_id")[HEADER[1:]]
-    signals = header.join(screen_signals(frame, scores, list(engine.screens))).join(profile_signals(frame, hits))
-    return select(signals.reset_index(), engine.settings)
+    header = frame.drop_duplicates("declaration_id")[HEADER].reset_index(drop=True)
+    parts = [screen_signals(frame, scores, list(engine.screens)), profile_signals(frame, hits)]
+    # all three are in the order in which declarations first appear in the frame
+    signals = pd.concat([header, *[part.reset_index(drop=True) for part in parts]], axis=1)
+    return select(signals, engine.settings)
 
 
 def explain(decided: pd.DataFrame, screens: list[str]) -> pd.DataFrame:

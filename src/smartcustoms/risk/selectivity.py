@@ -6,8 +6,10 @@ stratified random control sample. The ladder, in order:
 3. capacity per office, day and lane: the highest-ranked candidates keep their lane, the others move down
    (red -> yellow -> blue), and the explanation says so;
 4. every ``max_hits_without_selection``-th profile hit left unselected is selected all the same;
-5. a random control share of the declarations left green or blue, drawn within each stratum (office and
-   transport mode by default), goes to ``random_lane`` and is flagged random so hit rates can be measured.
+5. a random control share of the declarations left green or blue goes to ``random_lane`` and is flagged
+   random, so hit rates can be measured without bias. Each stratum (office and transport mode by default) has
+   its rate (``random_rates``, else ``random_rate``); a declaration is drawn when a hash of its ID and the seed
+   falls below that rate, so the same declaration gets the same draw alone or in any batch.
 """
 
 import hashlib
@@ -42,9 +44,11 @@ class SelectivitySettings(BaseModel):
     force_weight: float = 100.0
     capacity: dict[str, LaneCapacity] = Field(default_factory=dict, description="by office ID")
     default_capacity: LaneCapacity = Field(default_factory=LaneCapacity)
-    random_rate: float = Field(0.02, ge=0.01, le=0.05)
+    random_rate: float = Field(0.02, ge=0.01, le=0.05, description="control share of each stratum")
+    random_rates: dict[str, float] = Field(default_factory=dict, description="stratum key -> its own rate")
     random_lane: str = "red"
-    random_strata: list[str] = Field(default_factory=lambda: ["office_id", "transport_mode"])
+    random_strata: list[str] = Field(default_factory=lambda: ["office_id", "transport_mode"],
+                                     description="fields whose values, joined by '/', form the stratum key")
     max_hits_without_selection: int | None = Field(None, ge=1)
     seed: int = 0
 
@@ -63,106 +67,119 @@ class SelectivitySettings(BaseModel):
         return getattr(self.capacity.get(office, self.default_capacity), lane)
 
 
-def combined_score(signals: pd.DataFrame, weights: dict[str, float]) -> tuple[pd.Series, pd.DataFrame]:
+def combined_score(signals: pd.DataFrame, weights: dict[str, float]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Noisy-or of the weighted screen scores (a screen that could not run counts 0) and each screen's share."""
-    parts = pd.DataFrame(index=signals.index)
-    for name, weight in weights.items():
-        if f"{name}_score" in signals.columns:
-            parts[name] = signals[f"{name}_score"].fillna(0).clip(0, 1) * min(max(weight, 0), 1)
-    score = 1 - (1 - parts).prod(axis=1) if len(parts.columns) else pd.Series(0.0, index=signals.index)
-    total = parts.sum(axis=1).replace(0, np.nan)
-    shares = parts.div(total, axis=0).fillna(0)
+    parts = {name: np.clip(np.nan_to_num(signals[f"{name}_score"].to_numpy(dtype=float)), 0, 1)
+             * min(max(weight, 0), 1)
+             for name, weight in weights.items() if f"{name}_score" in signals.columns}
+    score = np.zeros(len(signals))
+    if parts:
+        score = 1 - np.prod([1 - part for part in parts.values()], axis=0)
+    total = np.sum(list(parts.values()), axis=0) if parts else score
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shares = {name: np.where(total > 0, part / total, 0.0) for name, part in parts.items()}
     return score, shares
 
 
-def _uniform(ids: pd.Series, seed: int) -> np.ndarray:
-    """A reproducible uniform number per declaration ID (the same ID always draws the same number)."""
+def uniform_draw(ids: pd.Series, seed: int) -> np.ndarray:
+    """A reproducible uniform number per declaration ID: the same ID draws the same number, alone or in a
+    batch, so a decision does not depend on what else was assessed with it."""
     hashed = pd.util.hash_array(ids.astype(str).to_numpy(), hash_key=f"{seed:016d}"[:16])
     return hashed / np.float64(2**64)
 
 
-def _apply_capacity(frame: pd.DataFrame, settings: SelectivitySettings) -> pd.DataFrame:
+def _positions(keys: list[np.ndarray], rank: np.ndarray) -> np.ndarray:
+    """Each row's place (0, 1, ...) within its group of equal keys, best rank first."""
+    n = len(rank)
+    order = np.lexsort([-rank, *keys[::-1]])
+    first = np.ones(n, dtype=bool)
+    if n > 1:
+        same = np.ones(n - 1, dtype=bool)
+        for key in keys:
+            ordered = key[order]
+            same &= ordered[1:] == ordered[:-1]
+        first[1:] = ~same
+    group_start = np.maximum.accumulate(np.where(first, np.arange(n), 0))
+    positions = np.empty(n, dtype=np.int64)
+    positions[order] = np.arange(n) - group_start
+    return positions
+
+
+def _apply_capacity(lane, note, forced, rank, office, day, settings: SelectivitySettings) -> None:
     """Keep the best-ranked candidates of each office, day and lane within capacity; move the rest down."""
-    day = frame["acceptance_datetime"].dt.normalize()
-    for lane in ("red", "yellow", "blue"):
-        offices = frame["office_id"].unique()
-        limits = frame["office_id"].map({office: settings.capacity_of(office, lane) for office in offices})
-        if limits.isna().all():
+    for current in ("red", "yellow", "blue"):
+        limits = {o: settings.capacity_of(o, current) for o in np.unique(office)}
+        if all(limit is None for limit in limits.values()):
             continue
-        candidates = frame["lane"].eq(lane) & ~frame["forced"]
-        ranked = frame[candidates].sort_values(["rank_key", "duty_at_risk"], ascending=False)
-        position = ranked.groupby([ranked["office_id"], day[ranked.index]]).cumcount()
-        limit = limits[ranked.index]
-        over = ranked.index[limit.notna() & (position >= limit)]
-        if len(over):
-            frame.loc[over, "lane"] = DOWNGRADE[lane]
-            frame.loc[over, "capacity_note"] = (
-                f"{lane} capacity of the office for the day used up: moved to {DOWNGRADE[lane]}")
-    return frame
+        candidates = np.flatnonzero((lane == current) & ~forced)
+        if not len(candidates):
+            continue
+        limit = np.array([limits[o] if limits[o] is not None else np.inf for o in office[candidates]])
+        place = _positions([office[candidates], day[candidates]], rank[candidates])
+        over = candidates[place >= limit]
+        lane[over] = DOWNGRADE[current]
+        note[over] = f"{current} capacity of the office for the day used up: moved to {DOWNGRADE[current]}"
 
 
-def _random_controls(frame: pd.DataFrame, settings: SelectivitySettings) -> pd.Series:
-    """Within each stratum, the declarations left green or blue with the lowest draws, random_rate of them."""
-    eligible = frame["lane"].isin(["green", "blue"])
-    draw = pd.Series(_uniform(frame["declaration_id"], settings.seed), index=frame.index)
-    strata = [frame[name].astype(str) for name in settings.random_strata if name in frame.columns]
-    pool = pd.DataFrame({"draw": draw, "stratum": pd.Series("all", index=frame.index)})
-    if strata:
-        pool["stratum"] = strata[0].str.cat(strata[1:], sep="/") if len(strata) > 1 else strata[0]
-    pool = pool[eligible]
-    size = pool.groupby("stratum")["draw"].transform("size")
-    order = pool.groupby("stratum")["draw"].rank(method="first")
-    # floor(n * rate + u) per stratum, u drawn per stratum: the expected share is exactly the rate
-    nudge = pd.Series(_uniform(pool["stratum"], settings.seed + 1), index=pool.index)
-    quota = np.floor(size * settings.random_rate + nudge)
-    chosen = pd.Series(False, index=frame.index)
-    chosen[pool.index[order <= quota]] = True
-    return chosen
+def _random_rate(frame: pd.DataFrame, settings: SelectivitySettings) -> np.ndarray:
+    """The control rate of each declaration's stratum (random_rates by stratum key, else random_rate)."""
+    rate = np.full(len(frame), settings.random_rate)
+    fields = [name for name in settings.random_strata if name in frame.columns]
+    if settings.random_rates and fields:
+        key = frame[fields].astype(str).agg("/".join, axis=1) if len(fields) > 1 else frame[fields[0]].astype(str)
+        rate = key.map(settings.random_rates).fillna(settings.random_rate).to_numpy(dtype=float)
+    return rate
 
 
 def select(signals: pd.DataFrame, settings: SelectivitySettings) -> pd.DataFrame:
     """Lane per declaration. `signals` has one row per declaration with declaration_id, office_id,
     transport_mode, acceptance_datetime, the screens' `<name>_score` / `_duty_at_risk` columns and the profile
     columns of signals.profile_signals."""
-    frame = signals.copy()
-    score, shares = combined_score(frame, settings.weights)
-    frame["risk_score"] = score
-    for name in shares.columns:
-        frame[f"{name}_share"] = shares[name]
+    score, shares = combined_score(signals, settings.weights)
+    added = {"risk_score": score, **{f"{name}_share": share for name, share in shares.items()}}
     # expected duty at risk: each screen's estimate (if its doubt is right) times its score
-    frame["duty_at_risk"] = 0.0
-    for name in shares.columns:
-        if f"{name}_duty_at_risk" in frame.columns:
-            frame["duty_at_risk"] += frame[f"{name}_duty_at_risk"].fillna(0) * frame[f"{name}_score"].fillna(0)
+    duty = np.zeros(len(signals))
+    for name in shares:
+        if f"{name}_duty_at_risk" in signals.columns:
+            duty += np.nan_to_num(signals[f"{name}_duty_at_risk"].to_numpy(dtype=float)) * np.nan_to_num(
+                signals[f"{name}_score"].to_numpy(dtype=float))
+    added["duty_at_risk"] = duty
 
     yellow = settings.yellow_threshold
     if settings.expected_selection_rate:
-        yellow = float(score.quantile(1 - settings.expected_selection_rate))
+        yellow = float(np.quantile(score, 1 - settings.expected_selection_rate))
     score_lane = np.select([score >= settings.red_threshold, score >= yellow, score >= settings.blue_threshold],
-                           ["red", "yellow", "blue"], "green")
-    profile_lane = frame["profile_lane"]
-    by_profile = profile_lane.map(SEVERITY) >= pd.Series(score_lane, index=frame.index).map(SEVERITY)
-    frame["lane"] = np.where(by_profile, profile_lane, score_lane)
-    frame["source"] = np.where(frame["lane"].eq("green"), "none", np.where(by_profile, "profile", "screen"))
-    frame["forced"] = frame["profile_force"] | (frame["profile_weight"] >= settings.force_weight) & profile_lane.eq(
-        "red")
-    frame.loc[frame["forced"], ["lane", "source"]] = ["red", "profile"]
-    frame["rank_key"] = frame["lane"].map(SEVERITY) * 10 + score + frame["profile_weight"] / 1000
-    frame["capacity_note"] = ""
-    frame = _apply_capacity(frame, settings)
+                           ["red", "yellow", "blue"], "green").astype(object)
+    profile_lane = signals["profile_lane"].to_numpy(dtype=object)
+    severity = np.vectorize(SEVERITY.get, otypes=[int])
+    by_profile = severity(profile_lane) >= severity(score_lane) if len(signals) else np.zeros(0, dtype=bool)
+    lane = np.where(by_profile, profile_lane, score_lane)
+    source = np.where(by_profile, "profile", "screen").astype(object)
+    weight = signals["profile_weight"].to_numpy(dtype=float)
+    forced = signals["profile_force"].to_numpy(dtype=bool) | ((weight >= settings.force_weight)
+                                                              & (profile_lane == "red"))
+    lane[forced], source[forced] = "red", "profile"
+    note = np.full(len(signals), "", dtype=object)
+    rank = severity(lane) * 10 + score + weight / 1000 if len(signals) else score
+    office = signals["office_id"].to_numpy(dtype=object)
+    day = signals["acceptance_datetime"].dt.normalize().to_numpy()
+    _apply_capacity(lane, note, forced, rank, office, day, settings)
 
     if settings.max_hits_without_selection:
-        missed = frame["profile_key"].ne("") & frame["lane"].isin(["green", "blue"])
-        count = missed.groupby(frame["profile_key"]).cumsum()
+        key = signals["profile_key"].to_numpy(dtype=object)
+        missed = (key != "") & np.isin(lane, ["green", "blue"])
+        count = pd.Series(missed).groupby(key).cumsum().to_numpy()
         due = missed & (count % (settings.max_hits_without_selection + 1) == 0)
-        frame.loc[due, "lane"] = frame.loc[due, "profile_lane"]
-        frame.loc[due, "capacity_note"] = (f"selected although over capacity: {settings.max_hits_without_selection}"
-                                           " earlier hits went unselected")
+        lane[due] = profile_lane[due]
+        note[due] = (f"selected although over capacity: {settings.max_hits_without_selection} earlier hits went "
+                     "unselected")
 
-    frame["random"] = _random_controls(frame, settings)
-    frame.loc[frame["random"], ["lane", "source"]] = [settings.random_lane, "random"]
-    frame.loc[frame["lane"].eq("green"), "source"] = "none"
-    return frame.drop(columns=["rank_key"])
+    chosen = np.isin(lane, ["green", "blue"]) & (
+        uniform_draw(signals["declaration_id"], settings.seed) < _random_rate(signals, settings))
+    lane[chosen], source[chosen] = settings.random_lane, "random"
+    source[lane == "green"] = "none"
+    added.update(lane=lane, source=source, forced=forced, capacity_note=note, random=chosen)
+    return pd.concat([signals.reset_index(drop=True), pd.DataFrame(added)], axis=1)
 
 
 def _hits(row: dict, key: str) -> list:

@@ -1,5 +1,6 @@
 """Gather item-level screen outputs and profile hits into one row of risk signals per declaration."""
 
+import numpy as np
 import pandas as pd
 
 LANES = ("green", "blue", "yellow", "red")  # in order of severity
@@ -20,17 +21,26 @@ def screen_signals(items: pd.DataFrame, scores: pd.DataFrame, screens: list[str]
     reasons. `scores` holds the screens' columns on the index of `items`. A screen whose score is NaN on
     every item of a declaration could not run there: its score stays NaN and `<name>_not_checked` says why."""
     ids = items["declaration_id"]
-    out = pd.DataFrame(index=pd.Index(ids.unique(), name="declaration_id"))
+    single = ids.is_unique  # one item per declaration (the common case, and one-declaration calls): no grouping
+    index = pd.Index(ids.to_numpy() if single else ids.unique(), name="declaration_id")
+    columns = {}
     for name in screens:
-        reasons = scores[f"{name}_reason"].fillna("")
-        skipped = reasons.str.startswith("not checked")
-        flagged = reasons.ne("") & ~skipped
-        out[f"{name}_score"] = scores[f"{name}_score"].groupby(ids, sort=False).max()
-        duty = scores[f"{name}_duty_at_risk"].where(flagged, 0.0)
-        out[f"{name}_duty_at_risk"] = duty.groupby(ids, sort=False).sum()
-        out[f"{name}_reason"] = _join_by(ids[flagged], reasons[flagged]).reindex(out.index).fillna("")
-        out[f"{name}_not_checked"] = _join_by(ids[skipped], reasons[skipped]).reindex(out.index).fillna("")
-    return out
+        reasons = scores[f"{name}_reason"].fillna("").to_numpy(dtype=object)
+        skipped = np.array([text.startswith("not checked") for text in reasons], dtype=bool)
+        flagged = (reasons != "") & ~skipped
+        score = scores[f"{name}_score"].to_numpy(dtype=float)
+        duty = np.where(flagged, scores[f"{name}_duty_at_risk"].to_numpy(dtype=float), 0.0)
+        if single:
+            columns[f"{name}_score"] = score
+            columns[f"{name}_duty_at_risk"] = duty
+            columns[f"{name}_reason"] = np.where(flagged, reasons, "")
+            columns[f"{name}_not_checked"] = np.where(skipped, reasons, "")
+            continue
+        columns[f"{name}_score"] = pd.Series(score).groupby(ids.to_numpy(), sort=False).max().reindex(index)
+        columns[f"{name}_duty_at_risk"] = pd.Series(duty).groupby(ids.to_numpy(), sort=False).sum().reindex(index)
+        columns[f"{name}_reason"] = _join_by(ids[flagged], pd.Series(reasons[flagged])).reindex(index).fillna("")
+        columns[f"{name}_not_checked"] = _join_by(ids[skipped], pd.Series(reasons[skipped])).reindex(index).fillna("")
+    return pd.DataFrame({k: np.asarray(v) for k, v in columns.items()}, index=index)
 
 
 def profile_signals(items: pd.DataFrame, hits: pd.DataFrame) -> pd.DataFrame:
