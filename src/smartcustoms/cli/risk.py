@@ -10,6 +10,7 @@ from rich.table import Table
 
 from smartcustoms.cli import profiles
 from smartcustoms.cli.common import console, engine, fail, progress_bar
+from smartcustoms.cli.intake import run_import
 from smartcustoms.declarations.repository import load_declarations
 from smartcustoms.risk.audit import latest_decisions
 from smartcustoms.risk.config import RiskConfigError, load_config
@@ -56,12 +57,15 @@ def top_table(decided: pd.DataFrame, top: int) -> Table:
     return table
 
 
-def run_assessment(since: datetime | None, settings: Path | None, top: int, actor: str) -> pd.DataFrame:
+def run_assessment(since: datetime | None, settings: Path | None, top: int, actor: str,
+                   ids: list[str] | None = None) -> pd.DataFrame:
     db = engine()
     config = _config(settings)
     with progress_bar() as progress:
         task = progress.add_task("loading declarations", total=4)
-        if since is None:
+        if ids is not None:
+            frame = load_declarations(db, ids=ids)
+        elif since is None:
             assessed = latest_decisions(db)["declaration_id"]
             frame = load_declarations(db)
             frame = frame[~frame["declaration_id"].isin(assessed)]
@@ -82,6 +86,8 @@ def run_assessment(since: datetime | None, settings: Path | None, top: int, acto
 
 
 def assess_command(
+    file: Annotated[Path | None, typer.Argument(help="A declarations file to import and assess (same formats "
+                                                "as `import`).", exists=True, dir_okay=False)] = None,
     since: Annotated[datetime | None, typer.Option(help="Assess the declarations accepted since this date "
                                                    "(default: those without a decision).")] = None,
     settings: SettingsOption = None,
@@ -91,7 +97,15 @@ def assess_command(
     """Give each declaration a lane (green, blue, yellow, red) with its reasons, and record the decisions in
     the append-only audit trail. Screens learn from declarations and outcomes dated before the first assessed
     declaration; profiles are those published now."""
-    run_assessment(since, settings, top, actor)
+    ids = None
+    if file is not None:
+        if since is not None:
+            fail("give either FILE or --since, not both", 2)
+        imported = run_import(file, None, "own", "utf-8-sig", None)
+        ids = imported.valid_ids
+        if not ids:
+            fail("nothing in the file could be assessed", 1)
+    run_assessment(since, settings, top, actor, ids)
 
 
 @app.command("replay")

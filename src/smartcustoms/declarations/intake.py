@@ -31,6 +31,7 @@ class ImportResult:
     rejected: int
     rejects: pd.DataFrame  # invalid rows and conflicts, with a "kind" column
     warnings: list[str] = field(default_factory=list)
+    valid_ids: list[str] = field(default_factory=list)  # declarations of the file that passed validation
 
     @property
     def nothing_imported(self) -> bool:
@@ -133,4 +134,5 @@ def import_file(
         ignore_index=True,
     )
     return ImportResult(batch_id, stored.imported, stored.items, stored.unchanged, len(stored.conflicts),
-                        validated.rejected_declarations, rejects, warnings)
+                        validated.rejected_declarations, rejects, warnings,
+                        validated.valid["declaration_id"].unique().tolist())

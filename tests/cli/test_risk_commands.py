@@ -1,0 +1,51 @@
+"""`smartcustoms assess` and `smartcustoms risk replay` run as a user runs them."""
+
+import pytest
+from test_import_command import run
+
+DRAFT = """
+profile_id: P-DRAFT-ALL-STEEL
+title: every steel product
+purpose: see what sending all of chapter 72 to documents would cost
+owner: analyst
+lane: yellow
+weight: 40
+criteria:
+  - field: commodity_code
+    prefix: ["72", "73"]
+"""
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cli")
+    for args in (("generate", "-n", "3000", "--seed", "5", "--out", str(folder / "w")), ("db", "upgrade"),
+                 ("import", str(folder / "w" / "declarations.csv")),
+                 ("outcomes", "import", str(folder / "w" / "inspections.csv"))):
+        result = run(folder, *args)
+        assert result.returncode == 0, result.stderr
+    return folder
+
+
+def test_assess_prints_lanes_and_reasons_and_records_decisions(demo_db):
+    result = run(demo_db, "assess", "--since", "2025-12-01", "--top", "5")
+    assert result.returncode == 0, result.stderr
+    assert "Lanes for" in result.stdout and "Top 5 declarations by risk" in result.stdout
+    again = run(demo_db, "assess")  # everything before December has no decision yet
+    assert again.returncode == 0, again.stderr
+    nothing_left = run(demo_db, "assess")
+    assert nothing_left.returncode == 1 and "no declarations to assess" in nothing_left.stderr
+
+
+def test_replay_reports_without_writing_and_rejects_bad_profiles(demo_db):
+    drafts = demo_db / "drafts"
+    drafts.mkdir()
+    (drafts / "steel.yaml").write_text(DRAFT)
+    result = run(demo_db, "risk", "replay", "--profiles", str(drafts), "--from", "2025-11-01", "--to", "2025-11-30")
+    assert result.returncode == 0, result.stderr
+    for title in ("Lanes, 2025-11-01 to 2025-11-30", "against the recorded outcomes", "Lane changes",
+                  "P-DRAFT-ALL-STEEL", "Nothing was written"):
+        assert title in result.stdout
+    (drafts / "steel.yaml").write_text(DRAFT.replace("commodity_code", "commodity_kode"))
+    bad = run(demo_db, "risk", "replay", "--profiles", str(drafts), "--from", "2025-11-01", "--to", "2025-11-30")
+    assert bad.returncode == 2 and "line 9" in bad.stderr and "commodity_kode" in bad.stderr
