@@ -1,0 +1,74 @@
+"""assess(): the whole engine on a small generated world, in memory."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from smartcustoms.risk.assess import RiskEngine, assess, explain
+from smartcustoms.risk.config import RiskConfig
+from smartcustoms.risk.profiles import parse_profiles
+from smartcustoms.risk.service import fit_screens
+from smartcustoms.world import WorldConfig, generate
+
+START = pd.Timestamp("2025-04-01")
+RED_STEEL = """
+profile_id: P-TEST-STEEL
+title: steel to red
+purpose: test
+owner: tests
+lane: red
+weight: 100
+criteria:
+  - field: commodity_code
+    prefix: ["72"]
+"""
+
+
+@pytest.fixture(scope="module")
+def world():
+    return generate(WorldConfig(declarations=4000, seed=9, days=120))
+
+
+@pytest.fixture(scope="module")
+def engine(world):
+    screens = fit_screens(world.declarations, world.inspections, START, RiskConfig())
+    return RiskEngine(screens=screens, profiles=parse_profiles(RED_STEEL, "steel.yaml"))
+
+
+def live(world) -> pd.DataFrame:
+    return world.declarations[world.declarations["acceptance_datetime"] >= START]
+
+
+def test_one_decision_per_declaration_with_scores_and_a_forced_profile(world, engine):
+    frame = live(world)
+    decided = assess(frame, engine)
+    assert decided["declaration_id"].tolist() == frame["declaration_id"].unique().tolist()
+    assert decided["risk_score"].between(0, 1).all()
+    steel = frame.loc[frame["commodity_code"].str.startswith("72"), "declaration_id"].unique()
+    assert len(steel) and decided.set_index("declaration_id").loc[steel, "lane"].eq("red").all()
+    assert set(decided["source"]) <= {"profile", "screen", "random", "none"}
+
+
+def test_missing_fields_are_assessed_by_what_is_available_and_said(world, engine):
+    frame = live(world).head(50).copy()
+    frame["goods_description"] = np.nan
+    frame["importer_id"] = np.nan
+    decided = explain(assess(frame, engine), list(engine.screens))
+    assert len(decided) == frame["declaration_id"].nunique()
+    data = json.loads(decided["explanation"].iloc[0])
+    missing = " ".join(data["not_checked"])
+    assert "no description" in missing
+    assert "valuation" in data["scores"]  # still checked
+
+
+def test_a_declaration_alone_is_assessed_as_in_a_batch(world, engine):
+    frame = live(world)
+    batch = assess(frame, engine).set_index("declaration_id")
+    first = frame["declaration_id"].iloc[0]  # nothing earlier in the batch could inform it
+    alone = assess(frame[frame["declaration_id"] == first], engine).iloc[0]
+    assert alone["risk_score"] == pytest.approx(batch.loc[first, "risk_score"])
+    for declaration_id in frame["declaration_id"].unique()[:50]:  # the random draw never depends on the batch
+        alone = assess(frame[frame["declaration_id"] == declaration_id], engine).iloc[0]
+        assert alone["random"] == batch.loc[declaration_id, "random"]
