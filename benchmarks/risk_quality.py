@@ -366,7 +366,8 @@ def kcs_tables(kcs: dict) -> str:
 # --- main --------------------------------------------------------------------------------------------------------
 
 def command(args) -> str:
-    parts = [".venv/bin/python benchmarks/risk_quality.py", f"--declarations {args.declarations}", f"--seed {args.seed}"]
+    parts = [".venv/bin/python benchmarks/risk_quality.py", f"--declarations {args.declarations}",
+             f"--seed {args.seed}"]
     if args.drift:
         parts.append("--drift")
     if args.kcs != KCS_DEFAULT:
@@ -493,7 +494,7 @@ def main() -> None:
         line += (f" KCS valid split, valuation screen alone: Precision@5% {table.loc[0.05, 'precision']:.3f} "
                  f"({table.loc[0.05, 'lift']:.2f} x random, base rate "
                  f"{kcs['variants']['with train outcomes']['base']:.3f}).")
-    line += (f" Full tables: [risk engine, measured quality](risk-engine.md#measured-quality). Run time "
+    line += (f" Full tables: [risk engine, measured quality](risk-engine.md#10-measured-quality). Run time "
              f"{total:.0f} s. Command: `{command(args)}`. Machine: {machine()}.")
     update_section("risk-quality", "risk quality", line)
 

@@ -72,3 +72,19 @@ def test_a_declaration_alone_is_assessed_as_in_a_batch(world, engine):
     for declaration_id in frame["declaration_id"].unique()[:50]:  # the random draw never depends on the batch
         alone = assess(frame[frame["declaration_id"] == declaration_id], engine).iloc[0]
         assert alone["random"] == batch.loc[declaration_id, "random"]
+
+
+def test_expected_selection_rate_is_calibrated_on_reference_declarations(world, engine):
+    from smartcustoms.risk.assess import calibrated
+
+    settings = engine.settings.model_copy(update={"expected_selection_rate": 0.08})
+    reference = world.declarations[world.declarations["acceptance_datetime"] < START]
+    tuned = calibrated(RiskEngine(screens=engine.screens, settings=settings), reference)
+    assert tuned.settings.yellow_threshold != settings.yellow_threshold
+    decided = assess(reference, tuned)
+    share = decided.loc[~decided["random"], "lane"].isin(["yellow", "red"]).mean()
+    assert abs(share - 0.08) < 0.02
+    one = live(world).head(1)
+    alone = assess(one, tuned).iloc[0]  # a lone declaration meets the same bar as a batch
+    assert (alone["risk_score"] >= tuned.settings.yellow_threshold) == (alone["lane"] in ("yellow", "red")) or \
+        alone["random"]

@@ -238,7 +238,8 @@ def test_all_criteria_must_hold_and_the_output_says_what_matched():
     hits = evaluate([p], frame())
     assert list(hits.columns) == HIT_COLUMNS
     assert hits.to_dict("records") == [{
-        "row": 10, "profile_id": "P-STEEL-AD", "version": 3, "lane": "red", "weight": 70.0, "shadow": False,
+        "row": 10, "profile_id": "P-STEEL-AD", "version": 3, "lane": "red", "weight": 70.0, "force": False,
+        "shadow": False,
         "suppressed": False, "selects": True, "matched": "commodity_code starts with 7208; origin_country in [CN, MY]",
     }]
 
@@ -331,3 +332,11 @@ def test_a_million_rows_and_twenty_profiles_take_seconds_not_minutes():
     elapsed = time.perf_counter() - started
     assert len(hits) > 10_000
     assert elapsed < 10, f"{elapsed:.1f} s"
+
+
+def test_force_needs_the_red_lane_and_shows_in_the_hits():
+    forced = profile("P-PROHIBITED", {"field": "commodity_code", "prefix": ["7208"]}, lane="red", weight=90)
+    forced = forced.model_copy(update={"force": True})
+    assert evaluate([forced], frame())["force"].tolist() == [True]
+    with pytest.raises(ValueError, match="force: true needs lane: red"):
+        Profile.model_validate({**forced.model_dump(), "lane": "yellow"})

@@ -17,6 +17,7 @@ def signals(n: int, valuation=0.0, office="A", profile_lane="green", profile_wei
         "valuation_score": valuation, "valuation_duty_at_risk": 100.0, "valuation_reason": "",
         "valuation_not_checked": "",
         "profile_lane": profile_lane, "profile_weight": profile_weight, "profile_force": force, "profile_key": "",
+        "profile_red_weight": profile_weight if profile_lane == "red" else 0.0,
     })
     frame["profile_key"] = np.where(frame["profile_lane"].ne("green"), "P1", "")
     frame["profiles"] = [[] for _ in range(n)]
@@ -90,12 +91,17 @@ def test_random_controls_only_come_from_unselected_declarations():
     assert 10 <= out["random"].sum() <= 45
 
 
-def test_expected_selection_rate_sets_the_yellow_threshold():
-    frame = signals(1000, valuation=np.linspace(0, 0.8, 1000))
-    settings = SelectivitySettings(weights={"valuation": 1.0}, expected_selection_rate=0.1, red_threshold=0.99,
-                                   **NO_RANDOM)
+def test_random_controls_carry_no_capacity_note_and_unknown_settings_are_refused():
+    frame = signals(400, valuation=0.7)
+    settings = SelectivitySettings(weights={"valuation": 1.0}, default_capacity=LaneCapacity(yellow=0),
+                                   random_rate=0.05)
     out = select(frame, settings)
-    assert abs(out.loc[~out["random"], "lane"].eq("yellow").mean() - 0.1) < 0.01
+    assert out.loc[out["random"], "capacity_note"].eq("").all()
+    assert out.loc[~out["random"], "capacity_note"].str.contains("yellow capacity").all()
+    with pytest.raises(ValueError, match="red_treshold"):
+        SelectivitySettings(red_treshold=0.9)
+    with pytest.raises(ValueError):
+        LaneCapacity(red=-1)
 
 
 def test_max_hits_without_selection_selects_every_nth_missed_hit():

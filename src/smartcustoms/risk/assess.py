@@ -1,8 +1,9 @@
 """assess(frame) -> one decision per declaration: screens, profiles, then selectivity. Pure: the caller gives
 fitted screens, the profiles and suppressions in force, and the settings."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+import numpy as np
 import pandas as pd
 
 from smartcustoms.risk.profiles import Profile, Suppression, evaluate
@@ -47,6 +48,18 @@ def assess(frame: pd.DataFrame, engine: RiskEngine) -> pd.DataFrame:
     # all three are in the order in which declarations first appear in the frame
     signals = pd.concat([header, *[part.reset_index(drop=True) for part in parts]], axis=1)
     return select(signals, engine.settings)
+
+
+def calibrated(engine: RiskEngine, reference: pd.DataFrame) -> RiskEngine:
+    """With ``expected_selection_rate`` set (ASYCUDA style), the engine whose yellow threshold would have sent
+    that share of `reference` (recent declarations) to yellow or red, so that a declaration assessed alone
+    meets the same bar as one in a batch."""
+    rate = engine.settings.expected_selection_rate
+    if not rate or reference.empty:
+        return engine
+    scores = assess(reference, engine)["risk_score"].to_numpy()
+    threshold = min(float(np.quantile(scores, 1 - rate)), engine.settings.red_threshold)
+    return replace(engine, settings=engine.settings.model_copy(update={"yellow_threshold": threshold}))
 
 
 def explain(decided: pd.DataFrame, screens: list[str]) -> pd.DataFrame:

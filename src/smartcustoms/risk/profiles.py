@@ -287,7 +287,14 @@ class Profile(BaseModel):
     valid_from: date | None = None
     valid_to: date | None = None
     mode: Literal["active", "shadow"] = "active"
+    force: bool = Field(False, description="red whatever the capacity (prohibited goods); needs lane red")
     criteria: tuple[Criterion, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _force_is_red(self) -> "Profile":
+        if self.force and self.lane != "red":
+            raise ValueError("force: true needs lane: red")
+        return self
 
     @field_validator("purpose")
     @classmethod
@@ -560,7 +567,8 @@ def load_profile_dir(path: str | Path) -> list[Profile]:
 
 # --- evaluation -------------------------------------------------------------------------------------------------
 
-HIT_COLUMNS = ["row", "profile_id", "version", "lane", "weight", "shadow", "suppressed", "selects", "matched"]
+HIT_COLUMNS = ["row", "profile_id", "version", "lane", "weight", "force", "shadow", "suppressed", "selects",
+               "matched"]
 
 
 def _naive_datetimes(series: pd.Series) -> np.ndarray:
@@ -673,7 +681,8 @@ def _empty_hits(index: pd.Index) -> pd.DataFrame:
     return pd.DataFrame({
         "row": pd.Series([], dtype=index.dtype), "profile_id": pd.Series([], dtype=object),
         "version": pd.Series([], dtype="int64"), "lane": pd.Series([], dtype=object),
-        "weight": pd.Series([], dtype="float64"), "shadow": pd.Series([], dtype=bool),
+        "weight": pd.Series([], dtype="float64"), "force": pd.Series([], dtype=bool),
+        "shadow": pd.Series([], dtype=bool),
         "suppressed": pd.Series([], dtype=bool), "selects": pd.Series([], dtype=bool),
         "matched": pd.Series([], dtype=object),
     })
@@ -740,6 +749,7 @@ def evaluate(
             "version": profile.version or 0,
             "lane": profile.lane,
             "weight": float(profile.weight),
+            "force": profile.force,
             "shadow": profile.shadow,
             "suppressed": suppressed,
             "selects": ~suppressed & (not profile.shadow),

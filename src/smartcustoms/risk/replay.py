@@ -1,5 +1,6 @@
-"""Replay: draft profiles and settings over past declarations, beside the published profiles, with what was
-known at the time, measured against the recorded outcomes. Writes nothing."""
+"""Replay: draft profiles and settings over past declarations, beside the profiles published now. The screens
+know only what was dated before the period; the results are measured against the recorded outcomes. Writes
+nothing."""
 
 from dataclasses import dataclass
 from datetime import datetime

@@ -17,7 +17,7 @@ import json
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from smartcustoms.risk.signals import LANES, SEVERITY
 
@@ -27,12 +27,16 @@ DOWNGRADE = {"red": "yellow", "yellow": "blue", "blue": "blue"}
 class LaneCapacity(BaseModel):
     """Declarations per office and day a lane can take (None: no limit)."""
 
-    red: int | None = None
-    yellow: int | None = None
-    blue: int | None = None
+    model_config = ConfigDict(extra="forbid")
+
+    red: int | None = Field(None, ge=0)
+    yellow: int | None = Field(None, ge=0)
+    blue: int | None = Field(None, ge=0)
 
 
 class SelectivitySettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     weights: dict[str, float] = Field(
         default_factory=lambda: {"valuation": 1.0, "classification": 0.9, "origin": 0.8, "trader": 0.4,
                                  "model": 1.0})
@@ -40,7 +44,7 @@ class SelectivitySettings(BaseModel):
     yellow_threshold: float = Field(0.6, ge=0, le=1)
     blue_threshold: float = Field(0.35, ge=0, le=1)
     expected_selection_rate: float | None = Field(None, gt=0, lt=1, description="if set, the yellow threshold "
-                                                  "is the score quantile that selects this share (ASYCUDA)")
+                                                  "is calibrated on recent history to select this share (ASYCUDA)")
     force_weight: float = 100.0
     capacity: dict[str, LaneCapacity] = Field(default_factory=dict, description="by office ID")
     default_capacity: LaneCapacity = Field(default_factory=LaneCapacity)
@@ -51,6 +55,14 @@ class SelectivitySettings(BaseModel):
                                      description="fields whose values, joined by '/', form the stratum key")
     max_hits_without_selection: int | None = Field(None, ge=1)
     seed: int = 0
+
+    @field_validator("random_rates")
+    @classmethod
+    def _rates_in_range(cls, value: dict[str, float]) -> dict[str, float]:
+        wrong = {key: rate for key, rate in value.items() if not 0.01 <= rate <= 0.05}
+        if wrong:
+            raise ValueError(f"random rates must lie between 0.01 and 0.05: {wrong}")
+        return value
 
     @field_validator("random_lane")
     @classmethod
@@ -146,8 +158,6 @@ def select(signals: pd.DataFrame, settings: SelectivitySettings) -> pd.DataFrame
     added["duty_at_risk"] = duty
 
     yellow = settings.yellow_threshold
-    if settings.expected_selection_rate:
-        yellow = float(np.quantile(score, 1 - settings.expected_selection_rate))
     score_lane = np.select([score >= settings.red_threshold, score >= yellow, score >= settings.blue_threshold],
                            ["red", "yellow", "blue"], "green").astype(object)
     profile_lane = signals["profile_lane"].to_numpy(dtype=object)
@@ -156,11 +166,12 @@ def select(signals: pd.DataFrame, settings: SelectivitySettings) -> pd.DataFrame
     lane = np.where(by_profile, profile_lane, score_lane)
     source = np.where(by_profile, "profile", "screen").astype(object)
     weight = signals["profile_weight"].to_numpy(dtype=float)
-    forced = signals["profile_force"].to_numpy(dtype=bool) | ((weight >= settings.force_weight)
-                                                              & (profile_lane == "red"))
+    forced = signals["profile_force"].to_numpy(dtype=bool) | (
+        signals["profile_red_weight"].to_numpy(dtype=float) >= settings.force_weight)
     lane[forced], source[forced] = "red", "profile"
     note = np.full(len(signals), "", dtype=object)
-    rank = severity(lane) * 10 + score + weight / 1000 if len(signals) else score
+    # within a lane, the stronger of the screens' score and the profiles' weight (0..100 -> 0..1) ranks first
+    rank = severity(lane) * 10 + np.maximum(score, weight / 100) if len(signals) else score
     office = signals["office_id"].to_numpy(dtype=object)
     day = signals["acceptance_datetime"].dt.normalize().to_numpy()
     _apply_capacity(lane, note, forced, rank, office, day, settings)
@@ -176,7 +187,7 @@ def select(signals: pd.DataFrame, settings: SelectivitySettings) -> pd.DataFrame
 
     chosen = np.isin(lane, ["green", "blue"]) & (
         uniform_draw(signals["declaration_id"], settings.seed) < _random_rate(signals, settings))
-    lane[chosen], source[chosen] = settings.random_lane, "random"
+    lane[chosen], source[chosen], note[chosen] = settings.random_lane, "random", ""
     source[lane == "green"] = "none"
     added.update(lane=lane, source=source, forced=forced, capacity_note=note, random=chosen)
     return pd.concat([signals.reset_index(drop=True), pd.DataFrame(added)], axis=1)

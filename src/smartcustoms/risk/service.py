@@ -8,7 +8,7 @@ from sqlalchemy import Engine
 from smartcustoms.control.outcomes import load_outcomes
 from smartcustoms.declarations.repository import load_declarations
 from smartcustoms.risk import repository as profile_store
-from smartcustoms.risk.assess import RiskEngine, assess, explain
+from smartcustoms.risk.assess import RiskEngine, assess, calibrated, explain
 from smartcustoms.risk.audit import record_assessment
 from smartcustoms.risk.classification import ClassificationScreen
 from smartcustoms.risk.config import RiskConfig
@@ -35,12 +35,16 @@ def build_engine(db: Engine, as_of: datetime, config: RiskConfig, profiles: list
     profiles published now (or the given drafts) with the suppressions in force now."""
     if screens is None:
         screens = fit_screens(load_declarations(db, end=as_of), load_outcomes(db), as_of, config)
-    return RiskEngine(
+    engine = RiskEngine(
         screens=screens,
         profiles=profile_store.published_profiles(db) if profiles is None else profiles,
         suppressions=profile_store.active_suppressions(db) if suppressions is None else suppressions,
         settings=config.selectivity,
     )
+    if config.selectivity.expected_selection_rate:
+        recent = load_declarations(db, start=pd.Timestamp(as_of) - pd.Timedelta(days=30), end=as_of)
+        engine = calibrated(engine, recent)
+    return engine
 
 
 def assess_and_record(db: Engine, frame: pd.DataFrame, engine: RiskEngine, actor: str) -> pd.DataFrame:

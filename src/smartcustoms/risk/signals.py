@@ -44,11 +44,12 @@ def screen_signals(items: pd.DataFrame, scores: pd.DataFrame, screens: list[str]
 
 
 def profile_signals(items: pd.DataFrame, hits: pd.DataFrame) -> pd.DataFrame:
-    """Per declaration: the strongest lane asked by an active profile, the summed weight, whether one forces
-    red, the first active profile, and the hits (active, shadow, suppressed) as lists for the explanation."""
+    """Per declaration, from the active profile hits: the strongest lane asked, the highest weight, the highest
+    weight of a red hit, whether one forces red, and the first hit asking for a control (yellow or red); plus
+    all hits (active, shadow, suppressed) as lists for the explanation."""
     ids = pd.Index(items["declaration_id"].unique(), name="declaration_id")
-    out = pd.DataFrame({"profile_lane": "green", "profile_weight": 0.0, "profile_force": False,
-                        "profile_key": ""}, index=ids)
+    out = pd.DataFrame({"profile_lane": "green", "profile_weight": 0.0, "profile_red_weight": 0.0,
+                        "profile_force": False, "profile_key": ""}, index=ids)
     lists = {key: {} for key in ("profiles", "shadow_profiles", "suppressed_profiles")}
     if hits is not None and not hits.empty:
         hits = hits.assign(declaration_id=items["declaration_id"].to_numpy()[items.index.get_indexer(hits["row"])])
@@ -56,18 +57,23 @@ def profile_signals(items: pd.DataFrame, hits: pd.DataFrame) -> pd.DataFrame:
         active = hits[~hits["shadow"] & ~hits["suppressed"]]
         if len(active):
             grouped = active.assign(severity=active["lane"].map(SEVERITY)).groupby("declaration_id", sort=False)
-            out.loc[grouped.size().index, "profile_lane"] = grouped["severity"].max().map(dict(enumerate(LANES)))
-            out.loc[grouped.size().index, "profile_weight"] = grouped["weight"].sum()
-            out.loc[grouped.size().index, "profile_key"] = grouped["profile_id"].first()
-            if "force" in active.columns:
-                forced = active.loc[active["force"].fillna(False).astype(bool), "declaration_id"].unique()
-                out.loc[forced, "profile_force"] = True
+            found = grouped.size().index
+            out.loc[found, "profile_lane"] = grouped["severity"].max().map(dict(enumerate(LANES)))
+            out.loc[found, "profile_weight"] = grouped["weight"].max()
+            red = active[active["lane"] == "red"]
+            out.loc[red["declaration_id"].unique(), "profile_red_weight"] = red.groupby("declaration_id")[
+                "weight"].max()
+            forced = active.loc[active["force"].astype(bool), "declaration_id"].unique()
+            out.loc[forced, "profile_force"] = True
+            control = active[active["lane"].isin(["yellow", "red"])]
+            out.loc[control["declaration_id"].unique(), "profile_key"] = control.groupby("declaration_id")[
+                "profile_id"].first()
         columns = [hits[c].tolist() for c in ("declaration_id", "profile_id", "version", "lane", "matched",
                                                "shadow", "suppressed")]
         for declaration_id, profile_id, version, lane, matched, shadow, suppressed in zip(*columns):
             key = "shadow_profiles" if shadow else "suppressed_profiles" if suppressed else "profiles"
             lists[key].setdefault(declaration_id, []).append(
                 {"id": profile_id, "version": int(version), "lane": lane, "matched": matched})
-    for key, found in lists.items():  # None where a declaration has no such hit
-        out[key] = pd.Series(found, dtype=object).reindex(out.index)
+    for key, found_hits in lists.items():  # None where a declaration has no such hit
+        out[key] = pd.Series(found_hits, dtype=object).reindex(out.index)
     return out
