@@ -148,3 +148,20 @@ def test_on_a_generated_world_misclassification_is_found_far_above_random():
     recall = (truth.loc[selected] == "misclassification").sum() / (truth == "misclassification").sum()
     assert (truth == "misclassification").sum() >= 20
     assert recall >= 0.6  # random selection would find about 0.05
+
+
+def test_few_rows_score_exactly_as_in_a_batch():
+    world = generate(WorldConfig(declarations=3_000, seed=5))
+    cut = pd.Timestamp("2025-10-01")
+    rows = world.declarations
+    screen = ClassificationScreen(**FAST, max_features=2_000).fit(rows, world.inspections, as_of=cut)
+    test = rows[rows["acceptance_datetime"] >= cut].head(120).copy()
+    test.iloc[0, test.columns.get_loc("goods_description")] = None
+    test.iloc[1, test.columns.get_loc("commodity_code")] = "12AB"
+    test.iloc[2, test.columns.get_loc("goods_description")] = "Bière  Étoile 12345-x; ÄÖ"
+    test.iloc[3, test.columns.get_loc("commodity_code")] = "99887766"
+    batch = screen.score(test)
+    assert len(test) > 32  # the batch path
+    one_by_one = pd.concat([screen.score(test.iloc[[i]]) for i in range(len(test))])
+    pd.testing.assert_frame_equal(one_by_one, batch)
+    assert batch["classification_reason"].str.len().gt(0).sum() >= 4

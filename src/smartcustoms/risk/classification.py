@@ -28,6 +28,7 @@ right: weigh it with the score.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import joblib
@@ -42,6 +43,7 @@ NAME = "classification"
 COLUMNS = [f"{NAME}_score", f"{NAME}_duty_at_risk", f"{NAME}_reason"]
 LEVELS = ("code", "subheading", "heading")  # comparison levels: the model's codes, HS6, HS4
 _GROUP_DIGITS = {"subheading": 6, "heading": 4}
+SMALL = 32  # up to this many rows (one declaration), score without pandas grouping: same results, less overhead
 
 
 def normalise(texts: pd.Series) -> pd.Series:
@@ -49,6 +51,16 @@ def normalise(texts: pd.Series) -> pd.Series:
     texts = texts.astype("str").str.lower()
     texts = texts.str.replace(r"[^\w%]+", " ", regex=True).str.replace(r"\d{3,}", "#", regex=True)
     return texts.str.replace(r"\s+", " ", regex=True).str.strip()
+
+
+def _normalise_one(text: str) -> str:
+    """normalise() for one Python string."""
+    text = re.sub(r"[^\w%]+", " ", text.lower())
+    return re.sub(r"\s+", " ", re.sub(r"\d{3,}", "#", text)).strip()
+
+
+def _is_text(value) -> bool:
+    return value is not None and value == value
 
 
 def _before(values: pd.Series, as_of) -> np.ndarray:
@@ -229,6 +241,8 @@ class ClassificationScreen:
     # ------------------------------------------------------------------------------------------ score
     def score(self, frame: pd.DataFrame) -> pd.DataFrame:
         """One row per row of ``frame`` (same index): score, duty at risk and reason."""
+        if len(frame) <= SMALL:
+            return self._score_few(frame)
         n = len(frame)
         score = np.full(n, np.nan)
         duty = np.zeros(n)
@@ -301,7 +315,62 @@ class ClassificationScreen:
         level, p_top, p_declared, top = self._compare(pairs // len(codes), np.asarray(codes, dtype=object)[
             pairs % len(codes)], texts)
         level, p_top, p_declared, top = level[pair_row], p_top[pair_row], p_declared[pair_row], top[pair_row]
+        self._finish(frame, declared, rows, level, p_top, p_declared, top, raw_texts[text_id], score, duty, reason)
 
+    def _compare_small(self, texts: np.ndarray, declared: np.ndarray):
+        """_compare for a few rows, without pandas (one-declaration calls): same results."""
+        n = len(texts)
+        level = np.full(n, len(LEVELS), dtype=np.int8)
+        p_top, p_declared = np.zeros(n), np.zeros(n)
+        top = np.zeros(n, dtype=np.int64)
+        proba = self._proba(texts)
+        if not hasattr(self, "lookup_"):  # class and group positions, built on first use
+            self.lookup_ = {"code": {c: i for i, c in enumerate(self.classes_)}, **{
+                name: {label: i for i, label in enumerate(self.groups_[name][0])} for name in _GROUP_DIGITS}}
+        top[:] = proba.argmax(axis=1)
+        p_top[:] = proba.max(axis=1)
+        for i, code in enumerate(declared):
+            exact = self.lookup_["code"].get(code)
+            if exact is not None:
+                level[i], p_declared[i] = 0, proba[i, exact]
+                continue
+            for at, (name, digits) in enumerate(_GROUP_DIGITS.items(), start=1):
+                group = self.lookup_[name].get(code[:digits])
+                if group is None:
+                    continue
+                _, of_class, matrix = self.groups_[name]
+                grouped = proba[i] @ matrix
+                best = grouped.argmax()
+                level[i], p_top[i], p_declared[i] = at, grouped[best], grouped[group]
+                top[i] = np.where(of_class == best, proba[i], -1.0).argmax()
+                break
+        return level, p_top, p_declared, top
+
+    def _score_few(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """score() for a few rows (one declaration) in plain Python: the same results as the batch path,
+        without its pandas overhead."""
+        n = len(frame)
+        score, duty = np.full(n, np.nan), np.zeros(n)
+        reason = np.full(n, "", dtype=object)
+        descriptions = np.array(frame["goods_description"].tolist(), dtype=object)
+        cleaned = [re.sub(r"[.\s]", "", str(code)) if _is_text(code) else "" for code in frame["commodity_code"]]
+        valid = np.array([re.fullmatch(r"\d{6,}", code) is not None for code in cleaned], dtype=bool)
+        blank = np.array([not _is_text(text) or not str(text).strip() for text in descriptions], dtype=bool)
+        codes = np.array([code[: self.code_digits] for code in cleaned], dtype=object)
+        reason[~valid] = "not checked: no valid commodity code"
+        reason[blank] = "not checked: no description"
+        todo = np.flatnonzero(~blank & valid)
+        if self.model_ is None:
+            reason[todo] = "not checked: no text model (fewer than two codes with history)"
+        elif len(todo):
+            texts = np.array([_normalise_one(str(text)) for text in descriptions[todo]], dtype=object)
+            level, p_top, p_declared, top = self._compare_small(texts, codes[todo])
+            self._finish(frame.iloc[todo], codes[todo], todo, level, p_top, p_declared, top, descriptions[todo],
+                         score, duty, reason)
+        return pd.DataFrame({COLUMNS[0]: score, COLUMNS[1]: duty, COLUMNS[2]: reason}, index=frame.index)
+
+    def _finish(self, frame, declared, rows, level, p_top, p_declared, top, raw_texts, score, duty, reason):
+        """Scores, tariff hop, duty at risk and reasons from the comparison of each row."""
         checked = level < len(LEVELS)
         margin = np.where(checked, np.maximum(p_top - p_declared, 0.0), 0.0)
         # duty rate of the likely code, looked up once per distinct (code, origin, claim)
@@ -310,12 +379,15 @@ class ClassificationScreen:
         declared_rate = pd.to_numeric(frame["duty_rate"], errors="coerce").to_numpy(dtype=float, copy=True)
         likely_rate = np.full(len(frame), np.nan)
         differs = np.flatnonzero(margin > 0)
-        if len(differs):
+        if len(differs) > SMALL:
             combos = pd.DataFrame({"top": top[differs], "origin": origin[differs], "claimed": claimed[differs]})
             combo_row = combos.groupby(["top", "origin", "claimed"], sort=False).ngroup().to_numpy()
             combo = combos.drop_duplicates()  # same order as the groups numbered on first appearance
             likely_rate[differs] = self._rate(self.classes_[combo["top"].to_numpy()], combo["origin"].to_numpy(),
                                               combo["claimed"].to_numpy())[combo_row]
+        elif len(differs):
+            likely_rate[differs] = self._rate(self.classes_[top[differs]], origin[differs], claimed[differs])
+        if len(differs):
             missing = differs[np.isnan(declared_rate[differs])]
             declared_rate[missing] = self._rate(declared[missing], origin[missing], claimed[missing])
         gap = np.nan_to_num(likely_rate - declared_rate, nan=0.0)
@@ -327,12 +399,12 @@ class ClassificationScreen:
 
         unknown = np.flatnonzero(~checked)
         if len(unknown):
-            reason[rows[unknown]] = ("not checked: heading " + pd.Series(declared[unknown], dtype="str").str[:4]
-                                     + " has no history to learn its wording from").to_numpy(dtype=object)
+            reason[rows[unknown]] = [f"not checked: heading {str(code)[:4]} has no history to learn its wording from"
+                                     for code in declared[unknown]]
         flagged = np.flatnonzero(checked & (row_score >= self.flag_threshold))
         if len(flagged):
             reason[rows[flagged]] = self._reasons(
-                raw_texts[text_id[flagged]], self.classes_[top[flagged]], p_top[flagged], declared[flagged],
+                raw_texts[flagged], self.classes_[top[flagged]], p_top[flagged], declared[flagged],
                 p_declared[flagged], level[flagged], likely_rate[flagged], declared_rate[flagged], hop[flagged])
 
     @staticmethod
