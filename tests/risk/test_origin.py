@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from test_valuation import generated, plain_python  # noqa: F401 (a fixture and a helper, shared)
 
 from smartcustoms.declarations.models import FIELDS
 from smartcustoms.risk.origin import OriginConfig, OriginScreen, TradeAgreement
@@ -201,3 +202,37 @@ def test_quality_on_a_generated_world():
     false_origin = table.set_index("fraud_type").loc["false_origin"]
     assert false_origin["recall"] >= 0.5  # random selection would catch 5 %
     assert false_origin["precision"] >= 0.08  # false origin is about 1 % of declarations
+
+
+# --- one declaration at a time: the same results as the batch ---------------------------------------------------
+
+def test_small_frame_route_gives_the_batch_results(monkeypatch, generated):  # noqa: F811
+    history, outcomes, _, frame = generated
+    screen = OriginScreen().fit(history, outcomes)
+    plain_python(monkeypatch, True)
+    small = screen.score(frame)
+    plain_python(monkeypatch, False)
+    pd.testing.assert_frame_equal(small, screen.score(frame), check_exact=True)
+
+
+def test_one_declaration_at_a_time_equals_the_batch(generated):  # noqa: F811
+    history, outcomes, frame, _ = generated
+    screen = OriginScreen().fit(history, outcomes)
+    # one declaration per importer: no declaration of the frame is then earlier history for another one
+    first = frame.drop_duplicates("importer_id")["declaration_id"]
+    frame = frame[frame["declaration_id"].isin(first)]
+    batch = screen.score(frame)
+    assert (batch["origin_score"] > 0).sum() > 10  # the frame has findings
+    alone = pd.concat([screen.score(one) for _, one in frame.groupby("declaration_id", sort=False)])
+    pd.testing.assert_frame_equal(alone.loc[frame.index], batch, check_exact=True)
+
+
+def test_history_rows_scored_again_count_once(generated):  # noqa: F811
+    history, outcomes, _, frame = generated
+    screen = OriginScreen().fit(history, outcomes)
+    # the importers' last history declarations scored again with the frame: the frame's rows see them once
+    last = history[history["importer_id"].isin(frame["importer_id"])].groupby("importer_id")["declaration_id"].tail(3)
+    again = history[history["declaration_id"].isin(last)]
+    together = screen.score(pd.concat([again, frame])).loc[frame.index]
+    pd.testing.assert_frame_equal(together, screen.score(frame))
+    assert (together["origin_switch"] > 0).any()

@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from test_valuation import generated, plain_python  # noqa: F401 (a fixture and a helper, shared)
 
 from smartcustoms.risk.traders import TraderRisk
 from smartcustoms.world import WorldConfig, generate
@@ -174,3 +175,39 @@ def test_on_a_generated_world_precision_is_far_above_the_fraud_rate():
     fraud = world.truth.set_index("declaration_id")["fraud_type"].loc[per_declaration.index] != "none"
     selected = per_declaration.sort_values(ascending=False, kind="stable").index[: int(0.05 * len(per_declaration))]
     assert fraud.loc[selected].mean() > 3 * fraud.mean()
+
+
+# --- one declaration at a time: the same results as the batch ---------------------------------------------------
+
+def test_small_frame_route_gives_the_batch_results(monkeypatch, generated):  # noqa: F811
+    history, inspections, _, frame = generated
+    risk = TraderRisk(aeo_importers=tuple(frame["importer_id"].dropna().unique()[:5])).fit(history, inspections)
+    plain_python(monkeypatch, True)
+    small = risk.score(frame)
+    plain_python(monkeypatch, False)
+    pd.testing.assert_frame_equal(small, risk.score(frame), check_exact=True)
+
+
+def test_one_declaration_at_a_time_equals_the_batch(generated):  # noqa: F811
+    history, inspections, frame, _ = generated
+    # controls dated before the frame's first day: none of them is of a declaration of the frame
+    risk = TraderRisk().fit(history, inspections, as_of=frame["acceptance_datetime"].min().normalize())
+    # one declaration per importer: no declaration of the frame is then earlier history for another one
+    frame = frame[frame["declaration_id"].isin(frame.drop_duplicates("importer_id")["declaration_id"])]
+    batch = risk.score(frame)
+    assert (batch["trader_reason"].str.startswith("importer")).sum() > 5  # the frame has findings
+    alone = pd.concat([risk.score(one) for _, one in frame.groupby("declaration_id", sort=False)])
+    pd.testing.assert_frame_equal(alone.loc[frame.index], batch, check_exact=True)
+
+
+def test_declarations_count_alike_from_the_history_or_from_the_frame(generated):  # noqa: F811
+    history, inspections, _, frame = generated
+    cut = pd.Timestamp("2025-08-01")
+    early, late = history[history["acceptance_datetime"] < cut], history[history["acceptance_datetime"] >= cut]
+    # the August declarations and their controls as history, or as earlier rows of the scored frame
+    fitted = TraderRisk().fit(history, inspections).score(frame)
+    in_frame = TraderRisk().fit(early, inspections).score(pd.concat([late, frame])).loc[frame.index]
+    pd.testing.assert_frame_equal(in_frame, fitted, check_exact=True)
+    # and declarations of the history scored again count once
+    again = TraderRisk().fit(history, inspections).score(pd.concat([late, frame])).loc[frame.index]
+    pd.testing.assert_frame_equal(again, fitted, check_exact=True)

@@ -210,3 +210,99 @@ def test_quality_on_a_generated_world():
     under = table.set_index("fraud_type").loc["undervaluation"]
     assert under["recall"] >= 0.45  # random selection would catch 5 %
     assert under["precision"] >= 0.25  # undervaluation is about 3 % of declarations
+
+
+# --- one declaration at a time: the same results as the batch ---------------------------------------------------
+
+def messy(frame: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
+    """A copy of a generated frame with what real data brings: missing, blank, lower-case, padded and
+    non-ASCII text, dotted codes, invalid codes, missing and zero numbers."""
+    rng = np.random.default_rng(seed)
+    frame = frame.copy()
+    n = len(frame)
+    for column in ["commodity_code", "origin_country", "dispatch_country", "quantity_unit", "preference_claim",
+                   "importer_id", "declarant_id"]:
+        values = frame[column].to_numpy(dtype=object, copy=True)
+        for share, change in ((0.03, lambda v: None), (0.03, lambda v: "  "), (0.05, lambda v: f" {v.lower()}\t"),
+                              (0.02, lambda v: v + "\u00e9"), (0.02, lambda v: "\u00a0" + v)):
+            rows = np.flatnonzero(rng.random(n) < share)
+            values[rows] = [change(v) if isinstance(v, str) else v for v in values[rows]]
+        frame[column] = values
+    codes = frame["commodity_code"].to_numpy(dtype=object, copy=True)
+    rows = np.flatnonzero(rng.random(n) < 0.05)
+    codes[rows] = [f"{v[:4]}.{v[4:6]} {v[6:]}" if isinstance(v, str) else v for v in codes[rows]]
+    codes[rng.random(n) < 0.02] = "12ab5678"
+    frame["commodity_code"] = codes
+    for column in ["quantity", "customs_value", "duty_rate"]:
+        frame.loc[rng.random(n) < 0.03, column] = np.nan
+    frame.loc[rng.random(n) < 0.03, "quantity"] = 0.0
+    frame.loc[rng.random(n) < 0.03, "duty_rate"] = 0.0
+    frame.loc[rng.random(n) < 0.02, "acceptance_datetime"] = pd.NaT
+    return frame
+
+
+@pytest.fixture(scope="module")
+def generated():
+    """(history, outcomes, frame, messy frame): some 300 goods items of later declarations, as generated and
+    with ``messy`` data."""
+    from smartcustoms.world import WorldConfig, generate
+
+    world = generate(WorldConfig(declarations=4_000, seed=5))
+    d, cut = world.declarations, pd.Timestamp("2025-09-01")
+    later = d[d["acceptance_datetime"] >= cut]
+    ids = np.random.default_rng(0).choice(later["declaration_id"].unique(), 170, replace=False)
+    frame = later[later["declaration_id"].isin(ids)]
+    return d[d["acceptance_datetime"] < cut], world.inspections, frame, messy(frame)
+
+
+def plain_python(monkeypatch, on: bool) -> None:
+    """Make every frame take the small-frame route (dicts, plain-Python cleaning) or the pandas one."""
+    from smartcustoms.risk import traders, valuation
+
+    for module, name in ((valuation, "SMALL"), (valuation, "FEW"), (traders, "SMALL")):
+        monkeypatch.setattr(module, name, 10**9 if on else 0)
+
+
+def test_small_frame_route_gives_the_batch_results(monkeypatch, generated):
+    history, outcomes, _, frame = generated
+    screen = ValuationScreen().fit(history, outcomes)
+    plain_python(monkeypatch, True)
+    small = screen.score(frame)
+    plain_python(monkeypatch, False)
+    pd.testing.assert_frame_equal(small, screen.score(frame), check_exact=True)
+
+
+def test_one_declaration_at_a_time_equals_the_batch(generated):
+    history, outcomes, _, frame = generated
+    screen = ValuationScreen().fit(history, outcomes)
+    batch = screen.score(frame)
+    assert (batch["valuation_reason"].str.startswith("declared unit value")).any()  # the frame has findings
+    alone = pd.concat([screen.score(one) for _, one in frame.groupby("declaration_id", sort=False)])
+    pd.testing.assert_frame_equal(alone.loc[frame.index], batch, check_exact=True)
+
+
+def test_cleaning_in_plain_python_matches_the_pandas_string_methods(monkeypatch):
+    from smartcustoms.risk import valuation
+    from smartcustoms.risk.valuation import clean_code, clean_text, cleaned
+
+    chars = [chr(c) for c in range(128)]
+    values = np.array(chars + [f"ab{c}" for c in chars] + [f"{c}cn " for c in chars]
+                      + [f"6403{c}99.96" for c in chars] + ["", "   ", "6403999", "64039996", "6403.99.96",
+                                                             " 64 03 99 96 12 ", "12345678901", "1234567890"],
+                      dtype=object)
+    for clean in (clean_text, clean_code):
+        monkeypatch.setattr(valuation, "FEW", 10**9)
+        plain = cleaned(values, clean)
+        monkeypatch.setattr(valuation, "FEW", 0)
+        vectorised = cleaned(values, clean)
+        assert [None if pd.isna(v) else v for v in plain] == [None if pd.isna(v) else v for v in vectorised]
+
+
+def test_a_low_price_next_to_an_item_without_unit():
+    # (used to raise a TypeError while wording the reason of the low item)
+    screen = ValuationScreen().fit(cell())
+    frame = items([1.0, 1.0], prefix="S", unit=["NPR", None])
+    out = screen.score(frame)
+    assert out["valuation_reason"].iloc[0].startswith("declared unit value 1.00 EUR/pair is below the P10")
+    assert out["valuation_reason"].iloc[1] == ("not checked: unit value against reference prices "
+                                               "(missing quantity_unit)")

@@ -50,6 +50,7 @@ import typing
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -677,15 +678,21 @@ class _Frame:
         return result
 
 
-def _empty_hits(index: pd.Index) -> pd.DataFrame:
+@lru_cache(maxsize=8)
+def _empty_hits_of(dtype) -> pd.DataFrame:
     return pd.DataFrame({
-        "row": pd.Series([], dtype=index.dtype), "profile_id": pd.Series([], dtype=object),
+        "row": pd.Series([], dtype=dtype), "profile_id": pd.Series([], dtype=object),
         "version": pd.Series([], dtype="int64"), "lane": pd.Series([], dtype=object),
         "weight": pd.Series([], dtype="float64"), "force": pd.Series([], dtype=bool),
         "shadow": pd.Series([], dtype=bool),
         "suppressed": pd.Series([], dtype=bool), "selects": pd.Series([], dtype=bool),
         "matched": pd.Series([], dtype=object),
     })
+
+
+def _empty_hits(index: pd.Index) -> pd.DataFrame:
+    """No hits (built once per index type: one-declaration calls mostly hit nothing)."""
+    return _empty_hits_of(index.dtype)
 
 
 def evaluate(

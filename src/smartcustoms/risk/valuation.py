@@ -35,6 +35,8 @@ Method (choices documented here, tested in tests/risk/test_valuation.py):
   (reference median unit value - declared unit value) x quantity x duty rate / 100.
 """
 
+import re
+
 import numpy as np
 import pandas as pd
 from scipy import special
@@ -59,6 +61,18 @@ OUTPUT_COLUMNS = ["valuation_score", "valuation_duty_at_risk", "valuation_reason
 # --- vectorised helpers, shared with the other screens ------------------------------------------------------
 # Key columns hold few distinct values (codes, countries, units), so they are factorized once and any string
 # work is done on the distinct values only, then broadcast back to the rows by their integer codes.
+#
+# One declaration (one to a few goods items) must also be scored in a millisecond or two, where pandas' fixed
+# cost per call (tens of microseconds for a factorize, a millisecond for a chain of string methods) would
+# dominate. So the same code runs for one row and for a million, but two helpers change method with the size:
+# ``factorize`` uses a dict on up to ``SMALL`` values, and ``cleaned`` cleans a few distinct ASCII strings with
+# the plain-Python twin of the cleaning function (``plain_twin``), which gives exactly the text the pandas string
+# methods give on ASCII (tests/risk/test_valuation.py runs both ways on the same frames and compares).
+
+SMALL = 64  # up to this many values are factorized with a dict
+FEW = 2_000  # up to this many distinct ASCII strings are cleaned in plain Python
+_NA = object()  # the key of missing values in a dict factorization
+
 
 def clean_text(values: pd.Series) -> pd.Series:
     """Stripped, upper-case text; blank -> NaN."""
@@ -72,24 +86,71 @@ def clean_code(values: pd.Series) -> pd.Series:
     return values.where(values.str.fullmatch(r"\d{6,10}").fillna(False).astype(bool))
 
 
+_DIGITS = re.compile(r"[0-9]{6,10}")
+
+
+def _clean_code_one(value: str) -> str | None:
+    value = value.replace(".", "").replace(" ", "").strip()
+    return value if _DIGITS.fullmatch(value) else None
+
+
+_PLAIN = {clean_text: lambda value: value.strip().upper() or None, clean_code: _clean_code_one}
+
+
+def plain_twin(clean, one) -> None:
+    """Register ``one(value: str) -> str | None`` as the plain-Python version of the vectorised ``clean`` (it
+    must give the same result on every ASCII string)."""
+    _PLAIN[clean] = one
+
+
+def cleaned(values: np.ndarray, clean) -> np.ndarray:
+    """``clean`` applied to distinct values (object array; None or NaN where missing): the ASCII strings in plain
+    Python when they are few and ``clean`` has a twin, the rest with the pandas string methods."""
+    one = _PLAIN.get(clean)
+    if one is None or len(values) > FEW:
+        return np.asarray(clean(pd.Series(values, dtype=object)), dtype=object)
+    plain = np.array([type(v) is str and v.isascii() for v in values], dtype=bool)
+    out = np.array([one(v) if ok else None for v, ok in zip(values, plain)], dtype=object)
+    if not plain.all():
+        out[~plain] = np.asarray(clean(pd.Series(values[~plain], dtype=object)), dtype=object)
+    return out
+
+
+def factorize(values, use_na_sentinel: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """pd.factorize as (int64 codes, object array of uniques); on up to ``SMALL`` values with a dict, which
+    gives the same codes (in order of first appearance) without pandas' fixed cost."""
+    if len(values) > SMALL:
+        codes, uniques = pd.factorize(values, use_na_sentinel=use_na_sentinel)
+        return np.asarray(codes, dtype=np.int64), np.asarray(uniques, dtype=object)
+    seen: dict = {}
+    codes = np.empty(len(values), dtype=np.int64)
+    for i, value in enumerate(values.tolist() if hasattr(values, "tolist") else values):
+        if pd.isna(value):
+            if use_na_sentinel:
+                codes[i] = -1
+                continue
+            value = _NA  # all missing values are one, as in pandas
+        codes[i] = seen.setdefault(value, len(seen))
+    return codes, np.array([np.nan if v is _NA else v for v in seen], dtype=object)
+
+
 def factor(frame: pd.DataFrame, column: str, clean=clean_text) -> tuple[np.ndarray, np.ndarray]:
     """(codes, values): an int64 code per row (-1 where missing, blank or invalid) and the distinct cleaned
     values (object array) the codes point into. A missing column counts as all missing."""
     if column not in frame:
         return np.full(len(frame), -1, dtype=np.int64), np.array([], dtype=object)
-    codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
-    cleaned = clean(pd.Series(np.asarray(uniques, dtype=object), dtype=object))
-    remap, values = pd.factorize(cleaned, use_na_sentinel=True)
-    remap = np.append(np.asarray(remap, dtype=np.int64), -1)  # index -1 (missing) stays -1
-    return remap[codes], np.asarray(values, dtype=object)
+    codes, uniques = factorize(frame[column])
+    remap, values = factorize(cleaned(uniques, clean))
+    remap = np.append(remap, -1)  # index -1 (missing) stays -1
+    return remap[codes], values
 
 
 def derive(codes: np.ndarray, values: np.ndarray, how) -> tuple[np.ndarray, np.ndarray]:
-    """Codes of a value derived from another one (e.g. HS6 from the commodity code), computed on the distinct
-    values only."""
-    derived, uniques = pd.factorize(how(pd.Series(values, dtype=object)), use_na_sentinel=True)
-    derived = np.append(np.asarray(derived, dtype=np.int64), -1)
-    return derived[codes], np.asarray(uniques, dtype=object)
+    """Codes of a value derived from another one (e.g. HS6 from the commodity code: ``how=lambda v: v[:6]``),
+    computed on the distinct (non-missing) values only."""
+    derived, uniques = factorize(np.array([how(value) for value in values], dtype=object))
+    derived = np.append(derived, -1)
+    return derived[codes], uniques
 
 
 def combine(*codes: np.ndarray, sizes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -98,13 +159,13 @@ def combine(*codes: np.ndarray, sizes: tuple[int, ...]) -> tuple[np.ndarray, np.
     key = np.zeros(len(codes[0]), dtype=np.int64)
     for code, size in zip(codes, sizes):
         key = key * (size + 1) + (code + 1)
-    inverse, uniques = pd.factorize(key)
-    uniques = np.asarray(uniques, dtype=np.int64)
+    inverse, uniques = factorize(key)
+    uniques = uniques.astype(np.int64)
     parts = np.empty((len(uniques), len(codes)), dtype=np.int64)
     for i in range(len(codes) - 1, -1, -1):
         parts[:, i] = uniques % (sizes[i] + 1) - 1
         uniques = uniques // (sizes[i] + 1)
-    return np.asarray(inverse, dtype=np.int64), parts
+    return inverse, parts
 
 
 def pick(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
@@ -118,14 +179,20 @@ def pick(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
 def number(frame: pd.DataFrame, column: str) -> np.ndarray:
     if column not in frame:
         return np.full(len(frame), np.nan)
-    return pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+    values = frame[column]
+    if isinstance(values.dtype, np.dtype) and values.dtype.kind in "fiu":  # already numbers: no parsing
+        return values.to_numpy(dtype=float)
+    return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
 
 
 def datetimes(frame: pd.DataFrame, column: str) -> np.ndarray:
     """datetime64[ns] values (NaT where missing or unreadable)."""
     if column not in frame:
         return np.full(len(frame), np.datetime64("NaT"), dtype="datetime64[ns]")
-    return pd.to_datetime(frame[column], errors="coerce").to_numpy(dtype="datetime64[ns]")
+    values = frame[column]
+    if isinstance(values.dtype, np.dtype) and values.dtype.kind == "M":  # already naive datetimes: no parsing
+        return values.to_numpy(dtype="datetime64[ns]")
+    return pd.to_datetime(values, errors="coerce").to_numpy(dtype="datetime64[ns]")
 
 
 def formatted(values, pattern: str = "{:,.2f}") -> np.ndarray:
@@ -181,18 +248,21 @@ class _Keys:
 
     def __init__(self, frame: pd.DataFrame):
         code, codes = factor(frame, "commodity_code", clean_code)
-        self.hs6, self.hs6_values = derive(code, codes, lambda v: v.str[:6])
+        self.hs6, self.hs6_values = derive(code, codes, lambda v: v[:6])
         self.origin, self.origin_values = factor(frame, "origin_country")
         self.unit, self.unit_values = factor(frame, "quantity_unit")
 
-    def cells(self) -> tuple[np.ndarray, pd.DataFrame]:
-        """(inverse, cells): the distinct (hs6, origin, unit) combinations with their key columns as text."""
+    def cells(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """(inverse, cells): the distinct (hs6, origin, unit) combinations, with their key columns as text
+        (object arrays, NaN where missing)."""
         inverse, parts = combine(self.hs6, self.origin, self.unit,
                                  sizes=(len(self.hs6_values), len(self.origin_values), len(self.unit_values)))
-        hs6 = pd.Series(pick(self.hs6_values, parts[:, 0]), dtype=object)
-        cells = pd.DataFrame({"hs6": hs6, "hs4": hs6.str[:4], "chapter": hs6.str[:2],
-                              "origin_country": pick(self.origin_values, parts[:, 1]),
-                              "quantity_unit": pick(self.unit_values, parts[:, 2])})
+        hs6 = parts[:, 0]
+        cells = {"hs6": pick(self.hs6_values, hs6),
+                 "hs4": pick(np.array([v[:4] for v in self.hs6_values], dtype=object), hs6),
+                 "chapter": pick(np.array([v[:2] for v in self.hs6_values], dtype=object), hs6),
+                 "origin_country": pick(self.origin_values, parts[:, 1]),
+                 "quantity_unit": pick(self.unit_values, parts[:, 2])}
         return inverse, cells
 
 
@@ -228,11 +298,18 @@ class ValuationScreen(BaseEstimator):
         inverse, cells = keys.cells()
         with np.errstate(divide="ignore", invalid="ignore"):
             log_uv = np.log(number(history, "customs_value") / number(history, "quantity"))
+        cells = pd.DataFrame({name: pd.Series(cells[name], dtype=object) for name in ("hs6", "hs4", "chapter")}
+                             | {name: cells[name] for name in ("origin_country", "quantity_unit")})
         data = cells.iloc[inverse].reset_index(drop=True)
         data["log_uv"] = log_uv
         data = data[np.isfinite(log_uv) & data["hs6"].notna().to_numpy() & data["quantity_unit"].notna().to_numpy()]
         self.references_ = {level: self._table(data.dropna(subset=list(_KEYS[level])), list(_KEYS[level]))
                             for level in LEVELS}
+        # for scoring: each level's key (a tuple of text) -> its row of statistics
+        self.reference_rows_ = {level: dict(zip(table.index, range(len(table))))
+                                for level, table in self.references_.items()}
+        self.reference_stats_ = {level: table[_STATS].to_numpy(dtype=float)
+                                 for level, table in self.references_.items()}
         self.n_reference_rows_ = len(data)
         self.n_excluded_declarations_ = len(adjusted)
         self.as_of_ = None if as_of is None else pd.Timestamp(as_of)
@@ -255,11 +332,11 @@ class ValuationScreen(BaseEstimator):
 
     # ---------------------------------------------------------------------------------------------- score
     def score(self, frame: pd.DataFrame) -> pd.DataFrame:
-        references = self.references_  # raises AttributeError before fit, as scikit-learn does
+        rows = self.reference_rows_  # raises AttributeError before fit, as scikit-learn does
         n_rows = len(frame)
         keys = _Keys(frame)
         inverse, cells = keys.cells()
-        cell_stats, cell_level = self._lookup(cells, references)
+        cell_stats, cell_level = self._lookup(cells, rows)
         n_ref, median, mad, p_low, p_high = cell_stats[inverse].T
         level_of = cell_level[inverse]
 
@@ -300,43 +377,43 @@ class ValuationScreen(BaseEstimator):
             index=frame.index,
         )
 
-    @staticmethod
-    def _lookup(cells: pd.DataFrame, references: dict) -> tuple[np.ndarray, np.ndarray]:
+    def _lookup(self, cells: dict[str, np.ndarray], rows: dict) -> tuple[np.ndarray, np.ndarray]:
         """Reference statistics and level of each distinct cell: the most specific level with enough data."""
-        stats = np.full((len(cells), len(_STATS)), np.nan)
-        level_of = np.full(len(cells), "", dtype=object)
-        todo = np.ones(len(cells), dtype=bool)
-        for level in LEVELS:
-            table, names = references[level], list(_KEYS[level])
-            rows = np.flatnonzero(todo & cells[names].notna().all(axis=1).to_numpy())
-            if table.empty or not len(rows):
-                continue
-            found = table.index.get_indexer(pd.MultiIndex.from_frame(cells.iloc[rows][names]))
-            hit = found >= 0
-            stats[rows[hit]] = table[_STATS].to_numpy(dtype=float)[found[hit]]
-            level_of[rows[hit]] = level
-            todo[rows[hit]] = False
+        stats = np.full((len(cells["hs6"]), len(_STATS)), np.nan)
+        level_of = np.full(len(cells["hs6"]), "", dtype=object)
+        tables = self.reference_stats_
+        for i, (hs6, origin, unit) in enumerate(zip(cells["hs6"], cells["origin_country"], cells["quantity_unit"])):
+            if not (isinstance(hs6, str) and isinstance(unit, str)):
+                continue  # no level without the goods and the unit
+            for level, key in (("hs6xorigin", (hs6, origin, unit)), ("hs6", (hs6, unit)), ("hs4", (hs6[:4], unit)),
+                               ("chapter", (hs6[:2], unit))):
+                found = rows[level].get(key) if isinstance(origin, str) or level != "hs6xorigin" else None
+                if found is not None:
+                    stats[i], level_of[i] = tables[level][found], level
+                    break
         return stats, level_of
 
-    def _doubt_suffix(self, cells: pd.DataFrame, stats: np.ndarray, level: np.ndarray) -> np.ndarray:
-        """Per distinct cell, the rest of the Decision 6.1 sentence after the declared unit value."""
-        hs6, origin = cells["hs6"].astype(object), cells["origin_country"].astype(object)
-        goods = np.select(
-            [level == "hs6xorigin", level == "hs6", level == "hs4", level == "chapter"],
-            [hs6 + " from " + origin, hs6 + " (all origins)", "heading " + cells["hs4"].astype(object),
-             "chapter " + cells["chapter"].astype(object)], "")
-        unit = cells["quantity_unit"].map(lambda u: UNIT_NAMES.get(u, u)).astype(object).to_numpy()
+    def _doubt_suffix(self, cells: dict[str, np.ndarray], stats: np.ndarray, level: np.ndarray) -> np.ndarray:
+        """Per distinct cell with a reference, the rest of the Decision 6.1 sentence after the declared unit
+        value."""
+        suffix = np.full(len(level), "", dtype=object)
+        found = np.flatnonzero(level != "")
         low = int(round(self.band[0] * 100))
-        return (" " + self.currency + "/" + unit + f" is below the P{low} (" + formatted(np.exp(stats[:, 3]))
-                + ") of " + formatted(stats[:, 0], "{:,.0f}") + " comparable imports of " + goods
-                + ": reason to doubt the declared value (WTO Decision 6.1)")
+        band, n = formatted(np.exp(stats[found, 3])), formatted(stats[found, 0], "{:,.0f}")
+        for i, cell in enumerate(found):
+            hs6, unit = cells["hs6"][cell], cells["quantity_unit"][cell]
+            goods = {"hs6xorigin": f"{hs6} from {cells['origin_country'][cell]}", "hs6": f"{hs6} (all origins)",
+                     "hs4": f"heading {hs6[:4]}", "chapter": f"chapter {hs6[:2]}"}[level[cell]]
+            suffix[cell] = (f" {self.currency}/{UNIT_NAMES.get(unit, unit)} is below the P{low} ({band[i]}) of {n[i]}"
+                            f" comparable imports of {goods}: reason to doubt the declared value (WTO Decision 6.1)")
+        return suffix
 
     def _declaration_z(self, frame: pd.DataFrame, z: np.ndarray) -> np.ndarray:
         """z corrected for the number of checked items in the same declaration (Sidak): the z whose lower
         tail probability is that of the lowest of k honest items falling this low by chance."""
         if not self.per_declaration or "declaration_id" not in frame or len(frame) == 0:
             return z
-        declaration, _ = pd.factorize(frame["declaration_id"], use_na_sentinel=False)
+        declaration, _ = factorize(frame["declaration_id"], use_na_sentinel=False)
         checked = ~np.isnan(z)
         k = np.bincount(declaration, weights=checked)[declaration]
         tail = special.ndtr(z)  # P(an honest item lies this far below the median)
