@@ -119,15 +119,17 @@ def _positions(keys: list[np.ndarray], rank: np.ndarray) -> np.ndarray:
 
 def _apply_capacity(lane, note, forced, rank, office, day, settings: SelectivitySettings) -> None:
     """Keep the best-ranked candidates of each office, day and lane within capacity; move the rest down."""
+    office_code, offices = pd.factorize(office)
+    day_code = day.astype("datetime64[D]").astype(np.int64)
     for current in ("red", "yellow", "blue"):
-        limits = {o: settings.capacity_of(o, current) for o in np.unique(office)}
-        if all(limit is None for limit in limits.values()):
+        limits = np.array([settings.capacity_of(o, current) for o in offices], dtype=float)  # None -> nan
+        if np.isnan(limits).all():
             continue
         candidates = np.flatnonzero((lane == current) & ~forced)
         if not len(candidates):
             continue
-        limit = np.array([limits[o] if limits[o] is not None else np.inf for o in office[candidates]])
-        place = _positions([office[candidates], day[candidates]], rank[candidates])
+        limit = np.nan_to_num(limits[office_code[candidates]], nan=np.inf)
+        place = _positions([office_code[candidates], day_code[candidates]], rank[candidates])
         over = candidates[place >= limit]
         lane[over] = DOWNGRADE[current]
         note[over] = f"{current} capacity of the office for the day used up: moved to {DOWNGRADE[current]}"
@@ -189,7 +191,8 @@ def select(signals: pd.DataFrame, settings: SelectivitySettings) -> pd.DataFrame
         uniform_draw(signals["declaration_id"], settings.seed) < _random_rate(signals, settings))
     lane[chosen], source[chosen], note[chosen] = settings.random_lane, "random", ""
     source[lane == "green"] = "none"
-    added.update(lane=lane, source=source, forced=forced, capacity_note=note, random=chosen)
+    added.update(lane=pd.Series(lane, dtype=object), source=pd.Series(source, dtype=object), forced=forced,
+                 capacity_note=pd.Series(note, dtype=object), random=chosen)
     return pd.concat([signals.reset_index(drop=True), pd.DataFrame(added)], axis=1)
 
 

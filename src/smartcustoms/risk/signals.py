@@ -7,47 +7,57 @@ LANES = ("green", "blue", "yellow", "red")  # in order of severity
 SEVERITY = {lane: rank for rank, lane in enumerate(LANES)}
 
 
-def _join_by(ids: pd.Series, texts: pd.Series) -> pd.Series:
-    """The distinct texts of each ID joined with ' | ' (the common single-text case stays vectorised)."""
-    frame = pd.DataFrame({"id": ids.to_numpy(), "text": texts.to_numpy()}).drop_duplicates()
-    repeated = frame["id"].duplicated(keep=False)
-    single = frame[~repeated].set_index("id")["text"]
-    multi = frame[repeated].groupby("id", sort=False)["text"].agg(" | ".join)
-    return pd.concat([single, multi])
+def _join_per_group(group: np.ndarray, texts: np.ndarray, groups: int) -> np.ndarray:
+    """The distinct texts of each group joined with ' | ' ("" for a group without text); a group rarely has
+    more than one, and those few are joined in Python."""
+    out = np.full(groups, "", dtype=object)
+    if not len(group):
+        return out
+    pairs = pd.DataFrame({"group": group, "text": pd.Series(texts, dtype=object)}).drop_duplicates()
+    repeated = pairs["group"].duplicated(keep=False).to_numpy()
+    out[pairs["group"].to_numpy()[~repeated]] = pairs["text"].to_numpy()[~repeated]
+    several: dict[int, list[str]] = {}
+    for at, text in zip(pairs["group"].to_numpy()[repeated], pairs["text"].to_numpy()[repeated]):
+        several.setdefault(at, []).append(text)
+    for at, texts_of_group in several.items():
+        out[at] = " | ".join(texts_of_group)
+    return out
 
 
 def screen_signals(items: pd.DataFrame, scores: pd.DataFrame, screens: list[str]) -> pd.DataFrame:
     """Per declaration and screen: the highest item score, the duty at risk of the flagged items and the
     reasons. `scores` holds the screens' columns on the index of `items`. A screen whose score is NaN on
-    every item of a declaration could not run there: its score stays NaN and `<name>_not_checked` says why."""
-    ids = items["declaration_id"]
-    single = ids.is_unique  # one item per declaration (the common case, and one-declaration calls): no grouping
-    index = pd.Index(ids.to_numpy() if single else ids.unique(), name="declaration_id")
-    one = len(index) == 1  # one declaration of several items: plain reductions
+    every item of a declaration could not run there: its score stays NaN and `<name>_not_checked` says why.
+    Declarations come out in the order they first appear."""
+    group, uniques = pd.factorize(items["declaration_id"], sort=False)
+    groups = len(uniques)
+    single = groups == len(group)  # one item per declaration: nothing to reduce
+    order = np.argsort(group, kind="stable")
+    starts = np.flatnonzero(np.r_[True, group[order][1:] != group[order][:-1]]) if len(order) else order
     columns = {}
     for name in screens:
-        reasons = scores[f"{name}_reason"].fillna("").to_numpy(dtype=object)
-        skipped = np.array([text.startswith("not checked") for text in reasons], dtype=bool)
-        flagged = (reasons != "") & ~skipped
+        reasons = scores[f"{name}_reason"].to_numpy(dtype=object)
+        written = np.flatnonzero(pd.notna(reasons) & (reasons != ""))
+        skipped = np.zeros(len(reasons), dtype=bool)
+        skipped[written] = [text.startswith("not checked") for text in reasons[written]]
+        flagged = np.zeros(len(reasons), dtype=bool)
+        flagged[written] = ~skipped[written]
         score = scores[f"{name}_score"].to_numpy(dtype=float)
         duty = np.where(flagged, scores[f"{name}_duty_at_risk"].to_numpy(dtype=float), 0.0)
         if single:
-            columns[f"{name}_score"] = score
-            columns[f"{name}_duty_at_risk"] = duty
-            columns[f"{name}_reason"] = np.where(flagged, reasons, "")
-            columns[f"{name}_not_checked"] = np.where(skipped, reasons, "")
-            continue
-        if one:
-            columns[f"{name}_score"] = [np.nan if np.isnan(score).all() else np.nanmax(score)]
-            columns[f"{name}_duty_at_risk"] = [duty.sum()]
-            columns[f"{name}_reason"] = [" | ".join(dict.fromkeys(reasons[flagged]))]
-            columns[f"{name}_not_checked"] = [" | ".join(dict.fromkeys(reasons[skipped]))]
-            continue
-        columns[f"{name}_score"] = pd.Series(score).groupby(ids.to_numpy(), sort=False).max().reindex(index)
-        columns[f"{name}_duty_at_risk"] = pd.Series(duty).groupby(ids.to_numpy(), sort=False).sum().reindex(index)
-        columns[f"{name}_reason"] = _join_by(ids[flagged], pd.Series(reasons[flagged])).reindex(index).fillna("")
-        columns[f"{name}_not_checked"] = _join_by(ids[skipped], pd.Series(reasons[skipped])).reindex(index).fillna("")
-    return pd.DataFrame({k: np.asarray(v) for k, v in columns.items()}, index=index)
+            at = np.empty(groups, dtype=np.int64)
+            at[group] = np.arange(groups)
+            columns[f"{name}_score"] = score[at]
+            columns[f"{name}_duty_at_risk"] = duty[at]
+        else:
+            with np.errstate(invalid="ignore"):
+                columns[f"{name}_score"] = np.fmax.reduceat(score[order], starts) if groups else score[:0]
+            columns[f"{name}_duty_at_risk"] = np.add.reduceat(duty[order], starts) if groups else duty[:0]
+        columns[f"{name}_reason"] = _join_per_group(group[flagged], reasons[flagged], groups)
+        columns[f"{name}_not_checked"] = _join_per_group(group[skipped], reasons[skipped], groups)
+    # text columns stay Python objects: converting them to Arrow strings costs more than the rest
+    return pd.DataFrame({k: pd.Series(v, dtype=object) if v.dtype == object else v for k, v in columns.items()}
+                        ).set_axis(pd.Index(uniques, name="declaration_id"))
 
 
 def profile_signals(items: pd.DataFrame, hits: pd.DataFrame) -> pd.DataFrame:
