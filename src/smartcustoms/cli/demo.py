@@ -37,6 +37,26 @@ def world_table(folder: Path) -> Table:
     return table
 
 
+def outcome_table(decided: pd.DataFrame, truth: pd.DataFrame) -> Table:
+    """What the lanes would have found: the ground truth of the generated world (never seen by the engine)."""
+    joined = decided.merge(truth[["declaration_id", "fraud_type", "duty_at_stake"]], on="declaration_id")
+    fraud = joined["fraud_type"].ne("none")
+    table = Table(title="What the lanes would find (ground truth of the demo world, unseen by the engine)")
+    for column in ("declarations", "count", "fraudulent", "duty at stake"):
+        table.add_column(column, justify="left" if column == "declarations" else "right")
+    groups = {
+        "selected by risk (red, yellow)": joined["lane"].isin(["red", "yellow"]) & ~joined["random"],
+        "random controls": joined["random"],
+        "blue (released, audit later)": joined["lane"].eq("blue"),
+        "green (released)": joined["lane"].eq("green"),
+        "all assessed": pd.Series(True, index=joined.index),
+    }
+    for name, mask in groups.items():
+        table.add_row(name, f"{mask.sum():,}", f"{fraud[mask].mean() if mask.any() else 0:.1%}",
+                      f"{joined.loc[mask, 'duty_at_stake'].sum():,.0f}")
+    return table
+
+
 def publish_profiles(folder: Path) -> int:
     """Maker-checker, as in an administration: an analyst commits, a supervisor approves and publishes."""
     e = engine()
@@ -76,7 +96,8 @@ def demo_command(
     stored, items = count_declarations(e)
     last = pd.read_csv(folder / "declarations.csv", usecols=["acceptance_datetime"], parse_dates=[0]).max().iloc[0]
     since = (last - pd.Timedelta(days=live_days)).normalize()
-    run_assessment(since.to_pydatetime(), settings if settings.exists() else None, top=10, actor="demo")
+    decided = run_assessment(since.to_pydatetime(), settings if settings.exists() else None, top=10, actor="demo")
+    console.print(outcome_table(decided, pd.read_csv(folder / "truth.csv")))
     console.rule("6. summary")
     console.print(world_table(folder))
     console.print(f"database holds {stored:,} declarations with {items:,} goods items")
