@@ -23,6 +23,8 @@ lint: $(BIN)/smartcustoms
 bench: $(BIN)/smartcustoms  ## benchmarks: print tables and update docs/benchmarks.md
 	$(BIN)/python benchmarks/bench_generate.py
 	$(BIN)/python benchmarks/bench_import.py
+	$(BIN)/python benchmarks/bench_assess.py
+	$(BIN)/python benchmarks/risk_quality.py
 
 clean:
 	rm -rf $(VENV) var
