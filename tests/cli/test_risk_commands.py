@@ -49,3 +49,18 @@ def test_replay_reports_without_writing_and_rejects_bad_profiles(demo_db):
     (drafts / "steel.yaml").write_text(DRAFT.replace("commodity_code", "commodity_kode"))
     bad = run(demo_db, "risk", "replay", "--profiles", str(drafts), "--from", "2025-11-01", "--to", "2025-11-30")
     assert bad.returncode == 2 and "line 9" in bad.stderr and "commodity_kode" in bad.stderr
+
+
+def test_override_needs_a_reason_and_shows_beside_the_decision(demo_db):
+    run(demo_db, "assess", "--since", "2025-12-20")
+    listed = run(demo_db, "risk", "decisions", "--limit", "1")
+    assert listed.returncode == 0, listed.stderr
+    decision = listed.stdout.split("│")[1].strip() if "│" in listed.stdout else None
+    assert decision and decision.isdigit()
+    refused = run(demo_db, "risk", "override", decision, "--lane", "green", "--reason", " ", "--officer", "o1")
+    assert refused.returncode == 1 and "needs a reason" in refused.stderr
+    done = run(demo_db, "risk", "override", decision, "--lane", "green", "--reason",
+               "goods seen at the border yesterday", "--officer", "o1")
+    assert done.returncode == 0, done.stderr
+    after = run(demo_db, "risk", "decisions", "--limit", "1")
+    assert "goods seen at the border" in after.stdout

@@ -12,7 +12,7 @@ from smartcustoms.cli import profiles
 from smartcustoms.cli.common import console, engine, fail, progress_bar
 from smartcustoms.cli.intake import run_import
 from smartcustoms.declarations.repository import load_declarations
-from smartcustoms.risk.audit import latest_decisions
+from smartcustoms.risk.audit import OverrideError, latest_decisions, override
 from smartcustoms.risk.config import RiskConfigError, load_config
 from smartcustoms.risk.profiles import ProfileError, load_profile_dir
 from smartcustoms.risk.replay import replay
@@ -155,3 +155,34 @@ def _cell(value) -> str:
     if isinstance(value, float):
         return f"{value:.3f}" if abs(value) < 10 else f"{value:,.0f}"
     return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+@app.command("override")
+def override_command(
+    decision: Annotated[int, typer.Argument(help="Decision ID (see `smartcustoms risk decisions`).")],
+    lane: Annotated[str, typer.Option(help="The lane the officer sets: green, blue, yellow or red.")],
+    reason: Annotated[str, typer.Option(help="Why: required, recorded beside the original decision.")],
+    officer: Annotated[str, typer.Option(help="Who overrides (recorded).")],
+) -> None:
+    """Override a lane. The original decision stays as it was; the override is recorded beside it with its
+    reason and officer, in the append-only audit trail."""
+    try:
+        override_id = override(engine(), decision, lane, reason, officer)
+    except OverrideError as exc:
+        fail(f"{exc}. Nothing was recorded.", 1)
+    console.print(f"override {override_id}: decision {decision} -> {lane} by {officer}")
+
+
+@app.command("decisions")
+def decisions_command(
+    declaration: Annotated[str | None, typer.Option(help="Only this declaration.")] = None,
+    limit: Annotated[int, typer.Option(help="How many of the newest decisions to show.")] = 20,
+) -> None:
+    """The newest decision per declaration, with any override and its reason."""
+    frame = latest_decisions(engine())
+    if declaration:
+        frame = frame[frame["declaration_id"] == declaration]
+    frame = frame.tail(limit)
+    shown = frame[["decision_id", "declaration_id", "lane", "source", "risk_score", "final_lane", "override_reason"]]
+    shown = shown.astype({"decision_id": str})
+    console.print(frame_table(shown.fillna(""), f"Decisions ({len(frame):,} shown)"))
