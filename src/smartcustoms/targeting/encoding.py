@@ -95,23 +95,25 @@ def out_of_time_target_encoding(
     """Smoothed, out-of-time target rate of each key (or key combination) in `keys_list`.
 
     For a key with `labelled` earlier labelled rows of which `positives` were positive, the encoding is
-    `(positives + smoothing * prior) / (labelled + smoothing)`, so an unseen key gets `prior`. The prior
-    defaults to the overall positive rate of the labelled rows. This is the one statistic taken over all
-    labelled rows at once; pass `prior` explicitly where that matters (e.g. a running prior).
+    `(positives + smoothing * prior) / (labelled + smoothing)`, so an unseen key gets `prior`. By default the
+    prior is itself out of time: the positive rate of all labelled rows before the row's date (0.5 before
+    the first labelled date). Pass a number to fix it instead.
 
     Columns, per key `k` (names joined by `*`): `te:k` (the encoding), and with `counts`, `n:k` (earlier
     labelled rows) and `seen:k` (earlier rows, labelled or not).
     """
-    y = frame[label].to_numpy(dtype=float)
     if prior is None:
-        known = y[~np.isnan(y)]
-        prior = float(known.mean()) if len(known) else 0.0
+        overall = out_of_time_stats(frame.assign(_all=0), "_all", date=date, label=label)
+        labelled_all = overall["labelled"].to_numpy()
+        prior_values = np.where(labelled_all > 0, overall["positives"].to_numpy() / np.maximum(labelled_all, 1), 0.5)
+    else:
+        prior_values = np.full(len(frame), float(prior))
     columns: dict[str, np.ndarray] = {}
     for keys in keys_list:
         name = key_name(keys)
         stats = out_of_time_stats(frame, keys, date=date, label=label)
         labelled = stats["labelled"].to_numpy()
-        columns[f"te:{name}"] = (stats["positives"].to_numpy() + smoothing * prior) / (labelled + smoothing)
+        columns[f"te:{name}"] = (stats["positives"].to_numpy() + smoothing * prior_values) / (labelled + smoothing)
         if counts:
             columns[f"n:{name}"] = labelled
             columns[f"seen:{name}"] = stats["seen"].to_numpy()

@@ -1,0 +1,1 @@
+"""Targeting: learned risk scores from past inspection outcomes, and their benchmarks."""

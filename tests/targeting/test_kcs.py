@@ -1,0 +1,111 @@
+"""The KCS benchmark protocol on tiny KCS-shaped files, Precision@n%, and the `benchmark kcs` command."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from smartcustoms.cli.benchmark import app
+from smartcustoms.targeting import kcs
+from smartcustoms.targeting.metrics import precision_at
+
+COLUMNS = ["Declaration ID", "Date", "Office ID", "Process Type", "Import Type", "Import Use", "Payment Type",
+           "Mode of Transport", "Declarant ID", "Importer ID", "Seller ID", "Courier ID", "HS6 Code",
+           "Country of Departure", "Country of Origin", "Tax Rate", "Tax Type", "Country of Origin Indicator",
+           "Net Mass", "Item Price", "Fraud", "Critical Fraud"]
+
+
+def synthetic(start: str, end: str, n: int, seed: int) -> pd.DataFrame:
+    """KCS-shaped rows where fraud follows (HS6, origin): some pairs are mostly fraudulent."""
+    rng = np.random.default_rng(seed)
+    days = pd.date_range(start, end)
+    hs = rng.choice(["010121", "030211", "847130", "620342", "940360"], n)
+    origin = rng.choice(["CN", "US", "VN", "DE"], n)
+    risky = ((hs == "847130") & (origin == "CN")) | ((hs == "620342") & (origin == "VN"))
+    fraud = (rng.random(n) < np.where(risky, 0.85, 0.08)).astype(int)
+    mass = rng.uniform(1, 500, n).round(1)
+    return pd.DataFrame({
+        "Declaration ID": rng.choice(10**8, n, replace=False), "Date": np.sort(rng.choice(days, n)).astype(str),
+        "Office ID": rng.choice([10, 20, 30], n), "Process Type": rng.choice(["A", "B"], n),
+        "Import Type": 11, "Import Use": 21, "Payment Type": 11, "Mode of Transport": rng.choice([10, 40], n),
+        "Declarant ID": rng.choice(["D1", "D2", "D3"], n), "Importer ID": [f"I{i}" for i in rng.integers(0, 40, n)],
+        "Seller ID": np.where(rng.random(n) < 0.2, None, [f"S{i}" for i in rng.integers(0, 30, n)]),
+        "Courier ID": None, "HS6 Code": hs, "Country of Departure": origin, "Country of Origin": origin,
+        "Tax Rate": 8.0, "Tax Type": "A", "Country of Origin Indicator": "Y", "Net Mass": mass,
+        "Item Price": (mass * 1000 * rng.lognormal(0, 0.1, n)).round(1), "Fraud": fraud,
+        "Critical Fraud": np.where(fraud == 1, rng.choice([1, 2], n, p=[0.95, 0.05]), 0),
+    })[COLUMNS]
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    path = tmp_path_factory.mktemp("kcs")
+    synthetic("2020-01-01", "2020-12-31", 900, 1).to_csv(path / kcs.TRAIN_FILE, index=False)
+    synthetic("2021-01-01", "2021-03-31", 300, 2).to_csv(path / kcs.VALID_FILE, index=False)
+    return path
+
+
+def test_precision_at_on_hand_made_scores():
+    scores = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.0]
+    labels = [1, 0, 1, 1, 0, 0, 0, 0, 0, 1]
+    assert precision_at(scores, labels, 0.10) == 1.0  # top 1 row
+    assert precision_at(scores, labels, 0.20) == 0.5  # top 2
+    assert precision_at(scores, labels, 0.40) == 0.75  # top 4
+    assert precision_at(scores, labels, 1.0) == 0.4
+    assert precision_at(scores, labels, 0.01) == 1.0  # at least one row is inspected
+    assert precision_at([0.5, 0.5, 0.5], [0, 1, 1], 0.34) == 0.0  # ties: first row first
+    with pytest.raises(ValueError):
+        precision_at(scores, labels, 0)
+
+
+def test_loading_keeps_codes_as_strings(folder):
+    train = kcs.load_split(folder / kcs.TRAIN_FILE)
+    assert train["HS6 Code"].iloc[0].isdigit() and len(train["HS6 Code"].iloc[0]) == 6
+    assert train["Date"].dtype.kind == "M"
+
+
+def test_features_never_read_the_labels_of_the_rows_to_score(folder):
+    splits = kcs.load_splits(folder)
+    _, scored = kcs.build_features(splits.train, splits.valid)
+    flipped = splits.valid.assign(**{"Fraud": 1 - splits.valid["Fraud"], "Critical Fraud": 2})
+    _, scored_again = kcs.build_features(splits.train, flipped)
+    pd.testing.assert_frame_equal(scored, scored_again)
+    assert len(scored) == len(splits.valid)
+
+
+def test_protocol_reports_valid_without_test_and_learns_the_signal(folder):
+    splits = kcs.load_splits(folder)
+    assert splits.test is None and splits.reported == "valid"
+    result = kcs.run_benchmark(splits, seeds=[0, 1], threads=1)
+    base = splits.valid["Fraud"].mean()
+    assert result.split == "valid" and len(result.auc) == 2
+    assert result.mean(0.10) > base + 0.3 and result.auc_mean > 0.75
+
+
+def test_protocol_uses_test_when_present(folder, tmp_path):
+    for name in (kcs.TRAIN_FILE, kcs.VALID_FILE):
+        (tmp_path / name).write_bytes((folder / name).read_bytes())
+    synthetic("2021-04-01", "2021-06-30", 300, 3).to_csv(tmp_path / kcs.TEST_FILE, index=False)
+    splits = kcs.load_splits(tmp_path)
+    result = kcs.run_benchmark(splits, seeds=[0], threads=1)
+    assert result.split == "test" and result.rows == 300
+
+
+def test_command_prints_one_json_object(folder):
+    result = CliRunner().invoke(app, ["kcs", "--data", str(folder), "--json", "--seeds", "2", "--threads", "1"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert set(payload) == {"split", "precision_at", "std", "auc"}
+    assert payload["split"] == "valid"
+    assert set(payload["precision_at"]) == set(payload["std"]) == {"1", "2", "5", "10"}
+    assert all(0 <= v <= 1 for v in [*payload["precision_at"].values(), *payload["std"].values(), payload["auc"]])
+
+
+def test_command_prints_the_table_and_fails_cleanly_without_data(folder, tmp_path):
+    shown = CliRunner().invoke(app, ["kcs", "--data", str(folder), "--seeds", "1", "--threads", "1"])
+    assert shown.exit_code == 0, shown.output
+    assert "LightGBM (paper)" in shown.stdout and "smartcustoms" in shown.stdout
+    missing = CliRunner().invoke(app, ["kcs", "--data", str(tmp_path)])
+    assert missing.exit_code == 2
