@@ -5,6 +5,8 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Connection, Engine, MetaData, Table, create_engine, event
 
+from smartcustoms.frames import column_values
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(column_0_label)s",
@@ -47,9 +49,7 @@ def bulk_insert(connection: Connection, table: Table, frame: pd.DataFrame) -> No
         if pd.api.types.is_datetime64_any_dtype(series):
             series = (series.dt.strftime("%Y-%m-%d %H:%M:%S.%f") if connection.dialect.name == "sqlite"
                       else pd.Series(series.dt.to_pydatetime(), index=series.index, dtype=object))
-        if series.hasnans:
-            series = series.astype(object).where(series.notna(), None)
-        values.append(series.tolist())
+        values.append(column_values(series))
     rows = list(zip(*values))
     names = ", ".join(columns)
     if connection.dialect.name == "postgresql":
