@@ -1,0 +1,68 @@
+"""Declaration features are computed as of each declaration's date: later outcomes never move them."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from smartcustoms.targeting.features import LABEL_COLUMNS, declaration_features, feature_columns
+from smartcustoms.world import WorldConfig, generate
+
+
+@pytest.fixture(scope="module")
+def world():
+    return generate(WorldConfig(declarations=3_000, seed=3))
+
+
+def test_one_row_per_declaration_with_labels(world):
+    f = declaration_features(world.declarations, world.inspections)
+    assert f.index.is_unique and set(f.index) == set(world.declarations["declaration_id"].astype(str))
+    assert f["label_fraud"].notna().sum() == world.inspections["declaration_id"].nunique()
+    assert set(f["label_fraud"].dropna().unique()) <= {0.0, 1.0}
+    assert f.loc[f["label_fraud"].isna(), "label_revenue"].isna().all()
+    assert not set(LABEL_COLUMNS) & set(feature_columns(f))
+    assert {"chapter", "heading", "subheading", "unit_z", "te:importer_id", "te:hs6", "duty_rate",
+            "log_declared_duty", "seen:importer_id", "weekday", "month"} <= set(feature_columns(f))
+
+
+def test_outcomes_on_or_after_a_declarations_day_never_reach_its_features(world):
+    """Flip every outcome dated on/after a cut day: features of declarations up to that day must not move.
+    (This fails if a declaration could see its own outcome or a same-day/later one.)"""
+    base = declaration_features(world.declarations, world.inspections)
+    cut = pd.Timestamp("2025-07-01")
+    flipped = world.inspections.copy()
+    late = pd.to_datetime(flipped["inspection_date"]) >= cut
+    assert late.any()
+    flipped.loc[late, "result"] = np.where(flipped.loc[late, "result"] == "discrepancy", "no_discrepancy",
+                                           "discrepancy")
+    other = declaration_features(world.declarations, flipped)
+    cols = feature_columns(base)
+    early = base["declaration_date"] < cut + pd.Timedelta(days=1)  # declarations of the cut day included
+    pd.testing.assert_frame_equal(base.loc[early, cols], other.loc[early, cols])
+    # ... and they do reach later declarations (the test has teeth)
+    later = base["declaration_date"] >= cut + pd.Timedelta(days=3)
+    assert not base.loc[later, "te:importer_id"].equals(other.loc[later, "te:importer_id"])
+
+
+def test_own_outcome_is_never_a_feature(world):
+    """Flip one declaration's own outcome: none of its features may change."""
+    f = declaration_features(world.declarations, world.inspections)
+    target = f.index[f["label_fraud"] == 1][0]
+    flipped = world.inspections.copy()
+    flipped.loc[flipped["declaration_id"] == target, "result"] = "no_discrepancy"
+    g = declaration_features(world.declarations, flipped)
+    cols = feature_columns(f)
+    pd.testing.assert_series_equal(f.loc[target, cols], g.loc[target, cols])
+    assert g.loc[target, "label_fraud"] == 0
+
+
+def test_as_of_hides_later_outcomes(world):
+    as_of = "2025-06-01"
+    f = declaration_features(world.declarations, world.inspections, as_of=as_of)
+    known = world.inspections.loc[pd.to_datetime(world.inspections["inspection_date"]) < as_of, "declaration_id"]
+    assert set(f.index[f["label_fraud"].notna()]) == set(known.astype(str))
+    # outcomes after as_of cannot reach any feature, whatever the declaration's date
+    flipped = world.inspections.copy()
+    late = pd.to_datetime(flipped["inspection_date"]) >= as_of
+    flipped.loc[late, "result"] = "discrepancy"
+    g = declaration_features(world.declarations, flipped, as_of=as_of)
+    pd.testing.assert_frame_equal(f, g)
