@@ -3,7 +3,7 @@
 import typer
 
 from smartcustoms import __version__
-from smartcustoms.cli import benchmark, db, demo, intake, outcomes, risk, world
+from smartcustoms.cli import benchmark, db, demo, evaluate, intake, outcomes, risk, world
 
 app = typer.Typer(
     help="smartcustoms: intake, risk assessment, targeting and control of customs declarations.",
@@ -17,6 +17,7 @@ app.command("assess")(risk.assess_command)
 app.add_typer(risk.app, name="risk")
 app.add_typer(outcomes.app, name="outcomes")
 app.add_typer(benchmark.app, name="benchmark")
+app.command("evaluate")(evaluate.evaluate_command)
 app.command("demo")(demo.demo_command)
 
 
