@@ -64,3 +64,16 @@ def test_override_needs_a_reason_and_shows_beside_the_decision(demo_db):
     assert done.returncode == 0, done.stderr
     after = run(demo_db, "risk", "decisions", "--limit", "1")
     assert "goods seen at the border" in after.stdout
+
+
+def test_models_train_promote_rollback_end_to_end(demo_db):
+    for _ in range(2):
+        trained = run(demo_db, "models", "train", "--until", "2025-10-01", "--by", "analyst")
+        assert trained.returncode == 0, trained.stderr
+    listed = run(demo_db, "models", "list")
+    assert listed.returncode == 0 and "champion" in listed.stdout and "challenger" in listed.stdout
+    challenger = next(line for line in listed.stdout.splitlines() if "challenger" in line).split("│")[1].strip()
+    assert run(demo_db, "models", "promote", challenger, "--by", "supervisor").returncode == 0
+    assert run(demo_db, "models", "rollback", "--by", "supervisor").returncode == 0
+    log = run(demo_db, "models", "log")
+    assert "rolled_back" in log.stdout and "promoted" in log.stdout

@@ -3,7 +3,7 @@
 import typer
 
 from smartcustoms import __version__
-from smartcustoms.cli import benchmark, db, demo, evaluate, intake, outcomes, risk, world
+from smartcustoms.cli import benchmark, db, demo, evaluate, intake, models, outcomes, risk, world
 
 app = typer.Typer(
     help="smartcustoms: intake, risk assessment, targeting and control of customs declarations.",
@@ -18,6 +18,7 @@ app.add_typer(risk.app, name="risk")
 app.add_typer(outcomes.app, name="outcomes")
 app.add_typer(benchmark.app, name="benchmark")
 app.command("evaluate")(evaluate.evaluate_command)
+app.add_typer(models.app, name="models")
 app.command("demo")(demo.demo_command)
 
 

@@ -6,6 +6,7 @@ import smartcustoms.control.tables  # noqa: F401  (each import registers its tab
 import smartcustoms.declarations.tables  # noqa: F401
 import smartcustoms.risk.audit  # noqa: F401
 import smartcustoms.risk.tables  # noqa: F401
+import smartcustoms.targeting.tables  # noqa: F401
 from smartcustoms.store.db import metadata
 
 engine = context.config.attributes["engine"]

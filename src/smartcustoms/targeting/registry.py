@@ -1,0 +1,305 @@
+"""The model registry: which targeting model is in service (the champion), which ones wait (challengers), and
+how each came to be there.
+
+Life of a model:
+
+- `register` saves the artifact (``model.save`` to ``<directory>/<model_id>.joblib``), records its sha256, the
+  training window, the feature list, metrics and a fingerprint of the training data. The first model registered
+  becomes the **champion**; later ones become **challengers** (or stay **registered** with
+  ``as_challenger=False``). Several challengers may wait at once.
+- `promote` makes a challenger (or registered) model the champion. The previous champion becomes **retired**
+  (not challenger: it was superseded, and stays available to `rollback`). Retired models cannot be promoted;
+  they come back only by `rollback`.
+- `rollback` undoes the latest change of champion: the current champion is retired and the champion before it,
+  read from the event log, is champion again. Rollbacks stack: rolling back twice goes two champions back.
+- `retire` withdraws a challenger or registered model (the champion is replaced by `promote` or `rollback`).
+
+Every step is one row of the append-only ``model_events`` (triggers refuse UPDATE and DELETE); ``models.status``
+is the current state. Event actions: registered, promoted (became champion, including the first model),
+demoted (stopped being champion), rolled_back (became champion again by a rollback), retired.
+
+`champion` loads the champion's artifact after checking its sha256, so a changed or replaced file raises
+`ArtifactError` instead of scoring with a model nobody registered. Times are naive UTC. Functions take the Engine
+(own transaction) or a Connection (the caller's transaction).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Engine, func, insert, select, update
+
+from smartcustoms.targeting.model import TargetingModel
+from smartcustoms.targeting.tables import model_events, models
+
+Bind = Engine | Connection
+
+
+class RegistryError(ValueError):
+    """A step the model life cycle does not allow (unknown model, no champion, nothing to roll back...)."""
+
+
+class ArtifactError(RegistryError):
+    """A model artifact is missing or is not the file that was registered (checksum mismatch)."""
+
+
+@contextmanager
+def _transaction(bind: Bind) -> Iterator[Connection]:
+    if isinstance(bind, Engine):
+        with bind.begin() as conn:
+            yield conn
+    else:
+        yield bind
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _actor(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise RegistryError("the actor must be named")
+    return name
+
+
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (pd.Timestamp, datetime)):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _naive(value) -> datetime | None:
+    if value is None or pd.isna(value):
+        return None
+    stamp = pd.Timestamp(value)
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    return stamp.to_pydatetime()
+
+
+def file_sha256(path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def data_fingerprint(features_frame: pd.DataFrame) -> str:
+    """sha256 of the training frame's sorted declaration IDs (its index) and its label counts (discrepancy,
+    no discrepancy, unlabelled): the same data gives the same fingerprint, whatever the row order."""
+    ids = sorted(map(str, features_frame.index))
+    counts = {"rows": len(features_frame)}
+    if "label_fraud" in features_frame:
+        label = pd.to_numeric(features_frame["label_fraud"], errors="coerce")
+        counts.update(discrepancy=int((label == 1).sum()), no_discrepancy=int((label == 0).sum()),
+                      unlabelled=int(label.isna().sum()))
+    digest = hashlib.sha256()
+    digest.update("\n".join(ids).encode())
+    digest.update(b"\n")
+    digest.update(json.dumps(counts, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def _log(conn: Connection, model_id: str, action: str, actor: str, at: datetime, note: str | None = None):
+    conn.execute(insert(model_events).values(model_id=model_id, action=action, actor=actor, at=at, note=note))
+
+
+def _row(conn: Connection, model_id: str):
+    row = conn.execute(select(models).where(models.c.model_id == model_id)).mappings().first()
+    if row is None:
+        raise RegistryError(f"no model {model_id}")
+    return row
+
+
+def _champion_id(conn: Connection) -> str | None:
+    return conn.execute(select(models.c.model_id).where(models.c.status == "champion")).scalar_one_or_none()
+
+
+def _set_status(conn: Connection, model_id: str, status: str) -> None:
+    conn.execute(update(models).where(models.c.model_id == model_id).values(status=status))
+
+
+# --- registering --------------------------------------------------------------------------------------------
+
+
+def register(bind: Bind, model: TargetingModel, features_frame: pd.DataFrame, metrics: dict, directory: Path,
+             actor: str, *, label: str | None = None, window: tuple | None = None, as_challenger: bool = True,
+             note: str | None = None) -> str:
+    """Register a fitted model trained on `features_frame` (a `declaration_features` frame): save its artifact
+    under `directory`, record it, and return its model_id.
+
+    Status: champion when there is no champion (the first model); otherwise challenger (``registered`` with
+    ``as_challenger=False``). ``window`` = (start, end) of the training window; by default
+    the first and last ``declaration_date`` of the frame. ``label`` defaults to "v<n>"."""
+    actor = _actor(actor)
+    if not hasattr(model, "fraud_model_"):
+        raise RegistryError("only a fitted model can be registered")
+    created = _now()
+    model_id = f"M{created:%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}"
+    if window is None:
+        dates = (pd.to_datetime(features_frame["declaration_date"]) if "declaration_date" in features_frame
+                 else pd.Series(dtype="datetime64[ns]"))
+        window = (dates.min(), dates.max()) if len(dates) else (None, None)
+    path = Path(directory) / f"{model_id}.joblib"
+    model.save(path)
+    try:
+        sha = file_sha256(path)
+        with _transaction(bind) as conn:
+            count = conn.execute(select(func.count()).select_from(models)).scalar_one()
+            champion = _champion_id(conn)
+            status = "champion" if champion is None else "challenger" if as_challenger else "registered"
+            conn.execute(insert(models).values(
+                model_id=model_id, label=label or f"v{count + 1}",
+                model_version=getattr(model, "version_", None) or "unknown", created_at=created,
+                created_by=actor, artifact_path=str(path), artifact_sha256=sha,
+                window_start=_naive(window[0]), window_end=_naive(window[1]),
+                features=json.dumps(list(model.feature_names_)),
+                metrics=json.dumps(metrics or {}, default=_json_default, sort_keys=True),
+                data_fingerprint=data_fingerprint(features_frame), status=status,
+            ))
+            _log(conn, model_id, "registered", actor, created, note)
+            if status == "champion":
+                _log(conn, model_id, "promoted", actor, created, "first champion: no champion before it")
+    except Exception:
+        path.unlink(missing_ok=True)  # no artifact without its registry row
+        raise
+    return model_id
+
+
+# --- reading ------------------------------------------------------------------------------------------------
+
+
+def _frame(rows) -> pd.DataFrame:
+    frame = pd.DataFrame([dict(r) for r in rows], columns=[c.name for c in models.columns])
+    frame["features"] = [json.loads(v) for v in frame["features"]]
+    frame["metrics"] = [json.loads(v) for v in frame["metrics"]]
+    return frame
+
+
+def list_models(bind: Bind) -> pd.DataFrame:
+    """Every registered model, oldest first (``features`` as lists, ``metrics`` as dicts)."""
+    with _transaction(bind) as conn:
+        rows = conn.execute(select(models).order_by(models.c.created_at, models.c.model_id)).mappings().all()
+    return _frame(rows)
+
+
+def get_model(bind: Bind, model_id: str) -> dict:
+    """One model's registry row as a dict (``features`` a list, ``metrics`` a dict)."""
+    with _transaction(bind) as conn:
+        row = _row(conn, model_id)
+    return _frame([row]).iloc[0].to_dict()
+
+
+def events(bind: Bind, model_id: str | None = None) -> pd.DataFrame:
+    """The event log (all models, or one), oldest first."""
+    query = select(model_events).order_by(model_events.c.event_id)
+    if model_id is not None:
+        query = query.where(model_events.c.model_id == model_id)
+    with _transaction(bind) as conn:
+        rows = conn.execute(query).mappings().all()
+    return pd.DataFrame([dict(r) for r in rows], columns=[c.name for c in model_events.columns])
+
+
+def load_model(bind: Bind, model_id: str) -> tuple[dict, TargetingModel]:
+    """A registered model's row and its artifact, after checking the artifact's sha256 (`ArtifactError`)."""
+    row = get_model(bind, model_id)
+    path = Path(row["artifact_path"])
+    if not path.is_file():
+        raise ArtifactError(f"model {model_id}: artifact {path} is missing")
+    sha = file_sha256(path)
+    if sha != row["artifact_sha256"]:
+        raise ArtifactError(f"model {model_id}: artifact {path} has changed since it was registered "
+                            f"(sha256 {sha}, registered {row['artifact_sha256']}); refusing to load it")
+    return row, TargetingModel.load(path)
+
+
+def champion(bind: Bind) -> tuple[dict, TargetingModel]:
+    """The champion's row and model (checksum verified). Raises RegistryError when there is no champion."""
+    with _transaction(bind) as conn:
+        model_id = _champion_id(conn)
+    if model_id is None:
+        raise RegistryError("there is no champion model: register or train one first")
+    return load_model(bind, model_id)
+
+
+# --- changing the champion ----------------------------------------------------------------------------------
+
+
+def _champion_stack(conn: Connection) -> list[str]:
+    """Replay the log: each promotion pushes a champion, each rollback pops back to the one before."""
+    stack: list[str] = []
+    for row in conn.execute(select(model_events.c.model_id, model_events.c.action)
+                            .where(model_events.c.action.in_(("promoted", "rolled_back")))
+                            .order_by(model_events.c.event_id)):
+        if row.action == "promoted":
+            stack.append(row.model_id)
+        else:
+            if stack:
+                stack.pop()
+            if not stack or stack[-1] != row.model_id:  # a log that does not line up: trust the event
+                stack.append(row.model_id)
+    return stack
+
+
+def promote(bind: Bind, model_id: str, actor: str, note: str | None = None) -> str | None:
+    """Make a challenger or registered model the champion; the old champion is retired (see the module).
+    Returns the old champion's model_id, or None."""
+    actor = _actor(actor)
+    with _transaction(bind) as conn:
+        row = _row(conn, model_id)
+        if row["status"] not in ("challenger", "registered"):
+            raise RegistryError(f"model {model_id} is {row['status']}: only a challenger or registered model can "
+                                f"be promoted" + (" (use rollback to bring back a former champion)"
+                                                  if row["status"] == "retired" else ""))
+        at = _now()
+        old = _champion_id(conn)
+        if old is not None:
+            _set_status(conn, old, "retired")
+            _log(conn, old, "demoted", actor, at, f"superseded by {model_id}")
+        _set_status(conn, model_id, "champion")
+        _log(conn, model_id, "promoted", actor, at, note)
+    return old
+
+
+def rollback(bind: Bind, actor: str, note: str | None = None) -> str:
+    """Bring back the champion before the current one (from the event log); the current champion is retired.
+    Returns the model_id of the restored champion."""
+    actor = _actor(actor)
+    with _transaction(bind) as conn:
+        current = _champion_id(conn)
+        if current is None:
+            raise RegistryError("there is no champion to roll back")
+        stack = _champion_stack(conn)
+        if len(stack) < 2 or stack[-1] != current:
+            raise RegistryError(f"no earlier champion to roll back to from {current}")
+        previous = stack[-2]
+        at = _now()
+        _set_status(conn, current, "retired")
+        _log(conn, current, "demoted", actor, at, f"rolled back to {previous}")
+        _set_status(conn, previous, "champion")
+        _log(conn, previous, "rolled_back", actor, at, note or f"replaces {current}")
+    return previous
+
+
+def retire(bind: Bind, model_id: str, actor: str, note: str | None = None) -> None:
+    """Withdraw a challenger or registered model."""
+    actor = _actor(actor)
+    with _transaction(bind) as conn:
+        row = _row(conn, model_id)
+        if row["status"] not in ("challenger", "registered"):
+            raise RegistryError(f"model {model_id} is {row['status']}: only a challenger or registered model can "
+                                "be retired (a champion is replaced by promote or rollback)")
+        _set_status(conn, model_id, "retired")
+        _log(conn, model_id, "retired", actor, _now(), note)
