@@ -136,3 +136,20 @@ def test_explanation_lists_scores_profiles_and_checks_that_could_not_run():
     assert data["scores"]["valuation"]["share"] == 1.0 and "origin" not in data["scores"]
     assert data["profiles"][0]["id"] == "P-X"
     assert data["not_checked"] == ["not checked: origin switch (missing importer_id)"]
+
+
+def test_source_is_model_when_the_model_gives_the_largest_share():
+    frame = signals(4, valuation=[0.9, 0.3, 0.0, 0.5])
+    frame = frame.assign(model_score=[0.2, 0.9, 0.95, 0.5], model_duty_at_risk=50.0, model_reason="",
+                         model_not_checked="")
+    frame.loc[3, ["profile_lane", "profile_weight", "profile_key"]] = ["red", 50.0, "P1"]
+    settings = SelectivitySettings(weights={"valuation": 1.0, "model": 1.0}, **NO_RANDOM)
+    out = select(frame, settings).set_index("declaration_id")
+    assert out.loc["D00000", "source"] == "screen"  # valuation leads
+    assert out.loc["D00001", "source"] == "model"
+    assert out.loc["D00002", "source"] == "model"  # the model alone
+    assert out.loc["D00003", "source"] == "profile"  # a profile's lane stays the profile's
+    assert out.loc["D00001", "model_share"] > out.loc["D00001", "valuation_share"]
+    # without the model's score the same declaration is the screens'
+    plain = select(frame.drop(columns=["model_score"]), settings).set_index("declaration_id")
+    assert plain.loc["D00001", "source"] in ("screen", "none")

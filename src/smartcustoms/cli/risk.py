@@ -35,12 +35,14 @@ def _config(path: Path | None):
 
 def lane_table(decided: pd.DataFrame, title: str) -> Table:
     table = Table(title=title)
-    for column in ("lane", "declarations", "share", "by profile", "by screens", "random", "duty at risk"):
+    for column in ("lane", "declarations", "share", "by profile", "by screens", "by model", "random",
+                   "duty at risk"):
         table.add_column(column, justify="left" if column == "lane" else "right")
     for lane in reversed(LANES):
         rows = decided[decided["lane"] == lane]
         table.add_row(lane, f"{len(rows):,}", f"{len(rows) / max(len(decided), 1):.1%}",
                       f"{rows['source'].eq('profile').sum():,}", f"{rows['source'].eq('screen').sum():,}",
+                      f"{rows['source'].eq('model').sum():,}",
                       f"{rows['random'].sum():,}", f"{rows['duty_at_risk'].sum():,.0f}")
     return table
 

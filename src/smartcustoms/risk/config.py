@@ -19,6 +19,9 @@ class RiskConfig(BaseModel):
     selectivity: SelectivitySettings = Field(default_factory=SelectivitySettings)
     origin: OriginConfig = Field(default_factory=OriginConfig)
     aeo_importers: list[str] = Field(default_factory=list, description="authorised economic operators")
+    model: bool = Field(False, description="the targeting model as screen 'model' (trained on the outcomes "
+                        "known before the assessed declarations); off by default: it scores about 20,000 "
+                        "declarations/s and 0.35 s for one, below the engine's targets")
 
 
 def load_config(path: Path | None) -> RiskConfig:

@@ -167,6 +167,10 @@ def select(signals: pd.DataFrame, settings: SelectivitySettings) -> pd.DataFrame
     by_profile = severity(profile_lane) >= severity(score_lane) if len(signals) else np.zeros(0, dtype=bool)
     lane = np.where(by_profile, profile_lane, score_lane)
     source = np.where(by_profile, "profile", "screen").astype(object)
+    if "model" in shares:  # the targeting model gave the largest share of the combined score
+        largest = np.max([np.zeros(len(signals)), *[share for name, share in shares.items() if name != "model"]],
+                         axis=0)
+        source[(source == "screen") & (shares["model"] > largest)] = "model"
     weight = signals["profile_weight"].to_numpy(dtype=float)
     forced = signals["profile_force"].to_numpy(dtype=bool) | (
         signals["profile_red_weight"].to_numpy(dtype=float) >= settings.force_weight)

@@ -16,16 +16,20 @@ from smartcustoms.risk.origin import OriginScreen
 from smartcustoms.risk.profiles import Profile, Suppression
 from smartcustoms.risk.traders import TraderRisk
 from smartcustoms.risk.valuation import ValuationScreen
+from smartcustoms.targeting.screen import ModelScreen
 
 
 def fit_screens(history: pd.DataFrame, outcomes: pd.DataFrame, as_of, config: RiskConfig) -> dict:
-    """The four screens, fitted on declarations and outcomes dated before `as_of`."""
+    """The four screens, and the targeting model when ``config.model``, fitted on declarations and outcomes
+    dated before `as_of`."""
     screens = {
         "valuation": ValuationScreen(),
         "classification": ClassificationScreen(),
         "origin": OriginScreen(config=config.origin),
         "trader": TraderRisk(aeo_importers=tuple(config.aeo_importers)),
     }
+    if config.model:
+        screens["model"] = ModelScreen()
     return {name: screen.fit(history, outcomes, as_of=as_of) for name, screen in screens.items()}
 
 
@@ -40,6 +44,7 @@ def build_engine(db: Engine, as_of: datetime, config: RiskConfig, profiles: list
         profiles=profile_store.published_profiles(db) if profiles is None else profiles,
         suppressions=profile_store.active_suppressions(db) if suppressions is None else suppressions,
         settings=config.selectivity,
+        model_version=getattr(screens.get("model"), "version", None),
     )
     if config.selectivity.expected_selection_rate:
         recent = load_declarations(db, start=pd.Timestamp(as_of) - pd.Timedelta(days=30), end=as_of)

@@ -1,0 +1,129 @@
+"""The targeting model as a risk screen (name "model"), so that it feeds the lane decision like the others.
+
+    screen = ModelScreen().fit(history, outcomes, as_of="2025-10-01")
+    scores = screen.score(frame)   # model_score, model_duty_at_risk, model_reason (same index as frame)
+
+``fit`` computes `declaration_features` for the history with the outcomes known before ``as_of`` and fits a
+`TargetingModel` on the labelled declarations dated before ``as_of`` (unless a fitted model was given). It
+keeps that history and those outcomes: ``score`` featurises the new declarations together with them, each as
+of its own date (the time rule of `smartcustoms.targeting.features`: an outcome counts only from the day after
+its inspection, and never an outcome known on or after ``as_of``), and takes the new declarations' rows.
+
+Per goods item (the declaration's value on each of its items):
+
+- ``model_score``: the calibrated p(fraud) of the item's declaration (NaN when there is no model);
+- ``model_duty_at_risk``: the duty recoverable if it is fraud (on the declaration's first item only, 0 on the
+  others, because selectivity adds the duty of flagged items);
+- ``model_reason``: "model: p(fraud) 0.82; <the three features that raise it most, in plain words>" when
+  p(fraud) >= ``flag_threshold``, "" otherwise, "not checked: no model" when unfitted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+
+from smartcustoms.targeting.features import declaration_features
+from smartcustoms.targeting.model import TargetingModel
+
+NAME = "model"
+COLUMNS = [f"{NAME}_score", f"{NAME}_duty_at_risk", f"{NAME}_reason"]
+
+
+class ModelScreen:
+    """The targeting model's p(fraud) as a screen. Parameters: ``model`` (a fitted `TargetingModel`, used
+    as is; None: one is fitted by ``fit`` with ``model_params``), ``flag_threshold`` (p(fraud) from which the
+    screen gives a reason), ``top`` (how many contributions the reason names)."""
+
+    name = NAME
+
+    def __init__(self, model: TargetingModel | None = None, flag_threshold: float = 0.3, top: int = 3,
+                 **model_params):
+        self.model = model
+        self.flag_threshold = flag_threshold
+        self.top = top
+        self.model_params = model_params
+
+    # --- fitting -----------------------------------------------------------------------------------------
+    def fit(self, history: pd.DataFrame, outcomes: pd.DataFrame | None, as_of=None) -> ModelScreen:
+        """Keep the history before `as_of` and the outcomes known before it; fit the model on them unless one
+        was given. Without labelled declarations of both classes the screen stays without a model."""
+        as_of = None if as_of is None else pd.Timestamp(as_of)
+        history = history.copy()
+        when = pd.to_datetime(history["acceptance_datetime"], errors="coerce")
+        if as_of is not None:
+            history = history.loc[(when < as_of).to_numpy()]
+        known = outcomes.copy() if outcomes is not None else None
+        if known is not None and as_of is not None and len(known):
+            inspected = pd.to_datetime(known["inspection_date"], errors="coerce").dt.floor("D")
+            known = known.loc[(inspected < as_of).to_numpy()]
+        self.history_ = history.reset_index(drop=True)
+        self.outcomes_ = known
+        self.as_of_ = as_of
+        self.model_ = self.model
+        self.note_ = ""
+        self.window_ = (None, None, 0)
+        if self.model_ is None:
+            if history.empty:
+                self.note_ = "no history"
+                return self
+            features = declaration_features(self.history_, self.outcomes_, as_of=as_of)
+            try:
+                params = {"n_jobs": 1, **self.model_params}  # small data: threads cost more than they give
+                self.model_ = TargetingModel(**params).fit(features)
+            except ValueError as exc:  # no labelled rows of both classes
+                self.note_ = str(exc)
+                return self
+            labelled = features.loc[features["label_fraud"].notna(), "declaration_date"]
+            self.window_ = (labelled.min(), labelled.max(), int(len(labelled)))
+        return self
+
+    @property
+    def version(self) -> str | None:
+        """The model's version and a short hash of its training window (first and last labelled declaration,
+        their count, and ``as_of``); None without a model."""
+        model = getattr(self, "model_", None)
+        if model is None:
+            return None
+        first, last, count = self.window_
+        window = f"{first}|{last}|{count}|{self.as_of_}|{getattr(model, 'n_labelled_', '')}"
+        return f"{getattr(model, 'version_', 'model')}+{hashlib.sha256(window.encode()).hexdigest()[:8]}"
+
+    # --- scoring -----------------------------------------------------------------------------------------
+    def features(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Features of the declarations of `frame` (index declaration_id as text), each as of its own date,
+        computed together with the kept history and outcomes."""
+        ids = frame["declaration_id"].astype(str)
+        history = self.history_
+        if len(history):
+            history = history.loc[~history["declaration_id"].astype(str).isin(set(ids)).to_numpy()]
+        both = pd.concat([history, frame], ignore_index=True) if len(history) else frame.reset_index(drop=True)
+        features = declaration_features(both, self.outcomes_, as_of=self.as_of_)
+        return features.loc[pd.unique(ids.to_numpy())]
+
+    def score(self, frame: pd.DataFrame) -> pd.DataFrame:
+        n = len(frame)
+        if getattr(self, "model_", None) is None:
+            why = "not checked: no model" + (f" ({self.note_})" if getattr(self, "note_", "") else "")
+            return pd.DataFrame({COLUMNS[0]: np.full(n, np.nan), COLUMNS[1]: np.zeros(n),
+                                 COLUMNS[2]: pd.Series([why] * n, dtype=object).to_numpy()}, index=frame.index)
+        if n == 0:
+            return pd.DataFrame({c: pd.Series(dtype=float if c != COLUMNS[2] else object) for c in COLUMNS},
+                                index=frame.index)
+        features = self.features(frame)
+        predicted = self.model_.predict_proba(features)
+        p = predicted["p_fraud"].to_numpy(dtype=float)
+        reasons = np.full(len(features), "", dtype=object)
+        flagged = np.flatnonzero(p >= self.flag_threshold)
+        if len(flagged):
+            top = self.model_.feature_contributions(features.iloc[flagged], top=self.top)
+            words = top[[c for c in top.columns if c.startswith("reason_")]].to_numpy(dtype=object)
+            reasons[flagged] = [f"model: p(fraud) {prob:.2f}; " + ", ".join(row)
+                                for prob, row in zip(p[flagged], words)]
+        at = pd.Index(features.index).get_indexer(frame["declaration_id"].astype(str).to_numpy())
+        first = ~frame["declaration_id"].astype(str).duplicated().to_numpy()
+        duty = np.where(first, predicted["revenue_if_fraud"].to_numpy(dtype=float)[at], 0.0)
+        return pd.DataFrame({COLUMNS[0]: np.clip(p[at], 0, 1), COLUMNS[1]: duty, COLUMNS[2]: reasons[at]},
+                            index=frame.index)

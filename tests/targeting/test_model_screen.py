@@ -1,0 +1,133 @@
+"""ModelScreen: the targeting model as the risk screen "model", on a small generated world."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from smartcustoms.risk import service
+from smartcustoms.risk.assess import RiskEngine, assess
+from smartcustoms.risk.config import RiskConfig
+from smartcustoms.risk.origin import OriginScreen
+from smartcustoms.risk.service import fit_screens
+from smartcustoms.risk.traders import TraderRisk
+from smartcustoms.risk.valuation import ValuationScreen
+from smartcustoms.targeting.screen import COLUMNS, ModelScreen
+from smartcustoms.world import WorldConfig, generate
+
+START = pd.Timestamp("2025-03-10")
+
+
+@pytest.fixture(scope="module")
+def world():
+    return generate(WorldConfig(declarations=8000, seed=9, days=90))
+
+
+@pytest.fixture(scope="module")
+def history(world):
+    return world.declarations[world.declarations["acceptance_datetime"] < START]
+
+
+@pytest.fixture(scope="module")
+def live(world):
+    frame = world.declarations[world.declarations["acceptance_datetime"] >= START]
+    # a shuffled, non-default index: the output must follow it
+    return frame.sample(frac=1.0, random_state=0).set_axis(np.arange(len(frame)) * 3 + 7)
+
+
+@pytest.fixture(scope="module")
+def screen(world):
+    return ModelScreen().fit(world.declarations, world.inspections, as_of=START)
+
+
+def test_output_contract(screen, live):
+    out = screen.score(live)
+    assert list(out.columns) == COLUMNS
+    assert out.index.equals(live.index)
+    p = out["model_score"]
+    assert p.notna().all() and p.between(0, 1).all()
+    assert (out["model_duty_at_risk"] >= 0).all()
+    # one value per declaration, on every item
+    assert (p.groupby(live["declaration_id"]).nunique() == 1).all()
+    flagged = out["model_reason"] != ""
+    assert flagged.any() and (~flagged).any()
+    assert (flagged == (p >= screen.flag_threshold)).all()
+    reasons = out.loc[flagged, "model_reason"]
+    assert reasons.str.match(r"^model: p\(fraud\) \d\.\d\d; .+, .+, .+$").all(), reasons.iloc[0]
+    # the duty is counted once per declaration (selectivity adds the duty of flagged items)
+    first = ~live["declaration_id"].duplicated()
+    assert (out.loc[~first, "model_duty_at_risk"] == 0).all()
+    assert (out.loc[first, "model_duty_at_risk"] > 0).any()
+    assert screen.version.startswith("smartcustoms.targeting.model/1+")
+
+
+def test_scores_do_not_depend_on_the_batch(screen, live):
+    """A declaration sees the frame's declarations of earlier days (as traffic), never those of its own day or
+    later: those of the first day score the same alone as in the whole frame."""
+    day = live["acceptance_datetime"].dt.normalize()
+    ids = live.loc[day == day.min(), "declaration_id"].drop_duplicates().iloc[:5]
+    alone = live[live["declaration_id"].isin(ids)]
+    pd.testing.assert_series_equal(screen.score(alone)["model_score"],
+                                   screen.score(live)["model_score"].loc[alone.index])
+
+
+def test_later_outcomes_do_not_change_a_declaration_score(screen, world, history, live):
+    """Every live declaration not controlled yet gets a discrepancy dated on day `cut`: those up to that day
+    score the same, some of the later ones do not (they see the new outcomes)."""
+    given = screen.model_  # the same fitted model: only the features may change
+    known = world.inspections
+    before = ModelScreen(model=given).fit(history, known)
+    cut = (live["acceptance_datetime"].min() + pd.Timedelta(days=10)).normalize()
+    # (a declaration's latest control replaces its earlier ones in the features: leave controlled ones alone)
+    fresh = live.loc[~live["declaration_id"].isin(known["declaration_id"]), "declaration_id"].unique()
+    extra = pd.DataFrame({
+        "declaration_id": fresh, "inspection_date": cut, "control_type": "physical",
+        "selection_reason": "risk", "result": "discrepancy", "infringement": "undervaluation",
+        "duty_recovered": 1000.0,
+    })
+    after = ModelScreen(model=given).fit(history, pd.concat([known, extra], ignore_index=True))
+    a, b = before.score(live)["model_score"], after.score(live)["model_score"]
+    early = (live["acceptance_datetime"] < cut + pd.Timedelta(days=1)).to_numpy()
+    np.testing.assert_array_equal(a[early].to_numpy(), b[early].to_numpy())
+    assert (a[~early] != b[~early]).any()
+
+
+def test_outcomes_known_after_as_of_are_ignored(world, history, live, screen):
+    late = world.inspections.assign(inspection_date=START + pd.Timedelta(days=1))
+    other = ModelScreen(model=screen.model_).fit(history, pd.concat([world.inspections, late]), as_of=START)
+    np.testing.assert_array_equal(screen.score(live)["model_score"].to_numpy(),
+                                  other.score(live)["model_score"].to_numpy())
+
+
+def test_unfitted_or_without_labels_is_not_checked(history, live):
+    out = ModelScreen().score(live)
+    assert out.index.equals(live.index)
+    assert out["model_score"].isna().all()
+    assert (out["model_duty_at_risk"] == 0).all()
+    assert out["model_reason"].str.startswith("not checked: no model").all()
+    empty = ModelScreen().fit(history, None, as_of=START)
+    assert empty.version is None
+    assert empty.score(live)["model_reason"].str.startswith("not checked: no model").all()
+
+
+def test_assess_with_the_model_screen_names_the_model_as_source(world, live, screen):
+    others = {"valuation": ValuationScreen(), "origin": OriginScreen(), "trader": TraderRisk()}
+    screens = {name: s.fit(world.declarations, world.inspections, as_of=START) for name, s in others.items()}
+    decided = assess(live, RiskEngine(screens={**screens, "model": screen}))
+    by_model = decided[decided["source"] == "model"]
+    assert len(by_model) > 0
+    assert by_model["lane"].isin(["blue", "yellow", "red"]).all()
+    shares = [f"{name}_share" for name in screens]
+    assert (by_model["model_share"].to_numpy()[:, None] > by_model[shares].to_numpy()).all()
+    assert (decided.loc[decided["source"] == "screen", "model_share"].to_numpy() > 0).any()
+
+
+class _Cheap:
+    def fit(self, history, outcomes, as_of=None):
+        return self
+
+
+def test_fit_screens_adds_the_model_when_enabled(world, monkeypatch):
+    monkeypatch.setattr(service, "ClassificationScreen", _Cheap)  # the slow one, not under test here
+    screens = fit_screens(world.declarations, world.inspections, START, RiskConfig(model=True))
+    assert isinstance(screens["model"], ModelScreen) and screens["model"].version is not None
+    assert "model" not in fit_screens(world.declarations, world.inspections, START, RiskConfig())
