@@ -66,3 +66,19 @@ def test_as_of_hides_later_outcomes(world):
     flipped.loc[late, "result"] = "discrepancy"
     g = declaration_features(world.declarations, flipped, as_of=as_of)
     pd.testing.assert_frame_equal(f, g)
+
+
+def test_a_later_recheck_does_not_rewrite_what_earlier_declarations_saw(world):
+    """A declaration controlled in March and audited again in November: the audit is a new event in November,
+    it does not erase the March result for the declarations in between."""
+    base = declaration_features(world.declarations, world.inspections)
+    first = world.inspections.sort_values("inspection_date").iloc[len(world.inspections) // 4]
+    audit = first.copy()
+    audit["inspection_date"] = pd.Timestamp("2025-11-15")
+    audit["result"] = "no_discrepancy" if first["result"] == "discrepancy" else "discrepancy"
+    rechecked = pd.concat([world.inspections, audit.to_frame().T], ignore_index=True)
+    other = declaration_features(world.declarations, rechecked)
+    cols = feature_columns(base)
+    between = base["declaration_date"] < pd.Timestamp("2025-11-15")
+    pd.testing.assert_frame_equal(base.loc[between, cols], other.loc[between, cols])
+    assert other.loc[str(first["declaration_id"]), "label_fraud"] == float(audit["result"] == "discrepancy")

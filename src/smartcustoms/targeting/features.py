@@ -97,8 +97,8 @@ def _prepare_items(declarations: pd.DataFrame) -> pd.DataFrame:
     return items
 
 
-def _labels(outcomes: pd.DataFrame | None, as_of) -> pd.DataFrame:
-    """One row per controlled declaration known before `as_of`: inspection day, label, revenue, random."""
+def _controls(outcomes: pd.DataFrame | None, as_of) -> pd.DataFrame:
+    """Every control known before `as_of`: declaration, inspection day, label, revenue, random."""
     columns = ["declaration_id", "_inspected", "label_fraud", "label_revenue", "label_random"]
     if outcomes is None or len(outcomes) == 0:
         return pd.DataFrame(columns=columns)
@@ -113,8 +113,13 @@ def _labels(outcomes: pd.DataFrame | None, as_of) -> pd.DataFrame:
     out = out.dropna(subset=["_inspected"])
     if as_of is not None:
         out = out.loc[out["_inspected"] < pd.Timestamp(as_of)]
-    # one outcome per declaration: the latest control decides (a later audit may overturn a first check)
-    return out.sort_values("_inspected", kind="stable").drop_duplicates("declaration_id", keep="last")[columns]
+    return out.sort_values("_inspected", kind="stable")[columns]
+
+
+def _labels(controls: pd.DataFrame) -> pd.DataFrame:
+    """One label per controlled declaration: the latest control decides (a later audit may overturn a first
+    check). The encodings take every control on its own day, so a re-check never rewrites the past."""
+    return controls.drop_duplicates("declaration_id", keep="last")
 
 
 def _encode(rows: pd.DataFrame, labels: pd.DataFrame, keys: list[tuple[str, ...]]) -> pd.DataFrame:
@@ -159,7 +164,8 @@ def declaration_features(declarations: pd.DataFrame, outcomes: pd.DataFrame | No
     """One row per declaration (index ``declaration_id``, sorted by date) of features as of its own date,
     plus the label columns ``label_fraud``, ``label_revenue``, ``label_random`` and ``declaration_date``."""
     items = _prepare_items(declarations).reset_index(drop=True)
-    labels = _labels(outcomes, as_of)
+    controls = _controls(outcomes, as_of)
+    labels = _labels(controls)
 
     value = pd.to_numeric(items["customs_value"], errors="coerce")
     rate = pd.to_numeric(items["duty_rate"], errors="coerce")
@@ -172,7 +178,7 @@ def declaration_features(declarations: pd.DataFrame, outcomes: pd.DataFrame | No
 
     # item-level encodings, the declaration takes its riskiest item (highest rate, and its counts)
     item_enc = _encode(items[["declaration_id", DATE, *sorted({k for ks in ITEM_KEYS for k in ks})]],
-                       labels, ITEM_KEYS)
+                       controls, ITEM_KEYS)
     items = pd.concat([items, item_enc], axis=1)
 
     group = items.groupby("declaration_id", sort=False)
@@ -210,7 +216,7 @@ def declaration_features(declarations: pd.DataFrame, outcomes: pd.DataFrame | No
 
     # header-level encodings and traffic, one row per declaration
     head_rows = header.reset_index()[["declaration_id", DATE, *sorted({k for ks in HEADER_KEYS for k in ks})]]
-    head_enc = _encode(head_rows, labels, HEADER_KEYS).set_axis(header.index)
+    head_enc = _encode(head_rows, controls, HEADER_KEYS).set_axis(header.index)
     f = pd.concat([f, head_enc], axis=1)
     # days since the importer's previous declaration on an earlier day
     days = head_rows[["importer_id", DATE]].drop_duplicates().sort_values(DATE, kind="stable")
