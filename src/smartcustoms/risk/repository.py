@@ -10,16 +10,16 @@ transaction, as a request handler would).
 """
 
 import json
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, func, insert, select
 
 from smartcustoms.risk.profiles import Problem, Profile, ProfileError, Suppression, parse_profiles
 from smartcustoms.risk.tables import risk_profile_log, risk_profile_versions, risk_suppressions
+from smartcustoms.store.db import transaction, utc_now
 
 Bind = Engine | Connection
 
@@ -56,22 +56,9 @@ class ProfileSummary:
     owner: str
 
 
-@contextmanager
-def _transaction(bind: Bind) -> Iterator[Connection]:
-    if isinstance(bind, Engine):
-        with bind.begin() as conn:
-            yield conn
-    else:
-        yield bind
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def _moment(conn: Connection, at: datetime | None) -> datetime:
     """The time of a new log entry: now, or the given time, which may not precede the log's last entry."""
-    at = (_now() if at is None else at).replace(tzinfo=None)
+    at = (utc_now() if at is None else at).replace(tzinfo=None)
     last = conn.execute(select(func.max(risk_profile_log.c.at))).scalar_one()
     if last is not None and at < last:
         raise ProfileStoreError(f"the log only moves forward: {at:%Y-%m-%d %H:%M:%S} is before its last entry "
@@ -129,7 +116,7 @@ def commit_sources(bind: Bind, sources: Iterable[tuple[str, str]], author: str, 
     if problems:
         raise ProfileError(problems)
     created: list[tuple[str, int]] = []
-    with _transaction(bind) as conn:
+    with transaction(bind) as conn:
         moment = _moment(conn, at)
         ids = [profile.profile_id for profile, _ in parsed]
         latest = {row.profile_id: row for row in conn.execute(
@@ -169,7 +156,7 @@ def get_profile(bind: Bind, profile_id: str, version: int | None = None) -> Prof
         risk_profile_versions.c.profile_id == profile_id)
     query = (query.where(risk_profile_versions.c.version == version) if version is not None
              else query.order_by(risk_profile_versions.c.version.desc()).limit(1))
-    with _transaction(bind) as conn:
+    with transaction(bind) as conn:
         row = conn.execute(query).first()
         if row is None and version is not None:
             _version_row(conn, profile_id, version)  # raises, naming the versions there are
@@ -187,7 +174,7 @@ def profile_log(bind: Bind, profile_id: str | None = None) -> list[LogEntry]:
     query = select(risk_profile_log).order_by(risk_profile_log.c.log_id)
     if profile_id is not None:
         query = query.where(risk_profile_log.c.profile_id == profile_id)
-    with _transaction(bind) as conn:
+    with transaction(bind) as conn:
         return [LogEntry(**row._mapping) for row in conn.execute(query)]
 
 
@@ -219,7 +206,7 @@ def _published_versions(conn: Connection, as_of: date | datetime | None = None) 
 
 def published_profiles(bind: Bind, as_of: date | datetime | None = None) -> list[Profile]:
     """The published version of each profile, as it stood at ``as_of`` (default: now), ordered by ID."""
-    with _transaction(bind) as conn:
+    with transaction(bind) as conn:
         published = _published_versions(conn, as_of)
         if not published:
             return []
@@ -234,7 +221,7 @@ def published_profiles(bind: Bind, as_of: date | datetime | None = None) -> list
 
 def profile_summaries(bind: Bind) -> list[ProfileSummary]:
     """One line per profile: how many versions, the latest and its state, the published one."""
-    with _transaction(bind) as conn:
+    with transaction(bind) as conn:
         versions = conn.execute(select(risk_profile_versions).order_by(
             risk_profile_versions.c.profile_id, risk_profile_versions.c.version)).all()
         log = conn.execute(select(risk_profile_log.c.profile_id, risk_profile_log.c.version,
@@ -284,7 +271,7 @@ def approve(bind: Bind, profile_id: str, version: int, approver: str, *, note: s
             at: datetime | None = None) -> None:
     """Approve a committed version. The author of that version may not approve it (maker-checker)."""
     approver = _actor(approver, "the approver")
-    with _transaction(bind) as conn:
+    with transaction(bind) as conn:
         author = _version_row(conn, profile_id, version).author
         if _same_person(author, approver):
             raise MakerCheckerError(f"{approver} wrote {profile_id} version {version} and cannot approve it: "
@@ -298,7 +285,7 @@ def publish(bind: Bind, profile_id: str, version: int, actor: str, *, note: str 
             at: datetime | None = None) -> int | None:
     """Publish an approved version; the version published before it (returned, or None) is superseded."""
     actor = _actor(actor, "the publisher")
-    with _transaction(bind) as conn:
+    with transaction(bind) as conn:
         _version_row(conn, profile_id, version)
         if not _has_entry(conn, profile_id, version, "approved"):
             raise ProfileStoreError(f"{profile_id} version {version} is not approved: a second person must "
@@ -317,7 +304,7 @@ def retire(bind: Bind, profile_id: str, actor: str, reason: str, *, at: datetime
     actor = _actor(actor, "the officer retiring it")
     if not (reason or "").strip():
         raise ProfileStoreError("say why the profile is retired")
-    with _transaction(bind) as conn:
+    with transaction(bind) as conn:
         version = _published_versions(conn).get(profile_id)
         if version is None:
             raise ProfileStoreError(f"{profile_id} has no published version to retire")
@@ -333,7 +320,7 @@ def add_suppression(bind: Bind, profile_id: str, *, reason: str, expires_at: dat
                     at: datetime | None = None) -> Suppression:
     """Silence a profile for one importer or one commodity code prefix from now until ``expires_at``; the
     suppression is also written to the publication log."""
-    with _transaction(bind) as conn:
+    with transaction(bind) as conn:
         exists = conn.execute(select(risk_profile_versions.c.version).where(
             risk_profile_versions.c.profile_id == profile_id).limit(1)).first()
         if exists is None:
@@ -358,10 +345,10 @@ def add_suppression(bind: Bind, profile_id: str, *, reason: str, expires_at: dat
 
 def active_suppressions(bind: Bind, at: date | datetime | None = None) -> list[Suppression]:
     """Suppressions in force at ``at`` (default: now; a date means its start)."""
-    at = _now() if at is None else at if isinstance(at, datetime) else datetime.combine(at, time())
+    at = utc_now() if at is None else at if isinstance(at, datetime) else datetime.combine(at, time())
     at = at.replace(tzinfo=None)
     query = (select(risk_suppressions)
              .where(risk_suppressions.c.created_at <= at, risk_suppressions.c.expires_at > at)
              .order_by(risk_suppressions.c.suppression_id))
-    with _transaction(bind) as conn:
+    with transaction(bind) as conn:
         return [Suppression.model_validate(dict(row._mapping)) for row in conn.execute(query)]

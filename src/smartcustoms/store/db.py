@@ -1,5 +1,8 @@
 """The database engine (SQLite file by default, PostgreSQL via SMARTCUSTOMS_DATABASE_URL)."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -60,3 +63,19 @@ def bulk_insert(connection: Connection, table: Table, frame: pd.DataFrame) -> No
     else:
         marks = ", ".join("?" * len(columns))
         connection.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", rows)
+
+
+@contextmanager
+def transaction(bind: Engine | Connection) -> Iterator[Connection]:
+    """A connection inside a transaction: a new one for an Engine, or the caller's own Connection (whose
+    transaction the caller owns)."""
+    if isinstance(bind, Engine):
+        with bind.begin() as conn:
+            yield conn
+    else:
+        yield bind
+
+
+def utc_now() -> datetime:
+    """Now, as the naive UTC time the database stores."""
+    return datetime.now(UTC).replace(tzinfo=None)

@@ -28,15 +28,14 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
+from smartcustoms.store.db import transaction, utc_now
 from smartcustoms.targeting.model import TargetingModel
 from smartcustoms.targeting.tables import model_events, models
 
@@ -49,19 +48,6 @@ class RegistryError(ValueError):
 
 class ArtifactError(RegistryError):
     """A model artifact is missing or is not the file that was registered (checksum mismatch)."""
-
-
-@contextmanager
-def _transaction(bind: Bind) -> Iterator[Connection]:
-    if isinstance(bind, Engine):
-        with bind.begin() as conn:
-            yield conn
-    else:
-        yield bind
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _actor(name: str) -> str:
@@ -146,7 +132,7 @@ def register(bind: Bind, model: TargetingModel, features_frame: pd.DataFrame, me
     actor = _actor(actor)
     if not hasattr(model, "fraud_model_"):
         raise RegistryError("only a fitted model can be registered")
-    created = _now()
+    created = utc_now()
     model_id = f"M{created:%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}"
     if window is None:
         dates = (pd.to_datetime(features_frame["declaration_date"]) if "declaration_date" in features_frame
@@ -156,7 +142,7 @@ def register(bind: Bind, model: TargetingModel, features_frame: pd.DataFrame, me
     model.save(path)
     try:
         sha = file_sha256(path)
-        with _transaction(bind) as conn:
+        with transaction(bind) as conn:
             count = conn.execute(select(func.count()).select_from(models)).scalar_one()
             champion = _champion_id(conn)
             status = "champion" if champion is None else "challenger" if as_challenger else "registered"
@@ -190,14 +176,14 @@ def _frame(rows) -> pd.DataFrame:
 
 def list_models(bind: Bind) -> pd.DataFrame:
     """Every registered model, oldest first (``features`` as lists, ``metrics`` as dicts)."""
-    with _transaction(bind) as conn:
+    with transaction(bind) as conn:
         rows = conn.execute(select(models).order_by(models.c.created_at, models.c.model_id)).mappings().all()
     return _frame(rows)
 
 
 def get_model(bind: Bind, model_id: str) -> dict:
     """One model's registry row as a dict (``features`` a list, ``metrics`` a dict)."""
-    with _transaction(bind) as conn:
+    with transaction(bind) as conn:
         row = _row(conn, model_id)
     return _frame([row]).iloc[0].to_dict()
 
@@ -207,7 +193,7 @@ def events(bind: Bind, model_id: str | None = None) -> pd.DataFrame:
     query = select(model_events).order_by(model_events.c.event_id)
     if model_id is not None:
         query = query.where(model_events.c.model_id == model_id)
-    with _transaction(bind) as conn:
+    with transaction(bind) as conn:
         rows = conn.execute(query).mappings().all()
     return pd.DataFrame([dict(r) for r in rows], columns=[c.name for c in model_events.columns])
 
@@ -227,7 +213,7 @@ def load_model(bind: Bind, model_id: str) -> tuple[dict, TargetingModel]:
 
 def champion(bind: Bind) -> tuple[dict, TargetingModel]:
     """The champion's row and model (checksum verified). Raises RegistryError when there is no champion."""
-    with _transaction(bind) as conn:
+    with transaction(bind) as conn:
         model_id = _champion_id(conn)
     if model_id is None:
         raise RegistryError("there is no champion model: register or train one first")
@@ -257,13 +243,13 @@ def promote(bind: Bind, model_id: str, actor: str, note: str | None = None) -> s
     """Make a challenger or registered model the champion; the old champion is retired (see the module).
     Returns the old champion's model_id, or None."""
     actor = _actor(actor)
-    with _transaction(bind) as conn:
+    with transaction(bind) as conn:
         row = _row(conn, model_id)
         if row["status"] not in ("challenger", "registered"):
             raise RegistryError(f"model {model_id} is {row['status']}: only a challenger or registered model can "
                                 f"be promoted" + (" (use rollback to bring back a former champion)"
                                                   if row["status"] == "retired" else ""))
-        at = _now()
+        at = utc_now()
         old = _champion_id(conn)
         if old is not None:
             _set_status(conn, old, "retired")
@@ -277,7 +263,7 @@ def rollback(bind: Bind, actor: str, note: str | None = None) -> str:
     """Bring back the champion before the current one (from the event log); the current champion is retired.
     Returns the model_id of the restored champion."""
     actor = _actor(actor)
-    with _transaction(bind) as conn:
+    with transaction(bind) as conn:
         current = _champion_id(conn)
         if current is None:
             raise RegistryError("there is no champion to roll back")
@@ -285,7 +271,7 @@ def rollback(bind: Bind, actor: str, note: str | None = None) -> str:
         if len(stack) < 2 or stack[-1] != current:
             raise RegistryError(f"no earlier champion to roll back to from {current}")
         previous = stack[-2]
-        at = _now()
+        at = utc_now()
         _set_status(conn, current, "retired")
         _log(conn, current, "demoted", actor, at, f"rolled back to {previous}")
         _set_status(conn, previous, "champion")
@@ -296,10 +282,10 @@ def rollback(bind: Bind, actor: str, note: str | None = None) -> str:
 def retire(bind: Bind, model_id: str, actor: str, note: str | None = None) -> None:
     """Withdraw a challenger or registered model."""
     actor = _actor(actor)
-    with _transaction(bind) as conn:
+    with transaction(bind) as conn:
         row = _row(conn, model_id)
         if row["status"] not in ("challenger", "registered"):
             raise RegistryError(f"model {model_id} is {row['status']}: only a challenger or registered model can "
                                 "be retired (a champion is replaced by promote or rollback)")
         _set_status(conn, model_id, "retired")
-        _log(conn, model_id, "retired", actor, _now(), note)
+        _log(conn, model_id, "retired", actor, utc_now(), note)
