@@ -86,3 +86,12 @@ def test_explore_reserves_a_share(setup):
     again = explore(scores, budget=100, share=0.2, seed=7)
     pd.testing.assert_frame_equal(chosen, again)
     assert explore(scores, budget=0.05, share=0.0)["selected"].sum() == round(0.05 * len(scores))
+
+
+def test_training_is_deterministic_by_seed(setup):
+    _, train, test, _ = setup
+    first = TargetingModel(random_state=7).fit(train).predict_proba(test)
+    again = TargetingModel(random_state=7).fit(train).predict_proba(test)
+    other = TargetingModel(random_state=8).fit(train).predict_proba(test)
+    pd.testing.assert_frame_equal(first, again)
+    assert not np.allclose(first["p_fraud"], other["p_fraud"])  # the seed drives LightGBM's bagging
