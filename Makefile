@@ -25,6 +25,7 @@ bench: $(BIN)/smartcustoms  ## benchmarks: print tables and update docs/benchmar
 	$(BIN)/python benchmarks/bench_import.py
 	$(BIN)/python benchmarks/bench_assess.py
 	$(BIN)/python benchmarks/risk_quality.py
+	$(BIN)/python benchmarks/bench_targeting.py
 
 clean:
 	rm -rf $(VENV) var
