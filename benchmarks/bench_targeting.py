@@ -10,7 +10,6 @@ import argparse
 import time
 
 from report import machine, update_section
-
 from smartcustoms.targeting.features import declaration_features
 from smartcustoms.targeting.model import TargetingModel
 from smartcustoms.world import WorldConfig, generate
