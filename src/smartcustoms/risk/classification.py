@@ -240,21 +240,31 @@ class ClassificationScreen:
 
     # ------------------------------------------------------------------------------------------ score
     def score(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """One row per row of ``frame`` (same index): score, duty at risk and reason."""
-        if len(frame) <= SMALL:
-            return self._score_few(frame)
+        """One row per row of ``frame`` (same index): score, duty at risk and reason. A few rows (one
+        declaration) take a plain-Python path with the same results, without the batch path's pandas overhead."""
+        few = len(frame) <= SMALL
         n = len(frame)
-        score = np.full(n, np.nan)
-        duty = np.zeros(n)
+        score, duty = np.full(n, np.nan), np.zeros(n)
         reason = np.full(n, "", dtype=object)
-
-        blank = _blank(frame["goods_description"])
-        codes, valid = self._codes(frame["commodity_code"])
+        if few:
+            descriptions = np.array(frame["goods_description"].tolist(), dtype=object)
+            cleaned = [re.sub(r"[.\s]", "", str(c)) if _is_text(c) else "" for c in frame["commodity_code"]]
+            valid = np.array([re.fullmatch(r"\d{6,}", code) is not None for code in cleaned], dtype=bool)
+            blank = np.array([not _is_text(text) or not str(text).strip() for text in descriptions], dtype=bool)
+            codes = np.array([code[: self.code_digits] for code in cleaned], dtype=object)
+        else:
+            blank = _blank(frame["goods_description"])
+            codes, valid = self._codes(frame["commodity_code"])
         reason[~valid] = "not checked: no valid commodity code"
         reason[blank] = "not checked: no description"
         todo = np.flatnonzero(~blank & valid)
         if self.model_ is None:
             reason[todo] = "not checked: no text model (fewer than two codes with history)"
+        elif len(todo) and few:
+            texts = np.array([_normalise_one(str(text)) for text in descriptions[todo]], dtype=object)
+            level, p_top, p_declared, top = self._compare_small(texts, codes[todo])
+            self._finish(frame.iloc[todo], codes[todo], todo, level, p_top, p_declared, top, descriptions[todo],
+                         score, duty, reason)
         elif len(todo):
             self._score_rows(frame.iloc[todo], codes[todo], todo, score, duty, reason)
         return pd.DataFrame({COLUMNS[0]: score, COLUMNS[1]: duty, COLUMNS[2]: reason}, index=frame.index)
@@ -345,29 +355,6 @@ class ClassificationScreen:
                 top[i] = np.where(of_class == best, proba[i], -1.0).argmax()
                 break
         return level, p_top, p_declared, top
-
-    def _score_few(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """score() for a few rows (one declaration) in plain Python: the same results as the batch path,
-        without its pandas overhead."""
-        n = len(frame)
-        score, duty = np.full(n, np.nan), np.zeros(n)
-        reason = np.full(n, "", dtype=object)
-        descriptions = np.array(frame["goods_description"].tolist(), dtype=object)
-        cleaned = [re.sub(r"[.\s]", "", str(code)) if _is_text(code) else "" for code in frame["commodity_code"]]
-        valid = np.array([re.fullmatch(r"\d{6,}", code) is not None for code in cleaned], dtype=bool)
-        blank = np.array([not _is_text(text) or not str(text).strip() for text in descriptions], dtype=bool)
-        codes = np.array([code[: self.code_digits] for code in cleaned], dtype=object)
-        reason[~valid] = "not checked: no valid commodity code"
-        reason[blank] = "not checked: no description"
-        todo = np.flatnonzero(~blank & valid)
-        if self.model_ is None:
-            reason[todo] = "not checked: no text model (fewer than two codes with history)"
-        elif len(todo):
-            texts = np.array([_normalise_one(str(text)) for text in descriptions[todo]], dtype=object)
-            level, p_top, p_declared, top = self._compare_small(texts, codes[todo])
-            self._finish(frame.iloc[todo], codes[todo], todo, level, p_top, p_declared, top, descriptions[todo],
-                         score, duty, reason)
-        return pd.DataFrame({COLUMNS[0]: score, COLUMNS[1]: duty, COLUMNS[2]: reason}, index=frame.index)
 
     def _finish(self, frame, declared, rows, level, p_top, p_declared, top, raw_texts, score, duty, reason):
         """Scores, tariff hop, duty at risk and reasons from the comparison of each row."""
