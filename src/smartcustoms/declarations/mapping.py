@@ -76,9 +76,6 @@ class Mapping(BaseModel):
         extra = [name for name in header if name not in used]
         return [f"column {name!r} is not in mapping {self.name!r}: ignored" for name in extra]
 
-    def source_column(self, field: str) -> str:
-        return self.columns.get(field, field)
-
     def apply(self, raw: pd.DataFrame) -> pd.DataFrame:
         """Source columns (strings) -> model-field columns (strings), plus row_number."""
         out = pd.DataFrame({"row_number": raw["row_number"]})

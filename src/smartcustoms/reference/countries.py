@@ -16,7 +16,3 @@ def currency_codes() -> frozenset[str]:
     """ISO 4217 alphabetic codes."""
     return frozenset(c.alpha_3 for c in pycountry.currencies)
 
-
-def country_name(code: str) -> str:
-    country = pycountry.countries.get(alpha_2=code)
-    return country.name if country else code
