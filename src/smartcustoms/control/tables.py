@@ -159,6 +159,17 @@ valuation_queries = Table(
     _one_of("state", QUERY_STATES, "ck_valuation_queries_state"),
 )
 
+valuation_query_events = Table(  # append-only: who raised, answered, decided or expired a query, when, and what
+    "valuation_query_events",
+    metadata,
+    Column("event_id", Integer, primary_key=True, autoincrement=True),
+    Column("query_id", Integer, ForeignKey("valuation_queries.query_id"), nullable=False, index=True),
+    Column("action", String(10), nullable=False),  # raised | answered | accepted | adjusted | expired
+    Column("actor", String(100), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("details", Text, nullable=False),  # JSON
+)
+
 audit_cases = Table(
     "audit_cases",
     metadata,
@@ -181,6 +192,7 @@ audit_case_declarations = Table(
     metadata,
     Column("case_id", Integer, ForeignKey("audit_cases.case_id"), primary_key=True),
     Column("declaration_id", String(35), primary_key=True),
+    UniqueConstraint("declaration_id", name="uq_audit_case_declarations_declaration_id"),  # one case each
 )
 
 clearance = Table(  # one row per declaration given a lane: the Time Release Study's timestamps
@@ -217,4 +229,4 @@ outcomes = Table(
     Column("recorded_at", DateTime, nullable=True),
 )
 
-APPEND_ONLY = ("task_events",)
+APPEND_ONLY = ("task_events", "valuation_query_events")

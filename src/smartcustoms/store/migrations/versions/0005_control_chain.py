@@ -81,7 +81,8 @@ def upgrade() -> None:
     sa.Column('case_id', sa.Integer(), nullable=False),
     sa.Column('declaration_id', sa.String(length=35), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['audit_cases.case_id'], name=op.f('fk_audit_case_declarations_case_id_audit_cases')),
-    sa.PrimaryKeyConstraint('case_id', 'declaration_id', name=op.f('pk_audit_case_declarations'))
+    sa.PrimaryKeyConstraint('case_id', 'declaration_id', name=op.f('pk_audit_case_declarations')),
+    sa.UniqueConstraint('declaration_id', name='uq_audit_case_declarations_declaration_id')
     )
     op.create_table('inspection_tasks',
     sa.Column('task_id', sa.Integer(), autoincrement=True, nullable=False),
@@ -205,6 +206,18 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['task_id'], ['inspection_tasks.task_id'], name=op.f('fk_document_requests_task_id_inspection_tasks')),
     sa.PrimaryKeyConstraint('request_id', name=op.f('pk_document_requests'))
     )
+    op.create_table('valuation_query_events',
+    sa.Column('event_id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('query_id', sa.Integer(), nullable=False),
+    sa.Column('action', sa.String(length=10), nullable=False),
+    sa.Column('actor', sa.String(length=100), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.Column('details', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['query_id'], ['valuation_queries.query_id'], name=op.f('fk_valuation_query_events_query_id_valuation_queries')),
+    sa.PrimaryKeyConstraint('event_id', name=op.f('pk_valuation_query_events'))
+    )
+    op.create_index(op.f('ix_valuation_query_events_query_id'), 'valuation_query_events', ['query_id'])
+    make_append_only('valuation_query_events')
     with op.batch_alter_table('document_requests', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_document_requests_declaration_id'), ['declaration_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_document_requests_task_id'), ['task_id'], unique=False)
@@ -249,6 +262,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_document_requests_declaration_id'))
 
     op.drop_table('document_requests')
+    drop_append_only('valuation_query_events')
+    op.drop_index(op.f('ix_valuation_query_events_query_id'), table_name='valuation_query_events')
+    op.drop_table('valuation_query_events')
     with op.batch_alter_table('valuation_queries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_valuation_queries_task_id'))
         batch_op.drop_index(batch_op.f('ix_valuation_queries_declaration_id'))
