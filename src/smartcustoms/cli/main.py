@@ -3,7 +3,20 @@
 import typer
 
 from smartcustoms import __version__
-from smartcustoms.cli import benchmark, capacity, db, demo, evaluate, intake, models, outcomes, risk, world
+from smartcustoms.cli import (
+    audit,
+    benchmark,
+    capacity,
+    db,
+    demo,
+    evaluate,
+    intake,
+    models,
+    outcomes,
+    queries,
+    risk,
+    world,
+)
 
 app = typer.Typer(
     help="smartcustoms: intake, risk assessment, targeting and control of customs declarations.",
@@ -19,6 +32,9 @@ app.add_typer(outcomes.app, name="outcomes")
 app.add_typer(benchmark.app, name="benchmark")
 app.command("evaluate")(evaluate.evaluate_command)
 app.add_typer(models.app, name="models")
+app.add_typer(queries.documents, name="documents")
+app.add_typer(queries.query, name="query")
+app.add_typer(audit.app, name="audit")
 app.add_typer(capacity.app, name="capacity")
 app.command("demo")(demo.demo_command)
 
