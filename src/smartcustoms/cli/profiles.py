@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from smartcustoms.cli.common import console, engine, fail
+from smartcustoms.cli.common import console, engine, fail, frame_table
 from smartcustoms.risk import repository
 from smartcustoms.risk.profiles import ProfileError, load_profile_dir, profile_files
 from smartcustoms.store import migrate
@@ -189,3 +189,29 @@ def suppress(
         fail(str(exc))
     console.print(f"{profile_id} suppressed for {suppression.target()} until {suppression.expires_at:%Y-%m-%d %H:%M}"
                   f" (suppression {suppression.suppression_id})", highlight=False)
+
+
+@app.command()
+def performance(
+    retire_after: Annotated[int, typer.Option(help="Suggest retiring a profile whose controls found nothing in "
+                                                   "this many days.")] = 180,
+    min_controls: Annotated[int, typer.Option(help="... or that never hit after this many controls.")] = 20,
+) -> None:
+    """How each profile performs: selections, controls, hits, hit rate, duty recovered per control, and a
+    suggestion to retire the ones that no longer find anything."""
+    from smartcustoms.control.feedback import profile_hits, profile_performance
+    from smartcustoms.control.outcomes import load_outcomes
+    from smartcustoms.risk.audit import latest_decisions
+
+    e = _engine()
+    hits = profile_hits(latest_decisions(e))
+    if hits.empty:
+        console.print("no decision has hit a profile yet: run `smartcustoms assess` first")
+        return
+    outcomes = load_outcomes(e)
+    as_of = outcomes["inspection_date"].max() if len(outcomes) else datetime.now()
+    frame = profile_performance(hits, outcomes, as_of=as_of, retire_after_days=retire_after,
+                                min_selections=min_controls)
+    console.print(frame_table(frame, f"Profile performance as of {as_of:%Y-%m-%d}",
+                              ["profile_id", "selections", "controls", "hits", "hit_rate", "duty_recovered",
+                               "duty_per_control", "last_hit", "suggest_retire", "why"]))
