@@ -11,6 +11,7 @@ from smartcustoms.cli import (
     demo,
     evaluate,
     intake,
+    kpi,
     models,
     outcomes,
     queries,
@@ -32,6 +33,7 @@ app.add_typer(outcomes.app, name="outcomes")
 app.add_typer(benchmark.app, name="benchmark")
 app.command("evaluate")(evaluate.evaluate_command)
 app.add_typer(models.app, name="models")
+app.command("kpi")(kpi.kpi_command)
 app.add_typer(queries.documents, name="documents")
 app.add_typer(queries.query, name="query")
 app.add_typer(audit.app, name="audit")

@@ -1,0 +1,252 @@
+"""Charts as PNG or SVG bytes: generic line, bar and histogram helpers, and the KPI charts.
+
+Matplotlib's object API on the Agg canvas (no pyplot, so no global state: safe in a web server). Every chart
+has a title and axis labels, uses the Okabe-Ito colours (readable with colour blindness) with line styles
+and markers besides, stores its title in the file's metadata, keeps SVG text as text, and says "no data"
+rather than failing on an empty frame.
+"""
+
+import io
+from collections.abc import Sequence
+from itertools import cycle
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
+
+from smartcustoms.control import kpis
+
+FORMATS = ("png", "svg")
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#999999", "#000000")
+LANE_COLOURS = {"green": "#009E73", "yellow": "#E69F00", "red": "#D55E00", "blue": "#0072B2"}
+SOURCE_COLOURS = {"model": "#0072B2", "profile": "#E69F00", "screen": "#CC79A7", "random": "#999999",
+                  "override": "#56B4E9", "audit": "#009E73", kpis.ALL: "#000000"}
+MODE_LABELS = {"physical": "physical (on site)", "remote": "remote", "documentary": "documentary (desk)"}
+STYLES = ("-", "--", "-.", ":")
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+MAX_TICKS = 16
+ECDF_POINTS = 1000  # steps drawn per curve, at most: a large study stays a small file
+
+
+class ChartError(ValueError):
+    """A chart that cannot be drawn as asked (unknown format, missing column)."""
+
+
+def _check(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise ChartError(f"unknown chart format {fmt!r}: use one of {', '.join(FORMATS)}")
+
+
+def _need(frame: pd.DataFrame, columns: Sequence[str]) -> None:
+    missing = [c for c in columns if c is not None and c not in frame.columns]
+    if missing:
+        raise ChartError(f"chart: missing column(s) {missing}")
+
+
+def figure(title: str, fmt: str, size: tuple[float, float] = (9, 4.8)) -> tuple[Figure, Axes]:
+    """A new figure with one titled axes (checks the format first, before any work)."""
+    _check(fmt)
+    fig = Figure(figsize=size, layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ax.set_title(title)
+    return fig, ax
+
+
+def render(fig: Figure, fmt: str) -> bytes:
+    """The figure as PNG or SVG bytes, its title in the file's metadata."""
+    _check(fmt)
+    title = fig.axes[0].get_title() if fig.axes else ""
+    buffer = io.BytesIO()
+    with matplotlib.rc_context({"svg.fonttype": "none"}):  # SVG text stays text: searchable, read aloud
+        fig.savefig(buffer, format=fmt, dpi=110, metadata={"Title": title})
+    return buffer.getvalue()
+
+
+def _number(value: float, _position=None) -> str:
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:g}"
+
+
+def _labelled(fig: Figure, ax: Axes, fmt: str, xlabel: str, ylabel: str, percent: bool = False) -> bytes:
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0) if percent else FuncFormatter(_number))
+    ax.grid(axis="y", alpha=0.3)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))  # beside the plot, never on it
+    return render(fig, fmt)
+
+
+def no_data(title: str, fmt: str = "png", xlabel: str = "", ylabel: str = "") -> bytes:
+    """An empty chart that says so."""
+    fig, ax = figure(title, fmt)
+    ax.text(0.5, 0.5, "no data", ha="center", va="center", transform=ax.transAxes, fontsize=16, color="#444444")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return _labelled(fig, ax, fmt, xlabel, ylabel)
+
+
+def _wide(frame: pd.DataFrame, x: str, y: str | Sequence[str], series: str | None,
+          order: Sequence[str] = ()) -> pd.DataFrame:
+    """One column per line or bar series (the names in ``order`` first), indexed by x."""
+    if series is not None:
+        _need(frame, [x, series, y])
+        wide = frame.pivot_table(index=x, columns=series, values=y, aggfunc="sum").sort_index()
+        wide.columns = [str(c) for c in wide.columns]
+        return wide[kpis.ordered(wide.columns, tuple(order))]
+    ys = [y] if isinstance(y, str) else list(y)
+    _need(frame, [x, *ys])
+    return frame.set_index(x)[ys]
+
+
+def _colours(names: Sequence[str], colours: dict[str, str] | None) -> list[str]:
+    spare = cycle(c for c in OKABE_ITO if c not in (colours or {}).values())
+    return [(colours or {}).get(name) or next(spare) for name in names]
+
+
+def line_chart(frame: pd.DataFrame, x: str, y: str | Sequence[str], title: str, xlabel: str, ylabel: str, *,
+               series: str | None = None, colours: dict[str, str] | None = None, percent: bool = False,
+               fmt: str = "png") -> bytes:
+    """Lines of y against x: one per column of y, or one per value of ``series`` in a long frame."""
+    _check(fmt)
+    if frame.empty:
+        return no_data(title, fmt, xlabel, ylabel)
+    wide = _wide(frame, x, y, series, list(colours or ()))
+    fig, ax = figure(title, fmt)
+    single = len(wide.columns) == 1 and series is None  # one line: the axis label says it all
+    for i, (name, colour) in enumerate(zip(wide.columns, _colours(list(wide.columns), colours))):
+        values = wide[name].dropna()
+        ax.plot(values.index, values.to_numpy(), label="_nolegend_" if single else str(name), color=colour,
+                linestyle=STYLES[i % len(STYLES)], marker=MARKERS[i % len(MARKERS)], markersize=4, linewidth=1.8)
+    if percent:
+        ax.set_ylim(bottom=0)
+    if pd.api.types.is_datetime64_any_dtype(wide.index):
+        fig.autofmt_xdate()
+    return _labelled(fig, ax, fmt, xlabel, ylabel, percent)
+
+
+def bar_chart(frame: pd.DataFrame, x: str, y: str | Sequence[str], title: str, xlabel: str, ylabel: str, *,
+              series: str | None = None, stacked: bool = False, colours: dict[str, str] | None = None,
+              percent: bool = False, fmt: str = "png") -> bytes:
+    """Bars of y per category x: one set per column of y or per value of ``series``, side by side or stacked."""
+    _check(fmt)
+    if frame.empty:
+        return no_data(title, fmt, xlabel, ylabel)
+    wide = _wide(frame, x, y, series, list(colours or ())).fillna(0)
+    fig, ax = figure(title, fmt)
+    single = len(wide.columns) == 1 and series is None  # one series: the axis label says it all
+    positions = range(len(wide))
+    crowded = len(wide) > 60  # thin bars: no gaps or edges, which would shimmer
+    width = (1.0 if crowded else 0.8) if stacked or wide.shape[1] == 1 else 0.8 / wide.shape[1]
+    bottom = pd.Series(0.0, index=wide.index)
+    for i, (name, colour) in enumerate(zip(wide.columns, _colours(list(wide.columns), colours))):
+        offset = 0 if stacked or wide.shape[1] == 1 else (i - (wide.shape[1] - 1) / 2) * width
+        ax.bar([p + offset for p in positions], wide[name].to_numpy(), width=width, color=colour,
+               label="_nolegend_" if single else str(name),
+               bottom=bottom.to_numpy() if stacked else None, edgecolor="white", linewidth=0 if crowded else 0.5)
+        if stacked:
+            bottom += wide[name]
+    labels = [v.strftime("%Y-%m-%d") if isinstance(v, pd.Timestamp) else str(v) for v in wide.index]
+    step = max(1, -(-len(labels) // MAX_TICKS))  # at most MAX_TICKS labels
+    ax.set_xticks(list(positions)[::step], labels[::step], rotation=45 if len(labels) > 6 else 0,
+                  ha="right" if len(labels) > 6 else "center")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=not percent, steps=[1, 2, 2.5, 5, 10]))
+    return _labelled(fig, ax, fmt, xlabel, ylabel, percent)
+
+
+def histogram(values: Sequence[float] | pd.Series, title: str, xlabel: str, ylabel: str = "count", *,
+              bins: int = 20, colour: str = OKABE_ITO[0], fmt: str = "png") -> bytes:
+    """The distribution of one set of values."""
+    _check(fmt)
+    values = pd.Series(values, dtype=float).dropna()
+    if values.empty:
+        return no_data(title, fmt, xlabel, ylabel)
+    fig, ax = figure(title, fmt)
+    ax.hist(values.to_numpy(), bins=bins, color=colour, edgecolor="white")
+    return _labelled(fig, ax, fmt, xlabel, ylabel)
+
+
+# --- KPI charts ----------------------------------------------------------------------------------------------
+
+
+def release_time_chart(clearance: pd.DataFrame, fmt: str = "png") -> bytes:
+    """Time Release Study: per lane, the share of declarations released within t hours of lodgement (an
+    empirical distribution over all the lane's declarations, so those still held keep a curve below 100%)."""
+    title = "Share of declarations released within t hours of lodgement, by lane"
+    xlabel, ylabel = "hours from lodgement to release", "share released within t hours"
+    _check(fmt)
+    frame = kpis.release_durations(clearance)
+    if frame["lodgement_to_release_h"].notna().sum() == 0:
+        return no_data(title, fmt, xlabel, ylabel)
+    fig, ax = figure(title, fmt)
+    longest = frame["lodgement_to_release_h"].max()
+    for i, lane in enumerate(kpis.ordered(frame["lane"], kpis.LANES)):
+        part = frame[frame["lane"] == lane]
+        hours = part["lodgement_to_release_h"].dropna().sort_values().to_numpy()
+        steps = np.unique(np.linspace(0, len(hours) - 1, min(len(hours), ECDF_POINTS)).astype(int))
+        shares = [0.0, *((steps + 1) / len(part))]
+        ax.step([0.0, *hours[steps], longest], [*shares, shares[-1]], where="post", linewidth=2,
+                color=LANE_COLOURS.get(lane, OKABE_ITO[-2]), linestyle=STYLES[i % len(STYLES)],
+                label=f"{lane} (n={len(part):,})")
+    ax.set_ylim(0, 1.02)
+    ax.set_xlim(left=0)
+    return _labelled(fig, ax, fmt, xlabel, ylabel, percent=True)
+
+
+def lanes_per_day_chart(clearance: pd.DataFrame, fmt: str = "png") -> bytes:
+    """Declarations per day, stacked by lane."""
+    counts = kpis.lanes_per_day(clearance)
+    return bar_chart(counts, "day", "declarations", "Declarations per day by lane", "day the lane was given",
+                     "declarations", series="lane", stacked=True, colours=LANE_COLOURS, fmt=fmt)
+
+
+def hit_rate_chart(weekly: pd.DataFrame, fmt: str = "png") -> bytes:
+    """Hit rate per week by selection source (the frame of ``kpis.weekly``)."""
+    _need(weekly, ["week", "source", "hit_rate"])
+    return line_chart(weekly, "week", "hit_rate", "Hit rate by selection source, per week", "week starting",
+                      "hit rate (discrepancies / controls)", series="source", colours=SOURCE_COLOURS,
+                      percent=True, fmt=fmt)
+
+
+def revenue_chart(revenue: pd.DataFrame, fmt: str = "png", currency: str = "") -> bytes:
+    """Duty recovered (a frame of ``kpis.revenue``): per month, office or source, stacked by source where the
+    frame has it besides; the "all" rows are left out."""
+    x = next((c for c in ("month", "office_id", "source") if c in revenue.columns), None)
+    if x is None:
+        raise ChartError("revenue chart: the frame needs a month, office_id or source column")
+    _need(revenue, ["duty_recovered"])
+    series = "source" if x != "source" and "source" in revenue.columns else None
+    keys = [c for c in (x, series) if c is not None]
+    parts = revenue[~revenue[keys].eq(kpis.ALL).any(axis=1)]
+    per = {"month": "month", "office_id": "office", "source": "selection source"}[x]
+    unit = f" ({currency})" if currency else ""
+    title = f"Duty recovered per {per}" + (" by selection source" if series else "")
+    return bar_chart(parts, x, "duty_recovered", title, per, f"duty recovered{unit}", series=series, stacked=True,
+                     colours=SOURCE_COLOURS, fmt=fmt)
+
+
+def control_time_chart(tasks: pd.DataFrame, events: pd.DataFrame, fmt: str = "png") -> bytes:
+    """Hours from scheduling to completion per control mode: remote versus on site (and documentary)."""
+    title = "Hours from scheduling to completion: remote versus on site"
+    xlabel = "box: quartiles and median; whiskers: 10th to 90th percentile"
+    ylabel = "hours from scheduling to completion"
+    _check(fmt)
+    frame = kpis.control_durations(tasks, events).dropna(subset=["scheduled_to_completed_h"])
+    if frame.empty:
+        return no_data(title, fmt, xlabel, ylabel)
+    fig, ax = figure(title, fmt)
+    modes = kpis.ordered(frame["mode"], kpis.MODES)
+    data = [frame.loc[frame["mode"] == mode, "scheduled_to_completed_h"].to_numpy() for mode in modes]
+    boxes = ax.boxplot(data, patch_artist=True, widths=0.5, whis=(10, 90), showfliers=False,
+                       medianprops={"color": "#000000", "linewidth": 2})
+    for box, colour in zip(boxes["boxes"], _colours(modes, {"physical": "#D55E00", "remote": "#0072B2",
+                                                            "documentary": "#E69F00"})):
+        box.set_facecolor(colour)
+        box.set_alpha(0.75)
+    ax.set_xticks(range(1, len(modes) + 1), [f"{MODE_LABELS.get(m, m)}\nn={len(d):,}" for m, d in zip(modes, data)])
+    ax.set_ylim(bottom=0)
+    return _labelled(fig, ax, fmt, xlabel, ylabel)
