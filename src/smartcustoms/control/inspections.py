@@ -1,0 +1,469 @@
+"""Inspection tasks in the database: opened from red and yellow decisions, assigned to officers, moved through
+the state machine (``workflow.TRANSITIONS``) and completed with one outcome; plus the clearance times.
+
+Every change of a task is one transaction that updates the row only if its version is the one the caller read
+(optimistic locking: two officers completing the same task at once, one wins, the other gets ConflictError)
+and writes one row of the append-only ``task_events``. Functions take the Engine (own transaction) or a
+Connection (the caller owns the transaction). Times are naive UTC; ``at`` replays work in simulated time.
+"""
+
+import json
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Engine, and_, func, insert, select, update
+
+from smartcustoms.control import workflow
+from smartcustoms.control.tables import clearance, officers, outcomes, task_events, tasks
+from smartcustoms.control.workflow import (
+    AssignmentError,
+    ConflictError,
+    ControlError,
+    NotFoundError,
+    TransitionError,
+)
+from smartcustoms.declarations.tables import declarations
+from smartcustoms.risk.audit import decisions, latest_decisions
+from smartcustoms.store.db import bulk_insert, transaction, utc_now
+
+Bind = Engine | Connection
+OFFICER_MODES = ("physical", "documentary", "remote", "audit")
+DUE = {"documentary": timedelta(hours=24), "physical": timedelta(hours=48), "remote": timedelta(hours=24)}
+SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Task:
+    task_id: int
+    declaration_id: str
+    decision_id: int | None
+    office_id: str
+    lane: str
+    mode: str
+    state: str
+    officer_id: str | None
+    source: str
+    reasons: tuple[str, ...]
+    checklist: tuple[str, ...]
+    created_at: datetime
+    due_at: datetime
+    updated_at: datetime
+    version: int
+
+
+def moment(at: datetime | None) -> datetime:
+    """`at` as naive UTC (an aware time is converted), or now."""
+    if at is None:
+        return utc_now()
+    return at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo else at
+
+
+def _actor(actor: str) -> str:
+    actor = (actor or "").strip()
+    if not actor:
+        raise ControlError("the actor must be named (who does it is recorded)")
+    return actor
+
+
+def _task(row) -> Task:
+    values = dict(row._mapping)
+    values["reasons"] = tuple(json.loads(values["reasons"]))
+    values["checklist"] = tuple(json.loads(values["checklist"]))
+    return Task(**values)
+
+
+def load_task(conn: Connection, task_id: int, *, for_update: bool = False) -> Task:
+    query = select(tasks).where(tasks.c.task_id == task_id)
+    row = conn.execute(query.with_for_update() if for_update else query).first()
+    if row is None:
+        raise NotFoundError(f"no inspection task {task_id}")
+    return _task(row)
+
+
+def get_task(bind: Bind, task_id: int) -> Task:
+    with transaction(bind) as conn:
+        return load_task(conn, task_id)
+
+
+def move(conn: Connection, task: Task, to_state: str, *, actor: str, expected_version: int, at: datetime,
+         note: str | None = None, **values) -> int:
+    """Check and apply one transition inside the caller's transaction: the row changes only if it still has
+    `expected_version`; one event is written. Returns the new version."""
+    if task.version != expected_version:
+        raise ConflictError(f"task {task.task_id} was changed by someone else (version {task.version}, you had "
+                            f"{expected_version}); reload it")
+    workflow.check_transition(task.state, to_state, task_id=task.task_id, mode=values.get("mode", task.mode))
+    if at < task.updated_at:
+        raise ControlError(f"task {task.task_id} was last changed at {task.updated_at:%Y-%m-%d %H:%M:%S}: a change "
+                           f"at {at:%Y-%m-%d %H:%M:%S} would precede it")
+    changed = conn.execute(
+        update(tasks).where(tasks.c.task_id == task.task_id, tasks.c.version == expected_version)
+        .values(state=to_state, version=expected_version + 1, updated_at=at, **values)
+    ).rowcount
+    if changed != 1:
+        now = conn.execute(select(tasks.c.version).where(tasks.c.task_id == task.task_id)).scalar_one()
+        raise ConflictError(f"task {task.task_id} was changed by someone else (version {now}, you had "
+                            f"{expected_version}); reload it")
+    conn.execute(insert(task_events).values(task_id=task.task_id, from_state=task.state, to_state=to_state,
+                                            actor=actor, at=at, note=note))
+    return expected_version + 1
+
+
+# --- officers ---------------------------------------------------------------------------------------------------
+
+
+def add_officers(bind: Bind, frame: pd.DataFrame) -> int:
+    """Add officers (columns officer_id, name, office_id, modes as a list or comma-separated text of
+    physical, documentary, remote, audit; optional active). An officer already there is refused."""
+    missing = [c for c in ("officer_id", "name", "office_id", "modes") if c not in frame.columns]
+    if missing:
+        raise ControlError(f"officers need the column(s) {missing}")
+    rows = []
+    for record in frame.to_dict("records"):
+        modes = record["modes"]
+        modes = [m.strip() for m in (modes.split(",") if isinstance(modes, str) else modes) if m.strip()]
+        wrong = [m for m in modes if m not in OFFICER_MODES]
+        if not modes or wrong:
+            raise ControlError(f"officer {record['officer_id']}: modes must be some of {', '.join(OFFICER_MODES)}, "
+                               f"got {record['modes']!r}")
+        if not str(record["officer_id"]).strip() or not str(record["office_id"]).strip():
+            raise ControlError(f"an officer needs an ID and an office: {record}")
+        active = record.get("active", True)
+        rows.append({"officer_id": str(record["officer_id"]).strip(), "name": str(record["name"]).strip(),
+                     "office_id": str(record["office_id"]).strip(), "modes": ",".join(dict.fromkeys(modes)),
+                     "active": True if active is None or active != active else bool(active)})
+    ids = [row["officer_id"] for row in rows]
+    if len(set(ids)) != len(ids):
+        raise ControlError(f"officer IDs given twice: {sorted({i for i in ids if ids.count(i) > 1})}")
+    with transaction(bind) as conn:
+        known = set(conn.execute(select(officers.c.officer_id).where(officers.c.officer_id.in_(ids))).scalars())
+        if known:
+            raise ControlError(f"officer(s) already there: {sorted(known)}")
+        if rows:
+            conn.execute(insert(officers), rows)
+    return len(rows)
+
+
+def _workload(office_id: str | None):
+    query = (
+        select(officers, func.count(tasks.c.task_id).label("open_tasks"))
+        .outerjoin(tasks, and_(tasks.c.officer_id == officers.c.officer_id, tasks.c.state.in_(workflow.OPEN_STATES)))
+        .group_by(*officers.c).order_by(officers.c.officer_id)
+    )
+    return query if office_id is None else query.where(officers.c.office_id == office_id)
+
+
+def officer_frame(bind: Bind, office_id: str | None = None) -> pd.DataFrame:
+    """Officers with their open tasks (assigned, scheduled, in progress)."""
+    with transaction(bind) as conn:
+        return pd.DataFrame(conn.execute(_workload(office_id)).mappings().all(),
+                            columns=[*officers.c.keys(), "open_tasks"])
+
+
+def _candidates(conn: Connection, office_id: str, mode: str) -> pd.DataFrame:
+    """The active officers of the office who do `mode`, with their open tasks."""
+    rows = [(row.officer_id, row.open_tasks) for row in conn.execute(_workload(office_id))
+            if row.active and mode in row.modes.split(",")]
+    return pd.DataFrame(rows, columns=["officer_id", "open_tasks"])
+
+
+# --- opening controls -------------------------------------------------------------------------------------------
+
+
+def open_controls(engine: Engine, *, lane_time: str = "assessed", remote_offices: Collection[str] = (),
+                  due: dict[str, timedelta] | None = None, at: datetime | None = None) -> dict[str, int]:
+    """Open an inspection task for every latest red or yellow decision whose declaration has none yet, and one
+    clearance row per decided declaration (green and blue are released at their lane time, red and yellow held).
+
+    lane_time: "assessed" (the lane was given when the assessment ran) or "lodged" (the decisions replay past
+    traffic: the lane is taken as given one second after the declaration was lodged). Each task is due its
+    mode's delay (`due`, default DUE) after the lane time; a red task is remote when its office is in
+    `remote_offices` and its reasons fit (workflow.remote_fit). Tasks are created, and their "created" event
+    stamped, at the lane time (or at `at` when given). Declarations not stored are skipped. Running it again
+    creates nothing new. Returns counts: tasks, clearance, released, held, skipped.
+    """
+    if lane_time not in ("assessed", "lodged"):
+        raise ControlError(f"lane_time must be 'assessed' or 'lodged', got {lane_time!r}")
+    delays = {**DUE, **(due or {})}
+    remote_offices = set(remote_offices)
+    decided = latest_decisions(engine)
+    with engine.begin() as conn:
+        lodged = pd.DataFrame(conn.execute(
+            select(declarations.c.declaration_id, declarations.c.office_id, declarations.c.acceptance_datetime)
+            .where(declarations.c.declaration_id.in_(select(decisions.c.declaration_id).distinct()))
+        ).all(), columns=["declaration_id", "office_id", "lodged_at"])
+        with_task = set(conn.execute(select(tasks.c.declaration_id)).scalars())
+        cleared = set(conn.execute(select(clearance.c.declaration_id)).scalars())
+        frame = decided.merge(lodged, on="declaration_id", how="left")
+        skipped = int(frame["lodged_at"].isna().sum())
+        frame = frame[frame["lodged_at"].notna()].copy()
+        if frame.empty:
+            return {"tasks": 0, "clearance": 0, "released": 0, "held": 0, "skipped": skipped}
+        frame["lodged_at"] = pd.to_datetime(frame["lodged_at"])
+        frame["lane_at"] = (frame["lodged_at"] + pd.Timedelta(seconds=1) if lane_time == "lodged"
+                            else pd.to_datetime(frame["assessed_at"]))
+        controlled = frame["final_lane"].isin(["red", "yellow"])
+
+        new_clear = frame[~frame["declaration_id"].isin(cleared)]
+        released = ~new_clear["final_lane"].isin(["red", "yellow"])
+        bulk_insert(conn, clearance, pd.DataFrame({
+            "declaration_id": new_clear["declaration_id"], "office_id": new_clear["office_id"],
+            "lane": new_clear["final_lane"], "lodged_at": new_clear["lodged_at"], "lane_at": new_clear["lane_at"],
+            "released_at": new_clear["lane_at"].where(released), "status": np.where(released, "released", "held"),
+        }))
+
+        fresh = frame[controlled & ~frame["declaration_id"].isin(with_task)]
+        rows = []
+        for row in fresh.to_dict("records"):
+            explanation = json.loads(row["explanation"] or "{}")
+            mode = workflow.mode_for(row["final_lane"], explanation,
+                                     remote_allowed=row["office_id"] in remote_offices)
+            override = row.get("override_reason")
+            created = moment(at) if at is not None else row["lane_at"].to_pydatetime()
+            source = row["source"] if row["source"] in ("profile", "screen", "model", "random") else "override"
+            rows.append({
+                "declaration_id": row["declaration_id"], "decision_id": int(row["decision_id"]),
+                "office_id": row["office_id"], "lane": row["final_lane"], "mode": mode, "state": "created",
+                "source": source,
+                "reasons": json.dumps(workflow.reasons(explanation, override if isinstance(override, str) else None),
+                                      ensure_ascii=False),
+                "checklist": json.dumps(workflow.checklist(explanation), ensure_ascii=False),
+                "created_at": created, "due_at": row["lane_at"].to_pydatetime() + delays[mode],
+                "updated_at": created, "version": 1,
+            })
+        if rows:
+            bulk_insert(conn, tasks, pd.DataFrame(rows))
+            born = conn.execute(select(tasks.c.task_id, tasks.c.created_at).where(
+                ~select(task_events.c.event_id).where(task_events.c.task_id == tasks.c.task_id).exists())).all()
+            conn.execute(insert(task_events), [
+                {"task_id": task_id, "from_state": None, "to_state": "created", "actor": SYSTEM, "at": created,
+                 "note": None} for task_id, created in born])
+    return {"tasks": len(rows), "clearance": len(new_clear), "released": int(released.sum()),
+            "held": int((~released).sum()), "skipped": skipped}
+
+
+# --- assignment -------------------------------------------------------------------------------------------------
+
+
+def _assign(conn: Connection, task: Task, *, actor: str, rng, at: datetime) -> str:
+    workflow.check_transition(task.state, "assigned", task_id=task.task_id)
+    candidates = _candidates(conn, task.office_id, task.mode)
+    if task.state == "assigned":  # a reassignment goes to someone else
+        candidates = candidates[candidates["officer_id"] != task.officer_id]
+    if candidates.empty:
+        other = "other " if task.state == "assigned" else ""
+        raise AssignmentError(f"task {task.task_id}: no {other}active officer of office {task.office_id} does "
+                              f"{task.mode} inspections")
+    officer_id = workflow.pick_officer(candidates, rng)
+    move(conn, task, "assigned", actor=actor, expected_version=task.version, at=at, officer_id=officer_id,
+         note=f"officer {officer_id}" + (f" (was {task.officer_id})" if task.officer_id else ""))
+    return officer_id
+
+
+def assign(bind: Bind, task_id: int, *, actor: str, rng: int | np.random.Generator | None = None,
+           at: datetime | None = None) -> str:
+    """Assign a created task (or reassign an assigned one) to an officer drawn among the active officers of its
+    office qualified for its mode, with the least workload (workflow.pick_officer). Returns the officer ID."""
+    actor, at = _actor(actor), moment(at)
+    with transaction(bind) as conn:
+        return _assign(conn, load_task(conn, task_id), actor=actor, rng=np.random.default_rng(rng), at=at)
+
+
+def assign_open(engine: Engine, *, actor: str, rng: int | np.random.Generator | None = None,
+                office_id: str | None = None, at: datetime | None = None) -> dict[str, int]:
+    """Assign every created task (optionally of one office), most urgent first, one transaction each. Returns
+    counts: assigned, no_officer (left created), taken (someone else assigned it meanwhile)."""
+    actor, rng = _actor(actor), np.random.default_rng(rng)
+    query = select(tasks.c.task_id).where(tasks.c.state == "created").order_by(tasks.c.due_at, tasks.c.task_id)
+    if office_id is not None:
+        query = query.where(tasks.c.office_id == office_id)
+    with engine.connect() as conn:
+        ids = list(conn.execute(query).scalars())
+    counts = {"assigned": 0, "no_officer": 0, "taken": 0}
+    for task_id in ids:
+        try:
+            with engine.begin() as conn:
+                task = load_task(conn, task_id)
+                if task.state != "created":
+                    counts["taken"] += 1
+                    continue
+                _assign(conn, task, actor=actor, rng=rng, at=moment(at))
+            counts["assigned"] += 1
+        except AssignmentError:
+            counts["no_officer"] += 1
+        except ConflictError:
+            counts["taken"] += 1
+    return counts
+
+
+def take_next(engine: Engine, officer_id: str, *, at: datetime | None = None) -> Task | None:
+    """The officer's case queue: their assigned task due first; else the created task of their office due first
+    that they are qualified for, which is assigned to them (another officer taking it at the same moment makes
+    this one try the next). None when there is nothing to do."""
+    at = moment(at)
+    with engine.connect() as conn:
+        officer = conn.execute(select(officers).where(officers.c.officer_id == officer_id)).first()
+        if officer is None:
+            raise NotFoundError(f"no officer {officer_id}")
+        if not officer.active:
+            raise ControlError(f"officer {officer_id} is not active")
+        own = conn.execute(select(tasks).where(tasks.c.officer_id == officer_id, tasks.c.state == "assigned")
+                           .order_by(tasks.c.due_at, tasks.c.task_id).limit(1)).first()
+        if own is not None:
+            return _task(own)
+        pool = conn.execute(select(tasks.c.task_id).where(
+            tasks.c.office_id == officer.office_id, tasks.c.state == "created",
+            tasks.c.mode.in_(officer.modes.split(","))).order_by(tasks.c.due_at, tasks.c.task_id).limit(20)).scalars()
+        pool = list(pool)
+    for task_id in pool:
+        try:
+            with engine.begin() as conn:
+                task = load_task(conn, task_id)
+                if task.state != "created":
+                    continue
+                move(conn, task, "assigned", actor=officer_id, expected_version=task.version, at=at,
+                     officer_id=officer_id, note=f"officer {officer_id} (taken from the office queue)")
+                return load_task(conn, task_id)
+        except ConflictError:
+            continue
+    return None
+
+
+# --- transitions ------------------------------------------------------------------------------------------------
+
+_DEDICATED = {"assigned": "assign()", "scheduled": "scheduling.book()", "completed": "complete()"}
+
+
+def transition(bind: Bind, task_id: int, to_state: str, *, actor: str, expected_version: int,
+               at: datetime | None = None, note: str | None = None) -> int:
+    """Move a task to `to_state` if the state machine allows it and nobody changed it since `expected_version`.
+    Assigning, booking and completing have their own functions (they record more than the state); released,
+    detained and seized also update the clearance row. Returns the new version."""
+    actor, at = _actor(actor), moment(at)
+    with transaction(bind) as conn:
+        task = load_task(conn, task_id)
+        if task.version == expected_version:
+            workflow.check_transition(task.state, to_state, task_id=task_id, mode=task.mode)
+        if to_state in _DEDICATED:
+            raise TransitionError(f"task {task_id}: use {_DEDICATED[to_state]} to move it to {to_state}")
+        version = move(conn, task, to_state, actor=actor, expected_version=expected_version, at=at, note=note)
+        if to_state in ("released", "detained", "seized"):
+            conn.execute(update(clearance).where(clearance.c.declaration_id == task.declaration_id).values(
+                status=to_state, released_at=at if to_state == "released" else None))
+        return version
+
+
+def release(bind: Bind, task_id: int, *, actor: str, expected_version: int, decision: str = "released",
+            at: datetime | None = None, note: str | None = None) -> int:
+    """End the control: released (goods go), detained (held pending payment, a licence, an investigation) or
+    seized. The clearance row gets the status, and the release time when released."""
+    if decision not in ("released", "detained", "seized"):
+        raise TransitionError(f"a release decision is released, detained or seized, got {decision!r}")
+    return transition(bind, task_id, decision, actor=actor, expected_version=expected_version, at=at, note=note)
+
+
+def change_mode(bind: Bind, task_id: int, mode: str, *, actor: str, expected_version: int,
+                at: datetime | None = None, note: str | None = None) -> int:
+    """Switch a task between physical and remote inspection before it is scheduled (the trader asked for a remote
+    inspection, or the officer wants to see the goods). Logged as an event that keeps the state."""
+    actor, at = _actor(actor), moment(at)
+    if mode not in ("physical", "remote"):
+        raise ControlError(f"a task can switch between physical and remote only, not to {mode!r}")
+    with transaction(bind) as conn:
+        task = load_task(conn, task_id)
+        if task.version != expected_version:
+            raise ConflictError(f"task {task_id} was changed by someone else (version {task.version}, you had "
+                                f"{expected_version}); reload it")
+        if task.mode not in ("physical", "remote") or task.state not in ("created", "assigned"):
+            raise ControlError(f"task {task_id} is a {task.state} {task.mode} control: only a created or assigned "
+                               "physical or remote inspection can switch")
+        if task.mode == mode:
+            return task.version
+        if task.officer_id is not None and mode not in _officer_modes(conn, task.officer_id):
+            raise ControlError(f"task {task_id}: officer {task.officer_id} does no {mode} inspections; reassign "
+                               "it first")
+        if at < task.updated_at:
+            raise ControlError(f"task {task_id} was last changed at {task.updated_at:%Y-%m-%d %H:%M:%S}")
+        changed = conn.execute(update(tasks).where(tasks.c.task_id == task_id, tasks.c.version == expected_version)
+                               .values(mode=mode, version=expected_version + 1, updated_at=at)).rowcount
+        if changed != 1:
+            raise ConflictError(f"task {task_id} was changed by someone else; reload it")
+        conn.execute(insert(task_events).values(task_id=task_id, from_state=task.state, to_state=task.state,
+                                                actor=actor, at=at,
+                                                note=f"mode {task.mode} -> {mode}" + (f": {note}" if note else "")))
+        return expected_version + 1
+
+
+def _officer_modes(conn: Connection, officer_id: str) -> list[str]:
+    modes = conn.execute(select(officers.c.modes).where(officers.c.officer_id == officer_id)).scalar_one_or_none()
+    return (modes or "").split(",")
+
+
+# --- outcome ----------------------------------------------------------------------------------------------------
+
+
+def complete(bind: Bind, task_id: int, *, actor: str, expected_version: int, result: str,
+             infringements: list[str] | tuple[str, ...] = (), duty_before: float, duty_after: float,
+             seized: bool = False, offence_code: str | None = None, penalty: float | None = None,
+             note: str | None = None, at: datetime | None = None) -> int:
+    """Record the control's outcome and move the task from in_progress to completed, in one transaction.
+
+    The outcome row is the label of the targeting model and the hit of the profiles: control_type is the task's
+    mode, selection_reason its source, duty_recovered max(duty_after - duty_before, 0). Returns the outcome ID.
+    """
+    actor, at = _actor(actor), moment(at)
+    infringements = list(infringements)
+    offence_code = (offence_code or "").strip() or None
+    workflow.check_outcome(result, infringements, duty_before, duty_after, seized=seized,
+                           offence_code=offence_code, penalty=penalty)
+    if offence_code and len(offence_code) > 20:
+        raise ControlError(f"an offence code has at most 20 characters, got {offence_code!r}")
+    with transaction(bind) as conn:
+        task = load_task(conn, task_id)
+        move(conn, task, "completed", actor=actor, expected_version=expected_version, at=at, note=note)
+        return conn.execute(insert(outcomes).values(
+            declaration_id=task.declaration_id, inspection_date=datetime.combine(at.date(), datetime.min.time()),
+            control_type=task.mode, selection_reason=task.source, result=result,
+            infringement=",".join(kind for kind in workflow.INFRINGEMENTS if kind in infringements),
+            duty_recovered=round(max(duty_after - duty_before, 0.0), 2), task_id=task_id, officer=actor,
+            duty_before=duty_before, duty_after=duty_after, penalty=penalty, seized=bool(seized),
+            offence_code=offence_code, recorded_at=at,
+        ).returning(outcomes.c.outcome_id)).scalar_one()
+
+
+# --- reading ----------------------------------------------------------------------------------------------------
+
+
+def task_frame(bind: Bind, office_id: str | None = None, state: str | None = None,
+               officer_id: str | None = None) -> pd.DataFrame:
+    """Tasks (reasons and checklist as lists), most urgent first."""
+    query = select(tasks).order_by(tasks.c.due_at, tasks.c.task_id)
+    for column, value in ((tasks.c.office_id, office_id), (tasks.c.state, state), (tasks.c.officer_id, officer_id)):
+        if value is not None:
+            query = query.where(column == value)
+    with transaction(bind) as conn:
+        frame = pd.DataFrame(conn.execute(query).mappings().all(), columns=tasks.c.keys())
+    for column in ("reasons", "checklist"):
+        frame[column] = frame[column].map(json.loads)
+    return frame
+
+
+def task_history(bind: Bind, task_id: int) -> pd.DataFrame:
+    """The task's events, oldest first: from_state, to_state, actor, at, note."""
+    with transaction(bind) as conn:
+        load_task(conn, task_id)
+        rows = conn.execute(select(task_events).where(task_events.c.task_id == task_id)
+                            .order_by(task_events.c.event_id)).mappings().all()
+    return pd.DataFrame(rows, columns=task_events.c.keys())
+
+
+def clearance_frame(bind: Bind, office_id: str | None = None) -> pd.DataFrame:
+    """The clearance rows: lodged, lane given, released (None while held) and status, per declaration."""
+    query = select(clearance).order_by(clearance.c.lodged_at, clearance.c.declaration_id)
+    if office_id is not None:
+        query = query.where(clearance.c.office_id == office_id)
+    with transaction(bind) as conn:
+        return pd.DataFrame(conn.execute(query).mappings().all(), columns=clearance.c.keys())
