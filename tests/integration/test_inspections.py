@@ -1,6 +1,7 @@
 """Inspection tasks against the database: opening, assignment, the state machine with optimistic locking, the
 case queue, outcomes and clearance rows."""
 
+import importlib
 import json
 import threading
 from datetime import datetime, timedelta
@@ -30,6 +31,7 @@ from smartcustoms.control.outcomes import load_outcomes
 from smartcustoms.control.scheduling import add_slots, book
 from smartcustoms.control.tables import outcomes, task_events
 from smartcustoms.control.workflow import (
+    TRANSITIONS,
     AssignmentError,
     ConflictError,
     ControlError,
@@ -264,6 +266,22 @@ def test_the_event_log_is_append_only(engine, tmp_path):
         with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
             conn.execute(text(statement))
     assert task_history(engine, 1)["actor"].tolist() == ["system"]
+
+
+def test_the_database_itself_refuses_a_skipped_step(engine, tmp_path):
+    (task_id,) = opened(engine, tmp_path, ["red"])
+    with pytest.raises(DBAPIError, match="illegal state transition"), engine.begin() as conn:
+        conn.execute(text(f"UPDATE inspection_tasks SET state = 'released' WHERE task_id = {task_id}"))
+    assert get_task(engine, task_id).state == "created"
+    with engine.begin() as conn:  # a legal step passes the trigger
+        conn.execute(text(f"UPDATE inspection_tasks SET state = 'assigned' WHERE task_id = {task_id}"))
+    assert get_task(engine, task_id).state == "assigned"
+
+
+def test_the_frozen_database_workflow_is_the_code_workflow():
+    migration = importlib.import_module("smartcustoms.store.migrations.versions.0005_control_chain")
+    code = {(a, b) for a, targets in TRANSITIONS.items() for b in targets if a != b}
+    assert set(migration.TASK_TRANSITIONS) == code
 
 
 def test_two_officers_completing_at_once_one_wins_the_other_is_told(engine, tmp_path):

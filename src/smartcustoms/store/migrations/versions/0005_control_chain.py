@@ -9,6 +9,14 @@ import sqlalchemy as sa
 from alembic import op
 
 from smartcustoms.store.append_only import drop_append_only, make_append_only
+from smartcustoms.store.state_machine import drop_transitions, enforce_transitions
+
+# the inspection task workflow (smartcustoms.control.workflow.TRANSITIONS), frozen here as the database enforces it
+TASK_TRANSITIONS = [
+    ('created', 'assigned'), ('assigned', 'scheduled'), ('assigned', 'in_progress'), ('scheduled', 'in_progress'),
+    ('in_progress', 'completed'), ('completed', 'released'), ('completed', 'detained'), ('completed', 'seized'),
+    ('detained', 'released'), ('detained', 'seized'),
+]
 
 revision = '0005'
 down_revision = '0004'
@@ -158,6 +166,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('event_id', name=op.f('pk_task_events'))
     )
     make_append_only('task_events')
+    enforce_transitions('inspection_tasks', 'state', TASK_TRANSITIONS)
     with op.batch_alter_table('task_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_task_events_task_id'), ['task_id'], unique=False)
 
@@ -271,6 +280,7 @@ def downgrade() -> None:
 
     op.drop_table('valuation_queries')
     drop_append_only('task_events')
+    drop_transitions('inspection_tasks', 'state')
     with op.batch_alter_table('task_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_task_events_task_id'))
 
