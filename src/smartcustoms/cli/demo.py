@@ -7,10 +7,13 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from smartcustoms.cli.common import console, engine
+from smartcustoms.cli.common import console, engine, frame_table
 from smartcustoms.cli.intake import run_import
+from smartcustoms.cli.kpi import kpi_command
 from smartcustoms.cli.risk import run_assessment
 from smartcustoms.cli.world import build_world
+from smartcustoms.control.inspections import open_controls
+from smartcustoms.control.officer_work import simulate_audits, simulate_officer_work
 from smartcustoms.control.outcomes import read_outcomes, store_outcomes
 from smartcustoms.declarations.repository import count_declarations
 from smartcustoms.risk import repository as profile_store
@@ -57,6 +60,20 @@ def outcome_table(decided: pd.DataFrame, truth: pd.DataFrame) -> Table:
     return table
 
 
+def run_controls(e, truth: pd.DataFrame, last, seed: int, evidence: Path) -> None:
+    """Tasks for the red and yellow lanes, worked by simulated officers (some remotely), then a round of
+    post-clearance audit among the released declarations."""
+    opened = open_controls(e, lane_time="lodged", remote_offices=("PORT-NORTH",))
+    console.print(f"{opened['tasks']:,} inspection tasks opened; {opened['released']:,} declarations released at "
+                  f"once (green, blue)")
+    work = simulate_officer_work(e, truth, evidence_folder=evidence, seed=seed)
+    console.print(frame_table(work.reset_index(), "Controls worked by the (simulated) officers"))
+    cases = simulate_audits(e, truth, capacity_cases=5, at=last, seed=seed)
+    console.print(frame_table(cases, "Post-clearance audit cases", ["case_id", "importer_id", "period_start", "state",
+                                                                  "declarations", "discrepancies", "duty_recovered",
+                                                                  "penalties"]))
+
+
 def publish_profiles(folder: Path) -> int:
     """Maker-checker, as in an administration: an analyst commits, a supervisor approves and publishes."""
     e = engine()
@@ -86,19 +103,26 @@ def demo_command(
     console.print(f"{get_settings().database_url} at revision {migrate.current(e)}")
     console.rule("3. import declarations and historic outcomes")
     run_import(folder / "declarations.csv", "csv", "own", "utf-8-sig", None)
-    added = store_outcomes(e, read_outcomes(folder / "inspections.csv"))
-    console.print(f"outcomes: {added:,} historic controls stored")
+    last = pd.read_csv(folder / "declarations.csv", usecols=["acceptance_datetime"], parse_dates=[0]).max().iloc[0]
+    since = (last - pd.Timedelta(days=live_days)).normalize()
+    history = read_outcomes(folder / "inspections.csv")
+    added = store_outcomes(e, history[history["inspection_date"] < since])
+    console.print(f"outcomes: {added:,} historic controls stored (those before {since:%Y-%m-%d}; the live month's "
+                  f"controls come from the control chain below)")
     console.rule("4. risk profiles")
     if profiles.is_dir():
         console.print(f"{publish_profiles(profiles)} profiles published from {profiles}/ "
                       "(committed by analyst.alice, approved and published by supervisor.bob)")
     console.rule(f"5. assessment of the last {live_days} days")
     stored, items = count_declarations(e)
-    last = pd.read_csv(folder / "declarations.csv", usecols=["acceptance_datetime"], parse_dates=[0]).max().iloc[0]
-    since = (last - pd.Timedelta(days=live_days)).normalize()
     decided = run_assessment(since.to_pydatetime(), settings if settings.exists() else None, top=10, actor="demo")
-    console.print(outcome_table(decided, pd.read_csv(folder / "truth.csv")))
-    console.rule("6. summary")
+    truth = pd.read_csv(folder / "truth.csv")
+    console.print(outcome_table(decided, truth))
+    console.rule("6. control chain: inspections, remote inspections, post-clearance audit")
+    run_controls(e, truth, last.to_pydatetime(), seed, get_settings().var_dir / "evidence")
+    console.rule("7. key performance indicators")
+    kpi_command(since=since.to_pydatetime(), charts_dir=folder / "kpi", fmt="png")
+    console.rule("8. summary")
     console.print(world_table(folder))
     console.print(f"database holds {stored:,} declarations with {items:,} goods items")
     console.print(f"Try: smartcustoms risk replay --profiles {profiles} --from {since:%Y-%m-%d} "

@@ -189,3 +189,47 @@ def _upload(engine: Engine, folder: Path, task: inspections.Task, at: datetime) 
     for name, data, content_type in (("goods.png", PHOTO, "image/png"), ("invoice.pdf", invoice, "application/pdf")):
         store_evidence(engine, folder, declaration_id=task.declaration_id, task_id=task.task_id, filename=name,
                        data=data, content_type=content_type, uploaded_by="trader", at=at)
+
+
+def simulate_audits(engine: Engine, truth: pd.DataFrame, *, capacity_cases: int, at: datetime, seed: int = 0,
+                    period: str = "month", detection: float = 0.95, penalty_rate: float = 0.5) -> pd.DataFrame:
+    """Post-clearance audit for the demo: plan up to `capacity_cases` cases among the released declarations (as
+    an audit team would), then an auditor opens each one, records a finding per declaration from `truth` (a fraud
+    is found with probability `detection`; the penalty is `penalty_rate` x the duty recovered) and closes it.
+    Returns the cases frame with their findings."""
+    from smartcustoms.control import audit_cases
+
+    rng = np.random.default_rng(seed)
+    cases = audit_cases.plan_and_store(engine, capacity_cases=capacity_cases, period=period,
+                                       planned_by="audit.planner", at=at)
+    if cases.empty:
+        return audit_cases.cases_frame(engine)
+    with engine.connect() as conn:
+        auditors = list(conn.execute(select(officers.c.officer_id).where(officers.c.modes.contains("audit"))
+                                     .order_by(officers.c.officer_id)).scalars())
+    if not auditors:
+        inspections.add_officers(engine, pd.DataFrame([{"officer_id": "AUDIT-1", "name": "Auditor 1",
+                                                        "office_id": "AUDIT", "modes": "audit"}]))
+        auditors = ["AUDIT-1"]
+    truth = truth.drop_duplicates("declaration_id").set_index("declaration_id")
+    for k, case_id in enumerate(cases["case_id"]):
+        auditor = auditors[k % len(auditors)]
+        start = at + timedelta(days=1 + k)
+        audit_cases.open_case(engine, int(case_id), auditor, at=start)
+        for declaration_id in audit_cases.case_declarations(engine, int(case_id))["declaration_id"]:
+            fraud = truth["fraud_type"].get(declaration_id, "none")
+            declared = float(truth["declared_duty"].get(declaration_id, 0.0))
+            if fraud in FOUND_AS and rng.random() < detection:
+                kind = FOUND_AS[fraud]
+                after = max(float(truth["true_duty"].get(declaration_id, declared)), declared)
+                audit_cases.record_finding(engine, int(case_id), declaration_id, result="discrepancy",
+                                           infringements=[kind], duty_before=declared, duty_after=after,
+                                           penalty=round(penalty_rate * (after - declared), 2),
+                                           offence_code=OFFENCE[kind], recorded_by=auditor,
+                                           at=start + timedelta(days=2))
+            else:
+                audit_cases.record_finding(engine, int(case_id), declaration_id, result="no_discrepancy",
+                                           infringements=[], duty_before=declared, duty_after=declared,
+                                           recorded_by=auditor, at=start + timedelta(days=2))
+        audit_cases.close_case(engine, int(case_id), at=start + timedelta(days=3))
+    return audit_cases.cases_frame(engine)
