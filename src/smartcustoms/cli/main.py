@@ -7,6 +7,7 @@ from smartcustoms.cli import (
     audit,
     benchmark,
     capacity,
+    control,
     db,
     demo,
     evaluate,
@@ -33,6 +34,7 @@ app.add_typer(outcomes.app, name="outcomes")
 app.add_typer(benchmark.app, name="benchmark")
 app.command("evaluate")(evaluate.evaluate_command)
 app.add_typer(models.app, name="models")
+app.add_typer(control.app, name="control")
 app.command("kpi")(kpi.kpi_command)
 app.add_typer(queries.documents, name="documents")
 app.add_typer(queries.query, name="query")
