@@ -4,7 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from smartcustoms.targeting.encoding import out_of_time_stats, out_of_time_target_encoding
+from smartcustoms.targeting.encoding import (
+    encoding_totals,
+    key_totals,
+    out_of_time_stats,
+    out_of_time_target_encoding,
+)
 
 
 def frame():
@@ -69,3 +74,49 @@ def test_row_order_does_not_matter():
     shuffled = data.sample(frac=1.0, random_state=3)
     again = out_of_time_target_encoding(shuffled, ["importer"], date="date", label="y")
     pd.testing.assert_frame_equal(enc, again.loc[enc.index])
+
+
+def _history_and_later(seed=11, n=600):
+    """Rows of 40 days, split into a history (days 0-29) and later rows (days 30-39), with missing key values and
+    keys that only the later rows have."""
+    rng = np.random.default_rng(seed)
+    data = pd.DataFrame({
+        "date": pd.to_datetime("2020-01-01") + pd.to_timedelta(rng.integers(0, 40, n), unit="D"),
+        "key": rng.choice(["a", "b", "c", None], n),
+        "other": rng.choice(["x", "y"], n),
+        "v": rng.normal(3.0, 2.0, n),
+        "y": rng.choice([0.0, 1.0, np.nan], n),
+    })
+    late = data["date"] >= "2020-01-31"
+    data.loc[late & (rng.random(n) < 0.1), "key"] = "new"
+    return data, data.loc[~late], data.loc[late]
+
+
+def test_history_totals_as_base_equal_one_call_over_the_whole():
+    """Counting the history once (`key_totals`) and adding it to later rows gives what one call over history +
+    later rows gives those rows: exactly for counts, to rounding for sums of other values."""
+    data, history, later = _history_and_later()
+    for keys in ("key", ["key", "other"]):
+        whole = out_of_time_stats(data, keys, date="date", label="y").loc[later.index]
+        split = out_of_time_stats(later, keys, date="date", label="y", base=key_totals(history, keys, label="y"))
+        pd.testing.assert_frame_equal(split, whole, check_exact=True)
+        whole = out_of_time_stats(data, keys, date="date", label="v").loc[later.index]
+        split = out_of_time_stats(later, keys, date="date", label="v", base=key_totals(history, keys, label="v"))
+        pd.testing.assert_frame_equal(split, whole, check_exact=False, rtol=0, atol=1e-12)
+    keys = ["key", ("key", "other")]
+    whole = out_of_time_target_encoding(data, keys, date="date", label="y").loc[later.index]
+    split = out_of_time_target_encoding(later, keys, date="date", label="y",
+                                        base=encoding_totals(history, keys, label="y"))
+    pd.testing.assert_frame_equal(split, whole, check_exact=True)
+    # the test has teeth: without the history, later rows know less
+    assert not out_of_time_target_encoding(later, keys, date="date", label="y").equals(split)
+
+
+def test_sums_of_prices_keep_their_precision_beside_a_long_history():
+    """A small key's running sum does not carry the rounding error of every other key's sum."""
+    big = pd.DataFrame({"date": pd.to_datetime("2020-01-01") + pd.to_timedelta(np.arange(200_000) % 300, unit="D"),
+                        "key": np.arange(200_000) % 7, "v": 1e6 + np.arange(200_000) / 3})
+    small = pd.DataFrame({"date": pd.to_datetime(["2020-01-02", "2020-01-03", "2020-01-04"]), "key": -1,
+                          "v": [0.1, 0.2, 0.3]})
+    stats = out_of_time_stats(pd.concat([big, small], ignore_index=True), "key", date="date", label="v")
+    assert stats["positives"].iloc[-3:].tolist() == [0.0, 0.1, 0.1 + 0.2]

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from smartcustoms.targeting.features import LABEL_COLUMNS, declaration_features, feature_columns
+from smartcustoms.targeting.features import LABEL_COLUMNS, declaration_features, feature_columns, history_totals
 from smartcustoms.world import WorldConfig, generate
 
 
@@ -82,3 +82,46 @@ def test_a_later_recheck_does_not_rewrite_what_earlier_declarations_saw(world):
     between = base["declaration_date"] < pd.Timestamp("2025-11-15")
     pd.testing.assert_frame_equal(base.loc[between, cols], other.loc[between, cols])
     assert other.loc[str(first["declaration_id"]), "label_fraud"] == float(audit["result"] == "discrepancy")
+
+
+def test_history_totals_give_later_declarations_the_features_of_one_call_over_everything(world):
+    """`declaration_features(later, base=history_totals(history))` equals `declaration_features(history + later)` on
+    the later declarations: with missing keys and values, keys new to the history, later declarations of several
+    days that see each other, an outcome of a later declaration known before as_of, and later rows read as plain
+    objects (as from a database)."""
+    as_of = pd.Timestamp("2025-10-01")
+    declarations = world.declarations.copy()
+    declarations.loc[declarations.index[::17], "seller_id"] = None
+    declarations.loc[declarations.index[::23], "customs_value"] = np.nan
+    declarations.loc[declarations.index[::29], "quantity"] = 0
+    declarations.loc[declarations.index[::31], "net_mass"] = np.nan
+    when = declarations["acceptance_datetime"]
+    history, later = declarations[when < as_of], declarations[when >= as_of]
+    early_later = later["declaration_id"].iloc[0]
+    known_early = pd.DataFrame({"declaration_id": [early_later], "inspection_date": [as_of - pd.Timedelta(days=3)],
+                                "control_type": "documentary", "selection_reason": "risk", "result": "discrepancy",
+                                "infringement": "undervaluation", "duty_recovered": 10.0})
+    outcomes = pd.concat([world.inspections, known_early], ignore_index=True)
+
+    totals = history_totals(history, outcomes, as_of=as_of)
+    assert totals.last_day < as_of
+    rows = later.astype({c: object for c in later.columns if later[c].dtype == "str"})
+    fast = declaration_features(rows, outcomes, as_of=as_of, base=totals)
+    slow = declaration_features(pd.concat([history, later], ignore_index=True), outcomes, as_of=as_of)
+    slow = slow.loc[fast.index]
+    pd.testing.assert_frame_equal(fast, slow, check_exact=False, rtol=0, atol=1e-9)
+    assert fast.loc[early_later, "label_fraud"] == 1
+    # the test has teeth: new importers, several days, and without the history the features differ
+    assert (~later["importer_id"].isin(history["importer_id"])).any()
+    assert later["acceptance_datetime"].dt.normalize().nunique() > 30
+    alone = declaration_features(later, outcomes, as_of=as_of).loc[fast.index]
+    assert (alone["seen:importer_id"] < fast["seen:importer_id"]).mean() > 0.9
+    assert not np.allclose(alone["unit_z"].fillna(0), fast["unit_z"].fillna(0))
+
+
+def test_with_history_totals_every_declaration_must_be_later(world):
+    as_of = pd.Timestamp("2025-10-01")
+    history = world.declarations[world.declarations["acceptance_datetime"] < as_of]
+    totals = history_totals(history, world.inspections, as_of=as_of)
+    with pytest.raises(ValueError, match="dated after"):
+        declaration_features(history.tail(3), world.inspections, as_of=as_of, base=totals)

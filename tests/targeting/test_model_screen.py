@@ -11,6 +11,7 @@ from smartcustoms.risk.origin import OriginScreen
 from smartcustoms.risk.service import fit_screens
 from smartcustoms.risk.traders import TraderRisk
 from smartcustoms.risk.valuation import ValuationScreen
+from smartcustoms.targeting.features import declaration_features
 from smartcustoms.targeting.screen import COLUMNS, ModelScreen
 from smartcustoms.world import WorldConfig, generate
 
@@ -68,6 +69,66 @@ def test_scores_do_not_depend_on_the_batch(screen, live):
     alone = live[live["declaration_id"].isin(ids)]
     pd.testing.assert_series_equal(screen.score(alone)["model_score"],
                                    screen.score(live)["model_score"].loc[alone.index])
+
+
+def _definition(screen, frame):
+    """The features of `frame` by definition: one call over the kept history and the frame."""
+    both = pd.concat([screen.history_, frame], ignore_index=True)
+    return declaration_features(both, screen.outcomes_, as_of=screen.as_of_).loc[
+        pd.unique(frame["declaration_id"].astype(str).to_numpy())]
+
+
+def _definition_scores(screen, frame):
+    p = screen.model_.predict_proba(_definition(screen, frame))["p_fraud"]
+    return np.clip(p.reindex(frame["declaration_id"].astype(str)).to_numpy(), 0, 1)
+
+
+def test_the_history_is_counted_once_and_scores_stay_exact(screen, live):
+    """Declarations after as_of are featurised alone and the history's counts added: the features equal those of
+    one call over history + declarations (to 1e-9; counts and rates exactly), and the scores are equal; for a
+    batch of several days and for single declarations."""
+    assert screen.fast(live) and live["acceptance_datetime"].dt.normalize().nunique() > 10
+    pd.testing.assert_frame_equal(screen.features(live), _definition(screen, live), check_exact=False, rtol=0,
+                                  atol=1e-9)
+    np.testing.assert_array_equal(screen.score(live)["model_score"].to_numpy(), _definition_scores(screen, live))
+    for declaration in live["declaration_id"].drop_duplicates().sample(5, random_state=2):
+        one = live[live["declaration_id"] == declaration]
+        assert screen.fast(one)
+        pd.testing.assert_frame_equal(screen.features(one), _definition(screen, one), check_exact=False, rtol=0,
+                                      atol=1e-9)
+        np.testing.assert_array_equal(screen.score(one)["model_score"].to_numpy(), _definition_scores(screen, one))
+
+
+def test_one_by_one_equals_the_batch_within_a_day_but_not_across_days(screen, live):
+    """Declarations of the same day never see each other: scored one by one they score as in their batch. A later
+    day's declaration sees the batch's earlier days as traffic, so alone it counts fewer earlier declarations
+    (and equals the definition over the history and itself)."""
+    day = live["acceptance_datetime"].dt.normalize()
+    first = live[day == day.min()]
+    batch = screen.score(first)["model_score"]
+    one_by_one = pd.concat([screen.score(g)["model_score"] for _, g in first.groupby("declaration_id")])
+    pd.testing.assert_series_equal(one_by_one.loc[batch.index], batch)
+
+    last = live[day == day.max()]
+    ids = last["declaration_id"].drop_duplicates().iloc[:5]
+    in_batch = screen.features(live).loc[ids]
+    alone = pd.concat([screen.features(last[last["declaration_id"] == i]) for i in ids])
+    assert (alone["seen:office_id"] < in_batch["seen:office_id"]).all()
+    for i in ids:
+        pd.testing.assert_frame_equal(alone.loc[[i]], _definition(screen, last[last["declaration_id"] == i]),
+                                      check_exact=False, rtol=0, atol=1e-9)
+
+
+def test_older_or_known_declarations_take_the_slow_path(screen, history, live):
+    """A declaration dated before as_of (a replay), or one already in the history, cannot use the counts: the
+    whole frame is featurised with the history, as the definition says."""
+    replayed = live.head(40).assign(declaration_id=lambda f: "R" + f["declaration_id"].astype(str),
+                                    acceptance_datetime=START - pd.Timedelta(days=2))
+    mixed = pd.concat([replayed, live.head(200)], ignore_index=True)
+    assert not screen.fast(mixed)
+    pd.testing.assert_frame_equal(screen.features(mixed), _definition(screen, mixed))
+    assert not screen.fast(pd.concat([history.tail(3), live.head(20)]))
+    assert screen.fast(live.head(20))
 
 
 def test_later_outcomes_do_not_change_a_declaration_score(screen, world, history, live):

@@ -7,17 +7,23 @@ inspected, or an evaluation row) counts as seen traffic but adds nothing to the 
 
 So one call over `pd.concat([labelled_history, rows_to_score])`, with NaN labels on the rows to score, gives
 training rows an expanding encoding and scoring rows the encoding as of their own date, without leakage.
+
+Every statistic is a sum over earlier rows, so a history can be counted once: `key_totals(history, keys)` sums
+it per key, and `out_of_time_stats(rows, keys, base=totals)` adds those sums to what each row sees among
+`rows`. When every row of `rows` is dated after every row of the history, this equals one call over
+`pd.concat([history, rows])` (counts exactly; sums of non-integer values up to rounding: they are summed
+within each key, so that a long history of other keys costs no precision).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 
-def _key_codes(frame: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
+def key_codes(frame: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
     """One integer per distinct combination of `keys`; missing values form their own level."""
     if len(keys) == 1:
         return pd.factorize(frame[keys[0]], use_na_sentinel=False)[0]
@@ -29,9 +35,96 @@ def _key_codes(frame: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
     return code
 
 
+def _sums_of_earlier(values: np.ndarray, runs: np.ndarray) -> np.ndarray:
+    """For each value, the sum of the values before it in its run of equal `runs` (sorted), by doubling: every
+    sum adds values of its own run only."""
+    out = np.zeros(len(values))
+    out[1:] = np.where(runs[1:] == runs[:-1], values[:-1], 0.0)
+    step = 1
+    while step < len(out):
+        same = runs[step:] == runs[:-step]
+        if not same.any():
+            break
+        out[step:] += np.where(same, out[:-step], 0.0)
+        step *= 2
+    return out
+
+
 def key_name(keys: Sequence[str] | str) -> str:
     keys = [keys] if isinstance(keys, str) else list(keys)
     return "*".join(keys)
+
+
+PRIOR = "_all"  # the key of the overall (prior) rate in `encoding_totals`
+
+
+def _columns(frame: pd.DataFrame, label: str | None) -> dict[str, np.ndarray]:
+    """What each row adds to the statistics of its key: one row seen, and its label when known."""
+    out = {"seen": np.ones(len(frame))}
+    if label is not None:
+        y = frame[label].to_numpy(dtype=float)
+        known = ~np.isnan(y)
+        out["labelled"] = known.astype(float)
+        out["positives"] = np.where(known, y, 0.0)
+    return out
+
+
+def key_totals(frame: pd.DataFrame, keys: Sequence[str] | str, *, label: str | None = None) -> pd.DataFrame:
+    """The statistics of `out_of_time_stats` summed over every row of `frame`, per key: a frame indexed by the
+    key values (missing values are a key of their own), columns `seen` and, with `label`, `labelled` and
+    `positives`. It is what a row dated after all of `frame` sees; pass it as `base` to `out_of_time_stats`."""
+    keys = [keys] if isinstance(keys, str) else list(keys)
+    stats = frame[keys].reset_index(drop=True).assign(**_columns(frame, label))
+    return stats.groupby(keys, dropna=False, sort=False).sum()
+
+
+def lookup_totals(totals: pd.DataFrame, frame: pd.DataFrame, keys: Sequence[str] | str,
+                  columns: Sequence[str]) -> np.ndarray:
+    """`columns` of `totals` (from `key_totals`) for each row of `frame` by its key, 0 for a key not in it."""
+    keys = [keys] if isinstance(keys, str) else list(keys)
+    target = frame[keys[0]].to_numpy() if len(keys) == 1 else pd.MultiIndex.from_arrays([frame[k] for k in keys])
+    at = totals.index.get_indexer(target)
+    return np.column_stack([np.where(at >= 0, totals[c].to_numpy(dtype=float)[at], 0.0) for c in columns])
+
+
+def _days(dates: pd.Series) -> np.ndarray:
+    return pd.to_datetime(dates).to_numpy().astype("datetime64[D]").astype(np.int64)
+
+
+def _sums_before(frame: pd.DataFrame, keys: list[str], day: np.ndarray, columns: dict[str, np.ndarray],
+                 base: pd.DataFrame | None) -> dict[str, np.ndarray]:
+    """For each row, the sum of each of `columns` over the rows of the same key and a strictly earlier `day`,
+    plus `base`."""
+    n = len(frame)
+    if n == 0 or (day == day[0]).all():  # one day: no row is earlier than another
+        out = {name: np.zeros(n) for name in columns}
+    else:
+        code = key_codes(frame, keys)
+        order = np.lexsort((day, code))  # by key, then date
+        code_s, day_s = code[order], day[order]
+        # boundaries of (key, date) groups in sorted order
+        new_group = np.ones(n, dtype=bool)
+        new_group[1:] = (code_s[1:] != code_s[:-1]) | (day_s[1:] != day_s[:-1])
+        group = np.cumsum(new_group) - 1
+        new_key = np.ones(n, dtype=bool)
+        new_key[1:] = code_s[1:] != code_s[:-1]
+        key_of_group = (np.cumsum(new_key) - 1)[new_group]
+        key_start = np.flatnonzero(new_key[new_group])  # first group of each key
+        out = {}
+        for name, values in columns.items():
+            per_group = np.bincount(group, weights=values[order], minlength=group[-1] + 1)
+            whole = np.isfinite(per_group).all() and np.array_equal(per_group, np.round(per_group))
+            if whole:  # whole numbers (counts, 0/1 labels): running sums over all keys at once are exact
+                running = np.cumsum(per_group) - per_group
+                running -= running[key_start][key_of_group]
+            else:  # other values (prices): within each key, so that a long history costs a small key no precision
+                running = _sums_of_earlier(per_group, key_of_group)
+            out[name] = np.empty(n)
+            out[name][order] = running[group]
+    if base is not None:
+        known = lookup_totals(base, frame, keys, list(columns))
+        out = {name: values + known[:, i] for i, (name, values) in enumerate(out.items())}
+    return out
 
 
 def out_of_time_stats(
@@ -40,46 +133,18 @@ def out_of_time_stats(
     *,
     date: str,
     label: str | None = None,
+    base: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """For each row, what was known about its key strictly before the row's date.
 
     Returns a frame on the same index with columns `seen` (earlier rows with this key, labelled or not),
     and, when `label` is given, `labelled` (earlier rows with a known label) and `positives` (sum of
-    their labels).
+    their labels). `base` (from `key_totals`) holds statistics known before every row of `frame`: they are
+    added to each row's by its key.
     """
     keys = [keys] if isinstance(keys, str) else list(keys)
-    n = len(frame)
-    code = _key_codes(frame, keys)
-    day = pd.to_datetime(frame[date]).to_numpy().astype("datetime64[D]").astype(np.int64)
-    y = None if label is None else frame[label].to_numpy(dtype=float)
-
-    order = np.lexsort((day, code))  # by key, then date
-    code_s, day_s = code[order], day[order]
-    # boundaries of (key, date) groups in sorted order
-    new_group = np.ones(n, dtype=bool)
-    new_group[1:] = (code_s[1:] != code_s[:-1]) | (day_s[1:] != day_s[:-1])
-    group = np.cumsum(new_group) - 1
-    new_key = np.ones(n, dtype=bool)
-    new_key[1:] = code_s[1:] != code_s[:-1]
-
-    def before(values_s: np.ndarray) -> np.ndarray:
-        """Sum of `values_s` over rows of the same key and a strictly earlier date."""
-        per_group = np.bincount(group, weights=values_s, minlength=group[-1] + 1 if n else 0)
-        running = np.cumsum(per_group) - per_group  # sum over all earlier groups
-        key_start_group = group[new_key]  # first group of each key run
-        key_of_row = np.cumsum(new_key) - 1
-        offset = running[key_start_group][key_of_row]  # what belongs to earlier keys
-        return running[group] - offset
-
-    out = {"seen": before(np.ones(n))}
-    if y is not None:
-        known = ~np.isnan(y[order])
-        out["labelled"] = before(known.astype(float))
-        out["positives"] = before(np.where(known, y[order], 0.0))
-    result = np.empty((n, len(out)))
-    for i, values in enumerate(out.values()):
-        result[order, i] = values
-    return pd.DataFrame(result, index=frame.index, columns=list(out))
+    out = _sums_before(frame, keys, _days(frame[date]), _columns(frame, label), base)
+    return pd.DataFrame(out, index=frame.index)
 
 
 def out_of_time_target_encoding(
@@ -91,6 +156,7 @@ def out_of_time_target_encoding(
     smoothing: float = 20.0,
     prior: float | None = None,
     counts: bool = True,
+    base: Mapping[str, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """Smoothed, out-of-time target rate of each key (or key combination) in `keys_list`.
 
@@ -101,20 +167,35 @@ def out_of_time_target_encoding(
 
     Columns, per key `k` (names joined by `*`): `te:k` (the encoding), and with `counts`, `n:k` (earlier
     labelled rows) and `seen:k` (earlier rows, labelled or not).
+
+    `base` (from `encoding_totals` of an earlier frame) adds statistics known before every row, per key name
+    and for the prior.
     """
+    base = base or {}
+    day, stats = _days(frame[date]), _columns(frame, label)
     if prior is None:
-        overall = out_of_time_stats(frame.assign(_all=0), "_all", date=date, label=label)
-        labelled_all = overall["labelled"].to_numpy()
-        prior_values = np.where(labelled_all > 0, overall["positives"].to_numpy() / np.maximum(labelled_all, 1), 0.5)
+        overall = _sums_before(pd.DataFrame({PRIOR: np.zeros(len(frame), dtype=np.int64)}), [PRIOR], day, stats,
+                               base.get(PRIOR))
+        labelled_all = overall["labelled"]
+        prior_values = np.where(labelled_all > 0, overall["positives"] / np.maximum(labelled_all, 1), 0.5)
     else:
         prior_values = np.full(len(frame), float(prior))
     columns: dict[str, np.ndarray] = {}
     for keys in keys_list:
         name = key_name(keys)
-        stats = out_of_time_stats(frame, keys, date=date, label=label)
-        labelled = stats["labelled"].to_numpy()
-        columns[f"te:{name}"] = (stats["positives"].to_numpy() + smoothing * prior_values) / (labelled + smoothing)
+        known = _sums_before(frame, [keys] if isinstance(keys, str) else list(keys), day, stats, base.get(name))
+        labelled = known["labelled"]
+        columns[f"te:{name}"] = (known["positives"] + smoothing * prior_values) / (labelled + smoothing)
         if counts:
             columns[f"n:{name}"] = labelled
-            columns[f"seen:{name}"] = stats["seen"].to_numpy()
+            columns[f"seen:{name}"] = known["seen"]
     return pd.DataFrame(columns, index=frame.index)
+
+
+def encoding_totals(frame: pd.DataFrame, keys_list: Sequence[Sequence[str] | str], *,
+                    label: str) -> dict[str, pd.DataFrame]:
+    """`key_totals` of every key of `keys_list` (by key name) and of the prior (`PRIOR`) over `frame`: the
+    `base` that makes `out_of_time_target_encoding` of later rows count `frame` as their past."""
+    totals = {key_name(keys): key_totals(frame, keys, label=label) for keys in keys_list}
+    totals[PRIOR] = key_totals(frame.assign(**{PRIOR: 0}), PRIOR, label=label)
+    return totals

@@ -16,6 +16,12 @@ The time rule (ARCHITECTURE.md, "Time is explicit"):
   the features and in the label columns. Rows on or after ``as_of`` are still featurised (as of their own date,
   with the knowledge available at ``as_of``), which is how rows to score are prepared.
 
+Every statistic is a sum over earlier rows (or, for ``days_since_importer``, a latest earlier day), so a history
+can be counted once: ``history_totals(history, outcomes, as_of)`` keeps those sums per key, and
+``declaration_features(rows, outcomes, as_of, base=totals)`` featurises ``rows`` alone and adds them. When every
+row is dated after the history and its outcomes (``totals.last_day``), the features equal those of one call over
+``pd.concat([history, rows])`` (counts and rates exactly, unit price statistics up to rounding).
+
 Label columns (targets, never features): ``label_fraud`` (1 when the control found a discrepancy, 0 when it
 found none, NaN when the declaration was not controlled, or not before ``as_of``) and ``label_revenue`` (duty
 recovered, NaN when not controlled). ``label_random`` says whether the control came from the random sample.
@@ -23,10 +29,20 @@ recovered, NaN when not controlled). ``label_random`` says whether the control c
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
-from smartcustoms.targeting.encoding import key_name, out_of_time_stats, out_of_time_target_encoding
+from smartcustoms.targeting.encoding import (
+    encoding_totals,
+    key_codes,
+    key_name,
+    key_totals,
+    out_of_time_stats,
+    out_of_time_target_encoding,
+)
 
 DATE = "_day"
 LABEL_COLUMNS = ["label_fraud", "label_revenue", "label_random"]
@@ -49,6 +65,9 @@ PRICE_KEYS: list[tuple[str, ...]] = [
 ]
 SMOOTHING = 10.0
 MIN_PRICE_PEERS = 5
+ALL_KEYS = list(dict.fromkeys([*HEADER_KEYS, *ITEM_KEYS, *PRICE_KEYS]))
+PRICE_NAMES = [key_name(k) for k in PRICE_KEYS]
+KEY_COLUMNS = sorted({k for ks in ALL_KEYS for k in ks})
 
 # plain words for feature names, used by explanations
 _WORDS = {
@@ -101,7 +120,8 @@ def _controls(outcomes: pd.DataFrame | None, as_of) -> pd.DataFrame:
     """Every control known before `as_of`: declaration, inspection day, label, revenue, random."""
     columns = ["declaration_id", "_inspected", "label_fraud", "label_revenue", "label_random"]
     if outcomes is None or len(outcomes) == 0:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame({"declaration_id": pd.Series(dtype="str"), "_inspected": pd.Series(dtype="datetime64[s]"),
+                             **{c: pd.Series(dtype=float) for c in LABEL_COLUMNS}})
     out = pd.DataFrame({
         "declaration_id": outcomes["declaration_id"].astype("str"),
         "_inspected": pd.to_datetime(outcomes["inspection_date"], errors="coerce").dt.floor("D"),
@@ -122,33 +142,99 @@ def _labels(controls: pd.DataFrame) -> pd.DataFrame:
     return controls.drop_duplicates("declaration_id", keep="last")
 
 
-def _encode(rows: pd.DataFrame, labels: pd.DataFrame, keys: list[tuple[str, ...]]) -> pd.DataFrame:
-    """Out-of-time encodings of `keys` over `rows` (traffic, no labels) plus one label event per controlled
-    row, dated on its inspection day: a row sees an outcome only from a strictly earlier day."""
-    events = rows.merge(labels[["declaration_id", "_inspected", "label_fraud"]], on="declaration_id", how="inner")
-    events[DATE] = events[["_inspected", DATE]].max(axis=1)  # never known before the declaration itself
+def _first_items(items: pd.DataFrame) -> np.ndarray:
+    """Whether each goods item is the first of its declaration (the one that carries the header)."""
+    return ~items["declaration_id"].duplicated().to_numpy()
+
+
+def _vocabulary(items: pd.DataFrame) -> dict[str, pd.Index]:
+    """The distinct values of each key column (a missing value is one of them)."""
+    return {c: pd.Index(pd.factorize(items[c], use_na_sentinel=False)[1]) for c in KEY_COLUMNS}
+
+
+def _code_keys(items: pd.DataFrame, vocabulary: dict[str, pd.Index] | None = None) -> pd.DataFrame:
+    """Every key of ALL_KEYS as one integer column (named by `key_name`), so that the encodings compare integers,
+    not text. The code reads the positions of the row's values in `vocabulary` as the digits of one number, so a
+    key has the same code in every frame coded with the same vocabulary; a key with a value outside it gets a
+    negative code of its own. Without a vocabulary, the frame's own values are used."""
+    position, local, size = {}, {}, {}
+    for column in KEY_COLUMNS:
+        local[column], uniques = pd.factorize(items[column], use_na_sentinel=False)
+        if vocabulary is None:  # the frame's own values
+            position[column], size[column] = local[column], len(uniques)
+        else:  # -1 for a value outside the vocabulary
+            position[column] = vocabulary[column].get_indexer(uniques)[local[column]]
+            size[column] = len(vocabulary[column])
+    out = {}
+    for keys in ALL_KEYS:
+        if math.prod(size[c] for c in keys) >= 2 ** 63:
+            raise ValueError(f"too many distinct values to code {key_name(keys)}")
+        code = np.zeros(len(items), dtype=np.int64)
+        for column in keys:
+            code = code * size[column] + position[column]
+        new = np.any([position[c] < 0 for c in keys], axis=0)
+        if new.any():  # a negative code for each distinct key with a value outside the vocabulary
+            code[new] = -1 - key_codes(pd.DataFrame({c: local[c][new] for c in keys}), list(keys))
+        out[key_name(keys)] = code
+    return pd.DataFrame(out, index=items.index)
+
+
+def _coded_rows(items: pd.DataFrame, vocabulary: dict[str, pd.Index] | None) -> pd.DataFrame:
+    """What the encodings read of each item: declaration, day and the coded keys (`_code_keys`)."""
+    return pd.concat([items[["declaration_id", DATE]], _code_keys(items, vocabulary)], axis=1)
+
+
+def _events(rows: pd.DataFrame, controls: pd.DataFrame) -> pd.DataFrame:
+    """`rows` as traffic (no label), followed by one label event per control of a row, dated on its inspection
+    day: a row sees an outcome only from a strictly earlier day."""
     traffic = rows.assign(label_fraud=np.nan)
-    both = pd.concat([traffic, events.drop(columns="_inspected")], ignore_index=True)
-    enc = out_of_time_target_encoding(both, keys, date=DATE, label="label_fraud", smoothing=SMOOTHING)
-    enc = enc.iloc[: len(traffic)].set_axis(rows.index)
-    for k in keys:  # seen counts every earlier row, label events included: keep the traffic only
-        name = key_name(k)
-        enc[f"seen:{name}"] = enc[f"seen:{name}"] - enc[f"n:{name}"]
-    return enc
+    if controls.empty:
+        return traffic
+    events = rows.merge(controls[["declaration_id", "_inspected", "label_fraud"]], on="declaration_id",
+                        how="inner")
+    events[DATE] = events[["_inspected", DATE]].max(axis=1)  # never known before the declaration itself
+    return pd.concat([traffic, events.drop(columns="_inspected")], ignore_index=True)
 
 
-def _unit_prices(items: pd.DataFrame) -> pd.DataFrame:
-    """Log unit value of each item against the same key's items of strictly earlier days (mean, std), at the
-    most specific key with at least MIN_PRICE_PEERS earlier items. Label-free."""
+def _encode(rows: pd.DataFrame, controls: pd.DataFrame, keys: list[tuple[str, ...]],
+            base: dict[str, pd.DataFrame] | None = None) -> dict[str, np.ndarray]:
+    """Out-of-time encodings of `keys` (coded, `_code_keys`) over `rows` and their label events (`_events`),
+    plus `base`: columns ``te:``, ``n:`` and ``seen:`` per key."""
+    names = [key_name(k) for k in keys]
+    both = _events(rows[["declaration_id", DATE, *names]], controls)
+    enc = out_of_time_target_encoding(both, names, date=DATE, label="label_fraud", smoothing=SMOOTHING, base=base)
+    out = {column: enc[column].to_numpy()[: len(rows)] for column in enc.columns}
+    for name in names:  # seen counts every earlier row, label events included: keep the traffic only
+        out[f"seen:{name}"] = out[f"seen:{name}"] - out[f"n:{name}"]
+    return out
+
+
+def _log_unit_value(items: pd.DataFrame) -> np.ndarray:
     value = pd.to_numeric(items["customs_value"], errors="coerce")
     qty = pd.to_numeric(items["quantity"], errors="coerce")
-    log_uv = np.log(value / qty.where(qty > 0)).to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):  # a zero or negative value: -inf or NaN
+        return np.log(value / qty.where(qty > 0)).to_numpy(dtype=float)
+
+
+def _price_rows(codes: pd.DataFrame, log_uv: np.ndarray) -> pd.DataFrame:
+    """What the unit price statistics sum: the log unit value (``_v``) and its square (``_v2``), per price key."""
+    return codes[[DATE, *PRICE_NAMES]].assign(_v=log_uv, _v2=log_uv ** 2)
+
+
+def _unit_prices(items: pd.DataFrame, codes: pd.DataFrame, base: dict[str, pd.DataFrame] | None = None
+                 ) -> dict[str, np.ndarray]:
+    """Log unit value of each item against the same key's items of strictly earlier days (mean, std), at the
+    most specific key with at least MIN_PRICE_PEERS earlier items, plus `base` (sums of the log unit value,
+    key ``k``, and of its square, key ``k^2``). Label-free."""
+    log_uv = _log_unit_value(items)
+    rows = _price_rows(codes, log_uv)
+    base = base or {}
     z = np.full(len(items), np.nan)
     dev = np.full(len(items), np.nan)
     peers = np.zeros(len(items))
-    for keys in PRICE_KEYS:
-        s1 = out_of_time_stats(items.assign(_v=log_uv), list(keys), date=DATE, label="_v")
-        s2 = out_of_time_stats(items.assign(_v=log_uv ** 2), list(keys), date=DATE, label="_v")
+    for name in PRICE_NAMES:
+        s1 = out_of_time_stats(rows, name, date=DATE, label="_v", base=base.get(name))
+        s2 = out_of_time_stats(rows, name, date=DATE, label="_v2", base=base.get(f"{name}^2"))
         n = s1["labelled"].to_numpy()
         mean = s1["positives"].to_numpy() / np.maximum(n, 1)
         var = s2["positives"].to_numpy() / np.maximum(n, 1) - mean ** 2
@@ -157,78 +243,153 @@ def _unit_prices(items: pd.DataFrame) -> pd.DataFrame:
         dev[use] = log_uv[use] - mean[use]
         z[use] = dev[use] / std[use]
         peers[use] = n[use]
-    return pd.DataFrame({"unit_z": z, "unit_dev": dev, "unit_peers": peers}, index=items.index)
+    return {"unit_z": z, "unit_dev": dev, "unit_peers": peers}
 
 
-def declaration_features(declarations: pd.DataFrame, outcomes: pd.DataFrame | None, as_of=None) -> pd.DataFrame:
-    """One row per declaration (index ``declaration_id``, sorted by date) of features as of its own date,
-    plus the label columns ``label_fraud``, ``label_revenue``, ``label_random`` and ``declaration_date``."""
+def _previous_day(importer: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """For each row, the latest day before its own on which the same importer declared (NaT when none)."""
+    order = np.lexsort((day, importer))
+    imp, d = importer[order], day[order]
+    run = np.ones(len(order), dtype=bool)  # first row of each (importer, day) run
+    run[1:] = (imp[1:] != imp[:-1]) | (d[1:] != d[:-1])
+    start = np.maximum.accumulate(np.where(run, np.arange(len(order)), 0))
+    before = start - 1  # the last row of the previous run
+    same = (before >= 0) & (imp[np.maximum(before, 0)] == imp)
+    prev = np.full(len(order), np.datetime64("NaT"), dtype=day.dtype)
+    prev[same] = d[before[same]]
+    out = np.empty_like(prev)
+    out[order] = prev
+    return out
+
+
+@dataclass(frozen=True)
+class HistoryTotals:
+    """The statistics of a history of declarations and outcomes, per key (see `history_totals`): what every
+    declaration dated after ``last_day`` knows of it."""
+
+    last_day: pd.Timestamp  # the latest day counted: a declaration's, or an outcome's becoming known
+    vocabulary: dict[str, pd.Index]  # the history's values of each key column: keys are coded by it
+    items: dict[str, pd.DataFrame]  # `encoding_totals` of ITEM_KEYS over the items and their label events
+    headers: dict[str, pd.DataFrame]  # ... of HEADER_KEYS over the declarations and their label events
+    prices: dict[str, pd.DataFrame]  # `key_totals` of the log unit value (key "k") and its square ("k^2")
+    importer_days: pd.Series  # the latest declaration day of each importer (by code)
+
+
+def history_totals(declarations: pd.DataFrame, outcomes: pd.DataFrame | None, as_of=None) -> HistoryTotals:
+    """Count `declarations` and the outcomes known before `as_of` once, per key, with the same rows and label
+    events as `declaration_features`; ``declaration_features(later, ..., base=totals)`` then adds them."""
     items = _prepare_items(declarations).reset_index(drop=True)
     controls = _controls(outcomes, as_of)
-    labels = _labels(controls)
+    vocabulary = _vocabulary(items)
+    codes = _coded_rows(items, vocabulary)
+    heads = codes.loc[_first_items(items)]
+    item_events = _events(codes[["declaration_id", DATE, *(key_name(k) for k in ITEM_KEYS)]], controls)
+    head_events = _events(heads[["declaration_id", DATE, *(key_name(k) for k in HEADER_KEYS)]], controls)
+    rows = _price_rows(codes, _log_unit_value(items))
+    prices = {}
+    for name in PRICE_NAMES:
+        prices[name] = key_totals(rows, name, label="_v")
+        prices[f"{name}^2"] = key_totals(rows, name, label="_v2")
+    return HistoryTotals(
+        last_day=pd.concat([item_events[DATE], head_events[DATE]]).max(),
+        vocabulary=vocabulary,
+        items=encoding_totals(item_events, [key_name(k) for k in ITEM_KEYS], label="label_fraud"),
+        headers=encoding_totals(head_events, [key_name(k) for k in HEADER_KEYS], label="label_fraud"),
+        prices=prices,
+        importer_days=heads.groupby("importer_id")[DATE].max(),
+    )
 
-    value = pd.to_numeric(items["customs_value"], errors="coerce")
-    rate = pd.to_numeric(items["duty_rate"], errors="coerce")
-    items["_duty"] = value * rate / 100.0
-    items["_mass"] = pd.to_numeric(items["net_mass"], errors="coerce")
-    items["_gross"] = pd.to_numeric(items["gross_mass"], errors="coerce")
-    items["_value"] = value
-    items["_rate"] = rate
-    items = pd.concat([items, _unit_prices(items)], axis=1)
 
-    # item-level encodings, the declaration takes its riskiest item (highest rate, and its counts)
-    item_enc = _encode(items[["declaration_id", DATE, *sorted({k for ks in ITEM_KEYS for k in ks})]],
-                       controls, ITEM_KEYS)
-    items = pd.concat([items, item_enc], axis=1)
+def _number(values) -> np.ndarray:
+    return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
 
-    group = items.groupby("declaration_id", sort=False)
-    # the main item (highest customs value) gives the declaration its HS codes and origin
-    main = items.sort_values("_value", ascending=False, na_position="last", kind="stable")
-    main = main.drop_duplicates("declaration_id")
-    header = group.head(1).set_index("declaration_id")
-    main = main.set_index("declaration_id").reindex(header.index)
-    agg = group.agg(items=("item_number", "size"), _value=("_value", "sum"), _mass=("_mass", "sum"),
-                    _gross=("_gross", "sum"), _duty=("_duty", "sum"), duty_rate=("_rate", "max"),
-                    unit_z=("unit_z", "min"), unit_dev=("unit_dev", "min"), unit_peers=("unit_peers", "min"))
-    f = pd.DataFrame(index=header.index)
-    f["declaration_date"] = header["declaration_date"]
-    f["chapter"] = pd.to_numeric(main["chapter"], errors="coerce")
-    f["heading"] = pd.to_numeric(main["hs4"], errors="coerce")
-    f["subheading"] = pd.to_numeric(main["hs6"], errors="coerce")
-    f["items"] = agg["items"]
-    f["log_value"] = np.log1p(agg["_value"].clip(lower=0))
-    f["log_mass"] = np.log1p(agg["_mass"].clip(lower=0))
-    f["log_value_per_kg"] = np.log(agg["_value"] / agg["_mass"].where(agg["_mass"] > 0))
-    f["gross_net_ratio"] = agg["_gross"] / agg["_mass"].where(agg["_mass"] > 0)
-    f["duty_rate"] = agg["duty_rate"]
-    f["log_declared_duty"] = np.log1p(agg["_duty"].clip(lower=0))
-    f["transport_mode"] = pd.to_numeric(header["transport_mode"], errors="coerce")
-    f["origin_is_dispatch"] = (main["origin_country"] == header["dispatch_country"]).astype(float)
-    has_pref = items["preference_claim"].fillna("").astype("str").str.strip().ne("")
-    f["has_preference"] = has_pref.groupby(items["declaration_id"]).max().astype(float)
-    f["weekday"] = header["declaration_date"].dt.day_of_week
-    f["month"] = header["declaration_date"].dt.month
-    f[["unit_z", "unit_dev", "unit_peers"]] = agg[["unit_z", "unit_dev", "unit_peers"]]
-    item_cols = list(item_enc.columns)
-    te_cols = [c for c in item_cols if c.startswith("te:")]
-    f[te_cols] = group[te_cols].max()
-    f[[c for c in item_cols if not c.startswith("te:")]] = main[[c for c in item_cols if not c.startswith("te:")]]
+
+def _log(values: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):  # no value: -inf, a negative one: NaN
+        return np.log(values)
+
+
+def _code_number(codes: pd.Series) -> np.ndarray:
+    """Codes written as text (HS codes, transport modes) as numbers, each distinct code parsed once."""
+    position, uniques = pd.factorize(codes, use_na_sentinel=False)
+    return pd.to_numeric(pd.Series(uniques), errors="coerce").to_numpy()[position]
+
+
+def declaration_features(declarations: pd.DataFrame, outcomes: pd.DataFrame | None, as_of=None,
+                         base: HistoryTotals | None = None) -> pd.DataFrame:
+    """One row per declaration (index ``declaration_id``, sorted by date) of features as of its own date,
+    plus the label columns ``label_fraud``, ``label_revenue``, ``label_random`` and ``declaration_date``.
+    With `base` (`history_totals` of earlier declarations), the history it counts is added to every row's
+    past; every declaration must then be dated after ``base.last_day``."""
+    items = _prepare_items(declarations).reset_index(drop=True)
+    if base is not None and not (items[DATE] > base.last_day).all():
+        raise ValueError(f"with base, every declaration must be dated after {base.last_day}")
+    controls = _controls(outcomes, as_of)
+    codes = _coded_rows(items, None if base is None else base.vocabulary)
+
+    # per goods item
+    value, rate = _number(items["customs_value"]), _number(items["duty_rate"])
+    mass, gross = _number(items["net_mass"]), _number(items["gross_mass"])
+    prices = _unit_prices(items, codes, base and base.prices)
+    item_enc = _encode(codes, controls, ITEM_KEYS, base and base.items)
+
+    # per declaration (in order of first appearance): its first item carries the header, its main item (highest
+    # customs value, the first of equal values, a missing value last) gives it its HS codes and origin
+    decl, ids = pd.factorize(items["declaration_id"])
+    first = _first_items(items)
+    header = items.loc[first]
+    order = np.lexsort((np.arange(len(items)), -value, np.isnan(value), decl))
+    main_pos = order[np.r_[True, decl[order][1:] != decl[order][:-1]]] if len(order) else order
+    main = items.iloc[main_pos]
+    # sums in item order (missing values count 0), whatever the other declarations hold
+    sums = {name: np.bincount(decl, weights=np.where(np.isnan(amount), 0.0, amount), minlength=len(ids))
+            for name, amount in (("value", value), ("mass", mass), ("gross", gross), ("duty", value * rate / 100.0))}
+    preference = items["preference_claim"].fillna("").astype("str").str.strip().ne("").to_numpy(dtype=float)
+    lowest = pd.DataFrame(prices).groupby(decl, sort=False).min()
+    te_cols = [c for c in item_enc if c.startswith("te:")]
+    highest = pd.DataFrame({"_rate": rate, **{c: item_enc[c] for c in te_cols}}).groupby(decl, sort=False).max()
+    total_mass = np.where(sums["mass"] > 0, sums["mass"], np.nan)
+    when = header["declaration_date"]
+
+    f = {
+        "declaration_date": when.to_numpy(),
+        "chapter": _code_number(main["chapter"]),
+        "heading": _code_number(main["hs4"]),
+        "subheading": _code_number(main["hs6"]),
+        "items": np.bincount(decl, minlength=len(ids)),
+        "log_value": np.log1p(np.clip(sums["value"], 0, None)),
+        "log_mass": np.log1p(np.clip(sums["mass"], 0, None)),
+        "log_value_per_kg": _log(sums["value"] / total_mass),
+        "gross_net_ratio": sums["gross"] / total_mass,
+        "duty_rate": highest["_rate"].to_numpy(),
+        "log_declared_duty": np.log1p(np.clip(sums["duty"], 0, None)),
+        "transport_mode": _code_number(header["transport_mode"]),
+        "origin_is_dispatch": (main["origin_country"].to_numpy() == header["dispatch_country"].to_numpy())
+        .astype(float),
+        "has_preference": (np.bincount(decl, weights=preference, minlength=len(ids)) > 0).astype(float),
+        "weekday": when.dt.day_of_week.to_numpy(),
+        "month": when.dt.month.to_numpy(),
+        **{c: lowest[c].to_numpy() for c in prices},
+        **{c: highest[c].to_numpy() for c in te_cols},
+        **{c: values[main_pos] for c, values in item_enc.items() if c not in te_cols},
+    }
 
     # header-level encodings and traffic, one row per declaration
-    head_rows = header.reset_index()[["declaration_id", DATE, *sorted({k for ks in HEADER_KEYS for k in ks})]]
-    head_enc = _encode(head_rows, controls, HEADER_KEYS).set_axis(header.index)
-    f = pd.concat([f, head_enc], axis=1)
-    # days since the importer's previous declaration on an earlier day
-    days = head_rows[["importer_id", DATE]].drop_duplicates().sort_values(DATE, kind="stable")
-    days["_prev"] = days.groupby("importer_id", dropna=False)[DATE].shift()
-    prev = head_rows[["importer_id", DATE]].merge(days, on=["importer_id", DATE], how="left")["_prev"]
-    f["days_since_importer"] = ((head_rows[DATE] - prev) / pd.Timedelta(days=1)).to_numpy()
+    head_rows = codes.loc[first].reset_index(drop=True)
+    f.update(_encode(head_rows, controls, HEADER_KEYS, base and base.headers))
+    # days since the importer's previous declaration on an earlier day (or, with base, in the history)
+    day = head_rows[DATE].to_numpy()
+    prev = _previous_day(head_rows["importer_id"].to_numpy(), day)
+    if base is not None:
+        known = base.importer_days.reindex(head_rows["importer_id"]).to_numpy(dtype=day.dtype)
+        prev = np.where(np.isnat(prev), known, prev)
+    f["days_since_importer"] = (day - prev) / np.timedelta64(1, "D")
 
-    lab = labels.set_index("declaration_id")
+    labels = _labels(controls).set_index("declaration_id")
     for column in LABEL_COLUMNS:
-        f[column] = lab[column].reindex(f.index)
-    f.index.name = "declaration_id"
-    return f.sort_values("declaration_date", kind="stable")
+        f[column] = labels[column].reindex(ids).to_numpy(dtype=float)
+    out = pd.DataFrame(f, index=pd.Index(ids, name="declaration_id"))
+    return out.sort_values("declaration_date", kind="stable")
 
 
 def feature_columns(features: pd.DataFrame) -> list[str]:
