@@ -142,6 +142,14 @@ class TargetingModel:
         return self
 
     # --- scoring -----------------------------------------------------------------------------------------
+    def set_threads(self, n_jobs: int) -> TargetingModel:
+        """Threads for prediction and explanations from now on (training may have used fewer)."""
+        self.n_jobs = n_jobs
+        for model in (getattr(self, "fraud_model_", None), getattr(self, "revenue_model_", None)):
+            if model is not None:
+                model.set_params(n_jobs=n_jobs)
+        return self
+
     def _x(self, frame: pd.DataFrame) -> np.ndarray:
         missing = [c for c in self.feature_names_ if c not in frame]
         if missing:

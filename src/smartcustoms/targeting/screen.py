@@ -46,13 +46,16 @@ COLUMNS = [f"{NAME}_score", f"{NAME}_duty_at_risk", f"{NAME}_reason"]
 class ModelScreen:
     """The targeting model's p(fraud) as a screen. Parameters: ``model`` (a fitted `TargetingModel`, used
     as is; None: one is fitted by ``fit`` with ``model_params``), ``flag_threshold`` (p(fraud) from which the
-    screen gives a reason), ``top`` (how many contributions the reason names)."""
+    screen gives a reason), ``top`` (how many contributions the reason names), ``predict_jobs`` (threads for
+    scoring and explanations: the model is fitted on one thread, where small data gains nothing from more, but
+    scoring a batch and computing its contributions gains from every core)."""
 
     name = NAME
 
     def __init__(self, model: TargetingModel | None = None, flag_threshold: float = 0.3, top: int = 3,
-                 **model_params):
+                 predict_jobs: int = 2, **model_params):
         self.model = model
+        self.predict_jobs = predict_jobs
         self.flag_threshold = flag_threshold
         self.top = top
         self.model_params = model_params
@@ -85,7 +88,7 @@ class ModelScreen:
             features = declaration_features(self.history_, self.outcomes_, as_of=as_of)
             try:
                 params = {"n_jobs": 1, **self.model_params}  # small data: threads cost more than they give
-                self.model_ = TargetingModel(**params).fit(features)
+                self.model_ = TargetingModel(**params).fit(features).set_threads(self.predict_jobs)
             except ValueError as exc:  # no labelled rows of both classes
                 self.note_ = str(exc)
                 return self
