@@ -17,6 +17,8 @@ from smartcustoms.cli import (
     outcomes,
     queries,
     risk,
+    serve,
+    users,
     world,
 )
 
@@ -40,6 +42,8 @@ app.add_typer(queries.documents, name="documents")
 app.add_typer(queries.query, name="query")
 app.add_typer(audit.app, name="audit")
 app.add_typer(capacity.app, name="capacity")
+app.command("serve")(serve.serve_command)
+app.add_typer(users.app, name="users")
 app.command("demo")(demo.demo_command)
 
 

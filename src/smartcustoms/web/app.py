@@ -1,0 +1,79 @@
+"""The web application: ``create_app`` wires the database, the risk engine, the micro-batcher, the routers and
+the error handlers together."""
+
+import asyncio
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+
+from smartcustoms import __version__
+from smartcustoms.risk.assess import RiskEngine
+from smartcustoms.risk.config import RiskConfig, load_config
+from smartcustoms.store.db import make_engine
+from smartcustoms.web.batcher import MicroBatcher
+from smartcustoms.web.config import WebSettings, get_web_settings
+from smartcustoms.web.handlers import install_error_handlers
+from smartcustoms.web.middleware import BodyLimit, SecurityHeaders
+from smartcustoms.web.passwords import make_hasher
+from smartcustoms.web.render import make_templates
+from smartcustoms.web.risk_state import RiskState
+from smartcustoms.web.routers import api_admin, api_declarations, auth_pages, home, portal
+from smartcustoms.web.submissions import lodge
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / "static"
+
+
+async def _refit_every(state: RiskState, seconds: float) -> None:
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            await asyncio.to_thread(state.refit)
+            log.info("risk engine refitted on the history before %s", state.as_of)
+        except Exception:  # noqa: BLE001 - keep serving with the engine we have
+            log.exception("refitting the risk engine failed; the previous engine stays in use")
+
+
+def create_app(settings: WebSettings | None = None, engine: Engine | None = None, *,
+               risk_engine: RiskEngine | None = None, risk_config: RiskConfig | None = None,
+               refit_every: float | None = None) -> FastAPI:
+    """The application. `engine` defaults to the settings' database; `risk_engine` (a fitted RiskEngine) to one
+    fitted at startup on the stored history with `risk_config` (default: the settings' risk YAML, or the
+    built-in settings); `refit_every` (seconds; default the settings' refit_minutes) refits it periodically."""
+    settings = settings or get_web_settings()
+    if refit_every is None and settings.refit_minutes:
+        refit_every = settings.refit_minutes * 60
+    db = engine if engine is not None else make_engine(settings.database_url)
+    risk = RiskState(db, risk_config or load_config(settings.risk_settings), engine=risk_engine)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if risk.engine is None:
+            await asyncio.to_thread(risk.refit)
+        refitter = asyncio.create_task(_refit_every(risk, refit_every)) if refit_every else None
+        yield
+        if refitter is not None:
+            refitter.cancel()
+        await app.state.batcher.close()
+
+    app = FastAPI(title="smartcustoms", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url="/api/v1/openapi.json",
+                  description="Lodge customs declarations, get their lane and reasons, follow their status.")
+    app.state.settings = settings
+    app.state.db = db
+    app.state.risk = risk
+    app.state.templates = make_templates()
+    app.state.hasher = make_hasher(settings.password_time_cost, settings.password_memory_kib)
+    app.state.batcher = MicroBatcher(lambda batch: lodge(db, risk.current(), batch),
+                                     max_wait=settings.batch_wait_ms / 1000, max_size=settings.batch_max)
+    app.add_middleware(BodyLimit, max_bytes=settings.upload_max_bytes + 64 * 1024)
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for module in (api_declarations, api_admin, auth_pages, home, portal):
+        app.include_router(module.router)
+    install_error_handlers(app)
+    return app

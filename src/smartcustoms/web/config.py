@@ -1,0 +1,29 @@
+"""The web's settings: the platform's settings plus what only the server needs (env vars SMARTCUSTOMS_*)."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+
+from smartcustoms.settings import Settings
+
+
+class WebSettings(Settings):
+    risk_settings: Path | None = Field(None, description="risk settings YAML (default: built-in settings)")
+    refit_minutes: float | None = Field(None, gt=0, description="refit the risk engine this often (default: "
+                                        "at startup and on an admin's request only)")
+    cookie_secure: bool = Field(False, description="send cookies over HTTPS only (set it behind TLS)")
+    session_hours: float = Field(12, gt=0, description="a session cookie's lifetime")
+    login_limit: int = Field(5, ge=1, description="failed logins per username or address before refusing")
+    login_window_minutes: float = Field(15, gt=0, description="the window in which failed logins count")
+    password_time_cost: int = Field(3, ge=1, description="argon2id iterations")
+    password_memory_kib: int = Field(65536, ge=32, description="argon2id memory (KiB)")
+    batch_wait_ms: float = Field(5, ge=0, description="how long a submission waits for others to join its batch")
+    batch_max: int = Field(256, ge=1, description="the most declarations assessed in one batch")
+    upload_max_bytes: int = Field(10_000_000, ge=1, description="the largest declarations file accepted")
+    page_size: int = Field(50, ge=1, le=500)
+
+
+@lru_cache
+def get_web_settings() -> WebSettings:
+    return WebSettings()

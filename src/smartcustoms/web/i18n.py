@@ -1,0 +1,102 @@
+"""Translations: gettext catalogues compiled from the .po files at load time (no binary files in the
+repository), the locale of a request, and the gettext callables of the templates."""
+
+from functools import lru_cache
+from io import BytesIO
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+from jinja2 import Environment, pass_context
+from starlette.requests import Request
+
+LOCALES = ("en", "fr")  # the WCO's two official languages
+DEFAULT_LOCALE = "en"
+LOCALE_DIR = Path(__file__).parent / "locales"
+COOKIE = "sc_lang"
+
+
+def N_(message: str) -> str:  # noqa: N802 - the usual name of the no-op marker that extraction looks for
+    """Mark a message for extraction; it is translated where it is shown."""
+    return message
+
+
+def po_path(locale: str) -> Path:
+    return LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
+
+
+@lru_cache
+def translations(locale: str) -> Translations:
+    """The catalogue of a locale, compiled in memory from its .po file."""
+    if locale not in LOCALES:
+        raise ValueError(f"unknown locale {locale!r}: use one of {', '.join(LOCALES)}")
+    with po_path(locale).open("rb") as source:
+        catalog = read_po(source, locale=locale)
+    compiled = BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(fp=compiled)
+
+
+def _accepted(header: str) -> list[str]:
+    """Languages of an Accept-Language header, most wanted first."""
+    wanted = []
+    for position, part in enumerate(header.split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        if tag and quality > 0:
+            wanted.append((-quality, position, tag.split("-")[0].lower()))
+    return [tag for _, _, tag in sorted(wanted)]
+
+
+def negotiate(query: str | None, cookie: str | None, accept_language: str | None) -> str:
+    """?lang= first, then the cookie, then the browser's languages, then English."""
+    for choice in (query, cookie):
+        if choice in LOCALES:
+            return choice
+    for tag in _accepted(accept_language or ""):
+        if tag in LOCALES:
+            return tag
+    return DEFAULT_LOCALE
+
+
+def locale_of(request: Request) -> str:
+    if not hasattr(request.state, "locale"):
+        request.state.locale = negotiate(request.query_params.get("lang"), request.cookies.get(COOKIE),
+                                         request.headers.get("accept-language"))
+    return request.state.locale
+
+
+def gettext(request: Request, message: str) -> str:
+    return translations(locale_of(request)).gettext(message)
+
+
+@pass_context
+def _template_gettext(context, message: str) -> str:
+    return context["translations"].gettext(message)
+
+
+@pass_context
+def _template_ngettext(context, singular: str, plural: str, n: int) -> str:
+    return context["translations"].ngettext(singular, plural, n)
+
+
+@pass_context
+def _template_tr(context, message: str) -> str:
+    """A message known only at run time (an error message), translated if the catalogue has it; never
+    %-formatted, so a stray % in it is harmless."""
+    return context["translations"].gettext(message)
+
+
+def install(env: Environment) -> None:
+    """`_()`, `gettext()`, `ngettext()` and `{% trans %}` in templates, translated into the locale of the request
+    being rendered (its catalogue is the context's ``translations``); `tr()` for run-time messages."""
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(_template_gettext, _template_ngettext, newstyle=True)
+    env.globals["tr"] = _template_tr

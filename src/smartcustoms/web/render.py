@@ -1,0 +1,69 @@
+"""Server-rendered pages: the Jinja2 environment (translations, locale-aware filters) and ``render``."""
+
+from datetime import datetime
+from pathlib import Path
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal, format_percent
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from starlette.requests import Request
+from starlette.responses import Response
+
+from smartcustoms.web import i18n, labels
+from smartcustoms.web.i18n import COOKIE, LOCALES, locale_of, translations
+
+TEMPLATES = Path(__file__).parent / "templates"
+LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
+YEAR = 365 * 24 * 3600
+
+
+@pass_context
+def _datetime(context, value: datetime | None, length: str = "medium") -> str:
+    return "" if value is None else format_datetime(value, length, locale=context["locale"])
+
+
+@pass_context
+def _date(context, value: datetime | None) -> str:
+    return "" if value is None else format_date(value, "medium", locale=context["locale"])
+
+
+@pass_context
+def _number(context, value: float | None, digits: int = 0) -> str:
+    if value is None:
+        return "–"
+    return format_decimal(value, format="#,##0" + ("." + "0" * digits if digits else ""), locale=context["locale"])
+
+
+@pass_context
+def _percent(context, value: float | None) -> str:
+    return "–" if value is None else format_percent(value, format="#,##0.0%", locale=context["locale"])
+
+
+@pass_context
+def _path_for(context, name: str, **params) -> str:
+    """The path of a route (never an absolute URL: behind a TLS proxy that would name the wrong scheme)."""
+    return str(context["request"].app.url_path_for(name, **params))
+
+
+def make_templates() -> Jinja2Templates:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    i18n.install(env)
+    env.filters.update(datetime=_datetime, date=_date, number=_number, percent=_percent)
+    env.globals.update(labels=labels, locales=LOCALES, language_names=LANGUAGE_NAMES, path_for=_path_for)
+    return Jinja2Templates(env=env)
+
+
+def render(request: Request, name: str, context: dict | None = None, status_code: int = 200) -> Response:
+    """A page in the request's language, for the signed-in user (if any); ``?lang=`` is remembered in a cookie."""
+    locale = locale_of(request)
+    found = getattr(request.state, "principal", None)
+    values = {"translations": translations(locale), "locale": locale, "user": found.user if found else None,
+              "csrf_token": found.csrf if found else None, **(context or {})}
+    response = request.app.state.templates.TemplateResponse(request, name, values, status_code=status_code)
+    if request.query_params.get("lang") in LOCALES:
+        response.set_cookie(COOKIE, locale, max_age=YEAR, httponly=True, samesite="lax",
+                            secure=request.app.state.settings.cookie_secure)
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,1 @@
+"""The routers: the API under /api/v1 and the pages."""

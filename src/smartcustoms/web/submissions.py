@@ -1,0 +1,161 @@
+"""Lodging declarations through the web: who may lodge what, and the batch step that stores, assesses and
+records them (idempotent by declaration ID), reusing the import and risk functions of the command line."""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import pandas as pd
+from sqlalchemy import Engine, insert, select
+
+from smartcustoms.declarations import repository
+from smartcustoms.declarations.models import HEADER_FIELDS, ITEM_FIELDS, Declaration
+from smartcustoms.declarations.tables import declarations
+from smartcustoms.declarations.validate import REJECT_COLUMNS, VALID_COLUMNS, flatten
+from smartcustoms.risk.assess import RiskEngine
+from smartcustoms.risk.service import assess_and_record
+from smartcustoms.store.db import utc_now
+from smartcustoms.web.accounts import User, submissions
+from smartcustoms.web.errors import Conflict, Forbidden
+from smartcustoms.web.scoped import clearance_statuses, latest_decisions, reasons
+
+LODGING_ROLES = ("trader", "admin")  # admin: for systems that lodge on behalf of every trader
+ACTOR = "web"
+
+
+@dataclass
+class Submission:
+    """One declaration to lodge: its goods-item rows (tuples in VALID_COLUMNS order, as validation gives them)
+    and who sends it how."""
+
+    declaration_id: str
+    content_hash: str
+    rows: list[tuple]
+    user: User
+    channel: str  # api | file | form
+
+    @property
+    def importer_id(self) -> str:
+        return self.rows[0][_AT["importer_id"]]
+
+    @property
+    def declarant_id(self) -> str:
+        return self.rows[0][_AT["declarant_id"]]
+
+
+_AT = {name: at for at, name in enumerate(VALID_COLUMNS)}
+
+
+@dataclass(frozen=True)
+class Assessed:
+    declaration_id: str
+    lane: str
+    source: str
+    risk_score: float
+    reasons: list[dict] = field(default_factory=list)
+    status: str = "assessed"
+    created: bool = False  # True for the submission that stored it, False for a repeat
+
+
+def may_lodge(user: User, importer_id: str, declarant_id: str) -> bool:
+    """Traders lodge for their own importer or declarant IDs; admins (system accounts) for anyone."""
+    if user.role == "admin":
+        return True
+    return user.role == "trader" and (importer_id in user.importer_ids or declarant_id in user.declarant_ids)
+
+
+def not_permitted(user: User, importer_id: str, declarant_id: str) -> Forbidden:
+    return Forbidden(f"{user.username} may not lodge declarations for importer {importer_id} "
+                     f"with declarant {declarant_id}", loc=["body", "importer_id"])
+
+
+def from_declaration(declaration: Declaration, user: User, channel: str) -> Submission:
+    """A validated declaration (the API's JSON body, a form) as a Submission; its time is stored as naive UTC."""
+    moment = declaration.acceptance_datetime
+    if moment.tzinfo is not None:
+        declaration = declaration.model_copy(
+            update={"acceptance_datetime": moment.astimezone(UTC).replace(tzinfo=None)})
+    rows = flatten(declaration, 1)
+    return Submission(declaration.declaration_id, rows[0][-1], rows, user, channel)
+
+
+def split(valid: pd.DataFrame, user: User, channel: str) -> list[Submission]:
+    """Validated rows (validate()'s ``valid`` frame) as one Submission per declaration, in file order."""
+    grouped: dict[str, list[tuple]] = {}
+    for row in valid[VALID_COLUMNS].itertuples(index=False, name=None):
+        grouped.setdefault(row[_AT["declaration_id"]], []).append(row)
+    return [Submission(key, rows[0][-1], rows, user, channel) for key, rows in grouped.items()]
+
+
+def _result(declaration_id: str, decision: dict, status: str, created: bool) -> Assessed:
+    return Assessed(declaration_id, decision["lane"], decision["source"], round(float(decision["risk_score"]), 4),
+                    reasons(decision["explanation"]), status, created)
+
+
+def _store_new(db: Engine, batch: list[Submission], first: dict[str, int], at: datetime) -> set[str]:
+    """Store the declarations seen first in this batch and record who lodged them; returns the IDs another
+    writer stored meanwhile with other content (those are conflicts)."""
+    valid = pd.DataFrame([row for i in first.values() for row in batch[i].rows], columns=VALID_COLUMNS)
+    batch_id = repository.start_batch(db, ACTOR, "json", None)
+    stored = repository.store(db, valid, batch_id)
+    repository.finish_batch(db, batch_id, stored, pd.DataFrame(columns=REJECT_COLUMNS), 0)
+    lost = {conflict["declaration_id"] for conflict in stored.conflicts}
+    with db.begin() as conn:
+        known = set(conn.execute(select(submissions.c.declaration_id).where(
+            submissions.c.declaration_id.in_(list(first)))).scalars())
+        rows = [{"declaration_id": key, "user_id": batch[i].user.user_id, "channel": batch[i].channel,
+                 "submitted_at": at} for key, i in first.items() if key not in lost and key not in known]
+        if rows:
+            conn.execute(insert(submissions), rows)
+    return lost
+
+
+def lodge(db: Engine, risk: RiskEngine, batch: list[Submission], *, at: datetime | None = None) -> list:
+    """Store, assess and record a batch of submissions; one result per submission, in order: an Assessed, or
+    the error for that submission alone (Conflict for an ID stored with other content, Forbidden when its
+    sender may not lodge it).
+
+    A declaration already stored with the same content is not stored again; it gets its newest decision (and
+    is assessed only if it has none). Permissions are checked here too, whatever the caller did."""
+    at = at or utc_now()
+    results: list = [None] * len(batch)
+    ids = list(dict.fromkeys(s.declaration_id for s in batch))
+    with db.connect() as conn:
+        stored = dict(conn.execute(select(declarations.c.declaration_id, declarations.c.content_hash)
+                                   .where(declarations.c.declaration_id.in_(ids))).all())
+        decided = latest_decisions(conn, ids)
+        statuses = clearance_statuses(conn, [key for key in ids if key in decided])
+
+    first: dict[str, int] = {}  # ID -> the submission that stores it
+    for i, submission in enumerate(batch):
+        key = submission.declaration_id
+        known = stored.get(key, batch[first[key]].content_hash if key in first else None)
+        if not may_lodge(submission.user, submission.importer_id, submission.declarant_id):
+            results[i] = not_permitted(submission.user, submission.importer_id, submission.declarant_id)
+        elif known is not None and known != submission.content_hash:
+            results[i] = _conflict(key)
+        elif known is None:
+            first[key] = i
+
+    lost = _store_new(db, batch, first, at) if first else set()
+    pending = {s.declaration_id for i, s in enumerate(batch) if results[i] is None}
+    undecided = [key for key in ids if key in stored and key not in decided and key in pending]
+    fresh = [key for key in first if key not in lost]
+    if fresh or undecided:
+        parts = [pd.DataFrame([row for key in fresh for row in batch[first[key]].rows], columns=VALID_COLUMNS)]
+        if undecided:  # stored by an import, or a batch that failed after storing: assess them now
+            parts = [part for part in parts if len(part)] + [repository.load_declarations(db, ids=undecided)]
+        frame = pd.concat(parts, ignore_index=True)[HEADER_FIELDS + ITEM_FIELDS]
+        for row in assess_and_record(db, frame, risk, ACTOR).itertuples(index=False):
+            decided[row.declaration_id] = {"lane": row.lane, "source": row.source, "risk_score": row.risk_score,
+                                           "explanation": row.explanation}
+    for i, submission in enumerate(batch):
+        key = submission.declaration_id
+        if results[i] is None:
+            results[i] = (_conflict(key) if key in lost else
+                          _result(key, decided[key], statuses.get(key, "assessed"), first.get(key) == i))
+    return results
+
+
+def _conflict(declaration_id: str) -> Conflict:
+    return Conflict(f"declaration {declaration_id} was lodged before with other content: it is not overwritten "
+                    f"(lodge an amendment under a new ID)", loc=["body", "declaration_id"])

@@ -1,0 +1,120 @@
+"""Micro-batching: concurrent submissions are handled together, each waiter gets its own answer."""
+
+import asyncio
+import threading
+
+import httpx
+import pytest
+from conftest import declaration
+
+from smartcustoms.web.batcher import MicroBatcher
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+def test_concurrent_items_are_handled_in_one_batch_and_answered_one_by_one():
+    calls = []
+
+    def handle(items):
+        calls.append(list(items))
+        return [item * 10 for item in items]
+
+    async def main():
+        batcher = MicroBatcher(handle, max_wait=0.05)
+        results = await asyncio.gather(*[batcher.submit(n) for n in range(20)])
+        await batcher.close()
+        return results
+
+    assert run(main()) == [n * 10 for n in range(20)]
+    assert calls == [list(range(20))]
+
+
+def test_batches_never_exceed_max_size_and_keep_order():
+    calls = []
+
+    def handle(items):
+        calls.append(len(items))
+        return [f"done {item}" for item in items]
+
+    async def main():
+        batcher = MicroBatcher(handle, max_wait=0.02, max_size=8)
+        results = await batcher.submit_many(list(range(30)))
+        await batcher.close()
+        return results
+
+    assert run(main()) == [f"done {n}" for n in range(30)]
+    assert max(calls) <= 8 and sum(calls) == 30
+
+
+def test_an_items_error_goes_to_its_waiter_only():
+    def handle(items):
+        return [ValueError(f"bad {item}") if item % 2 else item for item in items]
+
+    async def main():
+        batcher = MicroBatcher(handle, max_wait=0.02)
+        outcomes = await asyncio.gather(*[batcher.submit(n) for n in range(4)], return_exceptions=True)
+        await batcher.close()
+        return outcomes
+
+    outcomes = run(main())
+    assert outcomes[0] == 0 and outcomes[2] == 2
+    assert isinstance(outcomes[1], ValueError) and str(outcomes[3]) == "bad 3"
+
+
+def test_a_failing_batch_fails_its_waiters_and_the_next_batch_still_runs():
+    def handle(items):
+        if "boom" in items:
+            raise RuntimeError("database down")
+        return items
+
+    async def main():
+        batcher = MicroBatcher(handle, max_wait=0.02)
+        first = await asyncio.gather(batcher.submit("a"), batcher.submit("boom"), return_exceptions=True)
+        second = await batcher.submit("b")
+        await batcher.close()
+        return first, second
+
+    first, second = run(main())
+    assert all(isinstance(outcome, RuntimeError) for outcome in first) and second == "b"
+
+
+def test_the_handler_runs_outside_the_event_loop_thread():
+    threads = []
+
+    def handle(items):
+        threads.append(threading.get_ident())
+        return items
+
+    async def main():
+        batcher = MicroBatcher(handle, max_wait=0)
+        await batcher.submit(1)
+        await batcher.close()
+        return threading.get_ident()
+
+    loop_thread = run(main())
+    assert threads and threads[0] != loop_thread
+
+
+def test_max_size_must_be_positive():
+    with pytest.raises(ValueError, match="max_size"):
+        MicroBatcher(lambda items: items, max_size=0)
+
+
+def test_concurrent_http_submissions_share_batches_and_each_gets_its_own_lane(app, people):
+    app.state.batcher.max_wait = 0.05
+
+    async def main():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            answers = await asyncio.gather(*[
+                client.post("/api/v1/declarations", json=declaration(f"P{n}"), headers=people["alice"].bearer)
+                for n in range(12)])
+        await app.state.batcher.close()
+        return answers
+
+    answers = run(main())
+    assert [a.status_code for a in answers] == [201] * 12
+    assert [a.json()["declaration_id"] for a in answers] == [f"P{n}" for n in range(12)]
+    assert app.state.batcher.batches < 12  # they were assessed together, not one by one

@@ -1,0 +1,100 @@
+"""`smartcustoms users ...` and `smartcustoms serve`, run as processes the way an operator runs them."""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+SCRIPT = shutil.which("smartcustoms", path=str(Path(sys.executable).parent))
+# until cli/main.py mounts them, the groups are run through their own Typer apps
+USERS = "from smartcustoms.cli.users import app; app(prog_name='smartcustoms users')"
+SERVE = "import typer; from smartcustoms.cli.serve import serve_command; typer.run(serve_command)"
+
+
+def environment(folder: Path) -> dict:
+    return {**os.environ, "SMARTCUSTOMS_DATABASE_URL": f"sqlite:///{folder / 'web.db'}",
+            "SMARTCUSTOMS_VAR_DIR": str(folder / "var"), "SMARTCUSTOMS_PASSWORD_TIME_COST": "1",
+            "SMARTCUSTOMS_PASSWORD_MEMORY_KIB": "64", "COLUMNS": "200"}
+
+
+def users(folder: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", USERS, *args], capture_output=True, text=True, input=stdin,
+                          env=environment(folder), cwd=folder, timeout=120)
+
+
+@pytest.fixture
+def upgraded(tmp_path):
+    done = subprocess.run([SCRIPT, "db", "upgrade"], capture_output=True, text=True, env=environment(tmp_path),
+                          cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return tmp_path
+
+
+def test_users_add_list_token_and_revoke(upgraded):
+    added = users(upgraded, "add", "alice", "--role", "trader", "--importer", "IMP001", "--importer", "IMP002",
+                  "--password", "correct horse battery")
+    assert added.returncode == 0, added.stderr
+    assert "alice created: trader (importers IMP001, IMP002)" in added.stdout
+    prompted = users(upgraded, "add", "oscar", "--role", "officer", "--office", "FRPAR1",
+                     stdin="a long passphrase\na long passphrase\n")
+    assert prompted.returncode == 0, prompted.stderr
+    refused = users(upgraded, "add", "eve", "--role", "trader", "--password", "correct horse battery")
+    assert refused.returncode == 2 and "at least one importer or declarant" in refused.stderr
+    short = users(upgraded, "add", "eve", "--role", "analyst", "--password", "short")
+    assert short.returncode == 2 and "at least 10 characters" in short.stderr
+
+    token = users(upgraded, "token", "alice", "--name", "ERP")
+    assert token.returncode == 0 and token.stdout.strip().startswith("sct_") and "shown this once" in token.stderr
+    listed = users(upgraded, "list").stdout
+    assert "alice" in listed and "IMP001, IMP002" in listed and "oscar" in listed and "FRPAR1" in listed
+    tokens = users(upgraded, "tokens", "alice").stdout
+    assert token.stdout.strip()[:12] in tokens and token.stdout.strip() not in tokens  # only its first characters
+    assert users(upgraded, "revoke-token", "1").returncode == 0
+    again = users(upgraded, "revoke-token", "1")
+    assert again.returncode == 2 and "revoked already" in again.stderr
+    assert users(upgraded, "set-password", "alice", "--password", "another passphrase").returncode == 0
+    assert users(upgraded, "disable", "alice").returncode == 0
+    assert re.search(r"alice\s*│\s*trader\s*│\s*no\s*│", users(upgraded, "list").stdout)
+
+
+def test_users_refuses_an_old_schema(tmp_path):
+    result = users(tmp_path, "list")
+    assert result.returncode == 2 and "smartcustoms db upgrade" in result.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_serve_runs_the_api_on_the_configured_database(upgraded):
+    users(upgraded, "add", "root", "--role", "admin", "--password", "correct horse battery")
+    token = users(upgraded, "token", "root").stdout.strip()
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-c", SERVE, "--port", str(port), "--log-level", "warning"],
+                              env=environment(upgraded), cwd=upgraded, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("the server did not answer within 30 s")
+        me = httpx.get(f"{base}/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+        assert me.status_code == 200 and me.json()["role"] == "admin"
+        assert httpx.get(f"{base}/login").status_code == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
