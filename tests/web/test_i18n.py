@@ -5,7 +5,6 @@ import re
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
-from babel.messages.pofile import read_po
 
 from smartcustoms.web import i18n
 
@@ -13,9 +12,14 @@ WEB = i18n.LOCALE_DIR.parent
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 
-def catalogue(locale: str):
-    with i18n.po_path(locale).open("rb") as source:
-        return read_po(source, locale=locale)
+def catalogue(locale: str) -> list:
+    """Every message of a locale's .po files (one file per area of the web)."""
+    return [message for part in i18n.read_catalogues(locale) for message in part]
+
+
+def test_every_area_has_a_catalogue_in_both_languages():
+    for locale in i18n.LOCALES:
+        assert [p.name for p in i18n.po_paths(locale)] == [p.name for p in i18n.po_paths("en")]
 
 
 def source_messages() -> set:

@@ -22,21 +22,32 @@ def N_(message: str) -> str:  # noqa: N802 - the usual name of the no-op marker 
     return message
 
 
-def po_path(locale: str) -> Path:
-    return LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
+def po_paths(locale: str) -> list[Path]:
+    """A locale's catalogues: one .po file per area of the web (messages.po, officer.po, ...), merged at load."""
+    return sorted((LOCALE_DIR / locale / "LC_MESSAGES").glob("*.po"))
+
+
+def read_catalogues(locale: str) -> list:
+    catalogues = []
+    for path in po_paths(locale):
+        with path.open("rb") as source:
+            catalogues.append(read_po(source, locale=locale))
+    return catalogues
 
 
 @lru_cache
 def translations(locale: str) -> Translations:
-    """The catalogue of a locale, compiled in memory from its .po file."""
+    """The catalogues of a locale, compiled in memory from its .po files and merged into one."""
     if locale not in LOCALES:
         raise ValueError(f"unknown locale {locale!r}: use one of {', '.join(LOCALES)}")
-    with po_path(locale).open("rb") as source:
-        catalog = read_po(source, locale=locale)
-    compiled = BytesIO()
-    write_mo(compiled, catalog)
-    compiled.seek(0)
-    return Translations(fp=compiled)
+    merged = None
+    for catalog in read_catalogues(locale):
+        compiled = BytesIO()
+        write_mo(compiled, catalog)
+        compiled.seek(0)
+        part = Translations(fp=compiled)
+        merged = part if merged is None else merged.merge(part)
+    return merged if merged is not None else Translations()
 
 
 def _accepted(header: str) -> list[str]:
