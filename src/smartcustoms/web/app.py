@@ -21,7 +21,19 @@ from smartcustoms.web.middleware import BodyLimit, SecurityHeaders
 from smartcustoms.web.passwords import make_hasher
 from smartcustoms.web.render import make_templates
 from smartcustoms.web.risk_state import RiskState
-from smartcustoms.web.routers import api_admin, api_declarations, auth_pages, home, portal
+from smartcustoms.web.routers import (
+    analyst,
+    api_admin,
+    api_analyst,
+    api_declarations,
+    api_officer,
+    api_portal_control,
+    auth_pages,
+    home,
+    officer,
+    portal,
+    portal_control,
+)
 from smartcustoms.web.submissions import lodge
 
 log = logging.getLogger(__name__)
@@ -73,7 +85,8 @@ def create_app(settings: WebSettings | None = None, engine: Engine | None = None
     app.add_middleware(BodyLimit, max_bytes=settings.upload_max_bytes + 64 * 1024)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (api_declarations, api_admin, auth_pages, home, portal):
+    for module in (api_declarations, api_officer, api_analyst, api_portal_control, api_admin, auth_pages, home, portal,
+                   portal_control, officer, analyst):
         app.include_router(module.router)
     install_error_handlers(app)
     return app

@@ -1,0 +1,5 @@
+"""analyst (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

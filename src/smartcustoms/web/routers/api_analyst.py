@@ -1,0 +1,5 @@
+"""api_analyst (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

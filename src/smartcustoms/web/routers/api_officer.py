@@ -1,0 +1,5 @@
+"""api_officer (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

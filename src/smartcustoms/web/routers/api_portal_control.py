@@ -1,0 +1,5 @@
+"""api_portal_control (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""officer (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

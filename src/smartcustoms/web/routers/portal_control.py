@@ -1,0 +1,5 @@
+"""portal_control (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
