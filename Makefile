@@ -11,7 +11,7 @@ $(BIN)/smartcustoms: pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $@
 
-demo: $(BIN)/smartcustoms  ## generate a demo world, store it, show what happened
+demo: $(BIN)/smartcustoms  ## build a demo world, run the whole chain, serve it on http://127.0.0.1:8000
 	$(BIN)/smartcustoms demo
 
 test: $(BIN)/smartcustoms  ## the whole suite (PostgreSQL tests run when 127.0.0.1:5432 answers)

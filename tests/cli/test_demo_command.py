@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_demo_runs_the_whole_chain_and_reports_kpis(tmp_path):
     result = run(tmp_path, "demo", "-n", "3000", "--seed", "7", "--profiles", str(ROOT / "profiles"),
-                 "--settings", str(ROOT / "config" / "risk.yaml"))
+                 "--settings", str(ROOT / "config" / "risk.yaml"), "--no-serve")
     assert result.returncode == 0, result.stderr[-3000:]
     for title in ("inspection tasks opened", "Controls worked by the (simulated) officers",
                   "Post-clearance audit cases", "Time Release Study", "Hit rate by selection source",
@@ -25,11 +25,14 @@ def test_demo_runs_the_whole_chain_and_reports_kpis(tmp_path):
         tasks = pd.read_sql(text("SELECT task_id, declaration_id, state FROM inspection_tasks"), conn)
         lanes = pd.read_sql(text("SELECT declaration_id, lane FROM decisions"), conn)
         labelled = pd.read_sql(text("SELECT DISTINCT declaration_id FROM outcomes WHERE task_id IS NOT NULL"), conn)
-    # every red and yellow decision became a task, every task was worked to its end and left a label
+    # every red and yellow decision became a task; the simulated officers worked all but the last days' ones
+    # (left open for the console) to their end, and each worked task left a label
     controlled = set(lanes.loc[lanes["lane"].isin(["red", "yellow"]), "declaration_id"])
     assert set(tasks["declaration_id"]) == controlled and len(controlled) > 0
-    assert set(tasks["state"]) <= {"released", "seized"}
-    assert set(labelled["declaration_id"]) == controlled
+    ended = tasks["state"].isin(["released", "seized"])
+    assert ended.mean() > 0.8 and set(tasks.loc[~ended, "state"]) <= {"created"}
+    assert set(labelled["declaration_id"]) == set(tasks.loc[ended, "declaration_id"])
+    assert "trader.demo-2026" in result.stdout  # demo users are printed with their passwords
 
     kpi = run(tmp_path, "kpi", "--csv", str(tmp_path / "csv"))
     assert kpi.returncode == 0, kpi.stderr

@@ -10,7 +10,9 @@ from rich.table import Table
 from smartcustoms.cli.common import console, engine, frame_table
 from smartcustoms.cli.intake import run_import
 from smartcustoms.cli.kpi import kpi_command
+from smartcustoms.cli.models import train
 from smartcustoms.cli.risk import run_assessment
+from smartcustoms.cli.serve import serve_command
 from smartcustoms.cli.world import build_world
 from smartcustoms.control.inspections import open_controls
 from smartcustoms.control.officer_work import simulate_audits, simulate_officer_work
@@ -60,18 +62,57 @@ def outcome_table(decided: pd.DataFrame, truth: pd.DataFrame) -> Table:
     return table
 
 
-def run_controls(e, truth: pd.DataFrame, last, seed: int, evidence: Path) -> None:
-    """Tasks for the red and yellow lanes, worked by simulated officers (some remotely), then a round of
-    post-clearance audit among the released declarations."""
+def run_controls(e, truth: pd.DataFrame, last, seed: int, evidence: Path, open_from) -> None:
+    """Tasks for the red and yellow lanes, worked by simulated officers (some remotely) except those of the
+    last days (from `open_from`, left for the officer console), then a round of post-clearance audit among the
+    released declarations."""
     opened = open_controls(e, lane_time="lodged", remote_offices=("PORT-NORTH",))
     console.print(f"{opened['tasks']:,} inspection tasks opened; {opened['released']:,} declarations released at "
                   f"once (green, blue)")
-    work = simulate_officer_work(e, truth, evidence_folder=evidence, seed=seed)
+    work = simulate_officer_work(e, truth, evidence_folder=evidence, seed=seed, until=open_from)
     console.print(frame_table(work.reset_index(), "Controls worked by the (simulated) officers"))
     cases = simulate_audits(e, truth, capacity_cases=5, at=last, seed=seed)
     console.print(frame_table(cases, "Post-clearance audit cases", ["case_id", "importer_id", "period_start", "state",
                                                                   "declarations", "discrepancies", "duty_recovered",
                                                                   "penalties"]))
+
+
+def demo_users(e, at) -> pd.DataFrame:
+    """One account per role (password = user name + "-2026"): the trader is the importer with the most open
+    tasks, the officer works at the office with the most; the trader gets a valuation query and a document
+    request to answer."""
+    from smartcustoms.control.inspections import task_frame
+    from smartcustoms.control.queries import QueryError, raise_valuation_query, request_documents
+    from smartcustoms.declarations.repository import load_declarations
+    from smartcustoms.web.accounts import AccountError, create_user, set_password
+
+    open_tasks = task_frame(e).query("state not in ('released', 'detained', 'seized')")
+    headers = load_declarations(e, ids=open_tasks["declaration_id"].tolist()).drop_duplicates("declaration_id")
+    open_tasks = open_tasks.merge(headers[["declaration_id", "importer_id"]], on="declaration_id")
+    importer = open_tasks["importer_id"].value_counts().index[0] if len(open_tasks) else "IMP000001"
+    office = open_tasks["office_id"].value_counts().index[0] if len(open_tasks) else "PORT-NORTH"
+    rows = []
+    for name, role, scope in (("trader.demo", "trader", {"importers": [importer]}),
+                              ("officer.demo", "officer", {"offices": [office]}), ("analyst.demo", "analyst", {}),
+                              ("supervisor.demo", "supervisor", {}), ("admin.demo", "admin", {})):
+        password = f"{name}-2026"
+        try:
+            create_user(e, name, password, role, **scope)
+        except AccountError:  # the demo ran before: keep the account, reset its password
+            set_password(e, name, password)
+        rows.append({"user": name, "password": password, "role": role,
+                     "bound to": ", ".join(scope.get("importers", []) + scope.get("offices", []))})
+    mine = open_tasks[open_tasks["importer_id"] == importer]
+    for task in mine[mine["mode"] == "documentary"].head(2).itertuples():
+        try:
+            request_documents(e, task.declaration_id, ["invoice"], requested_by="officer.demo", task_id=task.task_id,
+                              at=at)
+            raise_valuation_query(e, task.declaration_id, reasons_to_doubt="the declared unit price is far below "
+                                  "the prices of comparable imports", raised_by="officer.demo", task_id=task.task_id,
+                                  at=at)
+        except QueryError:  # already asked when the demo ran before
+            pass
+    return pd.DataFrame(rows)
 
 
 def publish_profiles(folder: Path) -> int:
@@ -90,10 +131,16 @@ def demo_command(
     profiles: Annotated[Path, typer.Option(help="Risk profiles to publish.")] = Path("profiles"),
     settings: Annotated[Path, typer.Option(help="Risk settings.")] = Path("config/risk.yaml"),
     live_days: Annotated[int, typer.Option(help="The last days of the world are assessed as live traffic.")] = 30,
+    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the portal and consoles at the end, "
+                                                                   "until stopped (Ctrl+C).")] = True,
+    host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
 ) -> None:
     """Build the demo: generate a world under var/demo, store its declarations and historic outcomes, publish
     the risk profiles (committed by an analyst, approved by a supervisor), assess the last month as live
-    traffic, and summarise what happened."""
+    traffic, work the controls with simulated officers (the last two days are left for you), audit, report the
+    KPIs, register a targeting model, create demo users, and serve the portal and consoles on
+    http://127.0.0.1:8000 until stopped."""
     folder = get_settings().var_dir / "demo"
     console.rule("1. synthetic customs world")
     build_world(declarations, seed, folder, drift=False)
@@ -119,11 +166,18 @@ def demo_command(
     truth = pd.read_csv(folder / "truth.csv")
     console.print(outcome_table(decided, truth))
     console.rule("6. control chain: inspections, remote inspections, post-clearance audit")
-    run_controls(e, truth, last.to_pydatetime(), seed, get_settings().var_dir / "evidence")
+    open_from = (last.normalize() - pd.Timedelta(days=1)).to_pydatetime()
+    run_controls(e, truth, last.to_pydatetime(), seed, get_settings().var_dir / "evidence", open_from)
     console.rule("7. key performance indicators")
     kpi_command(since=since.to_pydatetime(), charts_dir=folder / "kpi", fmt="png")
-    console.rule("8. summary")
+    console.rule("8. targeting model registry")
+    train(until=since.to_pydatetime(), by="analyst.alice", label="demo")
+    console.rule("9. summary")
     console.print(world_table(folder))
     console.print(f"database holds {stored:,} declarations with {items:,} goods items")
     console.print(f"Try: smartcustoms risk replay --profiles {profiles} --from {since:%Y-%m-%d} "
                   f"--to {last:%Y-%m-%d} --settings {settings}")
+    console.rule("10. demo users")
+    console.print(frame_table(demo_users(e, last.to_pydatetime()), "Sign in with these (demo only)"))
+    if serve:
+        serve_command(host=host, port=port, settings=settings if settings.exists() else None)

@@ -86,12 +86,13 @@ def _remote_fit(engine: Engine, decision_ids: list[int]) -> set[int]:
 
 def simulate_officer_work(engine: Engine, truth: pd.DataFrame, *, evidence_folder: Path | None = None,
                           seed: int = 0, remote_share: float = 0.5,
-                          detection: dict[str, float] | None = None) -> pd.DataFrame:
+                          detection: dict[str, float] | None = None, until: datetime | None = None) -> pd.DataFrame:
     """Work every created task: assign it, book a slot (the trader; documentary controls need none), start,
     complete with an outcome drawn from `truth` (declaration_id, fraud_type, declared_duty, true_duty), release
     (or seize prohibited goods). A share `remote_share` of the red tasks whose reasons allow it are switched to
     remote inspection at the trader's request (with photos and an invoice uploaded under `evidence_folder`, when
-    given). Officers and slots are added where missing. Returns per mode: tasks, found, seized, duty_recovered,
+    given). Officers and slots are added where missing. With `until`, only tasks whose lane was given before it
+    are worked (the rest stay open for real officers). Returns per mode: tasks, found, seized, duty_recovered,
     and mean hours from booking to completion and from the lane to release."""
     if not 0 <= remote_share <= 1:
         raise ValueError(f"remote_share must lie between 0 and 1, got {remote_share}")
@@ -105,6 +106,10 @@ def simulate_officer_work(engine: Engine, truth: pd.DataFrame, *, evidence_folde
     created["start"] = [max(pd.Timestamp(lane_at.get(d, c)), pd.Timestamp(u)).to_pydatetime() for d, c, u in
                         zip(created["declaration_id"], created["created_at"], created["updated_at"])]
     created = created.sort_values(["start", "task_id"], kind="stable")
+    if until is not None:
+        created = created[created["start"] < pd.Timestamp(until)]
+        if created.empty:
+            return pd.DataFrame(columns=SUMMARY_COLUMNS).rename_axis("mode")
     offices = sorted(created["office_id"].unique())
     _ensure_officers(engine, offices)
     first = pd.Timestamp(created["start"].min()).normalize().to_pydatetime()
