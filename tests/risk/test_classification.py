@@ -111,12 +111,14 @@ def test_index_is_kept_and_the_same_text_scores_the_same_everywhere(screen):
     assert scored["classification_score"].iloc[::2].nunique() == 1
 
 
-def test_found_misclassifications_are_left_out_of_training(history):
-    # a trader kept declaring shoes as toys; controls found it: those items must not teach the model
+@pytest.mark.parametrize("infringement", ["misclassification", "classification", "valuation,classification"])
+def test_found_misclassifications_are_left_out_of_training(history, infringement):
+    # a trader kept declaring shoes as toys; controls found it: those items must not teach the model (whether the
+    # outcome names it in the world's words, the control chain's, or among several infringements)
     fraud = frame([("mens leather shoes", TOYS)] * 40, start="2025-02-01")
     fraud["declaration_id"] = [f"F{i:05d}" for i in range(len(fraud))]
     outcomes = pd.DataFrame({"declaration_id": fraud["declaration_id"], "inspection_date": pd.Timestamp("2025-03-01"),
-                             "result": "discrepancy", "infringement": "misclassification"})
+                             "result": "discrepancy", "infringement": infringement})
     combined = pd.concat([history, fraud], ignore_index=True)
     test = frame([("mens leather shoes", TOYS)])
     learned = ClassificationScreen(**FAST).fit(combined).score(test)["classification_score"].iloc[0]

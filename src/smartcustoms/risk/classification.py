@@ -37,6 +37,7 @@ import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from smartcustoms.control.infringements import found as infringement_found
 from smartcustoms.reference import hs
 
 NAME = "classification"
@@ -141,7 +142,7 @@ class ClassificationScreen:
         keep = ~_blank(history["goods_description"])
         if outcomes is not None and len(outcomes):
             found = outcomes[(outcomes["result"] == "discrepancy")
-                             & (outcomes["infringement"].astype("str") == "misclassification")]
+                             & infringement_found(outcomes["infringement"], "classification")]
             if as_of is not None:
                 found = found[_before(found["inspection_date"], as_of)]
             keep &= ~history["declaration_id"].isin(found["declaration_id"]).to_numpy()

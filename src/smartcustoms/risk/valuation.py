@@ -42,6 +42,8 @@ import pandas as pd
 from scipy import special
 from sklearn.base import BaseEstimator
 
+from smartcustoms.control.infringements import found as infringement_found
+
 LEVELS = ("hs6xorigin", "hs6", "hs4", "chapter")
 _KEYS = {
     "hs6xorigin": ("hs6", "origin_country", "quantity_unit"),
@@ -220,7 +222,7 @@ def adjusted_declarations(outcomes: pd.DataFrame | None, infringements=None, as_
         return pd.Index([], dtype=object)
     found = outcomes["result"].astype("str").str.strip().str.lower() == "discrepancy"
     if infringements is not None:
-        found &= outcomes["infringement"].astype("str").str.strip().isin(list(infringements))
+        found &= infringement_found(outcomes["infringement"], infringements).to_numpy()
     if as_of is not None and "inspection_date" in outcomes:
         found &= pd.to_datetime(outcomes["inspection_date"], errors="coerce") < pd.Timestamp(as_of)
     return pd.Index(outcomes.loc[found, "declaration_id"].astype("str").unique())
