@@ -103,3 +103,20 @@ def test_no_champion(engine):
     with pytest.raises(registry.RegistryError, match="no champion"):
         registry.champion(engine)
     assert registry.list_models(engine).empty
+
+
+def test_the_risk_engine_scores_with_the_champion(engine, tmp_path, trained):
+    from smartcustoms.risk import service
+    from smartcustoms.risk.config import RiskConfig
+
+    train, (m1, m2, _) = trained
+    assert service._champion(engine) is None  # no champion yet: the engine fits its own model
+    first = registry.register(engine, m1, train, {}, tmp_path, "alice")
+    second = registry.register(engine, m2, train, {}, tmp_path, "alice")
+    config = RiskConfig(model=True)
+    world = generate(WorldConfig(declarations=600, seed=3))
+    screens = service.fit_screens(world.declarations, world.inspections, CUT, config, service._champion(engine))
+    assert screens["model"].model_ is not None and screens["model"].version == first
+    registry.promote(engine, second, "bob")
+    screens = service.fit_screens(world.declarations, world.inspections, CUT, config, service._champion(engine))
+    assert screens["model"].version == second

@@ -16,12 +16,16 @@ from smartcustoms.risk.origin import OriginScreen
 from smartcustoms.risk.profiles import Profile, Suppression
 from smartcustoms.risk.traders import TraderRisk
 from smartcustoms.risk.valuation import ValuationScreen
+from smartcustoms.targeting import registry
+from smartcustoms.targeting.model import TargetingModel
 from smartcustoms.targeting.screen import ModelScreen
 
 
-def fit_screens(history: pd.DataFrame, outcomes: pd.DataFrame, as_of, config: RiskConfig) -> dict:
+def fit_screens(history: pd.DataFrame, outcomes: pd.DataFrame, as_of, config: RiskConfig,
+                champion: tuple[dict, TargetingModel] | None = None) -> dict:
     """The four screens, and the targeting model when ``config.model``, fitted on declarations and outcomes
-    dated before `as_of`."""
+    dated before `as_of`. The model is the registry's `champion` (its row and model) when given, else one
+    fitted here."""
     screens = {
         "valuation": ValuationScreen(),
         "classification": ClassificationScreen(),
@@ -29,16 +33,28 @@ def fit_screens(history: pd.DataFrame, outcomes: pd.DataFrame, as_of, config: Ri
         "trader": TraderRisk(aeo_importers=tuple(config.aeo_importers)),
     }
     if config.model:
-        screens["model"] = ModelScreen()
+        screens["model"] = (ModelScreen(model=champion[1], model_id=champion[0]["model_id"]) if champion
+                            else ModelScreen())
     return {name: screen.fit(history, outcomes, as_of=as_of) for name, screen in screens.items()}
+
+
+def _champion(db: Engine) -> tuple[dict, TargetingModel] | None:
+    try:
+        return registry.champion(db)
+    except registry.ArtifactError:
+        raise  # a champion whose file is missing or altered must stop the assessment, not be skipped
+    except registry.RegistryError:  # no champion yet
+        return None
 
 
 def build_engine(db: Engine, as_of: datetime, config: RiskConfig, profiles: list[Profile] | None = None,
                  suppressions: list[Suppression] | None = None, screens: dict | None = None) -> RiskEngine:
-    """A risk engine for declarations from `as_of` on: screens fitted on the history before it, and the
-    profiles published now (or the given drafts) with the suppressions in force now."""
+    """A risk engine for declarations from `as_of` on: screens fitted on the history before it (the targeting
+    model: the registry's champion when there is one), and the profiles published now (or the given drafts) with
+    the suppressions in force now."""
     if screens is None:
-        screens = fit_screens(load_declarations(db, end=as_of), load_outcomes(db), as_of, config)
+        screens = fit_screens(load_declarations(db, end=as_of), load_outcomes(db), as_of, config,
+                              _champion(db) if config.model else None)
     engine = RiskEngine(
         screens=screens,
         profiles=profile_store.published_profiles(db) if profiles is None else profiles,

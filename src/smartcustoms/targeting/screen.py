@@ -46,15 +46,17 @@ COLUMNS = [f"{NAME}_score", f"{NAME}_duty_at_risk", f"{NAME}_reason"]
 class ModelScreen:
     """The targeting model's p(fraud) as a screen. Parameters: ``model`` (a fitted `TargetingModel`, used
     as is; None: one is fitted by ``fit`` with ``model_params``), ``flag_threshold`` (p(fraud) from which the
-    screen gives a reason), ``top`` (how many contributions the reason names), ``predict_jobs`` (threads for
+    screen gives a reason), ``top`` (how many contributions the reason names), ``model_id`` (the registry's ID of
+    a given model, recorded as the decisions' model version), ``predict_jobs`` (threads for
     scoring and explanations: the model is fitted on one thread, where small data gains nothing from more, but
     scoring a batch and computing its contributions gains from every core)."""
 
     name = NAME
 
     def __init__(self, model: TargetingModel | None = None, flag_threshold: float = 0.3, top: int = 3,
-                 predict_jobs: int = 2, **model_params):
+                 predict_jobs: int = 2, model_id: str | None = None, **model_params):
         self.model = model
+        self.model_id = model_id
         self.predict_jobs = predict_jobs
         self.flag_threshold = flag_threshold
         self.top = top
@@ -115,11 +117,13 @@ class ModelScreen:
 
     @property
     def version(self) -> str | None:
-        """The model's version and a short hash of its training window (first and last labelled declaration,
-        their count, and ``as_of``); None without a model."""
+        """The registry's model ID for a given model; else the model's version and a short hash of its training
+        window (first and last labelled declaration, their count, and ``as_of``); None without a model."""
         model = getattr(self, "model_", None)
         if model is None:
             return None
+        if self.model_id and model is self.model:
+            return self.model_id
         first, last, count = self.window_
         window = f"{first}|{last}|{count}|{self.as_of_}|{getattr(model, 'n_labelled_', '')}"
         return f"{getattr(model, 'version_', 'model')}+{hashlib.sha256(window.encode()).hexdigest()[:8]}"
