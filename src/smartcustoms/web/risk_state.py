@@ -33,6 +33,20 @@ class RiskState:
             self.engine, self.as_of, self.fitted_at = engine, at, utc_now()
         return engine
 
+    def reload_profiles(self) -> RiskEngine:
+        """Take the profiles published now and the suppressions in force now, keeping the fitted screens (no
+        refit: milliseconds). Call it after a profile is published or retired, or a suppression added."""
+        with self._lock:
+            if self.engine is None:
+                at = utc_now()
+                engine = build_engine(self.db, as_of=at, config=self.config)
+                self.engine, self.as_of, self.fitted_at = engine, at, utc_now()
+                return engine
+            engine = build_engine(self.db, as_of=self.as_of or utc_now(), config=self.config,
+                                  screens=self.engine.screens)
+            self.engine = engine
+        return engine
+
     def current(self) -> RiskEngine:
         if self.engine is None:
             self.refit()
