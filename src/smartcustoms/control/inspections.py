@@ -351,7 +351,10 @@ def transition(bind: Bind, task_id: int, to_state: str, *, actor: str, expected_
             raise TransitionError(f"task {task_id}: use {_DEDICATED[to_state]} to move it to {to_state}")
         version = move(conn, task, to_state, actor=actor, expected_version=expected_version, at=at, note=note)
         if to_state in ("released", "detained", "seized"):
-            conn.execute(update(clearance).where(clearance.c.declaration_id == task.declaration_id).values(
+            # goods already released (promise-based release: documents verified after release) keep their
+            # release; the verification's finding is the outcome, not a new clearance time
+            conn.execute(update(clearance).where(clearance.c.declaration_id == task.declaration_id,
+                                                 clearance.c.released_at.is_(None)).values(
                 status=to_state, released_at=at if to_state == "released" else None))
         return version
 

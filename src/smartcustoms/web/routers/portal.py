@@ -14,6 +14,7 @@ from smartcustoms.web.deps import Db, require_page
 from smartcustoms.web.errors import NotFound, WebError
 from smartcustoms.web.i18n import N_
 from smartcustoms.web.render import render
+from smartcustoms.web.routers.portal_control import panel as control_panel
 from smartcustoms.web.submissions import from_declaration
 from smartcustoms.web.uploads import lodge_file
 
@@ -34,7 +35,8 @@ def my_declaration(request: Request, declaration_id: str, user: Trader, db: Db):
     found = scoped.detail(db, user, declaration_id)
     if found is None:
         raise NotFound(f"no declaration {declaration_id}")
-    return render(request, "portal/declaration.html", {**found, "lodged": request.query_params.get("lodged")})
+    return render(request, "portal/declaration.html", {**found, "lodged": request.query_params.get("lodged"),
+                                                       **control_panel(request, db, user, found)})
 
 
 def _form_page(request: Request, user: User, values: dict, positions: list[int], errors: dict | None = None,

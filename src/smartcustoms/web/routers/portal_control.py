@@ -1,5 +1,716 @@
-"""portal_control (being built)."""
+"""The trader portal's control pages: requested documents, valuation queries to answer, the inspection (ask for a
+remote one, book a slot, upload evidence), promise-based release and the application-free services; the panel
+of these on a declaration's page, and the "To do" page.
 
-from fastapi import APIRouter
+The functions before the routes are shared with the API (``api_portal_control.py``): each checks that the
+declaration is the caller's (404 otherwise: ``scoped.visible_to``), calls the control domain, and turns its
+refusals into WebErrors that carry the domain's message (for the API) and a translatable one (``say``, for
+the pages). A refusal leaves the state as it was.
+"""
 
-router = APIRouter()
+import json
+import mimetypes
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy import Engine, and_, exists, select
+from starlette.concurrency import run_in_threadpool
+
+from smartcustoms.control import inspections, queries, scheduling, workflow
+from smartcustoms.control.evidence import KIND, EvidenceError, EvidenceLimits, evidence_frame, store_evidence
+from smartcustoms.control.facilitation import application_free_services, good_standing
+from smartcustoms.control.tables import document_requests, evidence, tasks, valuation_queries
+from smartcustoms.control.undertakings import (
+    UndertakingError,
+    eligibility,
+    importer_record,
+    sign_undertaking,
+    undertaking_of,
+    undertakings,
+)
+from smartcustoms.control.workflow import ControlError
+from smartcustoms.declarations.models import Declaration
+from smartcustoms.declarations.tables import declarations
+from smartcustoms.risk.audit import decisions
+from smartcustoms.risk.config import RiskConfig
+from smartcustoms.store.db import utc_now
+from smartcustoms.web import scoped
+from smartcustoms.web.accounts import User
+from smartcustoms.web.deps import Db, require_page
+from smartcustoms.web.errors import Conflict, Invalid, NotFound, TooLarge, WebError
+from smartcustoms.web.i18n import N_, gettext
+from smartcustoms.web.render import render
+
+router = APIRouter(prefix="/portal", include_in_schema=False)
+Trader = Annotated[User, require_page("trader")]
+
+# --- words ------------------------------------------------------------------------------------------------------
+
+DOCUMENT_TYPES = {
+    "invoice": N_("Commercial invoice"),
+    "certificate_of_origin": N_("Certificate of origin"),
+    "packing_list": N_("Packing list"),
+    "transport_document": N_("Transport document"),
+    "licence": N_("Licence or permit"),
+    "other": N_("Other document"),
+}
+REQUEST_STATES = {"requested": N_("waiting for your document"), "received": N_("received"),
+                  "waived": N_("no longer needed")}
+QUERY_STATES = {
+    "open": N_("waiting for your answer"),
+    "answered": N_("answered: customs will decide"),
+    "accepted": N_("declared value accepted"),
+    "adjusted": N_("customs value adjusted"),
+    "expired": N_("no answer before the deadline: customs will decide"),
+}
+EVIDENCE_KINDS = {"photo": N_("photo"), "video": N_("video"), "document": N_("document")}
+SLOT_MODES = {"on_site": N_("on site"), "remote": N_("remote")}
+SERVICES = {
+    "preference": N_("Preferential tariff rate applied under %(agreement)s: certificate of origin %(certificate)s "
+                     "valid for origin %(origin)s (items %(items)s)."),
+    "aeo": N_("Authorised economic operator: fewer physical controls, and promise-based release available."),
+    "good_record": N_("No documents asked up front: thanks to your compliance record you may promise the documents "
+                      "and have the goods released at once."),
+}
+FINDINGS = {
+    "aeo": N_("You are an authorised economic operator."),
+    "declarations": N_("Declarations in the last %(days)d days: %(count)d (at least %(needed)d needed)."),
+    "controls": N_("Controls in the last %(days)d days: %(count)d (at least %(needed)d needed)."),
+    "discrepancies": N_("Discrepancies found by those controls: %(count)d (at most %(allowed)d allowed)."),
+}
+REFUSALS = {  # UndertakingError / Refusal codes
+    "not_yellow": N_("Promise-based release is only for declarations in the yellow lane (documents check)."),
+    "no_control": N_("The documents check of this declaration is not open yet: come back once customs has opened "
+                     "it."),
+    "already_controlled": N_("Customs has already checked this declaration: there is nothing left to promise."),
+    "not_held": N_("The goods are not held, so there is nothing to release."),
+    "already_signed": N_("An undertaking was already signed for this declaration."),
+    "not_in_good_standing": N_("Your compliance record does not allow promise-based release yet: send the documents "
+                               "instead."),
+    "not_found": N_("There is no such declaration."),
+    "unsigned": N_("The undertaking could not be signed."),
+}
+DONE = {
+    "document": N_("Thank you: the document was received."),
+    "document_late": N_("Thank you: the document was received after its due date. It is accepted and counted as "
+                        "late."),
+    "answer": N_("Your answer was sent to customs."),
+    "remote": N_("You asked for a remote inspection: book a remote slot below."),
+    "booked": N_("Your inspection slot is booked."),
+    "evidence": N_("Your file was uploaded."),
+    "signed": N_("You signed the undertaking: the goods are released. Customs will check the documents after "
+                 "release."),
+}
+RESULTS = {"documents_confirmed": N_("the documents confirm the declaration"),
+           "discrepancy": N_("a discrepancy was found"), "not_provided": N_("the documents were not provided")}
+WORDS = {"document_types": DOCUMENT_TYPES, "request_states": REQUEST_STATES, "query_states": QUERY_STATES,
+         "evidence_kinds": EVIDENCE_KINDS, "slot_modes": SLOT_MODES, "services": SERVICES, "findings": FINDINGS,
+         "refusals": REFUSALS, "results": RESULTS}
+UNDERTAKING_TEXT = N_(
+    "I, %(name)s, undertake to provide customs on request, after release, with the supporting documents of "
+    "declaration %(id)s (invoice, certificate of origin, transport and other documents as applicable), to keep them "
+    "for at least three years, and to pay any duty, tax or penalty that their verification shows to be due. On "
+    "this undertaking the goods are released now and the documents are checked after release.")
+SAY = {
+    "choose_file": N_("Choose a file to upload."),
+    "too_large": N_("The file is too large for its type. Nothing was stored."),
+    "file_type": N_("Files of this type are not accepted: send a photo (JPEG, PNG), a video (MP4, WebM) or a "
+                    "document (PDF, CSV). Nothing was stored."),
+    "file_content": N_("The file's content does not match its type. Nothing was stored."),
+    "file_empty": N_("The file is empty. Nothing was stored."),
+    "not_requested": N_("This document is no longer requested."),
+    "deadline": N_("The deadline to answer has passed: answers are no longer accepted. Nothing was recorded."),
+    "write_answer": N_("Write your answer."),
+    "changed": N_("This was changed meanwhile: reload the page and try again."),
+    "not_open": N_("This query is no longer open for answers."),
+    "no_inspection": N_("This declaration has no inspection to arrange."),
+    "not_remote": N_("This inspection cannot be done remotely."),
+    "remote_refused": N_("The inspection could not be switched to remote."),
+    "no_remote_slots": N_("The office has no free slot for remote inspections at the moment: please look again "
+                          "later."),
+    "choose_slot": N_("Choose a slot."),
+    "slot_full": N_("This slot is full: choose another one. Nothing was booked."),
+    "not_assigned": N_("No officer is assigned to your inspection yet: you can book a slot once one is."),
+    "booking_refused": N_("This slot cannot be booked: choose another one."),
+    "no_evidence_yet": N_("Files can be uploaded once a remote inspection is booked."),
+    "agree": N_("Tick the box to confirm that you sign the undertaking."),
+}
+
+
+def refused(kind: type[WebError], message: str, say: str, *, loc=(), type_: str | None = None,
+            target: str | None = None, **params) -> WebError:
+    """A WebError with the domain's message (the API's ``msg``) and, for the pages, the key of a translated
+    message (``say``, a SAY/REFUSALS key) with its parameters, and the form it concerns (``target``)."""
+    if issubclass(kind, Invalid):
+        error = kind([{"loc": list(loc), "msg": message, "type": type_ or "invalid"}])
+    else:
+        error = kind(message, loc=loc)
+        if type_:
+            error.type = type_
+    error.say, error.params, error.target = say, params, target
+    return error
+
+
+def _plain(value):
+    """A frame's value as a plain Python one (NaT and NaN as None)."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    return value.item() if hasattr(value, "item") else value
+
+
+def _records(frame: pd.DataFrame, columns: list[str] | None = None) -> list[dict]:
+    frame = frame if columns is None else frame[columns]
+    return [{key: _plain(value) for key, value in row.items()} for row in frame.to_dict("records")]
+
+
+def evidence_folder(request: Request) -> Path:
+    return Path(request.app.state.settings.var_dir) / "evidence"
+
+
+def evidence_limits(request: Request) -> EvidenceLimits:
+    """The evidence rules' own limits, none above the server's upload limit (a larger body is refused anyway)."""
+    cap = request.app.state.settings.upload_max_bytes
+    return EvidenceLimits({kind: min(size, cap) for kind, size in EvidenceLimits().max_bytes.items()})
+
+
+def risk_config(request: Request) -> RiskConfig:
+    return request.app.state.risk.config
+
+
+# --- reading ----------------------------------------------------------------------------------------------------
+
+
+def own(db: Engine, user: User, declaration_id: str) -> dict:
+    """The caller's declaration (ID, office, importer), or 404 when it is not theirs (or does not exist)."""
+    c = declarations.c
+    with db.connect() as conn:
+        row = conn.execute(select(c.declaration_id, c.office_id, c.importer_id, c.declarant_id)
+                           .where(c.declaration_id == declaration_id, scoped.visible_to(user))).first()
+    if row is None:
+        raise NotFound(f"no declaration {declaration_id}", loc=["path", "declaration_id"])
+    return row._asdict()
+
+
+def _files(db: Engine, declaration_id: str, task_id: int | None = None) -> list[dict]:
+    columns = ["evidence_id", "task_id", "kind", "filename", "content_type", "size_bytes", "sha256", "uploaded_at"]
+    return _records(evidence_frame(db, declaration_id, task_id), columns)
+
+
+def document_list(db: Engine, declaration_id: str) -> list[dict]:
+    """The declaration's document requests, oldest first: state, due date, ``late`` (received after it),
+    ``overdue`` (still awaited after it) and the file received."""
+    frame = queries.requests_frame(db, declaration_id)
+    files = {f["evidence_id"]: f for f in _files(db, declaration_id)}
+    now = pd.Timestamp(utc_now())
+    out = []
+    for row in _records(frame.assign(overdue=(frame["state"] == "requested") & (frame["due_at"] < now))):
+        out.append({key: row[key] for key in ("request_id", "document_type", "state", "requested_at", "due_at",
+                                              "received_at", "late", "overdue")}
+                   | {"file": files.get(row["evidence_id"])})
+    return out
+
+
+def query_list(db: Engine, declaration_id: str, query_id: int | None = None) -> list[dict]:
+    """The declaration's valuation queries (the trader's view: no officer names), with ``answerable`` (open and
+    before its deadline) and ``past_deadline`` (unanswered and the deadline passed)."""
+    now = utc_now()
+    out = []
+    for row in _records(queries.queries_frame(db, declaration_id)):
+        if query_id is not None and row["query_id"] != query_id:
+            continue
+        unanswered = row["state"] in ("open", "expired")
+        out.append({key: row[key] for key in (
+            "query_id", "state", "reasons_to_doubt", "declared_value", "duty_rate", "raised_at", "deadline", "answer",
+            "answered_at", "decided_value", "duty_before", "duty_after", "decided_at", "version")}
+            | {"answerable": row["state"] == "open" and now <= row["deadline"],
+               "past_deadline": unanswered and now > row["deadline"]})
+    return out
+
+
+def _inspection_task(db: Engine, declaration_id: str):
+    """The declaration's newest physical or remote inspection task, with its decision's explanation."""
+    with db.connect() as conn:
+        return conn.execute(
+            select(tasks.c.task_id, tasks.c.office_id, tasks.c.mode, tasks.c.state, tasks.c.due_at, tasks.c.version,
+                   decisions.c.explanation)
+            .outerjoin(decisions, decisions.c.decision_id == tasks.c.decision_id)
+            .where(tasks.c.declaration_id == declaration_id, tasks.c.mode.in_(("physical", "remote")))
+            .order_by(tasks.c.task_id.desc()).limit(1)).first()
+
+
+def _remote_fits(task) -> bool:
+    """Whether the task may switch to remote: a physical inspection not booked yet whose every reason can be
+    checked remotely (workflow.remote_fit)."""
+    explanation = json.loads(task.explanation) if task.explanation else {}
+    return task.mode == "physical" and task.state in ("created", "assigned") and workflow.remote_fit(explanation)
+
+
+def _remote_slots(db: Engine, office_id: str) -> bool:
+    """Whether the office has a free remote slot ahead (else a switch to remote could never be booked)."""
+    return not scheduling.free_slots(db, office_id, "remote", limit=1).empty
+
+
+def inspection_state(db: Engine, declaration_id: str) -> dict | None:
+    """The declaration's inspection (None when it has none): mode, state, due, whether it may switch to remote,
+    its booking, the free slots it may book (while assigned), and its evidence (remote, once booked)."""
+    task = _inspection_task(db, declaration_id)
+    if task is None:
+        return None
+    wanted = workflow.SLOT_MODE[task.mode]
+    slots = []
+    if task.state == "assigned":
+        frame = scheduling.free_slots(db, task.office_id, wanted, limit=20)
+        slots = _records(frame, ["slot_id", "starts_at", "ends_at", "free"])
+    booking = scheduling.booking_of(db, task.task_id)
+    return {
+        "task_id": task.task_id, "mode": task.mode, "state": task.state, "due_at": task.due_at,
+        "version": task.version, "slot_mode": wanted,
+        "remote_possible": _remote_fits(task) and _remote_slots(db, task.office_id),
+        "booking": {key: booking[key] for key in ("slot_id", "mode", "starts_at", "ends_at", "booked_at")}
+        if booking else None,
+        "slots": slots,
+        "evidence_open": task.mode == "remote" and task.state in ("scheduled", "in_progress"),
+        "files": _files(db, declaration_id, task.task_id),
+    }
+
+
+def _declaration_data(db: Engine, declaration: Declaration) -> dict:
+    """The declaration with its received documents, as application_free_services reads it."""
+    files = {f["evidence_id"]: f for f in _files(db, declaration.declaration_id)}
+    requests = queries.requests_frame(db, declaration.declaration_id)
+    documents = [{"document_type": r["document_type"], "state": r["state"], "request_id": r["request_id"],
+                  "filename": (files.get(r["evidence_id"]) or {}).get("filename")} for r in _records(requests)]
+    return {**declaration.model_dump(), "documents": documents}
+
+
+def services_of(db: Engine, config: RiskConfig, declaration: Declaration) -> dict:
+    """The application-free services the declaration gets, and its importer's good standing."""
+    record = importer_record(db, declaration.importer_id, aeo_importers=config.aeo_importers)
+    services = application_free_services(_declaration_data(db, declaration), aeo_importers=config.aeo_importers,
+                                         record=record, agreements=config.origin.agreements)
+    standing, findings = good_standing(record)
+    return {"services": [{"code": s.code, "text": s.text, "params": s.params} for s in services],
+            "good_standing": standing,
+            "findings": [{"code": f.code, "met": f.met, "text": f.text, "params": f.params} for f in findings],
+            "record": record}
+
+
+def undertaking_text(request: Request, user: User, declaration_id: str) -> str:
+    return gettext(request, UNDERTAKING_TEXT) % {"name": user.username, "id": declaration_id}
+
+
+def undertaking_state(request: Request, db: Engine, user: User, declaration_id: str) -> dict:
+    """The declaration's undertaking if signed; else whether one may be signed, why (not), and its text."""
+    signed = undertaking_of(db, declaration_id)
+    if signed is not None:
+        return {"signed": {key: signed[key] for key in ("undertaking_id", "signed_by", "signed_at", "text",
+                                                        "verified_at", "result")},
+                "eligible": False, "refusals": [], "findings": [], "text": None}
+    found = eligibility(db, declaration_id, aeo_importers=risk_config(request).aeo_importers)
+    return {"signed": None, "eligible": found.eligible,
+            "refusals": [{"code": r.code, "text": r.text, "params": r.params} for r in found.refusals],
+            "findings": [{"code": f.code, "met": f.met, "text": f.text, "params": f.params} for f in found.findings],
+            "text": undertaking_text(request, user, declaration_id) if found.eligible else None}
+
+
+# --- acting -----------------------------------------------------------------------------------------------------
+
+
+def _upload_type(upload) -> str:
+    """The declared type of an uploaded file, guessed from its name when the browser sent none."""
+    declared = (upload.content_type or "").split(";")[0].strip().lower()
+    if declared in KIND:
+        return declared
+    guessed = mimetypes.guess_type(upload.filename or "")[0]
+    return guessed if guessed in KIND else declared
+
+
+def _evidence_refused(exc: EvidenceError, target: str | None) -> WebError:
+    message = str(exc)
+    if "too large" in message:
+        return refused(TooLarge, message, "too_large", loc=["body", "file"], type_="file_too_large", target=target)
+    for words, say in (("not accepted", "file_type"), ("content is not", "file_content"), ("empty", "file_empty")):
+        if words in message:
+            return refused(Invalid, message, say, loc=["body", "file"], type_=say, target=target)
+    return refused(Invalid, message, "file_content", loc=["body", "file"], type_="file_refused", target=target)
+
+
+def _check_upload(upload, target: str | None):
+    if upload is None or isinstance(upload, str) or not upload.filename:
+        raise refused(Invalid, "choose a file to upload", "choose_file", loc=["body", "file"], type_="missing",
+                      target=target)
+
+
+def _invalid(problems: list[dict], say: str, target: str | None) -> Invalid:
+    error = Invalid(problems)
+    error.say, error.params, error.target = say, {}, target
+    return error
+
+
+def upload_document(db: Engine, folder: Path, limits: EvidenceLimits, user: User, declaration_id: str,
+                    request_id: int, upload) -> dict:
+    """Store the file and mark the requested document received, in one transaction (a refused file stores no
+    row). Returns request_id, late and the stored file."""
+    own(db, user, declaration_id)
+    target = f"document-{request_id}"
+    found = [r for r in document_list(db, declaration_id) if r["request_id"] == request_id]
+    if not found:
+        raise NotFound(f"declaration {declaration_id} has no document request {request_id}",
+                       loc=["path", "request_id"])
+    if found[0]["state"] != "requested":
+        raise refused(Conflict, f"document request {request_id} is {found[0]['state']}: no document is awaited",
+                      "not_requested", target=target)
+    _check_upload(upload, target)
+    task_id = None
+    with db.connect() as conn:
+        task_id = conn.execute(select(document_requests.c.task_id)
+                               .where(document_requests.c.request_id == request_id)).scalar()
+    try:
+        with db.begin() as conn:
+            evidence_id = store_evidence(conn, folder, declaration_id=declaration_id, task_id=task_id,
+                                         filename=upload.filename, data=upload.file, content_type=_upload_type(upload),
+                                         uploaded_by=user.username, limits=limits)
+            late = queries.receive_document(conn, request_id, evidence_id)
+    except EvidenceError as exc:
+        raise _evidence_refused(exc, target) from exc
+    except queries.QueryError as exc:
+        raise refused(Conflict, str(exc), "not_requested", target=target) from exc
+    file = next(f for f in _files(db, declaration_id) if f["evidence_id"] == evidence_id)
+    return {"request_id": request_id, "late": late, "evidence": file}
+
+
+def answer_query(db: Engine, folder: Path, limits: EvidenceLimits, user: User, declaration_id: str, query_id: int,
+                 answer: str, expected_version: int | None = None, upload=None) -> dict:
+    """Answer a valuation query (until its deadline), with an optional file stored in the same transaction (a
+    refused answer stores no row). Returns the query as the trader sees it."""
+    own(db, user, declaration_id)
+    target = f"query-{query_id}"
+    if not query_list(db, declaration_id, query_id):
+        raise NotFound(f"declaration {declaration_id} has no valuation query {query_id}", loc=["path", "query_id"])
+    answer = (answer or "").strip()
+    if not answer:
+        raise _invalid([{"loc": ["body", "answer"], "msg": "the answer is empty", "type": "missing"}],
+                       "write_answer", target)
+    with_file = upload is not None and not isinstance(upload, str) and bool(upload.filename)
+    try:
+        with db.begin() as conn:
+            if with_file:
+                row = conn.execute(select(valuation_queries.c.task_id)
+                                   .where(valuation_queries.c.query_id == query_id)).first()
+                evidence_id = store_evidence(conn, folder, declaration_id=declaration_id, task_id=row.task_id,
+                                             filename=upload.filename, data=upload.file,
+                                             content_type=_upload_type(upload), uploaded_by=user.username,
+                                             limits=limits)
+                stored = conn.execute(select(evidence.c.filename, evidence.c.sha256)
+                                      .where(evidence.c.evidence_id == evidence_id)).first()
+                answer += f"\n\n[attached: {stored.filename}, evidence {evidence_id}, SHA-256 {stored.sha256}]"
+            queries.answer_valuation_query(conn, query_id, answer=answer, answered_by=user.username,
+                                           expected_version=expected_version)
+    except EvidenceError as exc:
+        raise _evidence_refused(exc, target) from exc
+    except queries.DeadlineError as exc:
+        raise refused(Conflict, str(exc), "deadline", type_="deadline_passed", target=target) from exc
+    except queries.ConflictError as exc:
+        raise refused(Conflict, str(exc), "changed", type_="conflict", target=target) from exc
+    except queries.QueryError as exc:
+        raise refused(Conflict, str(exc), "not_open", type_="not_open", target=target) from exc
+    return query_list(db, declaration_id, query_id)[0]
+
+
+def _task_or_refuse(db: Engine, declaration_id: str, target: str):
+    task = _inspection_task(db, declaration_id)
+    if task is None:
+        raise refused(Conflict, f"declaration {declaration_id} has no physical or remote inspection",
+                      "no_inspection", type_="no_inspection", target=target)
+    return task
+
+
+def ask_remote(db: Engine, user: User, declaration_id: str, expected_version: int | None = None) -> dict:
+    """Switch the declaration's physical inspection to remote (before it is booked, when its reasons allow)."""
+    own(db, user, declaration_id)
+    task = _task_or_refuse(db, declaration_id, "remote")
+    if not _remote_fits(task):
+        raise refused(Conflict, f"task {task.task_id} is a {task.state} {task.mode} inspection whose reasons do "
+                      "not allow a remote inspection", "not_remote", type_="not_remote", target="remote")
+    if not _remote_slots(db, task.office_id):
+        raise refused(Conflict, f"office {task.office_id} has no free remote inspection slot ahead",
+                      "no_remote_slots", type_="no_remote_slots", target="remote")
+    try:
+        inspections.change_mode(db, task.task_id, "remote", actor=user.username,
+                                expected_version=task.version if expected_version is None else expected_version,
+                                note="asked by the trader")
+    except workflow.ConflictError as exc:
+        raise refused(Conflict, str(exc), "changed", type_="conflict", target="remote") from exc
+    except ControlError as exc:
+        raise refused(Conflict, str(exc), "remote_refused", type_="remote_refused", target="remote") from exc
+    return inspection_state(db, declaration_id)
+
+
+def book_slot(db: Engine, user: User, declaration_id: str, slot_id: int | None) -> dict:
+    """Book a slot for the declaration's inspection. Returns the inspection with its booking."""
+    own(db, user, declaration_id)
+    task = _task_or_refuse(db, declaration_id, "booking")
+    if slot_id is None:
+        raise _invalid([{"loc": ["body", "slot_id"], "msg": "choose a slot", "type": "missing"}], "choose_slot",
+                       "booking")
+    if task.state == "created":
+        raise refused(Conflict, f"task {task.task_id} has no officer yet: it can be booked once assigned",
+                      "not_assigned", type_="not_assigned", target="booking")
+    try:
+        scheduling.book(db, task.task_id, slot_id, booked_by=user.username)
+    except workflow.NotFoundError as exc:
+        raise _invalid([{"loc": ["body", "slot_id"], "msg": str(exc), "type": "not_found"}], "choose_slot",
+                       "booking") from exc
+    except ControlError as exc:
+        full = "is full" in str(exc)
+        raise refused(Conflict, str(exc), "slot_full" if full else "booking_refused",
+                      type_="slot_full" if full else "booking_refused", target="booking") from exc
+    return inspection_state(db, declaration_id)
+
+
+def upload_evidence(db: Engine, folder: Path, limits: EvidenceLimits, user: User, declaration_id: str,
+                    upload) -> dict:
+    """Store a photo, video or document for the declaration's booked remote inspection."""
+    own(db, user, declaration_id)
+    task = _task_or_refuse(db, declaration_id, "evidence")
+    if task.mode != "remote" or task.state not in ("scheduled", "in_progress"):
+        raise refused(Conflict, f"task {task.task_id} is a {task.state} {task.mode} inspection: files are taken "
+                      "for a booked remote inspection", "no_evidence_yet", type_="not_remote", target="evidence")
+    _check_upload(upload, "evidence")
+    try:
+        evidence_id = store_evidence(db, folder, declaration_id=declaration_id, task_id=task.task_id,
+                                     filename=upload.filename, data=upload.file, content_type=_upload_type(upload),
+                                     uploaded_by=user.username, limits=limits)
+    except EvidenceError as exc:
+        raise _evidence_refused(exc, "evidence") from exc
+    return next(f for f in _files(db, declaration_id, task.task_id) if f["evidence_id"] == evidence_id)
+
+
+def sign(request: Request, db: Engine, user: User, declaration_id: str) -> dict:
+    """Sign the undertaking of a declaration eligible for promise-based release (released at once)."""
+    own(db, user, declaration_id)
+    found = eligibility(db, declaration_id, aeo_importers=risk_config(request).aeo_importers)
+    if not found.eligible:
+        first = found.refusals[0]
+        raise refused(Conflict, first.text, first.code, type_=first.code, target="undertaking")
+    try:
+        sign_undertaking(db, declaration_id, signed_by=user.username, basis=found.basis,
+                         text=undertaking_text(request, user, declaration_id))
+    except UndertakingError as exc:
+        raise refused(Conflict, str(exc), exc.code if exc.code in REFUSALS else "unsigned", type_=exc.code,
+                      target="undertaking") from exc
+    return undertaking_of(db, declaration_id)
+
+
+# --- what waits for the trader ----------------------------------------------------------------------------------
+
+
+def todo(request: Request, db: Engine, user: User, limit: int = 100) -> dict:
+    """Across the trader's declarations: documents to send, queries to answer before their deadline,
+    inspections to book (or waiting for an officer), remote inspections without evidence yet, and yellow-lane
+    declarations that may be released on an undertaking."""
+    now = utc_now()
+    mine = scoped.visible_to(user)
+    d = declarations.c
+    with db.connect() as conn:
+        documents = [row._asdict() for row in conn.execute(
+            select(document_requests.c.request_id, document_requests.c.declaration_id,
+                   document_requests.c.document_type, document_requests.c.due_at)
+            .join(declarations, d.declaration_id == document_requests.c.declaration_id)
+            .where(mine, document_requests.c.state == "requested")
+            .order_by(document_requests.c.due_at, document_requests.c.request_id).limit(limit))]
+        answers = [row._asdict() for row in conn.execute(
+            select(valuation_queries.c.query_id, valuation_queries.c.declaration_id, valuation_queries.c.deadline)
+            .join(declarations, d.declaration_id == valuation_queries.c.declaration_id)
+            .where(mine, valuation_queries.c.state == "open", valuation_queries.c.deadline >= now)
+            .order_by(valuation_queries.c.deadline, valuation_queries.c.query_id).limit(limit))]
+        has_files = exists().where(evidence.c.task_id == tasks.c.task_id)
+        controls = [row._asdict() for row in conn.execute(
+            select(tasks.c.task_id, tasks.c.declaration_id, tasks.c.mode, tasks.c.state, tasks.c.due_at)
+            .join(declarations, d.declaration_id == tasks.c.declaration_id)
+            .where(mine, tasks.c.mode.in_(("physical", "remote")),
+                   tasks.c.state.in_(("created", "assigned"))
+                   | and_(tasks.c.mode == "remote", tasks.c.state == "scheduled", ~has_files))
+            .order_by(tasks.c.due_at, tasks.c.task_id).limit(limit))]
+        yellow = list(conn.execute(
+            select(tasks.c.declaration_id)
+            .join(declarations, d.declaration_id == tasks.c.declaration_id)
+            .where(mine, tasks.c.mode == "documentary", tasks.c.state.in_(("created", "assigned", "in_progress")),
+                   ~exists().where(undertakings.c.declaration_id == tasks.c.declaration_id))
+            .order_by(tasks.c.due_at, tasks.c.task_id).limit(limit)).scalars())
+    aeo = risk_config(request).aeo_importers
+    promises = [key for key in yellow if eligibility(db, key, aeo_importers=aeo).eligible]
+    for row in documents:
+        row["overdue"] = row["due_at"] < now
+    return {"documents": documents, "queries": answers, "inspections": controls, "promises": promises,
+            "empty": not (documents or answers or controls or promises)}
+
+
+# --- the panel and the pages ------------------------------------------------------------------------------------
+
+
+def control_context(request: Request, db: Engine, user: User, declaration: Declaration, lane: str | None, *,
+                    sections=("services", "documents", "queries", "inspection", "undertaking"),
+                    query_id: int | None = None, error: WebError | None = None, standalone: bool = False,
+                    values: dict | None = None) -> dict:
+    """What the panel (or one section of it, ``standalone`` on a page of its own) shows for a declaration of the
+    signed-in trader; ``values``: what the trader typed, shown again with an error."""
+    key = declaration.declaration_id
+    control = {"declaration_id": key, "lane": lane, "sections": sections, "error": None, "words": WORDS,
+               "standalone": standalone, "values": values or {},
+               "done": DONE.get(request.query_params.get("done", ""))}
+    if "services" in sections:
+        control["services"] = services_of(db, risk_config(request), declaration)
+    if "documents" in sections:
+        control["documents"] = document_list(db, key)
+    if "queries" in sections:
+        control["queries"] = query_list(db, key, query_id)
+    if "inspection" in sections:
+        control["inspection"] = inspection_state(db, key)
+    if "undertaking" in sections:
+        control["undertaking"] = undertaking_state(request, db, user, key)
+    if error is not None:
+        say = getattr(error, "say", None)
+        control["error"] = {"target": getattr(error, "target", None), "message": error.message,
+                            "say": SAY.get(say) or REFUSALS.get(say), "params": getattr(error, "params", {})}
+    return control
+
+
+def panel(request: Request, db: Engine, user: User, found: dict) -> dict:
+    """The context the declaration page's control panel needs (``found``: scoped.detail's answer)."""
+    return {"control": control_context(request, db, user, found["declaration"], found["lane"])}
+
+
+def _section_page(request: Request, db: Engine, user: User, declaration_id: str, sections: tuple[str, ...], *,
+                  query_id: int | None = None, error: WebError | None = None, values: dict | None = None):
+    found = scoped.detail(db, user, declaration_id)
+    if found is None:
+        raise NotFound(f"no declaration {declaration_id}")
+    control = control_context(request, db, user, found["declaration"], found["lane"], sections=sections,
+                              query_id=query_id, error=error, standalone=True, values=values)
+    return render(request, "portal_control/section.html", {"control": control, "declaration": found["declaration"]},
+                  status_code=error.status_code if error is not None else 200)
+
+
+def _back(request: Request, declaration_id: str, done: str, anchor: str) -> RedirectResponse:
+    target = request.app.url_path_for("my_declaration", declaration_id=declaration_id)
+    return RedirectResponse(f"{target}?done={done}#{anchor}", 303)
+
+
+def _number(value) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+@router.get("/todo", name="portal_todo")
+def todo_page(request: Request, user: Trader, db: Db):
+    return render(request, "portal_control/todo.html", {"todo": todo(request, db, user), "words": WORDS})
+
+
+@router.get("/declarations/{declaration_id}/documents", name="portal_documents")
+def documents_page(request: Request, declaration_id: str, user: Trader, db: Db):
+    own(db, user, declaration_id)
+    return _section_page(request, db, user, declaration_id, ("documents",))
+
+
+@router.post("/declarations/{declaration_id}/documents/{request_id}", name="portal_document_upload")
+async def document_upload(request: Request, declaration_id: str, request_id: int, user: Trader, db: Db):
+    form = await request.form()
+    try:
+        done = await run_in_threadpool(upload_document, db, evidence_folder(request), evidence_limits(request), user,
+                                       declaration_id, request_id, form.get("file"))
+    except WebError as exc:
+        if exc.status_code == 404:
+            raise
+        return await run_in_threadpool(_section_page, request, db, user, declaration_id, ("documents",), error=exc)
+    return _back(request, declaration_id, "document_late" if done["late"] else "document", "pc-documents")
+
+
+@router.get("/declarations/{declaration_id}/queries/{query_id}", name="portal_query")
+def query_page(request: Request, declaration_id: str, query_id: int, user: Trader, db: Db):
+    own(db, user, declaration_id)
+    if not query_list(db, declaration_id, query_id):
+        raise NotFound(f"no valuation query {query_id} for declaration {declaration_id}")
+    return _section_page(request, db, user, declaration_id, ("queries",), query_id=query_id)
+
+
+@router.post("/declarations/{declaration_id}/queries/{query_id}", name="portal_query_answer")
+async def query_answer(request: Request, declaration_id: str, query_id: int, user: Trader, db: Db):
+    form = await request.form()
+    answer = str(form.get("answer") or "")
+    try:
+        await run_in_threadpool(answer_query, db, evidence_folder(request), evidence_limits(request), user,
+                                declaration_id, query_id, answer, _number(form.get("version")), form.get("file"))
+    except WebError as exc:
+        if exc.status_code == 404:
+            raise
+        return await run_in_threadpool(_section_page, request, db, user, declaration_id, ("queries",),
+                                       query_id=query_id, error=exc, values={"answer": answer})
+    return _back(request, declaration_id, "answer", f"pc-query-{query_id}")
+
+
+@router.get("/declarations/{declaration_id}/inspection", name="portal_inspection")
+def inspection_page(request: Request, declaration_id: str, user: Trader, db: Db):
+    own(db, user, declaration_id)
+    return _section_page(request, db, user, declaration_id, ("inspection",))
+
+
+async def _inspection_step(request: Request, declaration_id: str, user: User, db: Engine, step, done: str):
+    try:
+        await run_in_threadpool(step)
+    except WebError as exc:
+        if exc.status_code == 404:
+            raise
+        return await run_in_threadpool(_section_page, request, db, user, declaration_id, ("inspection",), error=exc)
+    return _back(request, declaration_id, done, "pc-inspection")
+
+
+@router.post("/declarations/{declaration_id}/inspection/remote", name="portal_inspection_remote")
+async def inspection_remote(request: Request, declaration_id: str, user: Trader, db: Db):
+    version = _number((await request.form()).get("version"))
+    return await _inspection_step(request, declaration_id, user, db,
+                                  lambda: ask_remote(db, user, declaration_id, version), "remote")
+
+
+@router.post("/declarations/{declaration_id}/inspection/booking", name="portal_inspection_booking")
+async def inspection_booking(request: Request, declaration_id: str, user: Trader, db: Db):
+    slot_id = _number((await request.form()).get("slot_id"))
+    return await _inspection_step(request, declaration_id, user, db,
+                                  lambda: book_slot(db, user, declaration_id, slot_id), "booked")
+
+
+@router.post("/declarations/{declaration_id}/inspection/evidence", name="portal_inspection_evidence")
+async def inspection_evidence(request: Request, declaration_id: str, user: Trader, db: Db):
+    upload = (await request.form()).get("file")
+    folder, limits = evidence_folder(request), evidence_limits(request)
+    return await _inspection_step(request, declaration_id, user, db,
+                                  lambda: upload_evidence(db, folder, limits, user, declaration_id, upload), "evidence")
+
+
+@router.get("/declarations/{declaration_id}/undertaking", name="portal_undertaking")
+def undertaking_page(request: Request, declaration_id: str, user: Trader, db: Db):
+    own(db, user, declaration_id)
+    return _section_page(request, db, user, declaration_id, ("undertaking",))
+
+
+@router.post("/declarations/{declaration_id}/undertaking", name="portal_undertaking_sign")
+async def undertaking_sign(request: Request, declaration_id: str, user: Trader, db: Db):
+    agreed = (await request.form()).get("agree") == "yes"
+    try:
+        if not agreed:
+            await run_in_threadpool(own, db, user, declaration_id)
+            raise _invalid([{"loc": ["body", "agree"], "msg": "tick the box to sign", "type": "missing"}], "agree",
+                           "undertaking")
+        await run_in_threadpool(sign, request, db, user, declaration_id)
+    except WebError as exc:
+        if exc.status_code == 404:
+            raise
+        return await run_in_threadpool(_section_page, request, db, user, declaration_id, ("undertaking",), error=exc)
+    return _back(request, declaration_id, "signed", "pc-undertaking")
