@@ -7,7 +7,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from smartcustoms.cli.common import console, engine, fail
+from smartcustoms.cli.common import console, engine, fail, frame_table
 from smartcustoms.settings import get_settings
 from smartcustoms.store import migrate
 from smartcustoms.targeting import registry
@@ -185,3 +185,30 @@ def drift(
     counts = report["drift"].value_counts()
     console.print(f"significant drift: {counts.get('significant drift', 0)}, moderate: {counts.get('moderate', 0)}"
                   f", none: {counts.get('none', 0)}", highlight=False)
+
+
+@app.command()
+def shadow(
+    since: Annotated[datetime, typer.Option(help="Score the declarations accepted on or after this date.",
+                                            formats=["%Y-%m-%d"])],
+    budget: Annotated[float, typer.Option(help="Share of declarations each model would select.", min=0.001,
+                                          max=1.0)] = 0.05,
+) -> None:
+    """Shadow scoring: the champion and every challenger score the same recent declarations (features as of each
+    declaration's own date); nothing is decided or written. Shows each model's top set, its overlap with the
+    champion's, and the hit rate among those of its top set that were controlled."""
+    from smartcustoms.targeting.shadow import shadow_table
+
+    e = _engine()
+    listed = registry.list_models(e)
+    listed = listed[listed["status"].isin(["champion", "challenger"])]
+    if listed.empty:
+        fail("no champion or challenger registered: run `smartcustoms models train`")
+    feats = _features(e)
+    recent = feats.loc[feats["declaration_date"] >= pd.Timestamp(since)]
+    if recent.empty:
+        fail(f"no declarations accepted since {since:%Y-%m-%d}")
+    models = {row.model_id: (row.status, registry.load_model(e, row.model_id)[1]) for row in listed.itertuples()}
+    table = shadow_table(recent, models, budget)
+    console.print(frame_table(table, f"Shadow scoring of {len(recent):,} declarations since {since:%Y-%m-%d} "
+                                     f"(top {budget:.0%} each)"))
