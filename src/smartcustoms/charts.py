@@ -250,3 +250,79 @@ def control_time_chart(tasks: pd.DataFrame, events: pd.DataFrame, fmt: str = "pn
     ax.set_xticks(range(1, len(modes) + 1), [f"{MODE_LABELS.get(m, m)}\nn={len(d):,}" for m, d in zip(modes, data)])
     ax.set_ylim(bottom=0)
     return _labelled(fig, ax, fmt, xlabel, ylabel)
+
+
+# --- officer console: why a declaration was selected -------------------------------------------------------------
+
+RAISES, LOWERS = "#D55E00", "#0072B2"  # Okabe-Ito vermillion and blue; bars also carry their signed value
+
+
+def unit_price_band_chart(declared: float | None, p10: float | None, p90: float | None, median: float | None = None,
+                          *, title: str, xlabel: str, band_label: str = "reference band (P10 to P90)",
+                          median_label: str = "reference median", declared_label: str = "declared unit price",
+                          fmt: str = "svg") -> bytes:
+    """One goods item's declared unit price (a diamond) against the reference unit prices of comparable imports:
+    the band from P10 to P90 (shaded) and its median (a dashed line), on one horizontal axis. The values are
+    written beside the marks; a logarithmic axis is used when they span more than a factor of 50. "no data" when
+    the band or the declared price is missing."""
+    _check(fmt)
+    values = [v for v in (declared, p10, p90, median) if v is not None and np.isfinite(v)]
+    if declared is None or p10 is None or p90 is None or len(values) < 3 or min(values) <= 0:
+        return no_data(title, fmt, xlabel)
+    fig, ax = figure(title, fmt, size=(8, 2.6))
+    low, high = min(values), max(values)
+    logarithmic = high / low > 50
+    if logarithmic:
+        ax.set_xscale("log")
+        ax.set_xlim(low / 1.6, high * 1.6)
+    else:
+        ax.set_xlim(0, high * 1.18)
+    ax.axvspan(p10, p90, ymin=0.25, ymax=0.75, facecolor=OKABE_ITO[5], alpha=0.45, label=band_label, hatch="//",
+               edgecolor=OKABE_ITO[0])
+    if median is not None and np.isfinite(median):
+        ax.axvline(median, ymin=0.25, ymax=0.75, color="#000000", linestyle="--", linewidth=1.5, label=median_label)
+    ax.plot([declared], [0.5], marker="D", markersize=11, color=RAISES, linestyle="none", label=declared_label,
+            markeredgecolor="#000000")
+    ax.annotate(_number(round(declared, 2)), (declared, 0.5), xytext=(0, 12), textcoords="offset points",
+                ha="center", fontsize=10)
+    for value, where, side in ((p10, "P10", "right"), (p90, "P90", "left")):  # outwards: never on each other
+        ax.annotate(f"{where} {_number(round(value, 2))}", (value, 0.25), xytext=(-3 if side == "right" else 3, -14),
+                    textcoords="offset points", ha=side, fontsize=9)
+    ax.set_ylim(0, 1)
+    ax.set_yticks([])
+    ax.set_xlabel(xlabel)
+    ax.xaxis.set_major_formatter(FuncFormatter(_number))
+    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
+    return render(fig, fmt)
+
+
+def contributions_chart(contributions: pd.Series, *, title: str, xlabel: str, top: int = 10,
+                        raises_label: str = "raises the risk", lowers_label: str = "lowers the risk",
+                        fmt: str = "svg") -> bytes:
+    """The features that moved a model's score most: horizontal bars of their contributions (index: the
+    features in words; values: contributions, e.g. log-odds), the `top` largest in size, largest on top; bars
+    that raise the score point right in vermillion, those that lower it left in blue, each with its signed
+    value written at its end. "no data" for an empty series."""
+    _check(fmt)
+    values = pd.Series(contributions, dtype=float).dropna()
+    if values.empty:
+        return no_data(title, fmt, xlabel)
+    values = values.loc[values.abs().sort_values(ascending=False, kind="stable").index[:top]][::-1]
+    fig, ax = figure(title, fmt, size=(9, 1.2 + 0.42 * len(values)))
+    positions = np.arange(len(values))
+    up = values.to_numpy() >= 0
+    for mask, colour, label, hatch in ((up, RAISES, raises_label, ""), (~up, LOWERS, lowers_label, "..")):
+        if mask.any():
+            ax.barh(positions[mask], values.to_numpy()[mask], color=colour, label=label, hatch=hatch,
+                    edgecolor="white", height=0.7)
+    span = float(values.abs().max()) or 1.0
+    for y, value in zip(positions, values.to_numpy()):
+        ax.annotate(f"{value:+.2f}", (value, y), xytext=(4 if value >= 0 else -4, 0), textcoords="offset points",
+                    ha="left" if value >= 0 else "right", va="center", fontsize=9)
+    ax.set_xlim(min(0.0, float(values.min())) - 0.25 * span, max(0.0, float(values.max())) + 0.25 * span)
+    ax.axvline(0, color="#000000", linewidth=1)
+    ax.set_yticks(positions, [str(name) for name in values.index])
+    ax.set_xlabel(xlabel)
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
+    return render(fig, fmt)

@@ -1,0 +1,772 @@
+"""The officer console's reads, its input schemas and its presentation helpers; the control chain itself lives in
+``smartcustoms.control`` and the risk engine in ``smartcustoms.risk`` / ``smartcustoms.targeting``: this module
+only reads them, and puts their answers into words and charts.
+
+Who is who. A web user of role officer works as **officer records** (the ``officers`` table that assignment and
+``take_next`` use), one per office it is bound to: ``<username>`` when it is bound to one office, else
+``<username>@<office>`` (also when a record ``<username>`` exists at another office). The console creates the
+missing records on the first visit, qualified for physical, documentary and remote controls; a record that exists
+already (for instance added with ``smartcustoms control officers add``) is used as it is, with its modes and its
+active flag.
+
+Permissions (besides the role checks of the routes): a task, an outcome or a decision is visible when its
+declaration is (``scoped.visible_to``: an officer sees its offices, supervisors and admins all); an officer works
+(start, complete, release, documents, valuation queries) only the tasks locked to one of its records, supervisors
+and admins every visible task; overriding a lane is open to the officers of the declaration's office, supervisors
+and admins.
+"""
+
+import json
+import logging
+import math
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from typing import Annotated, Literal
+
+import pandas as pd
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from sqlalchemy import Engine, false, func, select
+from sqlalchemy.exc import IntegrityError
+
+from smartcustoms.control import evidence as evidence_store
+from smartcustoms.control import inspections, queries, scheduling
+from smartcustoms.control.inspections import Task
+from smartcustoms.control.outcomes import load_outcomes
+from smartcustoms.control.tables import DOCUMENT_TYPES, officers, outcomes, tasks
+from smartcustoms.control.workflow import INFRINGEMENTS, ControlError, NotFoundError
+from smartcustoms.declarations.repository import load_declarations
+from smartcustoms.declarations.tables import declarations
+from smartcustoms.risk.audit import decisions
+from smartcustoms.risk.valuation import UNIT_NAMES
+from smartcustoms.store.db import transaction, utc_now
+from smartcustoms.targeting import registry
+from smartcustoms.targeting.features import plain_name
+from smartcustoms.targeting.screen import ModelScreen
+from smartcustoms.web import scoped
+from smartcustoms.web.accounts import User
+from smartcustoms.web.forms import MESSAGES
+from smartcustoms.web.i18n import N_
+
+log = logging.getLogger(__name__)
+
+CONSOLE_ROLES = ("officer", "supervisor", "admin")  # the officer console and the tasks API
+OUTCOME_ROLES = ("officer", "analyst", "supervisor", "admin")  # the outcomes API
+OVERRIDE_ROLES = ("officer", "supervisor", "admin")
+TO_DO = ("created", "assigned", "scheduled", "in_progress")  # the control is still to be done: may be overdue
+ACTIVE = (*TO_DO, "completed", "detained")  # the queue's default: everything not released or seized
+STATE_FILTERS = ("open", "all", *inspections.workflow.STATES)
+NEW_OFFICER_MODES = "physical,documentary,remote"
+RELEASE_DECISIONS = ("released", "detained", "seized")
+LANES = ("green", "blue", "yellow", "red")
+TOP_CONTRIBUTIONS = 10
+
+SOURCES = {  # what selected a declaration, as the task and the decision name it
+    "profile": N_("a risk profile"),
+    "screen": N_("the risk screens"),
+    "model": N_("the targeting model"),
+    "random": N_("the random control sample"),
+    "override": N_("an officer's decision"),
+    "none": N_("nothing: no risk was found"),
+}
+MODES = {"physical": N_("physical (on site)"), "documentary": N_("documentary (desk)"), "remote": N_("remote")}
+INFRINGEMENT_NAMES = {
+    "valuation": N_("valuation"), "classification": N_("classification"), "origin": N_("origin"),
+    "quantity": N_("quantity"), "prohibited": N_("prohibited or restricted goods"),
+    "ipr": N_("intellectual property rights"), "other": N_("other"),
+}
+DOCUMENT_NAMES = {
+    "invoice": N_("invoice"), "certificate_of_origin": N_("certificate of origin"),
+    "packing_list": N_("packing list"), "transport_document": N_("transport document"),
+    "licence": N_("licence"), "other": N_("other document"),
+}
+REQUEST_STATES = {"requested": N_("requested"), "received": N_("received"), "waived": N_("waived")}
+QUERY_STATES = {"open": N_("waiting for the trader's answer"), "answered": N_("answered"),
+                "accepted": N_("value accepted"), "adjusted": N_("value adjusted"),
+                "expired": N_("deadline passed without an answer")}
+RELEASE_NAMES = {"released": N_("Release the goods"), "detained": N_("Detain the goods"),
+                 "seized": N_("Seize the goods")}
+REFERENCE_LEVELS = {"hs6xorigin": N_("same HS subheading and origin"), "hs6": N_("same HS subheading, all origins"),
+                    "hs4": N_("same HS heading"), "chapter": N_("same HS chapter")}
+DONE = {  # ?done= after a form succeeded -> the notice shown
+    "taken": N_("The task is yours: it is locked to you."),
+    "started": N_("The control is started."),
+    "completed": N_("The outcome is recorded and the control completed."),
+    "released": N_("The goods are released."),
+    "detained": N_("The goods are detained."),
+    "seized": N_("The goods are seized."),
+    "documents": N_("The documents are requested from the trader."),
+    "query": N_("The valuation query is sent to the trader."),
+    "decided": N_("The valuation query is decided."),
+    "override": N_("The lane is changed, and the reason recorded."),
+}
+CONFLICT = N_("Someone else changed this task while you were looking at it. Here it is as it is now: check it, "
+              "then try again.")
+
+
+# --- input ----------------------------------------------------------------------------------------------------
+
+MAX_ID = 2**31 - 1  # IDs and versions are 32-bit integers in the database
+ID_PATTERN = r"^[A-Za-z0-9._/-]+$"  # declaration and office IDs (the declaration model's characters)
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("text must not contain NUL characters")
+    return value
+
+
+def text(max_length: int, min_length: int | None = None):
+    """A text field: at most `max_length` characters (at least `min_length`), no NUL character."""
+    return Annotated[str, StringConstraints(min_length=min_length, max_length=max_length), AfterValidator(_no_nul)]
+
+
+Note = text(2000)
+
+
+class Versioned(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    expected_version: int = Field(ge=1, le=MAX_ID, description="the task's version as read (optimistic locking)")
+
+
+class StartIn(Versioned):
+    note: Note | None = None
+
+
+class OutcomeIn(Versioned):
+    """The control's outcome: what `inspections.complete` records."""
+
+    result: Literal["discrepancy", "no_discrepancy"]
+    infringements: list[Literal[INFRINGEMENTS]] = Field(default_factory=list,
+                                                        description="required with a discrepancy")
+    duty_before: float = Field(ge=0, allow_inf_nan=False, description="duty as declared (national currency)")
+    duty_after: float = Field(ge=0, allow_inf_nan=False, description="duty after the control")
+    seized: bool = False
+    offence_code: text(20) | None = None
+    penalty: float | None = Field(None, ge=0, allow_inf_nan=False)
+    note: Note | None = None
+
+
+class ReleaseIn(Versioned):
+    decision: Literal[RELEASE_DECISIONS] = "released"
+    note: Note | None = None
+
+
+class OverrideIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    lane: Literal[LANES]
+    reason: text(2000, 5) = Field(description="why the lane changes (recorded for audit)")
+
+
+class NextIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    office: str | None = Field(None, max_length=20, pattern=ID_PATTERN, description="the office whose queue to "
+                               "take from (needed when the officer works at several)")
+
+
+class DocumentsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    document_types: list[Literal[DOCUMENT_TYPES]] = Field(min_length=1)
+    due_days: int = Field(5, ge=1, le=60)
+
+
+class QueryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reasons_to_doubt: text(4000, 1)
+    deadline_days: int = Field(10, ge=1, le=60)
+
+
+class DecideIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    query_id: int = Field(ge=1, le=MAX_ID)
+    expected_version: int = Field(ge=1, le=MAX_ID)
+    decision: Literal["accept", "adjust"]
+    adjusted_value: float | None = Field(None, gt=0, allow_inf_nan=False)
+
+
+# --- reading a posted form --------------------------------------------------------------------------------------
+
+_SPACES = re.compile(r"[\s\u00a0\u202f]")
+
+
+def number_text(value: str | None) -> str | None:
+    """A number as typed (``1 234,50`` or ``1234.50``) in the form pydantic reads; None when empty."""
+    value = _SPACES.sub("", value or "")
+    if not value:
+        return None
+    return value.replace(",", ".") if "," in value and "." not in value else value
+
+
+def form_values(form, fields: dict[str, str]) -> dict:
+    """Form field -> its text, stripped; `fields` maps names to text, number, list (every value) or flag (ticked)."""
+    values = {}
+    for name, kind in fields.items():
+        if kind == "list":
+            values[name] = [v for v in form.getlist(name) if isinstance(v, str)]
+        elif kind == "flag":
+            values[name] = form.get(name) in ("yes", "on", "true", "1")
+        else:
+            raw = form.get(name)
+            values[name] = raw.strip() if isinstance(raw, str) else ""
+    return values
+
+
+def model_data(values: dict, fields: dict[str, str], rename: dict[str, str] | None = None) -> dict:
+    """The values for a pydantic model: empty fields left out (a required one reads as missing), numbers read."""
+    data = {}
+    for name, kind in fields.items():
+        value = values.get(name)
+        if kind == "number":
+            value = number_text(value)
+        if value in (None, "") and kind != "flag":
+            continue
+        data[(rename or {}).get(name, name)] = value
+    return data
+
+
+FIELD_MESSAGES = {  # (field, pydantic error type) -> what to tell the officer
+    ("result", "missing"): N_("Choose a result."),
+    ("result", "literal_error"): N_("Choose a result."),
+    ("infringements", "literal_error"): N_("Choose among the listed infringement types."),
+    ("decision", "missing"): N_("Choose a decision."),
+    ("decision", "literal_error"): N_("Choose a decision."),
+    ("lane", "missing"): N_("Choose a lane."),
+    ("lane", "literal_error"): N_("Choose a lane."),
+    ("reason", "missing"): N_("Give the reason for the new lane (at least a few words)."),
+    ("reason", "string_too_short"): N_("Give the reason for the new lane (at least a few words)."),
+    ("document_types", "missing"): N_("Tick at least one document."),
+    ("document_types", "too_short"): N_("Tick at least one document."),
+    ("document_types", "literal_error"): N_("Choose among the listed documents."),
+    ("reasons_to_doubt", "missing"): N_("State the reasons to doubt the declared value."),
+    ("due_days", "greater_than_equal"): N_("Give a number of days from 1 to 60."),
+    ("due_days", "less_than_equal"): N_("Give a number of days from 1 to 60."),
+    ("due_days", "int_parsing"): N_("Give a number of days from 1 to 60."),
+    ("deadline_days", "greater_than_equal"): N_("Give a number of days from 1 to 60."),
+    ("deadline_days", "less_than_equal"): N_("Give a number of days from 1 to 60."),
+    ("deadline_days", "int_parsing"): N_("Give a number of days from 1 to 60."),
+    ("adjusted_value", "greater_than"): N_("Give the adjusted customs value (a number above zero)."),
+}
+STALE_FORM = N_("This form is out of date: reload the page and try again.")
+VERSION_FIELDS = ("expected_version", "query_id")
+
+
+def field_errors(exc: ValidationError, rename: dict[str, str] | None = None) -> dict[str, str]:
+    """Form field -> the message of its first problem; a broken hidden field (the version) goes under ``form``."""
+    back = {model: form for form, model in (rename or {}).items()}
+    out: dict[str, str] = {}
+    for error in exc.errors():
+        name = str(error["loc"][0]) if error["loc"] else "form"
+        if name in VERSION_FIELDS:
+            out.setdefault("form", STALE_FORM)
+            continue
+        message = FIELD_MESSAGES.get((name, error["type"])) or MESSAGES.get(error["type"])
+        out.setdefault(back.get(name, name), message or error["msg"].removeprefix("Value error, "))
+    return out
+
+
+# a refusal of the domain (its message) -> the field it is about, and what to tell the officer (None: its words)
+REFUSALS: list[tuple[str, str, str | None]] = [
+    ("a discrepancy needs at least one infringement", "infringements",
+     N_("A discrepancy needs at least one infringement type.")),
+    ("no discrepancy, yet infringement", "infringements", N_("With no discrepancy, tick no infringement type.")),
+    ("no discrepancy, yet the duty changes", "duty_after",
+     N_("With no discrepancy, the duty after the control equals the duty before.")),
+    ("a seizure needs a discrepancy", "seized", N_("A seizure needs a discrepancy.")),
+    ("an offence code or a penalty needs a discrepancy", "offence_code",
+     N_("An offence code or a penalty needs a discrepancy.")),
+    ("an offence code has at most", "offence_code", N_("An offence code has at most 20 characters.")),
+    ("result must be one of", "result", N_("Choose a result.")),
+    ("must be a number >= 0", "duty_after", N_("This number is too small.")),
+    ("duty_before and duty_after are required", "duty_after", N_("Enter a value.")),
+    ("name at least one document", "document_types", N_("Tick at least one document.")),
+    ("already requested and not yet received", "document_types",
+     N_("A document ticked was requested before and has not arrived yet.")),
+    ("must state the reasons to doubt", "reasons_to_doubt",
+     N_("State the reasons to doubt the declared value, in at least 3 words (WTO Decision 6.1).")),
+    ("already has valuation query", "reasons_to_doubt",
+     N_("This declaration has a valuation query that is not decided yet: decide it first.")),
+    ("has no goods items", "reasons_to_doubt", None),
+    ("awaits the trader's answer", "decision",
+     N_("The trader may answer until the deadline: decide after the answer or after the deadline.")),
+    ("needs the adjusted customs value", "adjusted_value",
+     N_("Give the adjusted customs value (a number above zero).")),
+    ("equals the declared value", "adjusted_value", N_("The adjusted value equals the declared value: accept it.")),
+    ("an accepted value stands as declared", "adjusted_value",
+     N_("An accepted value stands as declared: leave the adjusted value empty.")),
+    ("is already decided", "decision", N_("This valuation query is decided already.")),
+    ("an override needs a reason", "reason", N_("Give the reason for the new lane (at least a few words).")),
+    ("unknown lane", "lane", N_("Choose a lane.")),
+]
+
+
+def refusal(message: str, default_field: str = "form") -> tuple[str, str]:
+    """(field, text) of a domain refusal, for the form and for the API's ``loc``."""
+    for start, field, text in REFUSALS:
+        if start in message:
+            return field, text or message
+    return default_field, message
+
+
+# --- officer records ----------------------------------------------------------------------------------------------
+
+
+def officer_records(db: Engine, user: User, *, create: bool = False) -> dict[str, str]:
+    """office -> the officer record the user works as there (see the module docstring); with `create`, the
+    missing records are added first. Empty for other roles."""
+    if user.role != "officer" or not user.office_ids:
+        return {}
+    single = len(user.office_ids) == 1
+    names = {office: [user.username, f"{user.username}@{office}"] for office in user.office_ids}
+    wanted = sorted({name for pair in names.values() for name in pair})
+
+    def read() -> tuple[dict[str, str], dict[str, str]]:
+        with transaction(db) as conn:
+            rows = {row.officer_id: row.office_id for row in conn.execute(
+                select(officers.c.officer_id, officers.c.office_id).where(officers.c.officer_id.in_(wanted)))}
+        found = {office: next((n for n in pair if rows.get(n) == office), None) for office, pair in names.items()}
+        return {office: name for office, name in found.items() if name}, rows
+
+    found, rows = read()
+    missing = [office for office in user.office_ids if office not in found]
+    if not create or not missing:
+        return found
+    new = []
+    for office in missing:
+        name = user.username if single and user.username not in rows else f"{user.username}@{office}"
+        if name in rows or len(name) > officers.c.officer_id.type.length:
+            log.warning("no officer record can be made for %s at %s (%s is taken or too long)", user.username,
+                        office, name)
+            continue
+        new.append({"officer_id": name, "name": user.username, "office_id": office, "modes": NEW_OFFICER_MODES})
+    if new:
+        try:
+            inspections.add_officers(db, pd.DataFrame(new))
+        except (ControlError, IntegrityError):  # made elsewhere at the same moment: read what is there
+            log.info("officer records of %s were being made elsewhere", user.username)
+    return read()[0]
+
+
+def acting_as(user: User, task: Task, records: dict[str, str]) -> str | None:
+    """Who works the task, as recorded: the officer record it is locked to, or the supervisor or admin; None when
+    the user may only read it."""
+    if user.role in ("supervisor", "admin"):
+        return user.username
+    if user.role == "officer":
+        record = records.get(task.office_id)
+        return record if record is not None and task.officer_id == record else None
+    return None
+
+
+def overrider(user: User, office_id: str, records: dict[str, str]) -> str | None:
+    """Who overrides a lane at an office, as recorded; None when the user may not."""
+    if user.role in ("supervisor", "admin"):
+        return user.username
+    if user.role == "officer" and office_id in user.office_ids:
+        return records.get(office_id) or user.username
+    return None
+
+
+# --- tasks --------------------------------------------------------------------------------------------------------
+
+
+def overdue(task: dict | Task, now: datetime | None = None) -> bool:
+    """Still to do and past its due time."""
+    state, due = (task["state"], task["due_at"]) if isinstance(task, dict) else (task.state, task.due_at)
+    return state in TO_DO and due is not None and due < (now or utc_now())
+
+
+def task_dict(task: Task, now: datetime | None = None) -> dict:
+    return {**asdict(task), "reasons": list(task.reasons), "checklist": list(task.checklist),
+            "overdue": overdue(task, now)}
+
+
+def visible_task(db: Engine, user: User, task_id: int) -> Task | None:
+    """The task if the user may see its declaration; None otherwise (or when there is no such task)."""
+    try:
+        task = inspections.get_task(db, task_id)
+    except NotFoundError:
+        return None
+    with transaction(db) as conn:
+        seen = conn.execute(select(declarations.c.declaration_id).where(
+            declarations.c.declaration_id == task.declaration_id, scoped.visible_to(user))).first()
+    return task if seen is not None else None
+
+
+def queue(db: Engine, user: User, *, office: str | None = None, lane: str | None = None, state: str = "open",
+          who: str = "all", records: dict[str, str] | None = None, limit: int = 50,
+          offset: int = 0) -> tuple[list[dict], int]:
+    """A page of the tasks the user may see, most urgent first (due time, then ID), and their total.
+
+    state: open (not released or seized), all, or one state; who: all, mine (locked to the user's records) or
+    unassigned."""
+    query = select(tasks).select_from(tasks.join(declarations, declarations.c.declaration_id == tasks.c.declaration_id))
+    query = query.where(scoped.visible_to(user))
+    if office:
+        query = query.where(tasks.c.office_id == office)
+    if lane:
+        query = query.where(tasks.c.lane == lane)
+    if state == "open":
+        query = query.where(tasks.c.state.in_(ACTIVE))
+    elif state != "all":
+        query = query.where(tasks.c.state == state)
+    if who == "mine":
+        mine = list((records or {}).values())
+        query = query.where(tasks.c.officer_id.in_(mine) if mine else false())
+    elif who == "unassigned":
+        query = query.where(tasks.c.officer_id.is_(None))
+    now = utc_now()
+    with transaction(db) as conn:
+        total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        rows = conn.execute(query.order_by(tasks.c.due_at, tasks.c.task_id).limit(limit).offset(offset)).all()
+    out = []
+    for row in rows:
+        values = dict(row._mapping)
+        values["reasons"] = json.loads(values["reasons"])
+        values["checklist"] = json.loads(values["checklist"])
+        values["overdue"] = overdue(values, now)
+        out.append(values)
+    return out, total
+
+
+def queue_offices(db: Engine, user: User) -> list[str]:
+    """The offices to filter the queue by: an officer's own, else every office with a task."""
+    if user.role == "officer":
+        return list(user.office_ids)
+    with transaction(db) as conn:
+        return list(conn.execute(select(tasks.c.office_id).distinct().order_by(tasks.c.office_id)).scalars())
+
+
+def take_next(db: Engine, user: User, office: str | None) -> Task | None:
+    """The user's next task (`inspections.take_next` for its record at `office`, or at its only office).
+    Raises ValueError naming what is wrong with `office`; NotFoundError when it has no officer record there."""
+    records = officer_records(db, user, create=True)
+    if office is None:
+        if len(user.office_ids) != 1:
+            raise ValueError("name the office: you work at " + ", ".join(user.office_ids))
+        office = user.office_ids[0]
+    if office not in user.office_ids:
+        raise ValueError(f"you do not work at office {office}")
+    record = records.get(office)
+    if record is None:
+        raise NotFoundError(f"no officer record for {user.username} at {office}")
+    return inspections.take_next(db, record)
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    """A frame's rows as dicts, missing values as None."""
+    if frame.empty:
+        return []
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+def history(db: Engine, task_id: int) -> list[dict]:
+    return records(inspections.task_history(db, task_id))
+
+
+def outcome_rows(db: Engine, user: User | None, *, declaration_id: str | None = None,
+                 since: datetime | None = None, task_ids: list[int] | None = None, limit: int = 100,
+                 offset: int = 0, with_total: bool = False):
+    """Outcomes (newest first), of the declarations the user may see (all when `user` is None)."""
+    query = select(outcomes).select_from(outcomes.join(declarations,
+                                                       declarations.c.declaration_id == outcomes.c.declaration_id))
+    if user is not None:
+        query = query.where(scoped.visible_to(user))
+    if declaration_id is not None:
+        query = query.where(outcomes.c.declaration_id == declaration_id)
+    if since is not None:
+        query = query.where(outcomes.c.inspection_date >= since)
+    if task_ids is not None:
+        query = query.where(outcomes.c.task_id.in_(task_ids))
+    with transaction(db) as conn:
+        total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one() if with_total else None
+        rows = conn.execute(query.order_by(outcomes.c.inspection_date.desc(), outcomes.c.outcome_id.desc())
+                            .limit(limit).offset(offset)).mappings().all()
+    out = [outcome_dict(row) for row in rows]
+    return (out, total) if with_total else out
+
+
+def outcome_dict(row) -> dict:
+    values = dict(row)
+    values["infringements"] = [kind for kind in (values.pop("infringement") or "").split(",") if kind]
+    values["seized"] = bool(values.get("seized"))
+    return values
+
+
+def declared_duty(db: Engine, declaration_id: str) -> float | None:
+    """The duty owed on the declared values (sum of value x rate): the outcome form's "duty before"."""
+    try:
+        with transaction(db) as conn:
+            value, rate = queries.declared_duty(conn, declaration_id)
+    except queries.QueryError:
+        return None
+    return round(value * rate / 100, 2)
+
+
+# --- why it was selected, in words --------------------------------------------------------------------------------
+
+
+def decision_of(db: Engine, decision_id: int | None) -> dict | None:
+    if decision_id is None:
+        return None
+    with transaction(db) as conn:
+        row = conn.execute(select(decisions).where(decisions.c.decision_id == decision_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def why_selected(explanation: str | dict | None) -> dict:
+    """The decision's explanation, ready for a page: lane, source, random, risk score, duty at risk, the profiles
+    hit (id, version, lane asked, the criteria that matched), each screen (score, its share of the combined score,
+    duty at risk, its reasons), the capacity note and what could not be checked."""
+    data = json.loads(explanation) if isinstance(explanation, str) else (explanation or {})
+    screens = []
+    for name, score in (data.get("scores") or {}).items():
+        reasons = [part for part in (score.get("reason") or "").split(" | ") if part]
+        screens.append({"name": name, "score": score.get("score"), "share": score.get("share"),
+                        "duty_at_risk": score.get("duty_at_risk"),
+                        "reasons": [r for r in reasons if not r.startswith("not checked")],
+                        "not_checked": [r for r in reasons if r.startswith("not checked")]})
+    screens.sort(key=lambda s: -(s["share"] or 0))
+    return {"lane": data.get("lane"), "source": data.get("source"), "random": bool(data.get("random")),
+            "risk_score": data.get("risk_score"), "duty_at_risk": data.get("duty_at_risk"),
+            "profiles": list(data.get("profiles") or []), "shadow_profiles": list(data.get("shadow_profiles") or []),
+            "screens": screens, "capacity": data.get("capacity") or "",
+            "not_checked": [n for n in data.get("not_checked") or [] if n]}
+
+
+def importer_history(db: Engine, user: User, declaration, limit: int = 20) -> dict:
+    """The importer's other declarations lodged up to this one (those the user may see), newest first, with their
+    lane, status and control outcomes; and the totals over all of them."""
+    c = declarations.c
+    earlier = [c.importer_id == declaration.importer_id, c.declaration_id != declaration.declaration_id,
+               c.acceptance_datetime <= declaration.acceptance_datetime, scoped.visible_to(user)]
+    ids_query = select(c.declaration_id).where(*earlier)
+    with transaction(db) as conn:
+        total = conn.execute(select(func.count()).select_from(declarations).where(*earlier)).scalar_one()
+        controls = conn.execute(select(func.count(), func.count().filter(outcomes.c.result == "discrepancy"),
+                                       func.coalesce(func.sum(outcomes.c.duty_recovered), 0.0))
+                                .where(outcomes.c.declaration_id.in_(ids_query))).one()
+        rows = conn.execute(select(c.declaration_id, c.acceptance_datetime, c.office_id).where(*earlier)
+                            .order_by(c.acceptance_datetime.desc(), c.declaration_id.desc()).limit(limit)).all()
+        ids = [row.declaration_id for row in rows]
+        decided = scoped.latest_decisions(conn, ids)
+        statuses = scoped.clearance_statuses(conn, ids)
+        found: dict[str, list[dict]] = {}
+        if ids:
+            for row in conn.execute(select(outcomes).where(outcomes.c.declaration_id.in_(ids))
+                                    .order_by(outcomes.c.inspection_date, outcomes.c.outcome_id)).mappings():
+                found.setdefault(row["declaration_id"], []).append(outcome_dict(row))
+    checked, discrepancies, recovered = controls
+    return {
+        "total": total, "controls": checked, "discrepancies": discrepancies, "duty_recovered": float(recovered),
+        "rows": [{**row._asdict(), "lane": decided.get(row.declaration_id, {}).get("lane"),
+                  "status": scoped.status_of(row.declaration_id, decided, statuses),
+                  "outcomes": found.get(row.declaration_id, [])} for row in rows],
+    }
+
+
+# --- charts' data: unit price against its band, the model's contributions ---------------------------------------
+
+_memo_lock = threading.Lock()
+MEMO_SIZE = 64
+
+
+def _memo(app, key: tuple, compute: Callable):
+    """A small cache on the app (the risk engine's answers for a declaration cost up to a second)."""
+    with _memo_lock:
+        memo = getattr(app.state, "officer_memo", None)
+        if memo is None:
+            memo = app.state.officer_memo = OrderedDict()
+        if key in memo:
+            memo.move_to_end(key)
+            return memo[key]
+    value = compute()
+    with _memo_lock:
+        memo[key] = value
+        while len(memo) > MEMO_SIZE:
+            memo.popitem(last=False)
+    return value
+
+
+def _finite(value) -> float | None:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def price_bands(app, db: Engine, declaration_id: str) -> dict:
+    """Per goods item: the declared unit price and the reference band (P10, median, P90, how many imports, which
+    level) of the valuation screen in service now. ``available`` is False without a valuation screen."""
+    state = app.state.risk
+    engine = state.current()
+    screen = engine.screens.get("valuation")
+    if screen is None or not hasattr(screen, "reference_rows_"):
+        return {"available": False, "items": []}
+
+    def compute() -> dict:
+        frame = load_declarations(db, ids=[declaration_id])
+        if frame.empty:
+            return {"available": True, "items": []}
+        scored = screen.score(frame)
+        items = []
+        for (_, item), (_, score) in zip(frame.iterrows(), scored.iterrows()):
+            unit = item["quantity_unit"]
+            low, high, declared = (_finite(score[c]) for c in ("valuation_band_p10", "valuation_band_p90",
+                                                                 "valuation_unit_value"))
+            position = None
+            if None not in (low, high, declared):
+                position = "below" if declared < low else "above" if declared > high else "within"
+            items.append({
+                "item_number": int(item["item_number"]), "commodity_code": item["commodity_code"],
+                "origin_country": item["origin_country"], "quantity_unit": unit,
+                "unit": f"{getattr(screen, 'currency', 'EUR')}/{UNIT_NAMES.get(unit, unit)}",
+                "declared": declared, "median": _finite(score["valuation_reference_median"]), "p10": low, "p90": high,
+                "n": int(score["valuation_reference_n"]) if _finite(score["valuation_reference_n"]) else 0,
+                "level": score["valuation_reference_level"] or None, "position": position,
+            })
+        return {"available": True, "items": items}
+
+    return _memo(app, ("bands", declaration_id, id(screen), state.fitted_at), compute)
+
+
+def _model_screen(app, db: Engine) -> tuple[ModelScreen | None, str | None]:
+    """The targeting model to explain with: the risk engine's own (in service), else the registry's champion
+    fitted to the history the engine was fitted on; (None, None) when there is neither."""
+    state = app.state.risk
+    screen = state.current().screens.get("model")
+    if screen is not None and getattr(screen, "model_", None) is not None:
+        return screen, "engine"
+    try:
+        row, model = registry.champion(db)
+    except (registry.RegistryError, OSError, ValueError) as exc:
+        log.info("no champion model to explain with: %s", exc)
+        return None, None
+
+    def fit() -> ModelScreen:
+        as_of = state.as_of or utc_now()
+        return ModelScreen(model=model).fit(load_declarations(db, end=as_of), load_outcomes(db), as_of=as_of)
+
+    return _memo(app, ("champion", row["model_id"], state.fitted_at), fit), "champion"
+
+
+def model_contributions(app, db: Engine, declaration_id: str, top: int = TOP_CONTRIBUTIONS) -> dict | None:
+    """The targeting model's p(fraud) for the declaration and the contributions of its features (log-odds of
+    the raw score, LightGBM's SHAP values), largest in size first; None when no model is available."""
+    screen, origin = _model_screen(app, db)
+    if screen is None:
+        return None
+
+    def compute() -> dict | None:
+        frame = load_declarations(db, ids=[declaration_id])
+        if frame.empty:
+            return None
+        model = screen.model_
+        try:
+            features = screen.features(frame)
+            p_fraud = float(model.predict_proba(features)["p_fraud"].iloc[0])
+            contributions = model.contributions(features).iloc[0]
+        except Exception as exc:  # a model that does not fit this data: the page says so, and still shows
+            log.exception("the targeting model could not explain declaration %s", declaration_id)
+            return {"error": str(exc), "origin": origin, "version": screen.version, "items": []}
+        bias = float(contributions.pop("bias"))
+        biggest = contributions.abs().sort_values(ascending=False, kind="stable").index[:top]
+        return {"error": None, "p_fraud": p_fraud, "bias": bias, "origin": origin, "version": screen.version,
+                "raw_score": bias + float(contributions.sum()),
+                "items": [{"feature": name, "words": plain_name(name), "value": float(contributions[name]),
+                           "feature_value": _finite(features.iloc[0][name])} for name in biggest]}
+
+    return _memo(app, ("contributions", declaration_id, id(screen), app.state.risk.fitted_at), compute)
+
+
+def contribution_series(found: dict) -> pd.Series:
+    return pd.Series({item["words"]: item["value"] for item in found["items"]}, dtype=float)
+
+
+# --- everything a task page shows ---------------------------------------------------------------------------------
+
+
+def task_context(app, db: Engine, user: User, task: Task) -> dict:
+    """The task, its declaration and decision, why it was selected, the checks, the history, the importer's
+    earlier declarations, evidence, documents and valuation queries, and what the user may do."""
+    records_of = officer_records(db, user, create=True)
+    detail = scoped.detail(db, user, task.declaration_id)
+    decision = decision_of(db, task.decision_id)
+    with transaction(db) as conn:
+        latest = scoped.latest_decisions(conn, [task.declaration_id]).get(task.declaration_id)
+    requests = records(queries.requests_frame(db, task.declaration_id))
+    now = utc_now()
+    for request in requests:
+        request["overdue"] = request["state"] == "requested" and request["due_at"] is not None and \
+            request["due_at"] < now
+    open_queries = records(queries.queries_frame(db, task.declaration_id))
+    for query in open_queries:
+        query["decidable"] = query["state"] in ("answered", "expired") or (
+            query["state"] == "open" and query["deadline"] is not None and query["deadline"] < now)
+    return {
+        "task": task_dict(task, now), "detail": detail, "decision": decision,
+        "why": why_selected(decision["explanation"] if decision else None),
+        "latest_decision": latest, "history": history(db, task.task_id),
+        "booking": scheduling.booking_of(db, task.task_id),
+        "evidence": records(evidence_store.evidence_frame(db, declaration_id=task.declaration_id)),
+        "requests": requests, "queries": open_queries,
+        "outcomes": outcome_rows(db, user, declaration_id=task.declaration_id),
+        "importer": importer_history(db, user, detail["declaration"]) if detail else None,
+        "duty_declared": declared_duty(db, task.declaration_id),
+        "bands": price_bands(app, db, task.declaration_id),
+        "model": model_contributions(app, db, task.declaration_id),
+        "actor": acting_as(user, task, records_of),
+        "overrider": overrider(user, task.office_id, records_of),
+        "records": records_of,
+    }
+
+
+def next_decisions(state: str) -> list[str]:
+    """The release decisions open from a task's state (completed: all three; detained: released or seized)."""
+    return [d for d in RELEASE_DECISIONS if d in inspections.workflow.TRANSITIONS.get(state, ())]
+
+
+def evidence_disposition(record) -> str:
+    """``inline`` for what a browser shows itself (photos, videos, PDF), else ``attachment``; with the file name."""
+    kind = "inline" if record.content_type in ("image/jpeg", "image/png", "video/mp4", "video/webm",
+                                               "application/pdf") else "attachment"
+    return f'{kind}; filename="{record.filename}"'
+
+
+def visible_evidence(db: Engine, user: User, evidence_id: int):
+    """The evidence record if the user may see its declaration, else None."""
+    try:
+        record = evidence_store.get_evidence(db, evidence_id)
+    except ControlError:
+        return None
+    with transaction(db) as conn:
+        seen = conn.execute(select(declarations.c.declaration_id).where(
+            declarations.c.declaration_id == record.declaration_id, scoped.visible_to(user))).first()
+    return record if seen is not None else None
+
+
+def visible_decision(db: Engine, user: User, decision_id: int) -> dict | None:
+    """A decision (declaration_id, lane, office) if the user may see its declaration, else None."""
+    with transaction(db) as conn:
+        row = conn.execute(
+            select(decisions.c.decision_id, decisions.c.declaration_id, decisions.c.lane, declarations.c.office_id)
+            .join(declarations, declarations.c.declaration_id == decisions.c.declaration_id)
+            .where(decisions.c.decision_id == decision_id, scoped.visible_to(user))).first()
+        if row is None:
+            return None
+        latest = scoped.latest_decisions(conn, [row.declaration_id])[row.declaration_id]
+    return {**row._asdict(), "latest_decision_id": latest["decision_id"], "final_lane": latest["lane"]}
+
+
+def days(value: int) -> timedelta:
+    return timedelta(days=value)
+
