@@ -10,7 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from smartcustoms.declarations.models import HEADER_FIELDS, ITEM_FIELDS
 from smartcustoms.declarations.tables import declarations, goods_items, import_batches, import_rejects
 from smartcustoms.frames import records
-from smartcustoms.store.db import bulk_insert
+from smartcustoms.store.db import bulk_insert, transaction
+
+Bind = Engine | Connection
 
 
 @dataclass
@@ -21,18 +23,20 @@ class Stored:
     conflicts: list[dict] = field(default_factory=list)  # reject rows of kind "conflict"
 
 
-def start_batch(engine: Engine, source: str, fmt: str, mapping: str | None) -> int:
-    with engine.begin() as conn:
+def start_batch(bind: Bind, source: str, fmt: str, mapping: str | None) -> int:
+    """A new import batch; in its own transaction, or in the caller's when given a Connection."""
+    with transaction(bind) as conn:
         return conn.execute(
             insert(import_batches).values(source=source, format=fmt, mapping=mapping, imported=0, unchanged=0,
                                           conflicts=0, rejected=0).returning(import_batches.c.batch_id)
         ).scalar_one()
 
 
-def finish_batch(engine: Engine, batch_id: int, stored: Stored, rejects: pd.DataFrame, rejected: int) -> None:
-    """Write the batch's counts and its rejects (invalid rows and conflicts) in one transaction."""
+def finish_batch(bind: Bind, batch_id: int, stored: Stored, rejects: pd.DataFrame, rejected: int) -> None:
+    """Write the batch's counts and its rejects (invalid rows and conflicts) in one transaction (the caller's
+    when given a Connection)."""
     rows = [{**r, "kind": "invalid"} for r in records(rejects)] + [{**r, "kind": "conflict"} for r in stored.conflicts]
-    with engine.begin() as conn:
+    with transaction(bind) as conn:
         if rows:
             conn.execute(insert(import_rejects), [{**row, "batch_id": batch_id} for row in rows])
         conn.execute(
@@ -73,14 +77,24 @@ def _store_chunk(conn: Connection, headers: pd.DataFrame, items: pd.DataFrame, b
 
 
 def store(
-    engine: Engine,
+    bind: Bind,
     valid: pd.DataFrame,
     batch_id: int,
     chunk_size: int = 5000,
     progress: Callable[[int], None] | None = None,
 ) -> Stored:
-    """Insert declarations chunk by chunk, each chunk in one transaction (never half a declaration)."""
+    """Insert declarations chunk by chunk, each chunk in one transaction (never half a declaration).
+
+    Given a Connection, everything goes into the caller's transaction, and an IntegrityError (another writer
+    stored one of these IDs meanwhile) is raised for the caller to roll back and retry; given an Engine, a chunk
+    that meets one is classified again (up to three times)."""
     stored = Stored()
+    if isinstance(bind, Connection):
+        _store_chunk(bind, valid.drop_duplicates("declaration_id"), valid, batch_id, stored)
+        if progress:
+            progress(stored.imported + stored.unchanged + len(stored.conflicts))
+        return stored
+    engine = bind
     headers = valid.drop_duplicates("declaration_id")
     chunk_of = pd.Series(range(len(headers)), index=headers["declaration_id"].to_numpy()) // chunk_size
     header_chunks = headers.groupby(chunk_of.to_numpy(), sort=True)

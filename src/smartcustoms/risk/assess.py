@@ -43,11 +43,27 @@ def assess(frame: pd.DataFrame, engine: RiskEngine) -> pd.DataFrame:
     scores = score_items(frame, engine)
     extra = [c for c in ("new_importer",) if c in scores.columns]
     hits = evaluate(engine.profiles, frame.assign(**{c: scores[c] for c in extra}), engine.suppressions)
-    header = frame.drop_duplicates("declaration_id")[HEADER].reset_index(drop=True)
+    header = frame[HEADER].take(_first_rows(frame["declaration_id"])).reset_index(drop=True)
     parts = [screen_signals(frame, scores, list(engine.screens)), profile_signals(frame, hits)]
     # all three are in the order in which declarations first appear in the frame
     signals = pd.concat([header, *[part.reset_index(drop=True) for part in parts]], axis=1)
     return select(signals, engine.settings)
+
+
+def _first_rows(ids: pd.Series) -> list[int]:
+    """The position of each declaration's first goods item (drop_duplicates' choice, at a fraction of its cost on
+    the small frames of single submissions)."""
+    first: dict = {}
+    for position, key in enumerate(ids.tolist()):
+        first.setdefault(key, position)
+    return list(first.values())
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """``frame.to_dict("records")`` (the same Python values), column by column: a few times faster on small
+    frames."""
+    columns = list(frame.columns)
+    return [dict(zip(columns, values)) for values in zip(*[column.tolist() for _, column in frame.items()])]
 
 
 def calibrated(engine: RiskEngine, reference: pd.DataFrame) -> RiskEngine:
@@ -64,6 +80,6 @@ def calibrated(engine: RiskEngine, reference: pd.DataFrame) -> RiskEngine:
 
 def explain(decided: pd.DataFrame, screens: list[str]) -> pd.DataFrame:
     """Add the JSON explanation and a one-line top reason (done at storage or display time: it costs)."""
-    rows = decided.to_dict("records")
+    rows = _records(decided)
     return decided.assign(explanation=[explanation(row, screens) for row in rows],
                           top_reason=[top_reason(row, screens) for row in rows])

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Connection,
     DateTime,
     Engine,
     Float,
@@ -24,7 +25,7 @@ from sqlalchemy import (
     select,
 )
 
-from smartcustoms.store.db import bulk_insert, metadata
+from smartcustoms.store.db import bulk_insert, metadata, transaction
 
 assessments = Table(
     "assessments",
@@ -74,9 +75,10 @@ class OverrideError(ValueError):
     pass
 
 
-def record_assessment(engine: Engine, decided: pd.DataFrame, provenance: dict, actor: str) -> int:
-    """Store one assessment run and its decisions in one transaction; returns the assessment ID."""
-    with engine.begin() as conn:
+def record_assessment(bind: Engine | Connection, decided: pd.DataFrame, provenance: dict, actor: str) -> int:
+    """Store one assessment run and its decisions in one transaction (the caller's when given a Connection);
+    returns the assessment ID."""
+    with transaction(bind) as conn:
         assessment_id = conn.execute(
             insert(assessments).values(
                 actor=actor, settings_version=provenance["settings_version"],

@@ -14,7 +14,7 @@ from smartcustoms import __version__
 from smartcustoms.risk.assess import RiskEngine
 from smartcustoms.risk.config import RiskConfig, load_config
 from smartcustoms.store.db import make_engine
-from smartcustoms.web.batcher import MicroBatcher
+from smartcustoms.web.batcher import MicroBatcher, quiet_collector
 from smartcustoms.web.config import WebSettings, get_web_settings
 from smartcustoms.web.handlers import install_error_handlers
 from smartcustoms.web.middleware import BodyLimit, SecurityHeaders
@@ -67,7 +67,8 @@ def create_app(settings: WebSettings | None = None, engine: Engine | None = None
         if risk.engine is None:
             await asyncio.to_thread(risk.refit)
         refitter = asyncio.create_task(_refit_every(risk, refit_every)) if refit_every else None
-        yield
+        with quiet_collector():
+            yield
         if refitter is not None:
             refitter.cancel()
         await app.state.batcher.close()

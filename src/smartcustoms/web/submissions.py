@@ -5,14 +5,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pandas as pd
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from smartcustoms.declarations import repository
 from smartcustoms.declarations.models import HEADER_FIELDS, ITEM_FIELDS, Declaration
 from smartcustoms.declarations.tables import declarations
 from smartcustoms.declarations.validate import REJECT_COLUMNS, VALID_COLUMNS, flatten
-from smartcustoms.risk.assess import RiskEngine
-from smartcustoms.risk.service import assess_and_record
+from smartcustoms.risk.assess import RiskEngine, assess, explain
+from smartcustoms.risk.audit import record_assessment
 from smartcustoms.store.db import utc_now
 from smartcustoms.web.accounts import User, submissions
 from smartcustoms.web.errors import Conflict, Forbidden
@@ -91,22 +92,26 @@ def _result(declaration_id: str, decision: dict, status: str, created: bool) -> 
                     reasons(decision["explanation"]), status, created)
 
 
-def _store_new(db: Engine, batch: list[Submission], first: dict[str, int], at: datetime) -> set[str]:
-    """Store the declarations seen first in this batch and record who lodged them; returns the IDs another
-    writer stored meanwhile with other content (those are conflicts)."""
-    valid = pd.DataFrame([row for i in first.values() for row in batch[i].rows], columns=VALID_COLUMNS)
-    batch_id = repository.start_batch(db, ACTOR, "json", None)
-    stored = repository.store(db, valid, batch_id)
-    repository.finish_batch(db, batch_id, stored, pd.DataFrame(columns=REJECT_COLUMNS), 0)
+def _store_new(conn: Connection, valid: pd.DataFrame, batch: list[Submission], first: dict[str, int],
+               at: datetime) -> set[str]:
+    """In the caller's transaction: store the declarations seen first in this batch (`valid`, their rows; one
+    import batch row for the timeline) and record who lodged them; returns the IDs another writer stored
+    meanwhile with other content (those are conflicts)."""
+    batch_id = repository.start_batch(conn, ACTOR, "json", None)
+    stored = repository.store(conn, valid, batch_id)
+    repository.finish_batch(conn, batch_id, stored, _NO_REJECTS, 0)
     lost = {conflict["declaration_id"] for conflict in stored.conflicts}
-    with db.begin() as conn:
-        known = set(conn.execute(select(submissions.c.declaration_id).where(
-            submissions.c.declaration_id.in_(list(first)))).scalars())
-        rows = [{"declaration_id": key, "user_id": batch[i].user.user_id, "channel": batch[i].channel,
-                 "submitted_at": at} for key, i in first.items() if key not in lost and key not in known]
-        if rows:
-            conn.execute(insert(submissions), rows)
+    known = set(conn.execute(select(submissions.c.declaration_id).where(
+        submissions.c.declaration_id.in_(list(first)))).scalars())
+    rows = [{"declaration_id": key, "user_id": batch[i].user.user_id, "channel": batch[i].channel,
+             "submitted_at": at} for key, i in first.items() if key not in lost and key not in known]
+    if rows:
+        conn.execute(insert(submissions), rows)
     return lost
+
+
+_NO_REJECTS = pd.DataFrame(columns=REJECT_COLUMNS)
+ATTEMPTS = 3  # a write that meets an ID stored meanwhile by another writer (IntegrityError) is retried
 
 
 def lodge(db: Engine, risk: RiskEngine, batch: list[Submission], *, at: datetime | None = None) -> list:
@@ -115,14 +120,28 @@ def lodge(db: Engine, risk: RiskEngine, batch: list[Submission], *, at: datetime
     sender may not lodge it).
 
     A declaration already stored with the same content is not stored again; it gets its newest decision (and
-    is assessed only if it has none). Permissions are checked here too, whatever the caller did."""
+    is assessed only if it has none). Permissions are checked here too, whatever the caller did.
+
+    Everything a batch writes (declarations, their import batch row, submissions, the assessment and its
+    decisions) goes in one transaction: a batch is lodged whole or not at all. The assessment itself (CPU only)
+    runs before that transaction, so the database's write lock is held for the inserts alone."""
     at = at or utc_now()
+    for attempt in range(ATTEMPTS):
+        try:
+            return _lodge_once(db, risk, batch, at)
+        except IntegrityError:  # another writer stored one of these IDs between our read and our write
+            if attempt == ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _lodge_once(db: Engine, risk: RiskEngine, batch: list[Submission], at: datetime) -> list:
     results: list = [None] * len(batch)
     ids = list(dict.fromkeys(s.declaration_id for s in batch))
     with db.connect() as conn:
         stored = dict(conn.execute(select(declarations.c.declaration_id, declarations.c.content_hash)
                                    .where(declarations.c.declaration_id.in_(ids))).all())
-        decided = latest_decisions(conn, ids)
+        decided = latest_decisions(conn, [key for key in ids if key in stored])  # only stored ones can have any
         statuses = clearance_statuses(conn, [key for key in ids if key in decided])
 
     first: dict[str, int] = {}  # ID -> the submission that stores it
@@ -136,18 +155,31 @@ def lodge(db: Engine, risk: RiskEngine, batch: list[Submission], *, at: datetime
         elif known is None:
             first[key] = i
 
-    lost = _store_new(db, batch, first, at) if first else set()
     pending = {s.declaration_id for i, s in enumerate(batch) if results[i] is None}
     undecided = [key for key in ids if key in stored and key not in decided and key in pending]
-    fresh = [key for key in first if key not in lost]
-    if fresh or undecided:
-        parts = [pd.DataFrame([row for key in fresh for row in batch[first[key]].rows], columns=VALID_COLUMNS)]
+    valid = pd.DataFrame([row for i in first.values() for row in batch[i].rows], columns=VALID_COLUMNS)
+    assessed = None
+    if first or undecided:
+        frame = valid[HEADER_FIELDS + ITEM_FIELDS]
         if undecided:  # stored by an import, or a batch that failed after storing: assess them now
-            parts = [part for part in parts if len(part)] + [repository.load_declarations(db, ids=undecided)]
-        frame = pd.concat(parts, ignore_index=True)[HEADER_FIELDS + ITEM_FIELDS]
-        for row in assess_and_record(db, frame, risk, ACTOR).itertuples(index=False):
-            decided[row.declaration_id] = {"lane": row.lane, "source": row.source, "risk_score": row.risk_score,
-                                           "explanation": row.explanation}
+            frame = pd.concat([part for part in (frame, repository.load_declarations(db, ids=undecided))
+                               if len(part)], ignore_index=True)
+        assessed = explain(assess(frame, risk), list(risk.screens))
+
+    lost: set[str] = set()
+    if first or assessed is not None:
+        with db.begin() as conn:
+            lost = _store_new(conn, valid, batch, first, at) if first else set()
+            if assessed is not None:
+                if lost:  # stored meanwhile by another writer with other content: no decision of ours
+                    assessed = assessed[~assessed["declaration_id"].isin(lost)]
+                if len(assessed):
+                    record_assessment(conn, assessed, risk.provenance(), ACTOR)
+        if assessed is not None:
+            for row in assessed[["declaration_id", "lane", "source", "risk_score", "explanation"]].itertuples(
+                    index=False):
+                decided[row.declaration_id] = {"lane": row.lane, "source": row.source,
+                                               "risk_score": row.risk_score, "explanation": row.explanation}
     for i, submission in enumerate(batch):
         key = submission.declaration_id
         if results[i] is None:

@@ -1,0 +1,71 @@
+"""Screenshots of the main pages for docs/screenshots/ (only with SMARTCUSTOMS_SCREENSHOTS=1):
+
+    SMARTCUSTOMS_SCREENSHOTS=1 .venv/bin/pytest tests/browser/test_screenshots.py
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from .browser_support import open_task, red_item, sign_in
+
+FOLDER = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+pytestmark = pytest.mark.skipif(os.environ.get("SMARTCUSTOMS_SCREENSHOTS") != "1",
+                                reason="writes docs/screenshots/ only with SMARTCUSTOMS_SCREENSHOTS=1")
+
+
+SHOTS = ["login", "trader-declarations", "trader-declaration", "trader-lodge-form-errors", "officer-queue",
+         "officer-task", "analyst-profiles", "analyst-kpis", "phone-trader-declaration"]
+
+
+def shoot(page, name: str) -> None:
+    page.wait_for_load_state("networkidle")  # the charts (<img>) too
+    page.screenshot(path=str(FOLDER / f"{name}.png"), full_page=True)
+
+
+def test_screenshots_of_the_main_pages(browser, site):
+    FOLDER.mkdir(parents=True, exist_ok=True)
+    task = open_task(site, "SHOT-RED", lane="red", items=[red_item()])
+    open_task(site, "SHOT-DOC", lane="yellow")
+    context = browser.new_context(locale="en-GB", viewport={"width": 1100, "height": 800})
+    page = context.new_page()
+    page.goto(site.url + "/login")
+    shoot(page, "login")
+
+    sign_in(page, site, "alice")
+    page.goto(site.url + "/portal/declarations")
+    shoot(page, "trader-declarations")
+    page.goto(site.url + "/portal/declarations/SHOT-RED")
+    shoot(page, "trader-declaration")
+    page.goto(site.url + "/portal/submit")
+    page.get_by_label("Declaration ID", exact=True).fill("SHOT 1")
+    page.get_by_label("Exchange rate", exact=True).fill("many")
+    page.get_by_role("button", name="Lodge the declaration").click()
+    page.get_by_role("alert").wait_for()
+    shoot(page, "trader-lodge-form-errors")
+
+    context.clear_cookies()
+    sign_in(page, site, "oscar")
+    page.goto(site.url + "/officer/queue")
+    shoot(page, "officer-queue")
+    page.goto(site.url + f"/officer/tasks/{task}")
+    shoot(page, "officer-task")
+
+    context.clear_cookies()
+    sign_in(page, site, "anna")
+    page.goto(site.url + "/analyst/profiles")
+    shoot(page, "analyst-profiles")
+    page.goto(site.url + "/analyst/kpis")
+    shoot(page, "analyst-kpis")
+    context.close()
+
+    phone = browser.new_context(locale="en-GB", viewport={"width": 390, "height": 844}, is_mobile=True,
+                                has_touch=True, device_scale_factor=2)
+    page = phone.new_page()
+    sign_in(page, site, "alice")
+    page.goto(site.url + "/portal/declarations/SHOT-RED")
+    shoot(page, "phone-trader-declaration")
+    phone.close()
+    assert {path.stem for path in FOLDER.glob("*.png")} >= set(SHOTS)
