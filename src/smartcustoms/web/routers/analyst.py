@@ -10,7 +10,7 @@ from datetime import datetime, time, timedelta
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -28,6 +28,7 @@ from smartcustoms.web.i18n import N_, locale_of, translations
 from smartcustoms.web.render import render
 
 router = APIRouter(prefix="/analyst", include_in_schema=False)
+VersionPath = Annotated[int, Path(ge=1, le=2**31 - 1, description="Profile version.")]
 Viewer = Annotated[User, require_page(*views.VIEWERS)]
 Author = Annotated[User, require_page(*views.AUTHORS)]
 Checker = Annotated[User, require_page(*views.CHECKERS)]
@@ -160,14 +161,14 @@ async def _step(request: Request, db, user: User, profile_id: str, version: int 
 
 
 @router.post("/profiles/{profile_id}/versions/{version}/approve", name="analyst_profile_approve")
-async def approve(request: Request, profile_id: str, version: int, user: Checker, db: Db):
+async def approve(request: Request, profile_id: str, version: VersionPath, user: Checker, db: Db):
     note = _form_text(await request.form(), "note") or None
     return await _step(request, db, user, profile_id, version, "approved",
                        lambda: repository.approve(db, profile_id, version, user.username, note=note))
 
 
 @router.post("/profiles/{profile_id}/versions/{version}/publish", name="analyst_profile_publish")
-async def publish(request: Request, profile_id: str, version: int, user: Checker, db: Db):
+async def publish(request: Request, profile_id: str, version: VersionPath, user: Checker, db: Db):
     note = _form_text(await request.form(), "note") or None
     return await _step(request, db, user, profile_id, version, "published",
                        lambda: repository.publish(db, profile_id, version, user.username, note=note))
@@ -183,7 +184,7 @@ def _retire(db, profile_id: str, version: int, actor: str, reason: str) -> None:
 
 
 @router.post("/profiles/{profile_id}/versions/{version}/retire", name="analyst_profile_retire")
-async def retire(request: Request, profile_id: str, version: int, user: Checker, db: Db):
+async def retire(request: Request, profile_id: str, version: VersionPath, user: Checker, db: Db):
     reason = _form_text(await request.form(), "reason")
     if not reason:
         if not await run_in_threadpool(views.version_exists, db, profile_id, version):

@@ -8,7 +8,7 @@ and roll back models; officers, analysts, supervisors and admins read the KPIs (
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from smartcustoms.control.kpis import KpiError
@@ -23,6 +23,7 @@ from smartcustoms.web.errors import Conflict, Forbidden, Invalid, NotFound
 from smartcustoms.web.schemas import ERRORS
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
+VersionPath = Annotated[int, Path(ge=1, le=2**31 - 1, description="Profile version.")]
 Viewer = Annotated[User, require(*views.VIEWERS)]
 Author = Annotated[User, require(*views.AUTHORS)]
 Checker = Annotated[User, require(*views.CHECKERS)]
@@ -278,7 +279,7 @@ def commit_profiles(body: ProfileText, user: Author, db: Db, response: Response)
 
 
 @router.post("/profiles/{profile_id}/versions/{version}/approve", response_model=ProfileDetail, tags=["profiles"])
-def approve_profile(profile_id: str, version: int, user: Checker, db: Db, body: Note | None = None):
+def approve_profile(profile_id: str, version: VersionPath, user: Checker, db: Db, body: Note | None = None):
     """Approve a committed version. Its author may not (403: a second person must)."""
     _version(db, profile_id, version)
     try:
@@ -289,7 +290,7 @@ def approve_profile(profile_id: str, version: int, user: Checker, db: Db, body: 
 
 
 @router.post("/profiles/{profile_id}/versions/{version}/publish", response_model=ProfileDetail, tags=["profiles"])
-def publish_profile(profile_id: str, version: int, user: Checker, db: Db, request: Request,
+def publish_profile(profile_id: str, version: VersionPath, user: Checker, db: Db, request: Request,
                     body: Note | None = None):
     """Publish an approved version: new declarations are assessed with it from now on (the server's risk engine
     takes it at once)."""
@@ -303,7 +304,7 @@ def publish_profile(profile_id: str, version: int, user: Checker, db: Db, reques
 
 
 @router.post("/profiles/{profile_id}/versions/{version}/retire", response_model=ProfileDetail, tags=["profiles"])
-def retire_profile(profile_id: str, version: int, body: RetireRequest, user: Checker, db: Db, request: Request):
+def retire_profile(profile_id: str, version: VersionPath, body: RetireRequest, user: Checker, db: Db, request: Request):
     """Withdraw the published version (it must be `version`): the profile selects nothing from now on."""
     _version(db, profile_id, version)
     published = _detail(db, profile_id)["published"]
