@@ -174,7 +174,8 @@ def _candidates(conn: Connection, office_id: str, mode: str) -> pd.DataFrame:
 
 
 def open_controls(engine: Engine, *, lane_time: str = "assessed", remote_offices: Collection[str] = (),
-                  due: dict[str, timedelta] | None = None, at: datetime | None = None) -> dict[str, int]:
+                  due: dict[str, timedelta] | None = None, at: datetime | None = None,
+                  declaration_ids: Collection[str] | None = None) -> dict[str, int]:
     """Open an inspection task for every latest red or yellow decision whose declaration has none yet, and one
     clearance row per decided declaration (green and blue are released at their lane time, red and yellow held).
 
@@ -183,20 +184,27 @@ def open_controls(engine: Engine, *, lane_time: str = "assessed", remote_offices
     mode's delay (`due`, default DUE) after the lane time; a red task is remote when its office is in
     `remote_offices` and its reasons fit (workflow.remote_fit). Tasks are created, and their "created" event
     stamped, at the lane time (or at `at` when given). Declarations not stored are skipped. Running it again
-    creates nothing new. Returns counts: tasks, clearance, released, held, skipped.
+    creates nothing new. With `declaration_ids`, only those declarations are looked at (the web does this after
+    each lodging batch). Returns counts: tasks, clearance, released, held, skipped.
     """
     if lane_time not in ("assessed", "lodged"):
         raise ControlError(f"lane_time must be 'assessed' or 'lodged', got {lane_time!r}")
     delays = {**DUE, **(due or {})}
     remote_offices = set(remote_offices)
-    decided = latest_decisions(engine)
+    ids = None if declaration_ids is None else list(dict.fromkeys(declaration_ids))
+    decided = latest_decisions(engine, ids=ids)
+
+    def only(query, column):
+        return query if ids is None else query.where(column.in_(ids))
+
     with engine.begin() as conn:
-        lodged = pd.DataFrame(conn.execute(
+        lodged = pd.DataFrame(conn.execute(only(
             select(declarations.c.declaration_id, declarations.c.office_id, declarations.c.acceptance_datetime)
-            .where(declarations.c.declaration_id.in_(select(decisions.c.declaration_id).distinct()))
+            .where(declarations.c.declaration_id.in_(select(decisions.c.declaration_id).distinct())),
+            declarations.c.declaration_id)
         ).all(), columns=["declaration_id", "office_id", "lodged_at"])
-        with_task = set(conn.execute(select(tasks.c.declaration_id)).scalars())
-        cleared = set(conn.execute(select(clearance.c.declaration_id)).scalars())
+        with_task = set(conn.execute(only(select(tasks.c.declaration_id), tasks.c.declaration_id)).scalars())
+        cleared = set(conn.execute(only(select(clearance.c.declaration_id), clearance.c.declaration_id)).scalars())
         frame = decided.merge(lodged, on="declaration_id", how="left")
         skipped = int(frame["lodged_at"].isna().sum())
         frame = frame[frame["lodged_at"].notna()].copy()
@@ -237,6 +245,7 @@ def open_controls(engine: Engine, *, lane_time: str = "assessed", remote_offices
         if rows:
             bulk_insert(conn, tasks, pd.DataFrame(rows))
             born = conn.execute(select(tasks.c.task_id, tasks.c.created_at).where(
+                tasks.c.declaration_id.in_([row["declaration_id"] for row in rows]),
                 ~select(task_events.c.event_id).where(task_events.c.task_id == tasks.c.task_id).exists())).all()
             conn.execute(insert(task_events), [
                 {"task_id": task_id, "from_state": None, "to_state": "created", "actor": SYSTEM, "at": created,

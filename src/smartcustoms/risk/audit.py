@@ -107,8 +107,8 @@ def override(engine: Engine, decision_id: int, lane: str, reason: str, officer: 
         ).scalar_one()
 
 
-def latest_decisions(engine: Engine, since: datetime | None = None) -> pd.DataFrame:
-    """The newest decision per declaration, with the lane after any override."""
+def latest_decisions(engine: Engine, since: datetime | None = None, ids: list[str] | None = None) -> pd.DataFrame:
+    """The newest decision per declaration (of `ids` when given), with the lane after any override."""
     last_override = (
         select(overrides.c.decision_id, func.max(overrides.c.override_id).label("override_id"))
         .group_by(overrides.c.decision_id).subquery()
@@ -123,6 +123,8 @@ def latest_decisions(engine: Engine, since: datetime | None = None) -> pd.DataFr
     )
     if since is not None:
         query = query.where(assessments.c.assessed_at >= since)
+    if ids is not None:
+        query = query.where(decisions.c.declaration_id.in_(list(ids)))
     with engine.connect() as conn:
         frame = pd.read_sql(query, conn)
     frame = frame.drop_duplicates("declaration_id", keep="last")
