@@ -10,7 +10,7 @@ Connection (the caller owns the transaction). Times are naive UTC; ``at`` replay
 import json
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -27,7 +27,7 @@ from smartcustoms.control.workflow import (
 )
 from smartcustoms.declarations.tables import declarations
 from smartcustoms.risk.audit import decisions, latest_decisions
-from smartcustoms.store.db import bulk_insert, transaction, utc_now
+from smartcustoms.store.db import bulk_insert, moment, transaction
 
 Bind = Engine | Connection
 OFFICER_MODES = ("physical", "documentary", "remote", "audit")
@@ -52,13 +52,6 @@ class Task:
     due_at: datetime
     updated_at: datetime
     version: int
-
-
-def moment(at: datetime | None) -> datetime:
-    """`at` as naive UTC (an aware time is converted), or now."""
-    if at is None:
-        return utc_now()
-    return at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo else at
 
 
 def _actor(actor: str) -> str:

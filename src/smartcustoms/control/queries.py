@@ -27,7 +27,7 @@ Every function takes the Engine (its own transaction) or a Connection (the calle
 
 import json
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, insert, select, update
@@ -43,7 +43,7 @@ from smartcustoms.control.tables import (
     valuation_query_events,
 )
 from smartcustoms.declarations.tables import declarations, goods_items
-from smartcustoms.store.db import transaction, utc_now
+from smartcustoms.store.db import moment, transaction
 
 Bind = Engine | Connection
 MIN_REASON_WORDS = 3
@@ -59,13 +59,6 @@ class DeadlineError(QueryError):
 
 class ConflictError(QueryError):
     """Someone changed the row since it was read (optimistic locking)."""
-
-
-def moment(at: datetime | None) -> datetime:
-    """Naive UTC: now, or the given time (an aware time is converted to UTC)."""
-    if at is None:
-        return utc_now()
-    return at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo else at
 
 
 def _named(value: str | None, what: str) -> str:

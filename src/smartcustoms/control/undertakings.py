@@ -42,7 +42,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from smartcustoms.control.facilitation import WINDOW_DAYS, Finding, good_standing, trader_record
 from smartcustoms.control.inspections import SYSTEM, moment
@@ -208,30 +208,39 @@ def sign_undertaking(engine: Bind, declaration_id: str, *, signed_by: str, text:
     if not (basis or {}).get("good_standing"):
         raise UndertakingError("not_in_good_standing", f"declaration {declaration_id}: the trader is not in good "
                                                        "standing, so the documents are needed before release")
-    try:
-        with transaction(engine) as conn:
-            conn.execute(select(clearance.c.declaration_id).where(clearance.c.declaration_id == declaration_id)
-                         .with_for_update())  # PostgreSQL: two signatures of one declaration queue here
-            refusals = _refusals(conn, declaration_id)
-            if refusals:
-                raise UndertakingError(refusals[0].code, refusals[0].text)
-            decision_id, _ = _latest_decision(conn, declaration_id)
-            undertaking_id = conn.execute(insert(undertakings).values(
-                declaration_id=declaration_id, signed_by=signed_by, signed_at=at, text=text,
-                basis=json.dumps(basis, ensure_ascii=False, default=str),
-            ).returning(undertakings.c.undertaking_id)).scalar_one()
-            conn.execute(insert(overrides).values(
-                decision_id=decision_id, lane="blue", officer=SYSTEM, at=at,
-                reason=f"promise-based release: undertaking {undertaking_id} signed by {signed_by}"))
-            released = conn.execute(update(clearance).where(clearance.c.declaration_id == declaration_id,
-                                                            clearance.c.status == "held")
-                                    .values(status="released", released_at=at, lane="blue")).rowcount
-            if released != 1:
-                raise UndertakingError("not_held", f"declaration {declaration_id} is no longer held")
-            return undertaking_id
-    except IntegrityError as exc:  # another signature of the same declaration won the race
-        raise UndertakingError("already_signed", f"declaration {declaration_id}: an undertaking was signed "
-                                                 "meanwhile") from exc
+    for attempt in range(3):
+        try:
+            return _sign(engine, declaration_id, signed_by, text, basis, at)
+        except IntegrityError as exc:  # another signature of the same declaration won the race
+            raise UndertakingError("already_signed", f"declaration {declaration_id}: an undertaking was signed "
+                                                     "meanwhile") from exc
+        except OperationalError:  # SQLite: another writer committed after this one read; read again
+            if attempt == 2 or not isinstance(engine, Engine) or engine.dialect.name != "sqlite":
+                raise
+    raise AssertionError("unreachable")
+
+
+def _sign(engine, declaration_id: str, signed_by: str, text: str, basis: dict, at: datetime) -> int:
+    with transaction(engine) as conn:
+        conn.execute(select(clearance.c.declaration_id).where(clearance.c.declaration_id == declaration_id)
+                     .with_for_update())  # PostgreSQL: two signatures of one declaration queue here
+        refusals = _refusals(conn, declaration_id)
+        if refusals:
+            raise UndertakingError(refusals[0].code, refusals[0].text)
+        decision_id, _ = _latest_decision(conn, declaration_id)
+        undertaking_id = conn.execute(insert(undertakings).values(
+            declaration_id=declaration_id, signed_by=signed_by, signed_at=at, text=text,
+            basis=json.dumps(basis, ensure_ascii=False, default=str),
+        ).returning(undertakings.c.undertaking_id)).scalar_one()
+        conn.execute(insert(overrides).values(
+            decision_id=decision_id, lane="blue", officer=SYSTEM, at=at,
+            reason=f"promise-based release: undertaking {undertaking_id} signed by {signed_by}"))
+        released = conn.execute(update(clearance).where(clearance.c.declaration_id == declaration_id,
+                                                        clearance.c.status == "held")
+                                .values(status="released", released_at=at, lane="blue")).rowcount
+        if released != 1:
+            raise UndertakingError("not_held", f"declaration {declaration_id} is no longer held")
+        return undertaking_id
 
 
 def verify_undertaking(bind: Bind, undertaking_id: int, *, verified_by: str, result: str,

@@ -79,3 +79,10 @@ def transaction(bind: Engine | Connection) -> Iterator[Connection]:
 def utc_now() -> datetime:
     """Now, as the naive UTC time the database stores."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def moment(at: datetime | None) -> datetime:
+    """`at` as the naive UTC time the database stores (an aware time is converted), or now."""
+    if at is None:
+        return utc_now()
+    return at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo else at
