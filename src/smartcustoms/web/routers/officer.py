@@ -147,6 +147,17 @@ def _done(request: Request, task_id: int, what: str) -> RedirectResponse:
     return RedirectResponse(f"{target}?done={what}#top", 303)
 
 
+async def _read(request: Request, user: User, db, task_id: int, name: str, fields, model, *, work: bool = True):
+    """The posted form of `name` checked against `model`: (task, actor, values, data); or, when a field is
+    wrong, the task page with the errors next to the fields (422) to answer with."""
+    form, task, actor = await _posted(request, user, db, task_id, work=work)
+    values = views.form_values(form, fields)
+    try:
+        return task, actor, values, model.model_validate(views.model_data(values, fields))
+    except ValidationError as exc:
+        return await _again(request, user, db, task_id, name, values, views.field_errors(exc))
+
+
 async def _again(request: Request, user: User, db, task_id: int, name: str, values: dict, errors: dict[str, str],
                  status_code: int = 422):
     return await run_in_threadpool(lambda: _task_page(request, user, db, task_id, errors={name: errors},
@@ -176,12 +187,10 @@ async def _step(request: Request, user: User, db, task_id: int, name: str, value
 
 @router.post("/tasks/{task_id}/start", name="officer_task_start")
 async def start(request: Request, task_id: PathId, user: Console, db: Db):
-    form, task, actor = await _posted(request, user, db, task_id)
-    values = views.form_values(form, START_FIELDS)
-    try:
-        data = views.StartIn.model_validate(views.model_data(values, START_FIELDS))
-    except ValidationError as exc:
-        return await _again(request, user, db, task_id, "start", values, views.field_errors(exc))
+    read = await _read(request, user, db, task_id, "start", START_FIELDS, views.StartIn)
+    if not isinstance(read, tuple):  # the form had errors: the page shows them
+        return read
+    task, actor, values, data = read
     failed = await _step(request, user, db, task_id, "start", values, lambda: inspections.transition(
         db, task_id, "in_progress", actor=actor, expected_version=data.expected_version, note=data.note or None))
     return failed or _done(request, task_id, "started")
@@ -189,12 +198,10 @@ async def start(request: Request, task_id: PathId, user: Console, db: Db):
 
 @router.post("/tasks/{task_id}/complete", name="officer_task_complete")
 async def complete(request: Request, task_id: PathId, user: Console, db: Db):
-    form, task, actor = await _posted(request, user, db, task_id)
-    values = views.form_values(form, OUTCOME_FIELDS)
-    try:
-        data = views.OutcomeIn.model_validate(views.model_data(values, OUTCOME_FIELDS))
-    except ValidationError as exc:
-        return await _again(request, user, db, task_id, "complete", values, views.field_errors(exc))
+    read = await _read(request, user, db, task_id, "complete", OUTCOME_FIELDS, views.OutcomeIn)
+    if not isinstance(read, tuple):  # the form had errors: the page shows them
+        return read
+    task, actor, values, data = read
     failed = await _step(request, user, db, task_id, "complete", values, lambda: inspections.complete(
         db, task_id, actor=actor, expected_version=data.expected_version, result=data.result,
         infringements=data.infringements, duty_before=data.duty_before, duty_after=data.duty_after,
@@ -204,12 +211,10 @@ async def complete(request: Request, task_id: PathId, user: Console, db: Db):
 
 @router.post("/tasks/{task_id}/release", name="officer_task_release")
 async def release(request: Request, task_id: PathId, user: Console, db: Db):
-    form, task, actor = await _posted(request, user, db, task_id)
-    values = views.form_values(form, RELEASE_FIELDS)
-    try:
-        data = views.ReleaseIn.model_validate(views.model_data(values, RELEASE_FIELDS))
-    except ValidationError as exc:
-        return await _again(request, user, db, task_id, "release", values, views.field_errors(exc))
+    read = await _read(request, user, db, task_id, "release", RELEASE_FIELDS, views.ReleaseIn)
+    if not isinstance(read, tuple):  # the form had errors: the page shows them
+        return read
+    task, actor, values, data = read
     failed = await _step(request, user, db, task_id, "release", values, lambda: inspections.release(
         db, task_id, actor=actor, expected_version=data.expected_version, decision=data.decision,
         note=data.note or None), default_field="decision")
@@ -218,12 +223,10 @@ async def release(request: Request, task_id: PathId, user: Console, db: Db):
 
 @router.post("/tasks/{task_id}/documents", name="officer_task_documents")
 async def request_documents(request: Request, task_id: PathId, user: Console, db: Db):
-    form, task, actor = await _posted(request, user, db, task_id)
-    values = views.form_values(form, DOCUMENT_FIELDS)
-    try:
-        data = views.DocumentsIn.model_validate(views.model_data(values, DOCUMENT_FIELDS))
-    except ValidationError as exc:
-        return await _again(request, user, db, task_id, "documents", values, views.field_errors(exc))
+    read = await _read(request, user, db, task_id, "documents", DOCUMENT_FIELDS, views.DocumentsIn)
+    if not isinstance(read, tuple):  # the form had errors: the page shows them
+        return read
+    task, actor, values, data = read
     failed = await _step(request, user, db, task_id, "documents", values, lambda: queries.request_documents(
         db, task.declaration_id, list(data.document_types), requested_by=actor, due_in=views.days(data.due_days),
         task_id=task_id), default_field="document_types")
@@ -232,12 +235,10 @@ async def request_documents(request: Request, task_id: PathId, user: Console, db
 
 @router.post("/tasks/{task_id}/valuation-query", name="officer_task_query")
 async def raise_query(request: Request, task_id: PathId, user: Console, db: Db):
-    form, task, actor = await _posted(request, user, db, task_id)
-    values = views.form_values(form, QUERY_FIELDS)
-    try:
-        data = views.QueryIn.model_validate(views.model_data(values, QUERY_FIELDS))
-    except ValidationError as exc:
-        return await _again(request, user, db, task_id, "query", values, views.field_errors(exc))
+    read = await _read(request, user, db, task_id, "query", QUERY_FIELDS, views.QueryIn)
+    if not isinstance(read, tuple):  # the form had errors: the page shows them
+        return read
+    task, actor, values, data = read
     failed = await _step(request, user, db, task_id, "query", values, lambda: queries.raise_valuation_query(
         db, task.declaration_id, reasons_to_doubt=data.reasons_to_doubt, raised_by=actor,
         deadline_days=data.deadline_days, task_id=task_id), default_field="reasons_to_doubt")
@@ -246,12 +247,10 @@ async def raise_query(request: Request, task_id: PathId, user: Console, db: Db):
 
 @router.post("/tasks/{task_id}/valuation-query/decide", name="officer_task_decide")
 async def decide_query(request: Request, task_id: PathId, user: Console, db: Db):
-    form, task, actor = await _posted(request, user, db, task_id)
-    values = views.form_values(form, DECIDE_FIELDS)
-    try:
-        data = views.DecideIn.model_validate(views.model_data(values, DECIDE_FIELDS))
-    except ValidationError as exc:
-        return await _again(request, user, db, task_id, "decide", values, views.field_errors(exc))
+    read = await _read(request, user, db, task_id, "decide", DECIDE_FIELDS, views.DecideIn)
+    if not isinstance(read, tuple):  # the form had errors: the page shows them
+        return read
+    task, actor, values, data = read
     known = await run_in_threadpool(lambda: queries.queries_frame(db, task.declaration_id))
     if data.query_id not in set(known["query_id"]):
         raise NotFound(f"no valuation query {data.query_id} for declaration {task.declaration_id}")
@@ -263,12 +262,10 @@ async def decide_query(request: Request, task_id: PathId, user: Console, db: Db)
 
 @router.post("/tasks/{task_id}/override", name="officer_task_override")
 async def override(request: Request, task_id: PathId, user: Overrider, db: Db):
-    form, task, actor = await _posted(request, user, db, task_id, work=False)
-    values = views.form_values(form, OVERRIDE_FIELDS)
-    try:
-        data = views.OverrideIn.model_validate(views.model_data(values, OVERRIDE_FIELDS))
-    except ValidationError as exc:
-        return await _again(request, user, db, task_id, "override", values, views.field_errors(exc))
+    read = await _read(request, user, db, task_id, "override", OVERRIDE_FIELDS, views.OverrideIn, work=False)
+    if not isinstance(read, tuple):  # the form had errors: the page shows them
+        return read
+    task, actor, values, data = read
 
     def change() -> dict | None:
         """None when done, else the problem by field."""
