@@ -201,11 +201,27 @@ def test_a_body_far_above_the_limit_is_cut_off_before_it_is_read(engine, risk_en
 
 def test_api_tokens_authenticate_until_revoked(client, people, engine):
     alice = people["alice"]
+    client.app.state.tokens.seconds = 0  # every request looks its token up
     assert client.get("/api/v1/me", headers=alice.bearer).json()["importer_ids"] == ["IMP001"]
     [token] = accounts.list_tokens(engine, "alice")
     accounts.revoke_token(engine, token.token_id)
     refused = client.get("/api/v1/me", headers=alice.bearer)
     assert refused.status_code == 401 and refused.headers["www-authenticate"] == "Bearer"
+    assert lodge(client, alice, declaration("D1")).status_code == 401
+
+
+def test_a_revoked_token_is_refused_once_the_servers_token_cache_lets_it_go(client, people, engine):
+    alice, clock = people["alice"], [1000.0]
+    cache = client.app.state.tokens
+    cache.clock = lambda: clock[0]
+    assert cache.seconds == 10  # the default
+    assert client.get("/api/v1/me", headers=alice.bearer).status_code == 200
+    [token] = accounts.list_tokens(engine, "alice")
+    accounts.revoke_token(engine, token.token_id)
+    clock[0] += 9.9
+    assert client.get("/api/v1/me", headers=alice.bearer).status_code == 200  # checked 9.9 s ago: trusted
+    clock[0] += 0.1
+    assert client.get("/api/v1/me", headers=alice.bearer).status_code == 401
     assert lodge(client, alice, declaration("D1")).status_code == 401
 
 

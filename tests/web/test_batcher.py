@@ -97,6 +97,35 @@ def test_the_handler_runs_outside_the_event_loop_thread():
     assert threads and threads[0] != loop_thread
 
 
+def test_a_batch_takes_what_keeps_arriving_and_closes_when_a_settle_window_brings_nothing():
+    calls = []
+
+    def handle(items):
+        calls.append(list(items))
+        return items
+
+    async def trickle(batcher, items, gap):
+        waiters = []
+        for item in items:
+            waiters.append(asyncio.create_task(batcher.submit(item)))
+            await asyncio.sleep(gap)
+        return await asyncio.gather(*waiters)
+
+    async def main():
+        batcher = MicroBatcher(handle, max_wait=1.0, settle=0.05)
+        steady = await trickle(batcher, range(5), 0.005)  # closer together than `settle`: one batch
+        started = asyncio.get_running_loop().time()
+        alone = await batcher.submit("alone")  # nobody follows: it waits one settle window, not max_wait
+        waited = asyncio.get_running_loop().time() - started
+        await batcher.close()
+        return steady, alone, waited
+
+    steady, alone, waited = run(main())
+    assert steady == list(range(5)) and alone == "alone"
+    assert calls == [list(range(5)), ["alone"]]
+    assert waited < 0.5
+
+
 def test_max_size_must_be_positive():
     with pytest.raises(ValueError, match="max_size"):
         MicroBatcher(lambda items: items, max_size=0)

@@ -35,6 +35,7 @@ from smartcustoms.web.routers import (
     portal_control,
 )
 from smartcustoms.web.submissions import lodge
+from smartcustoms.web.token_cache import TokenCache
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -81,6 +82,7 @@ def create_app(settings: WebSettings | None = None, engine: Engine | None = None
     app.state.risk = risk
     app.state.templates = make_templates()
     app.state.hasher = make_hasher(settings.password_time_cost, settings.password_memory_kib)
+    app.state.tokens = TokenCache(settings.token_cache_seconds)
     app.state.batcher = MicroBatcher(lambda batch: lodge(db, risk.current(), batch),
                                      max_wait=settings.batch_wait_ms / 1000, max_size=settings.batch_max)
     app.add_middleware(BodyLimit, max_bytes=settings.upload_max_bytes + 64 * 1024)

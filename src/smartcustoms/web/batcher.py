@@ -17,12 +17,14 @@ class MicroBatcher:
     """``handle(items) -> results`` (same length and order); a result that is an exception is raised to its
     waiter only. If ``handle`` itself raises, every waiter of that batch gets the exception."""
 
-    def __init__(self, handle: Callable[[list], Sequence[Any]], max_wait: float = 0.005, max_size: int = 256):
+    def __init__(self, handle: Callable[[list], Sequence[Any]], max_wait: float = 0.005, max_size: int = 256,
+                 settle: float = 0.001):
         if max_size < 1:
             raise ValueError("max_size must be at least 1")
         self.handle = handle
         self.max_wait = max_wait
         self.max_size = max_size
+        self.settle = settle
         self.batches = 0  # handled so far, with their items and the seconds spent in `handle` (metrics)
         self.items = 0
         self.busy = 0.0
@@ -56,14 +58,20 @@ class MicroBatcher:
         return list(await asyncio.gather(*futures, return_exceptions=True))
 
     async def _gather(self) -> list:
-        """The first waiting item, then everything queued behind it; when nothing is, wait ``max_wait`` for
-        company first (under load the queue fills while the previous batch runs, and nobody waits more)."""
+        """The first waiting item, then everything that keeps arriving: the batch closes once a `settle` window
+        brings nothing new, or `max_wait` after its first item, or at `max_size`."""
+        loop = asyncio.get_running_loop()
         batch = [await self._queue.get()]
-        if self._queue.empty() and self.max_wait > 0:
-            await asyncio.sleep(self.max_wait)
-        while len(batch) < self.max_size and not self._queue.empty():
-            batch.append(self._queue.get_nowait())
-        return batch
+        deadline = loop.time() + self.max_wait
+        while True:
+            while len(batch) < self.max_size and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            remaining = deadline - loop.time()
+            if len(batch) >= self.max_size or remaining <= 0:
+                return batch
+            await asyncio.sleep(min(self.settle, remaining))
+            if self._queue.empty():
+                return batch
 
     async def _run(self) -> None:
         while True:

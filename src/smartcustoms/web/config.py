@@ -18,7 +18,11 @@ class WebSettings(Settings):
     login_window_minutes: float = Field(15, gt=0, description="the window in which failed logins count")
     password_time_cost: int = Field(3, ge=1, description="argon2id iterations")
     password_memory_kib: int = Field(65536, ge=32, description="argon2id memory (KiB)")
-    batch_wait_ms: float = Field(5, ge=0, description="how long a submission waits for others to join its batch")
+    token_cache_seconds: float = Field(10, ge=0, description="how long a server trusts an API token it has "
+                                       "checked: a revoked token or disabled account is refused within this time "
+                                       "(0: look it up on every request)")
+    batch_wait_ms: float = Field(20, ge=0, description="the longest a batch waits for submissions to join it "
+                                 "(it closes sooner when a millisecond brings none)")
     batch_max: int = Field(256, ge=1, description="the most declarations assessed in one batch")
     upload_max_bytes: int = Field(10_000_000, ge=1, description="the largest declarations file accepted")
     page_size: int = Field(50, ge=1, le=500)

@@ -14,7 +14,7 @@ from smartcustoms.declarations.tables import declarations
 from smartcustoms.declarations.validate import REJECT_COLUMNS, VALID_COLUMNS, flatten
 from smartcustoms.risk.assess import RiskEngine, assess, explain
 from smartcustoms.risk.audit import record_assessment
-from smartcustoms.store.db import utc_now
+from smartcustoms.store.db import utc_now, writing
 from smartcustoms.web.accounts import User, submissions
 from smartcustoms.web.errors import Conflict, Forbidden
 from smartcustoms.web.scoped import clearance_statuses, latest_decisions, reasons
@@ -168,7 +168,7 @@ def _lodge_once(db: Engine, risk: RiskEngine, batch: list[Submission], at: datet
 
     lost: set[str] = set()
     if first or assessed is not None:
-        with db.begin() as conn:
+        with writing(db) as conn:
             lost = _store_new(conn, valid, batch, first, at) if first else set()
             if assessed is not None:
                 if lost:  # stored meanwhile by another writer with other content: no decision of ours
