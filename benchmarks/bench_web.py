@@ -170,11 +170,17 @@ def bench_app():
 
 
 def serve(port: int, workers: int) -> None:
-    """uvicorn with its fast settings: httptools, uvloop, no access log."""
+    """uvicorn with its fast settings: httptools, uvloop, no access log; several processes as `smartcustoms
+    serve --workers` runs them (a socket each)."""
     import uvicorn
 
-    uvicorn.run("bench_web:bench_app", factory=True, host="127.0.0.1", port=port, workers=workers,
-                http="httptools", loop="uvloop", access_log=False, log_level="warning")
+    from smartcustoms.web.processes import serve_processes
+
+    options = {"http": "httptools", "loop": "uvloop", "access_log": False, "log_level": "warning"}
+    if workers == 1:
+        uvicorn.run("bench_web:bench_app", factory=True, host="127.0.0.1", port=port, **options)
+    else:
+        sys.exit(serve_processes("bench_web:bench_app", host="127.0.0.1", port=port, processes=workers, **options))
 
 
 # --- the load (another process) ------------------------------------------------------------------------------

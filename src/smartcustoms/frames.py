@@ -15,3 +15,12 @@ def records(frame: pd.DataFrame, columns: list[str] | None = None) -> list[dict]
     columns = list(frame.columns) if columns is None else columns
     values = [column_values(frame[name]) for name in columns]
     return [dict(zip(columns, row)) for row in zip(*values)]
+
+
+def first_rows(ids: pd.Series) -> list[int]:
+    """The position of each key's first row (drop_duplicates' choice, at a fraction of its cost on the small
+    frames of single submissions)."""
+    first: dict = {}
+    for position, key in enumerate(ids.tolist()):
+        first.setdefault(key, position)
+    return list(first.values())

@@ -152,7 +152,9 @@ def test_on_a_generated_world_misclassification_is_found_far_above_random():
     assert recall >= 0.6  # random selection would find about 0.05
 
 
-def test_few_rows_score_exactly_as_in_a_batch():
+def test_few_rows_score_exactly_as_in_a_batch(monkeypatch):
+    from smartcustoms.risk import classification
+
     world = generate(WorldConfig(declarations=3_000, seed=5))
     cut = pd.Timestamp("2025-10-01")
     rows = world.declarations
@@ -162,8 +164,11 @@ def test_few_rows_score_exactly_as_in_a_batch():
     test.iloc[1, test.columns.get_loc("commodity_code")] = "12AB"
     test.iloc[2, test.columns.get_loc("goods_description")] = "Bière  Étoile 12345-x; ÄÖ"
     test.iloc[3, test.columns.get_loc("commodity_code")] = "99887766"
+    monkeypatch.setattr(classification, "SMALL", 0)  # the batch path
     batch = screen.score(test)
-    assert len(test) > 32  # the batch path
+    monkeypatch.setattr(classification, "SMALL", 10**9)  # the row-by-row path, on the whole frame
+    pd.testing.assert_frame_equal(screen.score(test), batch)
+    monkeypatch.undo()
     one_by_one = pd.concat([screen.score(test.iloc[[i]]) for i in range(len(test))])
     pd.testing.assert_frame_equal(one_by_one, batch)
     assert batch["classification_reason"].str.len().gt(0).sum() >= 4

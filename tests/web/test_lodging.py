@@ -16,6 +16,7 @@ from smartcustoms.declarations import repository
 from smartcustoms.declarations.models import Declaration
 from smartcustoms.declarations.tables import declarations, goods_items, import_batches
 from smartcustoms.declarations.validate import REJECT_COLUMNS, VALID_COLUMNS, flatten
+from smartcustoms.frames import first_rows
 from smartcustoms.risk import assess as assess_module
 from smartcustoms.risk.audit import assessments, decisions, record_assessment
 from smartcustoms.web import accounts, submissions
@@ -153,7 +154,7 @@ def test_assess_picks_the_same_header_rows_and_records_as_pandas(risk_engine):
     rows = [row for n, items in ((1, 2), (2, 1), (3, 3))
             for row in flatten(Declaration.model_validate(declaration(f"A{n}", items=items)), 1)]
     frame = pd.DataFrame(rows, columns=VALID_COLUMNS).sample(frac=1, random_state=2).reset_index(drop=True)
-    firsts = assess_module._first_rows(frame["declaration_id"])
+    firsts = first_rows(frame["declaration_id"])
     assert firsts == frame.drop_duplicates("declaration_id").index.tolist()
     decided = assess_module.assess(frame, risk_engine)
     assert decided["declaration_id"].tolist() == frame["declaration_id"].drop_duplicates().tolist()

@@ -53,5 +53,15 @@ def serve_command(
         os.environ["SMARTCUSTOMS_RISK_SETTINGS"] = str(settings.resolve())
     if refit_every is not None:
         os.environ["SMARTCUSTOMS_REFIT_MINUTES"] = str(refit_every)
-    uvicorn.run("smartcustoms.web.app:create_app", factory=True, host=host, port=port, log_level=log_level,
-                workers=workers)
+    from smartcustoms.web import processes
+
+    if not processes.available():  # no SO_REUSEPORT (Windows): uvicorn's processes on one shared socket
+        uvicorn.run("smartcustoms.web.app:create_app", factory=True, host=host, port=port, log_level=log_level,
+                    workers=workers)
+        return
+    try:
+        code = processes.serve_processes("smartcustoms.web.app:create_app", host=host, port=port,
+                                         processes=workers, log_level=log_level)
+    except OSError as exc:
+        fail(str(exc), 1)
+    raise typer.Exit(code)

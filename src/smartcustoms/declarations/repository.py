@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from smartcustoms.declarations.models import HEADER_FIELDS, ITEM_FIELDS
 from smartcustoms.declarations.tables import declarations, goods_items, import_batches, import_rejects
-from smartcustoms.frames import records
+from smartcustoms.frames import first_rows, records
 from smartcustoms.store.db import bulk_insert, transaction
 
 Bind = Engine | Connection
@@ -90,7 +90,7 @@ def store(
     that meets one is classified again (up to three times)."""
     stored = Stored()
     if isinstance(bind, Connection):
-        _store_chunk(bind, valid.drop_duplicates("declaration_id"), valid, batch_id, stored)
+        _store_chunk(bind, valid.take(first_rows(valid["declaration_id"])), valid, batch_id, stored)
         if progress:
             progress(stored.imported + stored.unchanged + len(stored.conflicts))
         return stored

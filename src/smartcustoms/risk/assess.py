@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from smartcustoms.frames import first_rows
 from smartcustoms.risk.profiles import Profile, Suppression, evaluate
 from smartcustoms.risk.selectivity import SelectivitySettings, explanation, select, top_reason
 from smartcustoms.risk.signals import profile_signals, screen_signals
@@ -43,20 +44,11 @@ def assess(frame: pd.DataFrame, engine: RiskEngine) -> pd.DataFrame:
     scores = score_items(frame, engine)
     extra = [c for c in ("new_importer",) if c in scores.columns]
     hits = evaluate(engine.profiles, frame.assign(**{c: scores[c] for c in extra}), engine.suppressions)
-    header = frame[HEADER].take(_first_rows(frame["declaration_id"])).reset_index(drop=True)
+    header = frame[HEADER].take(first_rows(frame["declaration_id"])).reset_index(drop=True)
     parts = [screen_signals(frame, scores, list(engine.screens)), profile_signals(frame, hits)]
     # all three are in the order in which declarations first appear in the frame
     signals = pd.concat([header, *[part.reset_index(drop=True) for part in parts]], axis=1)
     return select(signals, engine.settings)
-
-
-def _first_rows(ids: pd.Series) -> list[int]:
-    """The position of each declaration's first goods item (drop_duplicates' choice, at a fraction of its cost on
-    the small frames of single submissions)."""
-    first: dict = {}
-    for position, key in enumerate(ids.tolist()):
-        first.setdefault(key, position)
-    return list(first.values())
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
