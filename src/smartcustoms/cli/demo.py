@@ -1,5 +1,7 @@
 """`smartcustoms demo`: generate a demo world, store it and show what happened."""
 
+import json
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -22,6 +24,7 @@ from smartcustoms.risk import repository as profile_store
 from smartcustoms.risk.profiles import profile_files
 from smartcustoms.settings import get_settings
 from smartcustoms.store import migrate
+from smartcustoms.web.config import get_web_settings
 
 
 def world_table(folder: Path) -> Table:
@@ -62,11 +65,14 @@ def outcome_table(decided: pd.DataFrame, truth: pd.DataFrame) -> Table:
     return table
 
 
+REMOTE_OFFICES = ("PORT-NORTH",)  # the demo's office that inspects remotely when the reasons allow
+
+
 def run_controls(e, truth: pd.DataFrame, last, seed: int, evidence: Path, open_from) -> None:
     """Tasks for the red and yellow lanes, worked by simulated officers (some remotely) except those of the
     last days (from `open_from`, left for the officer console), then a round of post-clearance audit among the
     released declarations."""
-    opened = open_controls(e, lane_time="lodged", remote_offices=("PORT-NORTH",))
+    opened = open_controls(e, lane_time="lodged", remote_offices=REMOTE_OFFICES)
     console.print(f"{opened['tasks']:,} inspection tasks opened; {opened['released']:,} declarations released at "
                   f"once (green, blue)")
     work = simulate_officer_work(e, truth, evidence_folder=evidence, seed=seed, until=open_from)
@@ -179,5 +185,7 @@ def demo_command(
                   f"--to {last:%Y-%m-%d} --settings {settings}")
     console.rule("10. demo users")
     console.print(frame_table(demo_users(e, last.to_pydatetime()), "Sign in with these (demo only)"))
-    if serve:
+    if serve:  # the server opens the controls of what is lodged through it as the demo did above
+        os.environ.setdefault("SMARTCUSTOMS_REMOTE_OFFICES", json.dumps(list(REMOTE_OFFICES)))
+        get_web_settings.cache_clear()
         serve_command(host=host, port=port, settings=settings if settings.exists() else None)

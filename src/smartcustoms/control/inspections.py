@@ -27,7 +27,7 @@ from smartcustoms.control.workflow import (
 )
 from smartcustoms.declarations.tables import declarations
 from smartcustoms.risk.audit import decisions, latest_decisions
-from smartcustoms.store.db import bulk_insert, moment, transaction
+from smartcustoms.store.db import bulk_insert, moment, transaction, writing
 
 Bind = Engine | Connection
 OFFICER_MODES = ("physical", "documentary", "remote", "audit")
@@ -190,7 +190,7 @@ def open_controls(engine: Engine, *, lane_time: str = "assessed", remote_offices
     def only(query, column):
         return query if ids is None else query.where(column.in_(ids))
 
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         lodged = pd.DataFrame(conn.execute(only(
             select(declarations.c.declaration_id, declarations.c.office_id, declarations.c.acceptance_datetime)
             .where(declarations.c.declaration_id.in_(select(decisions.c.declaration_id).distinct())),

@@ -16,6 +16,7 @@ from smartcustoms.risk.config import RiskConfig, load_config
 from smartcustoms.store.db import make_engine
 from smartcustoms.web.batcher import MicroBatcher, quiet_collector
 from smartcustoms.web.config import WebSettings, get_web_settings
+from smartcustoms.web.control_opener import ControlOpener, open_every, open_now
 from smartcustoms.web.handlers import install_error_handlers
 from smartcustoms.web.middleware import BodyLimit, SecurityHeaders
 from smartcustoms.web.passwords import make_hasher
@@ -34,7 +35,7 @@ from smartcustoms.web.routers import (
     portal,
     portal_control,
 )
-from smartcustoms.web.submissions import lodge
+from smartcustoms.web.submissions import Assessed, lodge
 from smartcustoms.web.token_cache import TokenCache
 
 log = logging.getLogger(__name__)
@@ -67,12 +68,16 @@ def create_app(settings: WebSettings | None = None, engine: Engine | None = None
     async def lifespan(app: FastAPI):
         if risk.engine is None:
             await asyncio.to_thread(risk.refit)
-        refitter = asyncio.create_task(_refit_every(risk, refit_every)) if refit_every else None
+        background = [asyncio.create_task(_refit_every(risk, refit_every))] if refit_every else []
+        if settings.control_open_seconds:
+            background.append(asyncio.create_task(open_every(opener, settings.control_open_seconds)))
         with quiet_collector():
             yield
-        if refitter is not None:
-            refitter.cancel()
+        for task in background:
+            task.cancel()
         await app.state.batcher.close()
+        if settings.control_open_seconds:
+            await open_now(opener)  # what was lodged last
 
     app = FastAPI(title="smartcustoms", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url="/api/v1/openapi.json",
@@ -83,8 +88,16 @@ def create_app(settings: WebSettings | None = None, engine: Engine | None = None
     app.state.templates = make_templates()
     app.state.hasher = make_hasher(settings.password_time_cost, settings.password_memory_kib)
     app.state.tokens = TokenCache(settings.token_cache_seconds)
-    app.state.batcher = MicroBatcher(lambda batch: lodge(db, risk.current(), batch),
-                                     max_wait=settings.batch_wait_ms / 1000, max_size=settings.batch_max)
+    opener = ControlOpener(db, remote_offices=settings.remote_offices)
+
+    def lodge_batch(batch: list) -> list:
+        results = lodge(db, risk.current(), batch)
+        opener.add(result.declaration_id for result in results if isinstance(result, Assessed))
+        return results
+
+    app.state.opener = opener
+    app.state.batcher = MicroBatcher(lodge_batch, max_wait=settings.batch_wait_ms / 1000,
+                                     max_size=settings.batch_max)
     app.add_middleware(BodyLimit, max_bytes=settings.upload_max_bytes + 64 * 1024)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
