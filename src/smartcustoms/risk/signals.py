@@ -8,19 +8,14 @@ SEVERITY = {lane: rank for rank, lane in enumerate(LANES)}
 
 
 def _join_per_group(group: np.ndarray, texts: np.ndarray, groups: int) -> np.ndarray:
-    """The distinct texts of each group joined with ' | ' ("" for a group without text); a group rarely has
-    more than one, and those few are joined in Python."""
+    """The distinct texts of each group, in order of appearance, joined with ' | ' ("" for a group without
+    text)."""
     out = np.full(groups, "", dtype=object)
-    if not len(group):
-        return out
-    pairs = pd.DataFrame({"group": group, "text": pd.Series(texts, dtype=object)}).drop_duplicates()
-    repeated = pairs["group"].duplicated(keep=False).to_numpy()
-    out[pairs["group"].to_numpy()[~repeated]] = pairs["text"].to_numpy()[~repeated]
-    several: dict[int, list[str]] = {}
-    for at, text in zip(pairs["group"].to_numpy()[repeated], pairs["text"].to_numpy()[repeated]):
-        several.setdefault(at, []).append(text)
-    for at, texts_of_group in several.items():
-        out[at] = " | ".join(texts_of_group)
+    distinct: dict[int, dict[str, None]] = {}
+    for at, text in zip(group.tolist(), texts.tolist()):
+        distinct.setdefault(at, {})[text] = None
+    for at, found in distinct.items():
+        out[at] = " | ".join(found)
     return out
 
 

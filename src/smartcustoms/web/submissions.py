@@ -176,10 +176,9 @@ def _lodge_once(db: Engine, risk: RiskEngine, batch: list[Submission], at: datet
                 if len(assessed):
                     record_assessment(conn, assessed, risk.provenance(), ACTOR)
         if assessed is not None:
-            for row in assessed[["declaration_id", "lane", "source", "risk_score", "explanation"]].itertuples(
-                    index=False):
-                decided[row.declaration_id] = {"lane": row.lane, "source": row.source,
-                                               "risk_score": row.risk_score, "explanation": row.explanation}
+            names = ["lane", "source", "risk_score", "explanation"]
+            for key, *values in zip(*(assessed[name].tolist() for name in ["declaration_id", *names])):
+                decided[key] = dict(zip(names, values))
     for i, submission in enumerate(batch):
         key = submission.declaration_id
         if results[i] is None:
