@@ -5,9 +5,10 @@ import pandas as pd
 
 def column_values(series: pd.Series) -> list:
     """A column as plain Python values, with None (never NaN or NaT) for missing values."""
+    values = series.tolist()
     if series.hasnans:
-        series = series.astype(object).where(series.notna(), None)
-    return series.tolist()
+        values = [None if missing else value for value, missing in zip(values, series.isna().tolist())]
+    return values
 
 
 def records(frame: pd.DataFrame, columns: list[str] | None = None) -> list[dict]:

@@ -52,8 +52,7 @@ def bulk_insert(connection: Connection, table: Table, frame: pd.DataFrame) -> No
         return
     columns = list(frame.columns)
     values = []
-    for name in columns:
-        series = frame[name]
+    for _, series in frame.items():
         if pd.api.types.is_datetime64_any_dtype(series):
             series = (series.dt.strftime("%Y-%m-%d %H:%M:%S.%f") if connection.dialect.name == "sqlite"
                       else pd.Series(series.dt.to_pydatetime(), index=series.index, dtype=object))
