@@ -98,3 +98,44 @@ def test_serve_runs_the_api_on_the_configured_database(upgraded):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+            except (OSError, IndexError):
+                continue
+    return found
+
+
+@pytest.mark.skipif(not hasattr(socket, "SO_REUSEPORT") or not Path("/proc").is_dir(), reason="Linux")
+def test_serve_with_two_workers_runs_two_processes_on_one_port_and_stops_on_sigterm(upgraded):
+    port = _free_port()
+    command = [sys.executable, "-c", SERVE, "--port", str(port), "--workers", "2", "--log-level", "warning"]
+    server = subprocess.Popen(command, env=environment(upgraded), cwd=upgraded, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(600):
+            try:
+                if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("the server did not answer within 60 s")
+        workers = [pid for pid in _children(server.pid)
+                   if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")]
+        assert len(workers) == 2  # (besides multiprocessing's resource tracker)
+        assert all(httpx.get(f"{base}/api/v1/health").status_code == 200 for _ in range(20))
+
+        taken = subprocess.run(command, env=environment(upgraded), cwd=upgraded, capture_output=True, text=True,
+                               timeout=120)
+        assert taken.returncode == 1 and f"cannot listen on 127.0.0.1:{port}" in taken.stdout + taken.stderr
+    finally:
+        server.terminate()
+        assert server.wait(timeout=60) == 0
