@@ -186,16 +186,17 @@ def open_controls(engine: Engine, *, lane_time: str = "assessed", remote_offices
     remote_offices = set(remote_offices)
     ids = None if declaration_ids is None else list(dict.fromkeys(declaration_ids))
     decided = latest_decisions(engine, ids=ids)
+    if decided.empty:
+        return {"tasks": 0, "clearance": 0, "released": 0, "held": 0, "skipped": 0}
 
     def only(query, column):
         return query if ids is None else query.where(column.in_(ids))
 
+    lodged_query = select(declarations.c.declaration_id, declarations.c.office_id, declarations.c.acceptance_datetime)
+    lodged_query = (lodged_query.where(declarations.c.declaration_id.in_(select(decisions.c.declaration_id).distinct()))
+                    if ids is None else lodged_query.where(declarations.c.declaration_id.in_(ids)))
     with writing(engine) as conn:
-        lodged = pd.DataFrame(conn.execute(only(
-            select(declarations.c.declaration_id, declarations.c.office_id, declarations.c.acceptance_datetime)
-            .where(declarations.c.declaration_id.in_(select(decisions.c.declaration_id).distinct())),
-            declarations.c.declaration_id)
-        ).all(), columns=["declaration_id", "office_id", "lodged_at"])
+        lodged = pd.DataFrame(conn.execute(lodged_query).all(), columns=["declaration_id", "office_id", "lodged_at"])
         with_task = set(conn.execute(only(select(tasks.c.declaration_id), tasks.c.declaration_id)).scalars())
         cleared = set(conn.execute(only(select(clearance.c.declaration_id), clearance.c.declaration_id)).scalars())
         frame = decided.merge(lodged, on="declaration_id", how="left")

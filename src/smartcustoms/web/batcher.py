@@ -1,7 +1,7 @@
 """Micro-batching: submissions that arrive within a few milliseconds of each other are handled in one call.
 
-Assessing one declaration costs about as much as assessing fifty, so the batcher gathers what arrived while
-the previous batch was being handled (or, when nothing did, what arrives within ``max_wait``), hands the batch
+Assessing one declaration costs about as much as assessing fifty, so the batcher gathers what is waiting and
+what keeps arriving (until a ``settle`` window brings nothing new, or ``max_wait`` has passed), hands the batch
 to ``handle`` in a worker thread, and gives each waiter its own result. One batch runs at a time.
 """
 
@@ -17,7 +17,7 @@ class MicroBatcher:
     """``handle(items) -> results`` (same length and order); a result that is an exception is raised to its
     waiter only. If ``handle`` itself raises, every waiter of that batch gets the exception."""
 
-    def __init__(self, handle: Callable[[list], Sequence[Any]], max_wait: float = 0.005, max_size: int = 256,
+    def __init__(self, handle: Callable[[list], Sequence[Any]], max_wait: float = 0.02, max_size: int = 256,
                  settle: float = 0.001):
         if max_size < 1:
             raise ValueError("max_size must be at least 1")
