@@ -51,6 +51,7 @@ def test_a_red_declaration_lodged_through_the_api_reaches_the_officers_queue(cli
     seen = as_user(client, None).get("/api/v1/declarations/W-RED", headers=staff["alice"].bearer).json()
     assert seen["status"] == "held"
     assert client.app.state.opener.pending() == 0
+    assert client.app.state.opener._pool is not None  # opened in a process of its own (a file or server database)
 
 
 def test_declarations_still_pending_at_shutdown_are_opened_on_the_way_out(app, staff, engine):
@@ -64,15 +65,19 @@ def test_declarations_still_pending_at_shutdown_are_opened_on_the_way_out(app, s
     assert inspections.task_frame(engine)["declaration_id"].tolist() == ["W-LAST"]
 
 
-def test_a_failed_run_keeps_its_declarations_for_the_next(app, engine):
+def test_a_failed_run_keeps_its_declarations_for_the_next(app, engine, monkeypatch):
     opener = app.state.opener
     opener.add(["NOT-STORED"])
     assert opener.run_once() == {"tasks": 0, "clearance": 0, "released": 0, "held": 0, "skipped": 0}
     assert opener.pending() == 0 and opener.run_once() is None
-    real = opener.db
-    opener.db = None  # no database: open_controls fails
+
+    class Gone:
+        def submit(self, *args):
+            raise OSError("the opener's process is gone")
+
+    monkeypatch.setattr(opener, "_process", lambda: Gone())
     opener.add(["X1", "X2"])
-    with pytest.raises(AttributeError):
+    with pytest.raises(OSError, match="gone"):
         opener.run_once()
     assert opener.pending() == 2
-    opener.db = real
+    opener.close()

@@ -78,6 +78,7 @@ def create_app(settings: WebSettings | None = None, engine: Engine | None = None
         await app.state.batcher.close()
         if settings.control_open_seconds:
             await open_now(opener)  # what was lodged last
+        await asyncio.to_thread(opener.close)
 
     app = FastAPI(title="smartcustoms", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url="/api/v1/openapi.json",

@@ -1,18 +1,25 @@
 """The control chain for what the web lodges: every few seconds, the declarations assessed since get their
 clearance row (green and blue released, red and yellow held) and, in the red and yellow lanes, their
 inspection task, as `smartcustoms control open` does after an import. Lodging stays as fast as it was, and an
-officer sees a new red-lane declaration in the queue within `control_open_seconds`."""
+officer sees a new red-lane declaration in the queue within `control_open_seconds`.
+
+On a database that another process can reach (a file or a server), the opening runs in a process of its own:
+in the server's process it held Python's lock for a tenth of a second every run, and the lodgings answered
+meanwhile waited (the benchmark's p99 went from about 105 ms to 130-170 ms)."""
 
 import asyncio
 import logging
+import multiprocessing
 import threading
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 
 from sqlalchemy import Engine
 
 from smartcustoms.control.inspections import open_controls
 
 log = logging.getLogger(__name__)
+CHUNK = 200
 
 
 class ControlOpener:
@@ -21,6 +28,10 @@ class ControlOpener:
         self.remote_offices = tuple(remote_offices)
         self._pending: set[str] = set()
         self._lock = threading.Lock()
+        self._pool: ProcessPoolExecutor | None = None
+        database = db.url.database
+        self._shared = db.dialect.name != "sqlite" or bool(database and database != ":memory:"
+                                                           and not database.startswith("file:"))
 
     def add(self, declaration_ids: Iterable[str]) -> None:
         with self._lock:
@@ -38,10 +49,46 @@ class ControlOpener:
         if not ids:
             return None
         try:
-            return open_controls(self.db, declaration_ids=sorted(ids), remote_offices=self.remote_offices)
+            if not self._shared:
+                return _open(sorted(ids), self.remote_offices, self.db)
+            return self._process().submit(_open, sorted(ids), self.remote_offices).result()
         except Exception:
             self.add(ids)
             raise
+
+    def _process(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            url = self.db.url.render_as_string(hide_password=False)
+            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_connect, initargs=(url,))
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+
+_engine: Engine | None = None  # in the opener's own process
+
+
+def _connect(url: str) -> None:
+    global _engine
+    from smartcustoms.store.db import make_engine
+
+    _engine = make_engine(url)
+
+
+def _open(ids: list[str], remote_offices: tuple[str, ...], engine: Engine | None = None) -> dict[str, int]:
+    """open_controls, CHUNK declarations per transaction: each holds the database's write lock for a few
+    milliseconds, and lodging batches go in between (one transaction of 2,000 declarations held it for a
+    tenth of a second, and every lodging waited)."""
+    counts: dict[str, int] = {}
+    for start in range(0, len(ids), CHUNK):
+        done = open_controls(engine or _engine, declaration_ids=ids[start:start + CHUNK],
+                             remote_offices=remote_offices)
+        counts = {key: counts.get(key, 0) + value for key, value in done.items()}
+    return counts
 
 
 async def open_now(opener: ControlOpener) -> None:
