@@ -75,6 +75,19 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def wait_until_healthy(port: int, seconds: float) -> str:
+    """The server's base URL once /api/v1/health answers 200."""
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
+                return base
+        except httpx.TransportError:
+            time.sleep(0.1)
+    pytest.fail(f"the server did not answer within {seconds:.0f} s")
+
+
 def test_serve_runs_the_api_on_the_configured_database(upgraded):
     users(upgraded, "add", "root", "--role", "admin", "--password", "correct horse battery")
     token = users(upgraded, "token", "root").stdout.strip()
@@ -83,15 +96,7 @@ def test_serve_runs_the_api_on_the_configured_database(upgraded):
                               env=environment(upgraded), cwd=upgraded, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True)
     try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("the server did not answer within 30 s")
+        base = wait_until_healthy(port, 30)
         me = httpx.get(f"{base}/api/v1/me", headers={"Authorization": f"Bearer {token}"})
         assert me.status_code == 200 and me.json()["role"] == "admin"
         assert httpx.get(f"{base}/login").status_code == 200
@@ -119,15 +124,7 @@ def test_serve_with_two_workers_runs_two_processes_on_one_port_and_stops_on_sigt
     server = subprocess.Popen(command, env=environment(upgraded), cwd=upgraded, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True)
     try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(600):
-            try:
-                if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("the server did not answer within 60 s")
+        base = wait_until_healthy(port, 60)
         workers = [pid for pid in _children(server.pid)
                    if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")]
         assert len(workers) == 2  # (besides multiprocessing's resource tracker)
