@@ -10,6 +10,7 @@ meanwhile waited (the benchmark's p99 went from about 105 ms to 130-170 ms)."""
 import asyncio
 import logging
 import multiprocessing
+import signal
 import threading
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -76,6 +77,7 @@ def _connect(url: str) -> None:
     global _engine
     from smartcustoms.store.db import make_engine
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C reaches the whole group: the server stops this process
     _engine = make_engine(url)
 
 
