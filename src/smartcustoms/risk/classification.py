@@ -279,12 +279,12 @@ class ClassificationScreen:
         """
         n = len(text_ids)
         level = np.full(n, len(LEVELS), dtype=np.int8)  # len(LEVELS): not comparable
-        indexes = self._indexes()
-        class_index = indexes["code"].get_indexer(declared)
+        class_index = pd.Index(self.classes_).get_indexer(declared)
         level[class_index >= 0] = 0
         group_index = {}
         for i, (name, digits) in enumerate(_GROUP_DIGITS.items(), start=1):
-            group_index[name] = indexes[name].get_indexer([c[:digits] for c in declared])
+            labels = self.groups_[name][0]
+            group_index[name] = pd.Index(labels).get_indexer([c[:digits] for c in declared])
             level[(level == len(LEVELS)) & (group_index[name] >= 0)] = i
 
         p_top, p_declared = np.zeros(n), np.zeros(n)
@@ -328,14 +328,6 @@ class ClassificationScreen:
             pairs % len(codes)], texts)
         level, p_top, p_declared, top = level[pair_row], p_top[pair_row], p_declared[pair_row], top[pair_row]
         self._finish(frame, declared, rows, level, p_top, p_declared, top, raw_texts[text_id], score, duty, reason)
-
-    def _indexes(self) -> dict[str, pd.Index]:
-        """Indexes of the classes and of each group's labels, built on first use (hashing thousands of codes on
-        every call cost more than scoring a batch of fifty)."""
-        if not hasattr(self, "indexes_"):
-            self.indexes_ = {"code": pd.Index(self.classes_),
-                             **{name: pd.Index(self.groups_[name][0]) for name in _GROUP_DIGITS}}
-        return self.indexes_
 
     def _compare_small(self, texts: np.ndarray, declared: np.ndarray):
         """_compare for a few rows, without pandas (one-declaration calls): same results."""
