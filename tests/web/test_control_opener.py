@@ -17,6 +17,7 @@ from smartcustoms.web.config import WebSettings
 @pytest.fixture
 def settings(tmp_path):
     return WebSettings(password_time_cost=1, password_memory_kib=64, batch_wait_ms=1, control_open_seconds=0.05,
+                       lodging_process=False,
                        var_dir=tmp_path / "var")
 
 

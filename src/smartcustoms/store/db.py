@@ -50,14 +50,23 @@ def bulk_insert(connection: Connection, table: Table, frame: pd.DataFrame) -> No
     """
     if frame.empty:
         return
-    columns = list(frame.columns)
     values = []
     for _, series in frame.items():
         if pd.api.types.is_datetime64_any_dtype(series):
-            series = (series.dt.strftime("%Y-%m-%d %H:%M:%S.%f") if connection.dialect.name == "sqlite"
+            series = (series.dt.strftime(SQLITE_TIME) if connection.dialect.name == "sqlite"
                       else pd.Series(series.dt.to_pydatetime(), index=series.index, dtype=object))
         values.append(column_values(series))
-    rows = list(zip(*values))
+    insert_rows(connection, table, list(frame.columns), list(zip(*values)))
+
+
+SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy writes a DateTime to SQLite
+
+
+def insert_rows(connection: Connection, table: Table, columns: list[str], rows: list[tuple]) -> None:
+    """bulk_insert for rows at hand (tuples in `columns` order; None for missing values, datetimes as they
+    are)."""
+    if not rows:
+        return
     names = ", ".join(columns)
     if connection.dialect.name == "postgresql":
         with connection.connection.driver_connection.cursor() as cursor:
@@ -65,6 +74,8 @@ def bulk_insert(connection: Connection, table: Table, frame: pd.DataFrame) -> No
                 for row in rows:
                     copy.write_row(row)
     else:
+        rows = [tuple(value.strftime(SQLITE_TIME) if isinstance(value, datetime) else value for value in row)
+                for row in rows]
         marks = ", ".join("?" * len(columns))
         connection.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", rows)
 

@@ -18,6 +18,7 @@ from smartcustoms.web.batcher import MicroBatcher, quiet_collector
 from smartcustoms.web.config import WebSettings, get_web_settings
 from smartcustoms.web.control_opener import ControlOpener, open_every, open_now
 from smartcustoms.web.handlers import install_error_handlers
+from smartcustoms.web.lodging_process import LodgingProcess, shared_database
 from smartcustoms.web.middleware import BodyLimit, SecurityHeaders
 from smartcustoms.web.passwords import make_hasher
 from smartcustoms.web.render import make_templates
@@ -79,6 +80,8 @@ def create_app(settings: WebSettings | None = None, engine: Engine | None = None
         if settings.control_open_seconds:
             await open_now(opener)  # what was lodged last
         await asyncio.to_thread(opener.close)
+        if lodging is not None:
+            await asyncio.to_thread(lodging.close)
 
     app = FastAPI(title="smartcustoms", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url="/api/v1/openapi.json",
@@ -91,12 +94,16 @@ def create_app(settings: WebSettings | None = None, engine: Engine | None = None
     app.state.tokens = TokenCache(settings.token_cache_seconds)
     opener = ControlOpener(db, remote_offices=settings.remote_offices)
 
-    def lodge_batch(batch: list) -> list:
-        results = lodge(db, risk.current(), batch)
+    lodging = LodgingProcess(db) if settings.lodging_process and shared_database(db) else None
+
+    async def lodge_batch(batch: list) -> list:
+        engine = risk.engine or await asyncio.to_thread(risk.current)
+        results = await (lodging.lodge(engine, batch) if lodging else asyncio.to_thread(lodge, db, engine, batch))
         opener.add(result.declaration_id for result in results if isinstance(result, Assessed))
         return results
 
     app.state.opener = opener
+    app.state.lodging_process = lodging
     app.state.batcher = MicroBatcher(lodge_batch, max_wait=settings.batch_wait_ms / 1000,
                                      max_size=settings.batch_max)
     app.add_middleware(BodyLimit, max_bytes=settings.upload_max_bytes + 64 * 1024)

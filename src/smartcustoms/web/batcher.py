@@ -2,11 +2,13 @@
 
 Assessing one declaration costs about as much as assessing fifty, so the batcher gathers what is waiting and
 what keeps arriving (until a ``settle`` window brings nothing new, or ``max_wait`` has passed), hands the batch
-to ``handle`` in a worker thread, and gives each waiter its own result. One batch runs at a time.
+to ``handle`` (in a worker thread; a coroutine function is awaited), and gives each waiter its own result. One
+batch runs at a time.
 """
 
 import asyncio
 import gc
+import inspect
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -79,7 +81,8 @@ class MicroBatcher:
             items = [item for item, _ in batch]
             started = time.perf_counter()
             try:
-                results = await asyncio.to_thread(self.handle, items)
+                results = await (self.handle(items) if inspect.iscoroutinefunction(self.handle)
+                                 else asyncio.to_thread(self.handle, items))
                 if len(results) != len(items):
                     raise RuntimeError(f"the batch handler gave {len(results)} results for {len(items)} items")
             except Exception as exc:  # noqa: BLE001 - the waiters get it

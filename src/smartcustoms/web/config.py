@@ -28,6 +28,8 @@ class WebSettings(Settings):
                                       "remote inspections (JSON list)")
     batch_wait_ms: float = Field(20, ge=0, description="the longest a batch waits for submissions to join it "
                                  "(it closes sooner when a millisecond brings none)")
+    lodging_process: bool = Field(True, description="store, assess and record lodged declarations in a process "
+                                  "of its own (on a file or server database), beside the one that answers")
     batch_max: int = Field(256, ge=1, description="the most declarations assessed in one batch")
     upload_max_bytes: int = Field(10_000_000, ge=1, description="the largest declarations file accepted")
     page_size: int = Field(50, ge=1, le=500)

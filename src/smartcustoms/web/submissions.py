@@ -5,16 +5,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
 
 from smartcustoms.declarations import repository
 from smartcustoms.declarations.models import HEADER_FIELDS, ITEM_FIELDS, Declaration
-from smartcustoms.declarations.tables import declarations
+from smartcustoms.declarations.tables import declarations, goods_items
 from smartcustoms.declarations.validate import REJECT_COLUMNS, VALID_COLUMNS, flatten
 from smartcustoms.risk.assess import RiskEngine, assess, explain
 from smartcustoms.risk.audit import record_assessment
-from smartcustoms.store.db import utc_now, writing
+from smartcustoms.store.db import insert_rows, utc_now, writing
 from smartcustoms.web.accounts import User, submissions
 from smartcustoms.web.errors import Conflict, Forbidden
 from smartcustoms.web.scoped import clearance_statuses, latest_decisions, reasons
@@ -92,26 +92,30 @@ def _result(declaration_id: str, decision: dict, status: str, created: bool) -> 
                     reasons(decision["explanation"]), status, created)
 
 
-def _store_new(conn: Connection, valid: pd.DataFrame, batch: list[Submission], first: dict[str, int],
-               at: datetime) -> set[str]:
-    """In the caller's transaction: store the declarations seen first in this batch (`valid`, their rows; one
-    import batch row for the timeline) and record who lodged them; returns the IDs another writer stored
-    meanwhile with other content (those are conflicts)."""
+class StoredMeanwhile(Exception):
+    """Another writer stored one of the batch's new declarations between our read and our write."""
+
+
+def _store_new(conn: Connection, new: list[Submission], at: datetime) -> None:
+    """In the caller's transaction: store the declarations seen first in this batch (one import batch row for
+    the timeline) and record who lodged them. Raises StoredMeanwhile when another writer got there first."""
+    ids = [submission.declaration_id for submission in new]
+    if conn.execute(select(declarations.c.declaration_id).where(declarations.c.declaration_id.in_(ids))).first():
+        raise StoredMeanwhile
     batch_id = repository.start_batch(conn, ACTOR, "json", None)
-    stored = repository.store(conn, valid, batch_id)
-    repository.finish_batch(conn, batch_id, stored, _NO_REJECTS, 0)
-    lost = {conflict["declaration_id"] for conflict in stored.conflicts}
-    known = set(conn.execute(select(submissions.c.declaration_id).where(
-        submissions.c.declaration_id.in_(list(first)))).scalars())
-    rows = [{"declaration_id": key, "user_id": batch[i].user.user_id, "channel": batch[i].channel,
-             "submitted_at": at} for key, i in first.items() if key not in lost and key not in known]
-    if rows:
-        conn.execute(insert(submissions), rows)
-    return lost
+    insert_rows(conn, declarations, [*HEADER_FIELDS, "content_hash", "batch_id"],
+                [(*(submission.rows[0][at_] for at_ in _HEADER_AT), batch_id) for submission in new])
+    items = [tuple(row[at_] for at_ in _ITEM_AT) for submission in new for row in submission.rows]
+    insert_rows(conn, goods_items, ["declaration_id", *ITEM_FIELDS], items)
+    repository.finish_batch(conn, batch_id, repository.Stored(imported=len(new), items=len(items)), _NO_REJECTS, 0)
+    insert_rows(conn, submissions, ["declaration_id", "user_id", "channel", "submitted_at"],
+                [(s.declaration_id, s.user.user_id, s.channel, at) for s in new])
 
 
+_HEADER_AT = [_AT[name] for name in [*HEADER_FIELDS, "content_hash"]]
+_ITEM_AT = [_AT[name] for name in ["declaration_id", *ITEM_FIELDS]]
 _NO_REJECTS = pd.DataFrame(columns=REJECT_COLUMNS)
-ATTEMPTS = 3  # a write that meets an ID stored meanwhile by another writer (IntegrityError) is retried
+ATTEMPTS = 3  # a write that meets an ID stored meanwhile by another writer is retried
 
 
 def lodge(db: Engine, risk: RiskEngine, batch: list[Submission], *, at: datetime | None = None) -> list:
@@ -129,7 +133,7 @@ def lodge(db: Engine, risk: RiskEngine, batch: list[Submission], *, at: datetime
     for attempt in range(ATTEMPTS):
         try:
             return _lodge_once(db, risk, batch, at)
-        except IntegrityError:  # another writer stored one of these IDs between our read and our write
+        except (StoredMeanwhile, IntegrityError):  # another writer stored one of these IDs meanwhile
             if attempt == ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")
@@ -157,24 +161,21 @@ def _lodge_once(db: Engine, risk: RiskEngine, batch: list[Submission], at: datet
 
     pending = {s.declaration_id for i, s in enumerate(batch) if results[i] is None}
     undecided = [key for key in ids if key in stored and key not in decided and key in pending]
-    valid = pd.DataFrame([row for i in first.values() for row in batch[i].rows], columns=VALID_COLUMNS)
     assessed = None
     if first or undecided:
-        frame = valid[HEADER_FIELDS + ITEM_FIELDS]
+        frame = pd.DataFrame([row[1:-1] for i in first.values() for row in batch[i].rows],  # FIELDS' values
+                             columns=HEADER_FIELDS + ITEM_FIELDS)
         if undecided:  # stored by an import, or a batch that failed after storing: assess them now
             frame = pd.concat([part for part in (frame, repository.load_declarations(db, ids=undecided))
                                if len(part)], ignore_index=True)
         assessed = explain(assess(frame, risk), list(risk.screens))
 
-    lost: set[str] = set()
     if first or assessed is not None:
         with writing(db) as conn:
-            lost = _store_new(conn, valid, batch, first, at) if first else set()
-            if assessed is not None:
-                if lost:  # stored meanwhile by another writer with other content: no decision of ours
-                    assessed = assessed[~assessed["declaration_id"].isin(lost)]
-                if len(assessed):
-                    record_assessment(conn, assessed, risk.provenance(), ACTOR)
+            if first:
+                _store_new(conn, [batch[i] for i in first.values()], at)
+            if assessed is not None and len(assessed):
+                record_assessment(conn, assessed, risk.provenance(), ACTOR)
         if assessed is not None:
             names = ["lane", "source", "risk_score", "explanation"]
             for key, *values in zip(*(assessed[name].tolist() for name in ["declaration_id", *names])):
@@ -182,8 +183,7 @@ def _lodge_once(db: Engine, risk: RiskEngine, batch: list[Submission], at: datet
     for i, submission in enumerate(batch):
         key = submission.declaration_id
         if results[i] is None:
-            results[i] = (_conflict(key) if key in lost else
-                          _result(key, decided[key], statuses.get(key, "assessed"), first.get(key) == i))
+            results[i] = _result(key, decided[key], statuses.get(key, "assessed"), first.get(key) == i)
     return results
 
 

@@ -1,0 +1,87 @@
+"""Lodging in a process of its own: the server's process reads requests and writes answers while another
+process stores, assesses and records the batches, so that the two run on two cores instead of taking turns
+on Python's lock. Used on a database that another process can reach (a file or a server); an in-memory
+database is lodged in the server's process.
+
+The risk engine is sent to the process with the first batch and again only when the server swaps it (a refit,
+a profile published): the process keeps the last one it was sent."""
+
+import asyncio
+import multiprocessing
+import signal
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from datetime import datetime
+
+from sqlalchemy import Engine
+
+from smartcustoms.risk.assess import RiskEngine
+
+
+def shared_database(db: Engine) -> bool:
+    """Whether another process can open `db` (a server, or a SQLite file)."""
+    database = db.url.database
+    return db.dialect.name != "sqlite" or bool(database and database != ":memory:" and not database.startswith("file:"))
+
+
+class LodgingProcess:
+    def __init__(self, db: Engine):
+        self.url = db.url.render_as_string(hide_password=False)
+        self._pool: ProcessPoolExecutor | None = None
+        self._sent: RiskEngine | None = None  # the engine the process holds
+
+    async def lodge(self, risk: RiskEngine, batch: list, at: datetime | None = None) -> list:
+        """`submissions.lodge(db, risk, batch, at=at)`, run in the lodging process; one batch at a time (as the
+        batcher sends them). If that process dies (killed, out of memory), the batch goes once more to a new one:
+        lodging again what was lodged is harmless."""
+        for attempt in range(2):
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                                 initializer=_connect, initargs=(self.url,))
+                self._sent = None
+            engine = None if risk is self._sent else risk
+            try:
+                results = await asyncio.wrap_future(self._pool.submit(_lodge, engine, batch, at))
+            except BrokenProcessPool:
+                self._pool = None
+                if attempt:
+                    raise
+                continue
+            except BaseException:
+                self._sent = None  # whether the process took the engine is not known: it is sent again
+                raise
+            self._sent = risk
+            return results
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+
+_db: Engine | None = None  # in the lodging process
+_risk: RiskEngine | None = None
+
+
+def _connect(url: str) -> None:
+    global _db
+    import warnings
+
+    import pandas as pd
+
+    from smartcustoms.store.db import make_engine
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pd.set_option("future.infer_string", False)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C reaches the whole group: the server stops this process
+    _db = make_engine(url)
+
+
+def _lodge(engine: RiskEngine | None, batch: list, at: datetime | None) -> list:
+    global _risk
+    from smartcustoms.web.submissions import lodge
+
+    if engine is not None:
+        _risk = engine
+    return lodge(_db, _risk, batch, at=at)
