@@ -195,47 +195,57 @@ def open_controls(engine: Engine, *, lane_time: str = "assessed", remote_offices
     lodged_query = select(declarations.c.declaration_id, declarations.c.office_id, declarations.c.acceptance_datetime)
     lodged_query = (lodged_query.where(declarations.c.declaration_id.in_(select(decisions.c.declaration_id).distinct()))
                     if ids is None else lodged_query.where(declarations.c.declaration_id.in_(ids)))
-    with writing(engine) as conn:
+
+    def opened(conn) -> tuple[set, set]:  # declarations with a task, with a clearance row
+        return (set(conn.execute(only(select(tasks.c.declaration_id), tasks.c.declaration_id)).scalars()),
+                set(conn.execute(only(select(clearance.c.declaration_id), clearance.c.declaration_id)).scalars()))
+
+    with engine.connect() as conn:
         lodged = pd.DataFrame(conn.execute(lodged_query).all(), columns=["declaration_id", "office_id", "lodged_at"])
-        with_task = set(conn.execute(only(select(tasks.c.declaration_id), tasks.c.declaration_id)).scalars())
-        cleared = set(conn.execute(only(select(clearance.c.declaration_id), clearance.c.declaration_id)).scalars())
-        frame = decided.merge(lodged, on="declaration_id", how="left")
-        skipped = int(frame["lodged_at"].isna().sum())
-        frame = frame[frame["lodged_at"].notna()].copy()
-        if frame.empty:
-            return {"tasks": 0, "clearance": 0, "released": 0, "held": 0, "skipped": skipped}
-        frame["lodged_at"] = pd.to_datetime(frame["lodged_at"])
-        frame["lane_at"] = (frame["lodged_at"] + pd.Timedelta(seconds=1) if lane_time == "lodged"
-                            else pd.to_datetime(frame["assessed_at"]))
-        controlled = frame["final_lane"].isin(["red", "yellow"])
+        with_task, cleared = opened(conn)
+    frame = decided.merge(lodged, on="declaration_id", how="left")
+    skipped = int(frame["lodged_at"].isna().sum())
+    frame = frame[frame["lodged_at"].notna()].copy()
+    if frame.empty:
+        return {"tasks": 0, "clearance": 0, "released": 0, "held": 0, "skipped": skipped}
+    frame["lodged_at"] = pd.to_datetime(frame["lodged_at"])
+    frame["lane_at"] = (frame["lodged_at"] + pd.Timedelta(seconds=1) if lane_time == "lodged"
+                        else pd.to_datetime(frame["assessed_at"]))
+    controlled = frame["final_lane"].isin(["red", "yellow"])
 
-        new_clear = frame[~frame["declaration_id"].isin(cleared)]
-        released = ~new_clear["final_lane"].isin(["red", "yellow"])
-        bulk_insert(conn, clearance, pd.DataFrame({
-            "declaration_id": new_clear["declaration_id"], "office_id": new_clear["office_id"],
-            "lane": new_clear["final_lane"], "lodged_at": new_clear["lodged_at"], "lane_at": new_clear["lane_at"],
-            "released_at": new_clear["lane_at"].where(released), "status": np.where(released, "released", "held"),
-        }))
+    new_clear = frame[~frame["declaration_id"].isin(cleared)]
+    released = ~new_clear["final_lane"].isin(["red", "yellow"])
+    clear_rows = pd.DataFrame({
+        "declaration_id": new_clear["declaration_id"], "office_id": new_clear["office_id"],
+        "lane": new_clear["final_lane"], "lodged_at": new_clear["lodged_at"], "lane_at": new_clear["lane_at"],
+        "released_at": new_clear["lane_at"].where(released), "status": np.where(released, "released", "held"),
+    })
 
-        fresh = frame[controlled & ~frame["declaration_id"].isin(with_task)]
-        rows = []
-        for row in fresh.to_dict("records"):
-            explanation = json.loads(row["explanation"] or "{}")
-            mode = workflow.mode_for(row["final_lane"], explanation,
-                                     remote_allowed=row["office_id"] in remote_offices)
-            override = row.get("override_reason")
-            created = moment(at) if at is not None else row["lane_at"].to_pydatetime()
-            source = row["source"] if row["source"] in ("profile", "screen", "model", "random") else "override"
-            rows.append({
-                "declaration_id": row["declaration_id"], "decision_id": int(row["decision_id"]),
-                "office_id": row["office_id"], "lane": row["final_lane"], "mode": mode, "state": "created",
-                "source": source,
-                "reasons": json.dumps(workflow.reasons(explanation, override if isinstance(override, str) else None),
-                                      ensure_ascii=False),
-                "checklist": json.dumps(workflow.checklist(explanation), ensure_ascii=False),
-                "created_at": created, "due_at": row["lane_at"].to_pydatetime() + delays[mode],
-                "updated_at": created, "version": 1,
-            })
+    fresh = frame[controlled & ~frame["declaration_id"].isin(with_task)]
+    rows = []
+    for row in fresh.to_dict("records"):
+        explanation = json.loads(row["explanation"] or "{}")
+        mode = workflow.mode_for(row["final_lane"], explanation,
+                                 remote_allowed=row["office_id"] in remote_offices)
+        override = row.get("override_reason")
+        created = moment(at) if at is not None else row["lane_at"].to_pydatetime()
+        source = row["source"] if row["source"] in ("profile", "screen", "model", "random") else "override"
+        rows.append({
+            "declaration_id": row["declaration_id"], "decision_id": int(row["decision_id"]),
+            "office_id": row["office_id"], "lane": row["final_lane"], "mode": mode, "state": "created",
+            "source": source,
+            "reasons": json.dumps(workflow.reasons(explanation, override if isinstance(override, str) else None),
+                                  ensure_ascii=False),
+            "checklist": json.dumps(workflow.checklist(explanation), ensure_ascii=False),
+            "created_at": created, "due_at": row["lane_at"].to_pydatetime() + delays[mode],
+            "updated_at": created, "version": 1,
+        })
+    # the write lock is held for the writes alone; what another writer opened meanwhile is left as it is
+    with writing(engine) as conn:
+        with_task, cleared = opened(conn)
+        clear_rows = clear_rows[~clear_rows["declaration_id"].isin(cleared)]
+        rows = [row for row in rows if row["declaration_id"] not in with_task]
+        bulk_insert(conn, clearance, clear_rows)
         if rows:
             bulk_insert(conn, tasks, pd.DataFrame(rows))
             born = conn.execute(select(tasks.c.task_id, tasks.c.created_at).where(
@@ -244,8 +254,9 @@ def open_controls(engine: Engine, *, lane_time: str = "assessed", remote_offices
             conn.execute(insert(task_events), [
                 {"task_id": task_id, "from_state": None, "to_state": "created", "actor": SYSTEM, "at": created,
                  "note": None} for task_id, created in born])
-    return {"tasks": len(rows), "clearance": len(new_clear), "released": int(released.sum()),
-            "held": int((~released).sum()), "skipped": skipped}
+    released = int((clear_rows["status"] == "released").sum())
+    return {"tasks": len(rows), "clearance": len(clear_rows), "released": released,
+            "held": len(clear_rows) - released, "skipped": skipped}
 
 
 # --- assignment -------------------------------------------------------------------------------------------------

@@ -35,7 +35,8 @@ def start_batch(bind: Bind, source: str, fmt: str, mapping: str | None) -> int:
 def finish_batch(bind: Bind, batch_id: int, stored: Stored, rejects: pd.DataFrame, rejected: int) -> None:
     """Write the batch's counts and its rejects (invalid rows and conflicts) in one transaction (the caller's
     when given a Connection)."""
-    rows = [{**r, "kind": "invalid"} for r in records(rejects)] + [{**r, "kind": "conflict"} for r in stored.conflicts]
+    invalid = records(rejects) if len(rejects) else []
+    rows = [{**r, "kind": "invalid"} for r in invalid] + [{**r, "kind": "conflict"} for r in stored.conflicts]
     with transaction(bind) as conn:
         if rows:
             conn.execute(insert(import_rejects), [{**row, "batch_id": batch_id} for row in rows])

@@ -25,7 +25,8 @@ from sqlalchemy import (
     select,
 )
 
-from smartcustoms.store.db import bulk_insert, metadata, transaction
+from smartcustoms.frames import column_values
+from smartcustoms.store.db import insert_rows, metadata, transaction
 
 assessments = Table(
     "assessments",
@@ -86,9 +87,9 @@ def record_assessment(bind: Engine | Connection, decided: pd.DataFrame, provenan
                 model_version=provenance.get("model_version"), declarations=len(decided),
             ).returning(assessments.c.assessment_id)
         ).scalar_one()
-        rows = decided[["declaration_id", "lane", "source", "random", "risk_score", "duty_at_risk",
-                        "explanation"]].assign(assessment_id=assessment_id)
-        bulk_insert(conn, decisions, rows)
+        columns = ["declaration_id", "lane", "source", "random", "risk_score", "duty_at_risk", "explanation"]
+        values = [column_values(decided[name]) for name in columns]
+        insert_rows(conn, decisions, [*columns, "assessment_id"], [(*row, assessment_id) for row in zip(*values)])
     return assessment_id
 
 

@@ -197,7 +197,9 @@ def select(signals: pd.DataFrame, settings: SelectivitySettings) -> pd.DataFrame
     source[lane == "green"] = "none"
     added.update(lane=pd.Series(lane, dtype=object), source=pd.Series(source, dtype=object), forced=forced,
                  capacity_note=pd.Series(note, dtype=object), random=chosen)
-    return pd.concat([signals.reset_index(drop=True), pd.DataFrame(added)], axis=1)
+    if not isinstance(signals.index, pd.RangeIndex) or signals.index.start != 0 or signals.index.step != 1:
+        signals = signals.reset_index(drop=True)
+    return pd.concat([signals, pd.DataFrame(added)], axis=1)
 
 
 def _hits(row: dict, key: str) -> list:

@@ -110,6 +110,12 @@ def writing(engine: Engine) -> Iterator[Connection]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+def shared_database(db: Engine) -> bool:
+    """Whether another process can open `db` (a server, or a SQLite file)."""
+    database = db.url.database
+    return db.dialect.name != "sqlite" or bool(database and database != ":memory:" and not database.startswith("file:"))
+
+
 def utc_now() -> datetime:
     """Now, as the naive UTC time the database stores."""
     return datetime.now(UTC).replace(tzinfo=None)

@@ -13,12 +13,12 @@ from sqlalchemy import Engine
 from smartcustoms import __version__
 from smartcustoms.risk.assess import RiskEngine
 from smartcustoms.risk.config import RiskConfig, load_config
-from smartcustoms.store.db import make_engine
+from smartcustoms.store.db import make_engine, shared_database
 from smartcustoms.web.batcher import MicroBatcher, quiet_collector
 from smartcustoms.web.config import WebSettings, get_web_settings
 from smartcustoms.web.control_opener import ControlOpener, open_every, open_now
 from smartcustoms.web.handlers import install_error_handlers
-from smartcustoms.web.lodging_process import LodgingProcess, shared_database
+from smartcustoms.web.lodging_process import LodgingProcess
 from smartcustoms.web.middleware import BodyLimit, SecurityHeaders
 from smartcustoms.web.passwords import make_hasher
 from smartcustoms.web.render import make_templates
@@ -69,6 +69,8 @@ def create_app(settings: WebSettings | None = None, engine: Engine | None = None
     async def lifespan(app: FastAPI):
         if risk.engine is None:
             await asyncio.to_thread(risk.refit)
+        if lodging is not None:
+            await lodging.start(risk.engine)
         background = [asyncio.create_task(_refit_every(risk, refit_every))] if refit_every else []
         if settings.control_open_seconds:
             background.append(asyncio.create_task(open_every(opener, settings.control_open_seconds)))

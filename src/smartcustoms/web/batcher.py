@@ -114,8 +114,11 @@ class MicroBatcher:
             pass
 
 
+QUIET = (50_000, 20, 20)  # the collector's thresholds while serving
+
+
 @contextmanager
-def quiet_collector(threshold: tuple[int, int, int] = (50_000, 20, 20)) -> Iterator[None]:
+def quiet_collector(threshold: tuple[int, int, int] = QUIET) -> Iterator[None]:
     """While the server runs, keep Python's cyclic garbage collector out of the latencies: what is alive once
     the server has started (modules, the fitted risk engine: a few hundred thousand objects) is frozen out of
     every collection, and the young generation is collected after `threshold[0]` allocations instead of 700.

@@ -10,6 +10,7 @@ meanwhile waited (the benchmark's p99 went from about 105 ms to 130-170 ms)."""
 import asyncio
 import logging
 import multiprocessing
+import os
 import signal
 import threading
 from collections.abc import Iterable
@@ -18,6 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 from sqlalchemy import Engine
 
 from smartcustoms.control.inspections import open_controls
+from smartcustoms.store.db import shared_database
 
 log = logging.getLogger(__name__)
 CHUNK = 200
@@ -30,9 +32,7 @@ class ControlOpener:
         self._pending: set[str] = set()
         self._lock = threading.Lock()
         self._pool: ProcessPoolExecutor | None = None
-        database = db.url.database
-        self._shared = db.dialect.name != "sqlite" or bool(database and database != ":memory:"
-                                                           and not database.startswith("file:"))
+        self._shared = shared_database(db)
 
     def add(self, declaration_ids: Iterable[str]) -> None:
         with self._lock:
@@ -78,6 +78,7 @@ def _connect(url: str) -> None:
     from smartcustoms.store.db import make_engine
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C reaches the whole group: the server stops this process
+    os.nice(10)  # background work: lodging and answering go first when the cores are busy
     _engine = make_engine(url)
 
 

@@ -3,10 +3,13 @@ process stores, assesses and records the batches, so that the two run on two cor
 on Python's lock. Used on a database that another process can reach (a file or a server); an in-memory
 database is lodged in the server's process.
 
-The risk engine is sent to the process with the first batch and again only when the server swaps it (a refit,
-a profile published): the process keeps the last one it was sent."""
+The risk engine is sent to the process at startup and again only when the server swaps it (a refit, a profile
+published): the process keeps the last one it was sent. The process builds its frames with NumPy object
+strings rather than pandas' Arrow strings: on batches of a few declarations, converting to Arrow and back made
+a batch cost about a third more (the decisions are the same: tests/web/test_lodging_process.py)."""
 
 import asyncio
+import gc
 import multiprocessing
 import signal
 from concurrent.futures import ProcessPoolExecutor
@@ -16,12 +19,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from smartcustoms.risk.assess import RiskEngine
-
-
-def shared_database(db: Engine) -> bool:
-    """Whether another process can open `db` (a server, or a SQLite file)."""
-    database = db.url.database
-    return db.dialect.name != "sqlite" or bool(database and database != ":memory:" and not database.startswith("file:"))
+from smartcustoms.web.batcher import QUIET
 
 
 class LodgingProcess:
@@ -30,7 +28,11 @@ class LodgingProcess:
         self._pool: ProcessPoolExecutor | None = None
         self._sent: RiskEngine | None = None  # the engine the process holds
 
-    async def lodge(self, risk: RiskEngine, batch: list, at: datetime | None = None) -> list:
+    async def start(self, risk: RiskEngine) -> None:
+        """Start the process and give it the engine (at the server's startup: the first batch need not wait)."""
+        await self.lodge(risk, None)
+
+    async def lodge(self, risk: RiskEngine, batch: list | None, at: datetime | None = None) -> list:
         """`submissions.lodge(db, risk, batch, at=at)`, run in the lodging process; one batch at a time (as the
         batcher sends them). If that process dies (killed, out of memory), the batch goes once more to a new one:
         lodging again what was lodged is harmless."""
@@ -71,17 +73,25 @@ def _connect(url: str) -> None:
     import pandas as pd
 
     from smartcustoms.store.db import make_engine
-    with warnings.catch_warnings():
+
+    with warnings.catch_warnings():  # an option that pandas 4 will drop: NumPy object strings (see above)
         warnings.simplefilter("ignore")
         pd.set_option("future.infer_string", False)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C reaches the whole group: the server stops this process
+    gc.set_threshold(*QUIET)
     _db = make_engine(url)
 
 
-def _lodge(engine: RiskEngine | None, batch: list, at: datetime | None) -> list:
+def _lodge(engine: RiskEngine | None, batch: list | None, at: datetime | None) -> list:
+    """Lodge `batch` (None: only take the engine) with `engine`, or the last one given."""
     global _risk
     from smartcustoms.web.submissions import lodge
 
     if engine is not None:
         _risk = engine
-    return lodge(_db, _risk, batch, at=at)
+        # as in the server (batcher.quiet_collector): what is alive now, the engine mostly, is left out of every
+        # collection (a full one took 150 ms here, with the batch waiting); the previous engine is freed first
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
+    return [] if batch is None else lodge(_db, _risk, batch, at=at)
