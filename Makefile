@@ -26,6 +26,7 @@ bench: $(BIN)/smartcustoms  ## benchmarks: print tables and update docs/benchmar
 	$(BIN)/python benchmarks/bench_assess.py
 	$(BIN)/python benchmarks/risk_quality.py
 	$(BIN)/python benchmarks/bench_targeting.py
+	$(BIN)/python benchmarks/bench_lodging.py
 	$(BIN)/python benchmarks/bench_web.py
 
 clean:

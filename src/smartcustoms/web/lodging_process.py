@@ -6,7 +6,8 @@ database is lodged in the server's process.
 The risk engine is sent to the process at startup and again only when the server swaps it (a refit, a profile
 published): the process keeps the last one it was sent. The process builds its frames with NumPy object
 strings rather than pandas' Arrow strings: on batches of a few declarations, converting to Arrow and back made
-a batch cost about a third more (the decisions are the same: tests/web/test_lodging_process.py)."""
+a batch take a third longer (benchmarks/bench_lodging.py; the decisions are the same:
+tests/web/test_lodging_process.py)."""
 
 import asyncio
 import gc
