@@ -31,6 +31,30 @@ def test_concurrent_items_are_handled_in_one_batch_and_answered_one_by_one():
     assert calls == [list(range(20))]
 
 
+def test_a_coroutine_handler_is_awaited_in_the_event_loop_and_a_plain_one_runs_in_a_worker_thread():
+    threads = {}
+
+    async def handle_async(items):
+        threads["async"] = threading.current_thread()
+        await asyncio.sleep(0)
+        return [item + 1 for item in items]
+
+    def handle_plain(items):
+        threads["plain"] = threading.current_thread()
+        return [item + 2 for item in items]
+
+    async def main():
+        answers = []
+        for handle in (handle_async, handle_plain):
+            batcher = MicroBatcher(handle, max_wait=0.01)
+            answers.append(await asyncio.gather(*[batcher.submit(n) for n in range(3)]))
+            await batcher.close()
+        return answers
+
+    assert run(main()) == [[1, 2, 3], [2, 3, 4]]
+    assert threads["async"] is threading.main_thread() and threads["plain"] is not threading.main_thread()
+
+
 def test_batches_never_exceed_max_size_and_keep_order():
     calls = []
 
