@@ -90,3 +90,27 @@ def test_post_clearance_audit_round(assessed):
            "--duty-before", "5", "--duty-after", "5")
     ok(assessed, "audit", "close", str(case))
     assert "closed" in ok(assessed, "audit", "cases")
+
+
+def test_a_booking_cancelled_frees_the_slot_for_another(assessed):
+    ok(assessed, "control", "open", "--lane-time", "lodged")
+    office = query(assessed, "SELECT office_id FROM inspection_tasks WHERE mode = 'physical' AND state = 'created' "
+                             "ORDER BY task_id LIMIT 1").office_id[0]
+    ok(assessed, "control", "add-officer", "PHY-1", "--name", "Bo", "--office", office, "--modes", "physical")
+    task_id = int(re.search(r"takes task (\d+)", ok(assessed, "control", "take", "PHY-1")).group(1))
+    ok(assessed, "control", "slots", office, "on_site", "--add-days", "3", "--hours", "8-18", "--capacity", "1")
+    later = (pd.Timestamp.now() + pd.Timedelta(hours=2)).strftime("%Y-%m-%d %H:%M:%S")
+    first, second = query(assessed, f"SELECT slot_id FROM inspection_slots WHERE office_id = '{office}' AND mode = "
+                                    f"'on_site' AND starts_at > '{later}' ORDER BY starts_at LIMIT 2").slot_id
+
+    def booked() -> list:
+        return query(assessed, f"SELECT slot_id FROM slot_bookings WHERE task_id = {task_id}").slot_id.tolist()
+
+    ok(assessed, "control", "book", str(task_id), str(first))
+    assert "cancelled" in ok(assessed, "control", "cancel-booking", str(task_id))
+    assert booked() == [] and query(assessed, f"SELECT state FROM inspection_tasks WHERE task_id = {task_id}"
+                                    ).state[0] == "assigned"
+    again = run(assessed, "control", "cancel-booking", str(task_id))
+    assert again.returncode == 1 and "only a booked (scheduled) inspection can be cancelled" in again.stderr
+    ok(assessed, "control", "book", str(task_id), str(second))
+    assert booked() == [second]

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from smartcustoms.control.inspections import (
     add_officers,
+    assign,
     assign_open,
     change_mode,
     get_task,
@@ -18,9 +19,9 @@ from smartcustoms.control.inspections import (
     task_history,
     transition,
 )
-from smartcustoms.control.scheduling import BookingError, add_slots, book, booking_of, free_slots
+from smartcustoms.control.scheduling import BookingError, add_slots, book, booking_of, cancel_booking, free_slots
 from smartcustoms.control.tables import bookings, slots
-from smartcustoms.control.workflow import NotFoundError
+from smartcustoms.control.workflow import NotFoundError, TransitionError
 from smartcustoms.declarations.intake import import_file
 from smartcustoms.risk.audit import record_assessment
 from support import csv_bytes, item_row
@@ -121,6 +122,48 @@ def test_bookings_that_do_not_fit_are_refused(engine, tmp_path):
         book(engine, physical, later_on_site, booked_by="trader", at=DAY + timedelta(hours=9))
     with engine.begin() as conn:
         assert conn.execute(select(func.count()).select_from(bookings)).scalar_one() == 2
+
+
+def test_a_cancelled_booking_frees_its_place_and_the_task_can_book_another(engine, tmp_path):
+    first, second = tasks_at(engine, tmp_path, ["red", "red"])
+    add_slots(engine, "FRPAR1", "on_site", DAY + timedelta(hours=9), DAY + timedelta(hours=11), capacity=1)
+    nine, ten = free_slots(engine, "FRPAR1", "on_site", after=NOW)["slot_id"]
+    book(engine, first, nine, booked_by="trader", at=NOW)
+    assert free_slots(engine, "FRPAR1", "on_site", after=NOW)["slot_id"].tolist() == [ten]
+
+    cancel_booking(engine, first, cancelled_by="trader", at=NOW + timedelta(hours=1))
+    assert state_of(engine, first) == ("assigned", 4, 4) and booking_of(engine, first) is None
+    last = task_history(engine, first).iloc[-1]
+    assert (last["from_state"], last["to_state"], last["actor"]) == ("scheduled", "assigned", "trader")
+    assert last["note"] == f"booking of slot {nine} at 2025-03-05 09:00 cancelled"
+    assert free_slots(engine, "FRPAR1", "on_site", after=NOW)["slot_id"].tolist() == [nine, ten]
+    book(engine, second, nine, booked_by="trader", at=NOW + timedelta(hours=1))  # the freed place
+    book(engine, first, ten, booked_by="trader", at=NOW + timedelta(hours=1))
+    assert booking_of(engine, first)["slot_id"] == ten and state_of(engine, first)[0] == "scheduled"
+
+
+def test_cancellations_the_rules_refuse_leave_the_booking_as_it_was(engine, tmp_path):
+    booked, unbooked = tasks_at(engine, tmp_path, ["red", "red"])
+    add_slots(engine, "FRPAR1", "on_site", DAY + timedelta(hours=9), DAY + timedelta(hours=10))
+    (slot_id,) = free_slots(engine, "FRPAR1", "on_site", after=NOW)["slot_id"]
+    book(engine, booked, slot_id, booked_by="trader", at=NOW)
+    refused = [
+        (unbooked, "trader", NOW, f"task {unbooked} is assigned: only a booked \\(scheduled\\) inspection"),
+        (booked, "trader", DAY + timedelta(hours=9), f"cannot be cancelled: its slot {slot_id} started at "
+                                                     "2025-03-05 09:00"),
+        (booked, " ", NOW, "who cancels must be named"),
+        (999, "trader", NOW, "no inspection task 999"),
+    ]
+    for task_id, who, at, message in refused:
+        before = state_of(engine, task_id) if task_id != 999 else None
+        with pytest.raises((BookingError, NotFoundError), match=message):
+            cancel_booking(engine, task_id, cancelled_by=who, at=at)
+        if before:
+            assert state_of(engine, task_id) == before
+    assert booking_of(engine, booked)["slot_id"] == slot_id
+    with pytest.raises(TransitionError, match="its booking must be cancelled before it is reassigned"):
+        assign(engine, booked, actor="supervisor", at=NOW)
+    assert state_of(engine, booked) == ("scheduled", 3, 3)
 
 
 def test_a_created_task_cannot_be_booked(engine, tmp_path):

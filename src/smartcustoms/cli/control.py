@@ -149,6 +149,13 @@ def book_command(task_id: int, slot_id: int, by: By = "trader") -> None:
     console.print(f"task {task_id} booked into slot {slot_id} (booking {booking})")
 
 
+@app.command("cancel-booking")
+def cancel_booking_command(task_id: int, by: By = "trader") -> None:
+    """Cancel a task's booking before its slot starts: the place is free again and the task back to assigned."""
+    _run(lambda: scheduling.cancel_booking(engine(), task_id, cancelled_by=by))
+    console.print(f"booking of task {task_id} cancelled: it can book another slot")
+
+
 @app.command("start")
 def start(task_id: int, version: Version, by: By) -> None:
     """Start the inspection."""

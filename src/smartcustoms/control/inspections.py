@@ -264,6 +264,9 @@ def open_controls(engine: Engine, *, lane_time: str = "assessed", remote_offices
 
 def _assign(conn: Connection, task: Task, *, actor: str, rng, at: datetime) -> str:
     workflow.check_transition(task.state, "assigned", task_id=task.task_id)
+    if task.state == "scheduled":
+        raise TransitionError(f"task {task.task_id} is booked: its booking must be cancelled before it is "
+                              "reassigned")
     candidates = _candidates(conn, task.office_id, task.mode)
     if task.state == "assigned":  # a reassignment goes to someone else
         candidates = candidates[candidates["officer_id"] != task.officer_id]

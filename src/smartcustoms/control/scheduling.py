@@ -1,4 +1,5 @@
-"""Inspection slots per office and mode (on site, remote) with a capacity, and the trader's booking of one.
+"""Inspection slots per office and mode (on site, remote) with a capacity, and the trader's booking of one
+(cancelled, while the slot has not started, to book another).
 
 A booking moves its task from assigned to scheduled in the same transaction. Two bookings of the last place of a
 slot at once cannot both succeed: on PostgreSQL the slot row is locked (SELECT ... FOR UPDATE) before the
@@ -8,7 +9,7 @@ bookings are counted; on SQLite the task's update takes the database's write loc
 from datetime import datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
 
 from smartcustoms.control import workflow
 from smartcustoms.control.inspections import Bind, load_task, move
@@ -113,6 +114,28 @@ def book(bind: Bind, task_id: int, slot_id: int, *, booked_by: str, at: datetime
                                "booked): choose another")
         return conn.execute(insert(bookings).values(slot_id=slot_id, task_id=task_id, booked_by=booked_by,
                                                     booked_at=at).returning(bookings.c.booking_id)).scalar_one()
+
+
+def cancel_booking(bind: Bind, task_id: int, *, cancelled_by: str, at: datetime | None = None) -> None:
+    """Cancel the booking of a scheduled inspection whose slot has not started (starts after `at`): the booking
+    row goes (the slot's place is free again) and the task moves back to assigned, with an event naming who
+    cancelled which slot, so that another slot can be booked."""
+    cancelled_by, at = (cancelled_by or "").strip(), _moment(at)
+    if not cancelled_by:
+        raise BookingError("who cancels must be named")
+    with transaction(bind) as conn:
+        task = load_task(conn, task_id)
+        slot = conn.execute(select(slots.c.slot_id, slots.c.starts_at).join(
+            bookings, bookings.c.slot_id == slots.c.slot_id).where(bookings.c.task_id == task_id)).first()
+        if task.state != "scheduled" or slot is None:
+            raise BookingError(f"task {task_id} is {task.state}: only a booked (scheduled) inspection can be "
+                               "cancelled")
+        if slot.starts_at <= at:
+            raise BookingError(f"the booking of task {task_id} cannot be cancelled: its slot {slot.slot_id} "
+                               f"started at {slot.starts_at:%Y-%m-%d %H:%M}")
+        move(conn, task, "assigned", actor=cancelled_by, expected_version=task.version, at=at,
+             note=f"booking of slot {slot.slot_id} at {slot.starts_at:%Y-%m-%d %H:%M} cancelled")
+        conn.execute(delete(bookings).where(bookings.c.task_id == task_id))
 
 
 def booking_of(bind: Bind, task_id: int) -> dict | None:

@@ -18,7 +18,7 @@ STATES = ("created", "assigned", "scheduled", "in_progress", "completed", "relea
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     "created": ("assigned",),
     "assigned": ("assigned", "scheduled", "in_progress"),
-    "scheduled": ("in_progress",),
+    "scheduled": ("assigned", "in_progress"),  # back to assigned: the booking is cancelled
     "in_progress": ("completed",),
     "completed": ("released", "detained", "seized"),
     "detained": ("released", "seized"),
