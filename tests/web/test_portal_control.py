@@ -1,6 +1,6 @@
 """The trader's control pages and their API: requested documents, valuation queries, remote inspection (switch,
-booking, evidence), promise-based release, application-free services and the "To do" page; refusals leave the
-state as it was. On SQLite and PostgreSQL."""
+booking and its cancellation, evidence), promise-based release, application-free services and the "To do" page;
+refusals leave the state as it was. On SQLite and PostgreSQL."""
 
 import hashlib
 import re
@@ -24,12 +24,13 @@ from portal_control_support import (
     staff,
     web_settings,
 )
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from smartcustoms.control.inspections import clearance_frame, get_task, task_history
 from smartcustoms.control.queries import queries_frame, raise_valuation_query, request_documents, requests_frame
 from smartcustoms.control.scheduling import book, free_slots
 from smartcustoms.control.tables import bookings, valuation_query_events
+from smartcustoms.control.tables import slots as slot_table
 from smartcustoms.control.undertakings import undertaking_of
 from smartcustoms.store.db import utc_now
 
@@ -208,6 +209,105 @@ def test_booking_a_full_slot_is_refused_and_leaves_the_task_as_it_was(client, pe
     assert "No free slot is open at the moment" in page(client, alice, "/portal/declarations/R2/inspection")
     nothing = post(client, alice, "/portal/declarations/R2/inspection/booking", {})
     assert nothing.status_code == 422 and "Choose a slot." in nothing.text
+
+
+def booking_rows(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(bookings)).scalar_one()
+
+
+def test_a_trader_cancels_a_booking_and_books_another_slot(client, people, engine):
+    alice, bob = people["alice"], people["bob"]
+    lodge(client, alice, "R1")
+    lodge(client, bob, "B1")
+    tasks = open_control(engine, {"R1": "red", "B1": "red"})
+    staff(engine)
+    assigned(engine, tasks["R1"])
+    assigned(engine, tasks["B1"])
+    slots(engine, "on_site", capacity=1, hours=2)
+    first, second = free_slots(engine, "FRPAR1", "on_site")["slot_id"].tolist()
+    assert "Cancel this booking" not in page(client, alice, "/portal/declarations/R1")
+    # nothing booked yet: nothing to cancel, and nothing changes
+    before = get_task(engine, tasks["R1"])
+    nothing = post(client, alice, "/portal/declarations/R1/inspection/booking/cancel")
+    assert nothing.status_code == 409 and "there is no booking to cancel" in nothing.text
+    api = client.delete("/api/v1/declarations/R1/booking", headers=alice.bearer)
+    assert api.status_code == 409 and api.json()["detail"][0]["type"] == "not_booked"
+    assert get_task(engine, tasks["R1"]) == before
+    # the API: book, cancel (the slot is free again), book again
+    booked = client.post("/api/v1/declarations/R1/booking", headers=alice.bearer, json={"slot_id": first})
+    assert booked.status_code == 201 and booked.json()["cancellable"] is True
+    assert first not in free_slots(engine, "FRPAR1", "on_site")["slot_id"].tolist()
+    cancelled = client.delete("/api/v1/declarations/R1/booking", headers=alice.bearer)
+    assert cancelled.status_code == 200, cancelled.text
+    state = cancelled.json()
+    assert state["state"] == "assigned" and state["booking"] is None and state["cancellable"] is False
+    assert [s["slot_id"] for s in state["slots"]] == [first, second] and state["slots"][0]["free"] == 1
+    assert booking_rows(engine) == 0 and get_task(engine, tasks["R1"]).state == "assigned"
+    again = client.delete("/api/v1/declarations/R1/booking", headers=alice.bearer)
+    assert again.status_code == 409 and again.json()["detail"][0]["type"] == "not_booked"
+    # the pages: book the other slot, cancel it with the button, book the first one
+    assert post(client, alice, "/portal/declarations/R1/inspection/booking",
+                {"slot_id": str(second)}).status_code == 303
+    html = page(client, alice, "/portal/declarations/R1")
+    assert "Your slot" in html and "Cancel this booking" in html and 'aria-describedby="pc-cancel-hint"' in html
+    assert 'action="/portal/declarations/R1/inspection/booking/cancel"' in html
+    assert "Annuler cette réservation" in page(client, alice, "/portal/declarations/R1?lang=fr")
+    cancelled = post(client, alice, "/portal/declarations/R1/inspection/booking/cancel")
+    assert cancelled.status_code == 303 and "done=cancelled" in cancelled.headers["location"]
+    html = page(client, alice, cancelled.headers["location"].split("#")[0])
+    assert "Your booking is cancelled: the slot is free again. Book another slot below." in html
+    assert f'value="{first}"' in html and f'value="{second}"' in html and "Cancel this booking" not in html
+    french = page(client, alice, "/portal/declarations/R1?done=cancelled&lang=fr")
+    assert "Votre réservation est annulée : le créneau est de nouveau libre." in french
+    assert post(client, alice, "/portal/declarations/R1/inspection/booking",
+                {"slot_id": str(first)}).status_code == 303
+    state = client.get("/api/v1/declarations/R1/slots", headers=alice.bearer).json()
+    assert state["state"] == "scheduled" and state["booking"]["slot_id"] == first
+    history = task_history(engine, tasks["R1"])
+    undone = history[history["note"].fillna("").str.contains("cancelled")]
+    assert undone[["from_state", "to_state", "actor"]].drop_duplicates().values.tolist() == [
+        ["scheduled", "assigned", "alice"]]
+    assert len(undone) == 2
+    # another trader's declaration answers as if it did not exist, and stays booked
+    book(engine, tasks["B1"], second, booked_by="bob")
+    assert client.delete("/api/v1/declarations/B1/booking", headers=alice.bearer).status_code == 404
+    assert post(client, alice, "/portal/declarations/B1/inspection/booking/cancel").status_code == 404
+    assert client.delete("/api/v1/declarations/R1/booking", headers=bob.bearer).status_code == 404
+    assert client.delete("/api/v1/declarations/NOPE/booking", headers=alice.bearer).status_code == 404
+    assert get_task(engine, tasks["B1"]).state == "scheduled" and booking_rows(engine) == 2
+    assert get_task(engine, tasks["R1"]).state == "scheduled"
+
+
+def test_a_booking_whose_slot_has_started_cannot_be_cancelled(client, people, engine):
+    alice = people["alice"]
+    lodge(client, alice, "R1")
+    lodge(client, alice, "G1")
+    tasks = open_control(engine, {"R1": "red"})
+    staff(engine)
+    assigned(engine, tasks["R1"])
+    slots(engine, "on_site", hours=1)
+    slot = int(free_slots(engine, "FRPAR1", "on_site")["slot_id"].iloc[0])
+    book(engine, tasks["R1"], slot, booked_by="alice")
+    now = utc_now().replace(microsecond=0)
+    with engine.begin() as conn:  # the slot has started meanwhile
+        conn.execute(update(slot_table).where(slot_table.c.slot_id == slot)
+                     .values(starts_at=now - timedelta(minutes=30), ends_at=now + timedelta(minutes=30)))
+    before = get_task(engine, tasks["R1"])
+    html = page(client, alice, "/portal/declarations/R1")
+    assert "Your slot" in html and "Cancel this booking" not in html
+    assert client.get("/api/v1/declarations/R1/slots", headers=alice.bearer).json()["cancellable"] is False
+    api = client.delete("/api/v1/declarations/R1/booking", headers=alice.bearer)
+    assert api.status_code == 409 and api.json()["detail"][0]["type"] == "cancel_refused"
+    assert "cannot be cancelled" in api.json()["detail"][0]["msg"]
+    refused = post(client, alice, "/portal/declarations/R1/inspection/booking/cancel")
+    assert refused.status_code == 409
+    assert "This booking can no longer be cancelled: its slot has started." in refused.text
+    assert 'id="pc-error-cancel"' in refused.text
+    assert get_task(engine, tasks["R1"]) == before and booking_rows(engine) == 1
+    # a declaration without an inspection has nothing to cancel
+    none = client.delete("/api/v1/declarations/G1/booking", headers=alice.bearer)
+    assert none.status_code == 409 and none.json()["detail"][0]["type"] == "no_inspection"
 
 
 def test_a_trader_switches_to_remote_books_and_uploads_evidence(client, people, engine, settings):

@@ -4,7 +4,7 @@ analysts, supervisors and admins get 403; nobody gets 401 (API) or the login pag
 
 alice's declarations: D1 in the yellow lane (documents check open, an invoice requested, a valuation query
 open), D2 in the red lane (a physical inspection, assigned, with slots to book), D3 in the red lane (switched to
-remote and booked)."""
+remote and booked; its booking may be cancelled)."""
 
 from datetime import timedelta
 
@@ -83,6 +83,7 @@ API = [  # method, path (formatted with ids), request arguments, expected status
     ("POST", "/api/v1/declarations/D2/inspection/remote", None, owner_only(200, 401)),
     ("POST", "/api/v1/declarations/D2/booking", lambda ids: {"json": {"slot_id": ids["slot"]}},
      owner_only(201, 401)),
+    ("DELETE", "/api/v1/declarations/D3/booking", None, owner_only(200, 401)),
     ("POST", "/api/v1/declarations/D3/evidence", png, owner_only(201, 401)),
     ("GET", "/api/v1/declarations/D1/undertaking", None, owner_only(200, 401)),
     ("POST", "/api/v1/declarations/D1/undertaking", lambda ids: {"json": {"agree": True}}, owner_only(201, 401)),
@@ -101,6 +102,7 @@ PAGES = [
     ("POST", "/portal/declarations/D2/inspection/remote", None, owner_only(303, 303)),
     ("POST", "/portal/declarations/D2/inspection/booking", lambda ids: {"data": {"slot_id": str(ids["slot"])}},
      owner_only(303, 303)),
+    ("POST", "/portal/declarations/D3/inspection/booking/cancel", None, owner_only(303, 303)),
     ("POST", "/portal/declarations/D3/inspection/evidence", png, owner_only(303, 303)),
     ("GET", "/portal/declarations/D1/undertaking", None, owner_only(200, 303)),
     ("POST", "/portal/declarations/D1/undertaking", lambda ids: {"data": {"agree": "yes"}}, owner_only(303, 303)),

@@ -1,7 +1,7 @@
 """/api/v1/declarations/{id}/...: the trader's side of the control chain through the API: requested documents,
-valuation queries, the inspection (slots, booking, remote switch, evidence), promise-based release and the
-application-free services. Traders only, on their own declarations (404 for any other); a refusal answers 409
-(or 413/422 for a file or a field) with the domain's message and changes nothing."""
+valuation queries, the inspection (slots, booking and its cancellation, remote switch, evidence), promise-based
+release and the application-free services. Traders only, on their own declarations (404 for any other); a refusal
+answers 409 (or 413/422 for a file or a field) with the domain's message and changes nothing."""
 
 from datetime import datetime
 from typing import Annotated
@@ -17,6 +17,7 @@ from smartcustoms.web.routers.portal_control import (
     answer_query,
     ask_remote,
     book_slot,
+    cancel_slot,
     document_list,
     evidence_folder,
     evidence_limits,
@@ -114,6 +115,8 @@ class Inspection(BaseModel):
     slot_mode: str = Field(description="the mode of the slots it books: on_site | remote")
     remote_possible: bool = Field(description="it may switch to a remote inspection (POST .../inspection/remote)")
     booking: Booking | None
+    cancellable: bool = Field(description="the booking may be cancelled (DELETE .../booking): booked, and its slot "
+                                          "has not started")
     slots: list[Slot] = Field(description="free slots it may book (while an officer is assigned and none is booked)")
     evidence_open: bool = Field(description="files are taken (a booked remote inspection)")
     files: list[EvidenceFile]
@@ -236,6 +239,14 @@ def go_remote(declaration_id: str, user: Trader, db: Db,
 def booking(declaration_id: str, body: SlotChoice, user: Trader, db: Db):
     """Book a slot for the declaration's inspection; a full slot, or one of another mode or office, is refused."""
     return book_slot(db, user, declaration_id, body.slot_id)
+
+
+@router.delete("/booking", response_model=Inspection)
+def cancel_booking(declaration_id: str, user: Trader, db: Db):
+    """Cancel the booking of the declaration's inspection before its slot starts: the slot is free again and
+    another one may be booked (POST .../booking). Refused (409) when nothing is booked (not_booked) or the slot
+    has started (cancel_refused)."""
+    return cancel_slot(db, user, declaration_id)
 
 
 @router.post("/evidence", response_model=EvidenceFile, status_code=201)

@@ -1,6 +1,6 @@
 """The trader portal's control pages: requested documents, valuation queries to answer, the inspection (ask for a
-remote one, book a slot, upload evidence), promise-based release and the application-free services; the panel
-of these on a declaration's page, and the "To do" page.
+remote one, book a slot or cancel the booking, upload evidence), promise-based release and the application-free
+services; the panel of these on a declaration's page, and the "To do" page.
 
 The functions before the routes are shared with the API (``api_portal_control.py``): each checks that the
 declaration is the caller's (404 otherwise: ``scoped.visible_to``), calls the control domain, and turns its
@@ -100,6 +100,7 @@ DONE = {
     "answer": N_("Your answer was sent to customs."),
     "remote": N_("You asked for a remote inspection: book a remote slot below."),
     "booked": N_("Your inspection slot is booked."),
+    "cancelled": N_("Your booking is cancelled: the slot is free again. Book another slot below."),
     "evidence": N_("Your file was uploaded."),
     "signed": N_("You signed the undertaking: the goods are released. Customs will check the documents after "
                  "release."),
@@ -135,6 +136,8 @@ SAY = {
     "slot_full": N_("This slot is full: choose another one. Nothing was booked."),
     "not_assigned": N_("No officer is assigned to your inspection yet: you can book a slot once one is."),
     "booking_refused": N_("This slot cannot be booked: choose another one."),
+    "not_booked": N_("Your inspection has no booked slot: there is no booking to cancel."),
+    "cancel_refused": N_("This booking can no longer be cancelled: its slot has started."),
     "no_evidence_yet": N_("Files can be uploaded once a remote inspection is booked."),
     "agree": N_("Tick the box to confirm that you sign the undertaking."),
 }
@@ -257,7 +260,8 @@ def _remote_slots(db: Engine, office_id: str) -> bool:
 
 def inspection_state(db: Engine, declaration_id: str) -> dict | None:
     """The declaration's inspection (None when it has none): mode, state, due, whether it may switch to remote,
-    its booking, the free slots it may book (while assigned), and its evidence (remote, once booked)."""
+    its booking and whether it may be cancelled (booked and its slot not started), the free slots it may book
+    (while assigned), and its evidence (remote, once booked)."""
     task = _inspection_task(db, declaration_id)
     if task is None:
         return None
@@ -273,6 +277,7 @@ def inspection_state(db: Engine, declaration_id: str) -> dict | None:
         "remote_possible": _remote_fits(task) and _remote_slots(db, task.office_id),
         "booking": {key: booking[key] for key in ("slot_id", "mode", "starts_at", "ends_at", "booked_at")}
         if booking else None,
+        "cancellable": bool(booking) and task.state == "scheduled" and booking["starts_at"] > utc_now(),
         "slots": slots,
         "evidence_open": task.mode == "remote" and task.state in ("scheduled", "in_progress"),
         "files": _files(db, declaration_id, task.task_id),
@@ -470,6 +475,25 @@ def book_slot(db: Engine, user: User, declaration_id: str, slot_id: int | None) 
         full = "is full" in str(exc)
         raise refused(Conflict, str(exc), "slot_full" if full else "booking_refused",
                       type_="slot_full" if full else "booking_refused", target="booking") from exc
+    return inspection_state(db, declaration_id)
+
+
+def cancel_slot(db: Engine, user: User, declaration_id: str) -> dict:
+    """Cancel the booking of the declaration's inspection before its slot starts: the slot is free again and the
+    inspection waits for another booking. Returns the inspection without its booking."""
+    own(db, user, declaration_id)
+    task = _task_or_refuse(db, declaration_id, "cancel")
+    if scheduling.booking_of(db, task.task_id) is None:
+        raise refused(Conflict, f"task {task.task_id} is {task.state}: it has no booking to cancel", "not_booked",
+                      type_="not_booked", target="cancel")
+    try:
+        scheduling.cancel_booking(db, task.task_id, cancelled_by=user.username)
+    except workflow.ConflictError as exc:
+        raise refused(Conflict, str(exc), "changed", type_="conflict", target="cancel") from exc
+    except ControlError as exc:  # BookingError (slot started, not booked meanwhile) or NotFoundError
+        if scheduling.booking_of(db, task.task_id) is None:
+            raise refused(Conflict, str(exc), "not_booked", type_="not_booked", target="cancel") from exc
+        raise refused(Conflict, str(exc), "cancel_refused", type_="cancel_refused", target="cancel") from exc
     return inspection_state(db, declaration_id)
 
 
@@ -684,6 +708,12 @@ async def inspection_booking(request: Request, declaration_id: str, user: Trader
     slot_id = _number((await request.form()).get("slot_id"))
     return await _inspection_step(request, declaration_id, user, db,
                                   lambda: book_slot(db, user, declaration_id, slot_id), "booked")
+
+
+@router.post("/declarations/{declaration_id}/inspection/booking/cancel", name="portal_inspection_cancel")
+async def inspection_cancel(request: Request, declaration_id: str, user: Trader, db: Db):
+    return await _inspection_step(request, declaration_id, user, db,
+                                  lambda: cancel_slot(db, user, declaration_id), "cancelled")
 
 
 @router.post("/declarations/{declaration_id}/inspection/evidence", name="portal_inspection_evidence")
