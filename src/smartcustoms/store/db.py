@@ -1,5 +1,8 @@
 """The database engine (SQLite file by default, PostgreSQL via SMARTCUSTOMS_DATABASE_URL)."""
 
+import logging
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -14,6 +17,8 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, MetaData, Table, create_engine, event
 
 from smartcustoms.frames import column_values
+
+log = logging.getLogger(__name__)
 
 metadata = MetaData(
     naming_convention={
@@ -41,6 +46,33 @@ def make_engine(url: str) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def checkpoint_in_background(engine: Engine, every: float = 0.2) -> threading.Thread | None:
+    """On a SQLite file: the engine's commits no longer copy the write-ahead log back into the database (SQLite's
+    automatic checkpoint: inside the write lock, it took up to a second under load, every other writer waiting);
+    a daemon thread does it every `every` seconds instead (PASSIVE: it blocks no writer or reader). For the
+    long-running writers of the web (the lodging and opening processes); call it before the engine's first
+    connection. Returns the thread (None for another database)."""
+    if engine.dialect.name != "sqlite" or not shared_database(engine):
+        return None
+
+    def no_automatic_checkpoint(dbapi_connection, _record) -> None:
+        dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
+
+    def run() -> None:
+        while True:
+            time.sleep(every)
+            try:
+                with engine.connect() as conn:
+                    conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+            except Exception:  # noqa: BLE001 - the next round tries again
+                log.exception("checkpointing %s failed", engine.url.database)
+
+    event.listen(engine, "connect", no_automatic_checkpoint)
+    thread = threading.Thread(target=run, name="sqlite-checkpoint", daemon=True)
+    thread.start()
+    return thread
 
 
 def bulk_insert(connection: Connection, table: Table, frame: pd.DataFrame) -> None:

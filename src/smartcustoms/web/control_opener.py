@@ -75,11 +75,12 @@ _engine: Engine | None = None  # in the opener's own process
 
 def _connect(url: str) -> None:
     global _engine
-    from smartcustoms.store.db import make_engine
+    from smartcustoms.store.db import checkpoint_in_background, make_engine
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C reaches the whole group: the server stops this process
     os.nice(10)  # background work: lodging and answering go first when the cores are busy
     _engine = make_engine(url)
+    checkpoint_in_background(_engine)  # a checkpoint inside the write lock held every writer up
 
 
 def _open(ids: list[str], remote_offices: tuple[str, ...], engine: Engine | None = None) -> dict[str, int]:

@@ -73,7 +73,7 @@ def _connect(url: str) -> None:
 
     import pandas as pd
 
-    from smartcustoms.store.db import make_engine
+    from smartcustoms.store.db import checkpoint_in_background, make_engine
 
     with warnings.catch_warnings():  # an option that pandas 4 will drop: NumPy object strings (see above)
         warnings.simplefilter("ignore")
@@ -81,6 +81,7 @@ def _connect(url: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C reaches the whole group: the server stops this process
     gc.set_threshold(*QUIET)
     _db = make_engine(url)
+    checkpoint_in_background(_db)  # a checkpoint inside the write lock held every writer up
 
 
 def _lodge(engine: RiskEngine | None, batch: list | None, at: datetime | None) -> list:
