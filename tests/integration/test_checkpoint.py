@@ -4,6 +4,7 @@ their commits copy nothing back into the database, and the write-ahead log still
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from smartcustoms.store.db import checkpoint_in_background, make_engine, writing
@@ -11,11 +12,13 @@ from smartcustoms.store.db import checkpoint_in_background, make_engine, writing
 ROW = b"x" * 100_000  # about 25 pages of the log per commit
 
 
-def _write(url: str, every: float) -> tuple[int, int, int]:
+def _write(url: str, every: float, synchronous: str = "full") -> tuple[int, int, int]:
     """60 commits with the background checkpoint every `every` seconds: (automatic checkpoint setting of the
     engine's connections, the log's largest size in bytes, rows read back)."""
     engine = make_engine(url)
-    assert checkpoint_in_background(engine, every=every) is not None
+    assert checkpoint_in_background(engine, every=every, synchronous=synchronous) is not None
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == {"normal": 1, "full": 2}[synchronous]
     with writing(engine) as conn:
         conn.execute(text("CREATE TABLE blobs (n INTEGER, data BLOB)"))
     wal, largest = Path(f"{engine.url.database}-wal"), 0
@@ -35,11 +38,14 @@ def test_the_background_thread_checkpoints_what_the_commits_no_longer_do(tmp_pat
     automatic, largest, rows = _write(f"sqlite:///{tmp_path / 'background.db'}", every=0.02)
     assert automatic == 0 and rows == 60
     assert largest < 3_000_000  # checkpointed as it goes: the log starts over
-    automatic, unchecked, rows = _write(f"sqlite:///{tmp_path / 'never.db'}", every=3600)  # the thread never runs
+    automatic, unchecked, rows = _write(f"sqlite:///{tmp_path / 'never.db'}", every=3600,  # the thread never runs
+                                        synchronous="normal")
     assert automatic == 0 and rows == 60
     assert unchecked > 5_500_000  # 60 commits of 100 kB, nothing copied back: the log holds them all
 
 
 def test_other_databases_keep_their_own_checkpoints(tmp_path):
+    with pytest.raises(ValueError, match="synchronous must be 'full' or 'normal'"):
+        checkpoint_in_background(make_engine(f"sqlite:///{tmp_path / 'x.db'}"), synchronous="off")
     assert checkpoint_in_background(make_engine("sqlite:///:memory:")) is None
     assert checkpoint_in_background(make_engine("postgresql+psycopg://postgres@127.0.0.1:5432/test")) is None

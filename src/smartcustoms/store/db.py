@@ -48,17 +48,22 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def checkpoint_in_background(engine: Engine, every: float = 0.2) -> threading.Thread | None:
+def checkpoint_in_background(engine: Engine, every: float = 0.2, synchronous: str = "full") -> threading.Thread | None:
     """On a SQLite file: the engine's commits no longer copy the write-ahead log back into the database (SQLite's
     automatic checkpoint: inside the write lock, it took up to a second under load, every other writer waiting);
     a daemon thread does it every `every` seconds instead (PASSIVE: it blocks no writer or reader). For the
     long-running writers of the web (the lodging and opening processes); call it before the engine's first
-    connection. Returns the thread (None for another database)."""
+    connection. `synchronous`: "full", each commit waits for the disk; "normal", only the checkpoints do (a
+    power cut or a crash of the system can undo the commits since the last one, a crash of the program none).
+    Returns the thread (None for another database)."""
     if engine.dialect.name != "sqlite" or not shared_database(engine):
         return None
+    if synchronous not in ("full", "normal"):
+        raise ValueError(f"synchronous must be 'full' or 'normal', got {synchronous!r}")
 
     def no_automatic_checkpoint(dbapi_connection, _record) -> None:
         dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
+        dbapi_connection.execute(f"PRAGMA synchronous={synchronous.upper()}")
 
     def run() -> None:
         while True:

@@ -94,9 +94,10 @@ def create_app(settings: WebSettings | None = None, engine: Engine | None = None
     app.state.templates = make_templates()
     app.state.hasher = make_hasher(settings.password_time_cost, settings.password_memory_kib)
     app.state.tokens = TokenCache(settings.token_cache_seconds)
-    opener = ControlOpener(db, remote_offices=settings.remote_offices)
+    opener = ControlOpener(db, remote_offices=settings.remote_offices, synchronous=settings.sqlite_synchronous)
 
-    lodging = LodgingProcess(db) if settings.lodging_process and shared_database(db) else None
+    lodging = (LodgingProcess(db, synchronous=settings.sqlite_synchronous)
+               if settings.lodging_process and shared_database(db) else None)
 
     async def lodge_batch(batch: list) -> list:
         engine = risk.engine or await asyncio.to_thread(risk.current)

@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 
@@ -30,6 +31,10 @@ class WebSettings(Settings):
                                  "(it closes sooner when a millisecond brings none)")
     lodging_process: bool = Field(True, description="store, assess and record lodged declarations in a process "
                                   "of its own (on a file or server database), beside the one that answers")
+    sqlite_synchronous: Literal["normal", "full"] = Field(
+        "normal", description="SQLite: whether each commit of the lodging and opening processes waits for the "
+        "disk (full), or only their checkpoints do, every 0.2 s (normal: a power cut can undo the last fraction of "
+        "a second of lodgings; a crash of the server, none)")
     batch_max: int = Field(256, ge=1, description="the most declarations assessed in one batch")
     upload_max_bytes: int = Field(10_000_000, ge=1, description="the largest declarations file accepted")
     page_size: int = Field(50, ge=1, le=500)

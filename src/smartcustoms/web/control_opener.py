@@ -26,8 +26,9 @@ CHUNK = 200
 
 
 class ControlOpener:
-    def __init__(self, db: Engine, *, remote_offices: Iterable[str] = ()):
+    def __init__(self, db: Engine, *, remote_offices: Iterable[str] = (), synchronous: str = "full"):
         self.db = db
+        self.synchronous = synchronous  # SQLite: see store.db.checkpoint_in_background
         self.remote_offices = tuple(remote_offices)
         self._pending: set[str] = set()
         self._lock = threading.Lock()
@@ -61,7 +62,7 @@ class ControlOpener:
         if self._pool is None:
             url = self.db.url.render_as_string(hide_password=False)
             self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_connect, initargs=(url,))
+                                             initializer=_connect, initargs=(url, self.synchronous))
         return self._pool
 
     def close(self) -> None:
@@ -73,14 +74,14 @@ class ControlOpener:
 _engine: Engine | None = None  # in the opener's own process
 
 
-def _connect(url: str) -> None:
+def _connect(url: str, synchronous: str) -> None:
     global _engine
     from smartcustoms.store.db import checkpoint_in_background, make_engine
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C reaches the whole group: the server stops this process
     os.nice(10)  # background work: lodging and answering go first when the cores are busy
     _engine = make_engine(url)
-    checkpoint_in_background(_engine)  # a checkpoint inside the write lock held every writer up
+    checkpoint_in_background(_engine, synchronous=synchronous)  # not inside the write lock: see there
 
 
 def _open(ids: list[str], remote_offices: tuple[str, ...], engine: Engine | None = None) -> dict[str, int]:

@@ -24,8 +24,9 @@ from smartcustoms.web.batcher import QUIET
 
 
 class LodgingProcess:
-    def __init__(self, db: Engine):
+    def __init__(self, db: Engine, *, synchronous: str = "full"):
         self.url = db.url.render_as_string(hide_password=False)
+        self.synchronous = synchronous  # SQLite: see store.db.checkpoint_in_background
         self._pool: ProcessPoolExecutor | None = None
         self._sent: RiskEngine | None = None  # the engine the process holds
 
@@ -40,7 +41,7 @@ class LodgingProcess:
         for attempt in range(2):
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
-                                                 initializer=_connect, initargs=(self.url,))
+                                                 initializer=_connect, initargs=(self.url, self.synchronous))
                 self._sent = None
             engine = None if risk is self._sent else risk
             try:
@@ -67,7 +68,7 @@ _db: Engine | None = None  # in the lodging process
 _risk: RiskEngine | None = None
 
 
-def _connect(url: str) -> None:
+def _connect(url: str, synchronous: str) -> None:
     global _db
     import warnings
 
@@ -81,7 +82,7 @@ def _connect(url: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C reaches the whole group: the server stops this process
     gc.set_threshold(*QUIET)
     _db = make_engine(url)
-    checkpoint_in_background(_db)  # a checkpoint inside the write lock held every writer up
+    checkpoint_in_background(_db, synchronous=synchronous)  # not inside the write lock: see there
 
 
 def _lodge(engine: RiskEngine | None, batch: list | None, at: datetime | None) -> list:
