@@ -363,7 +363,8 @@ def _measured(args, port: int, token: str, bodies: Path, available: int, seconds
 
 def _controls_opened(url: str, seconds: float = 600) -> float:
     """Wait until every declaration lodged through the web has its clearance row (the server opens the control
-    chain in the background, every 2 s); returns the seconds waited."""
+    chain in the background, every 2 s) and the system has written what it holds to disk; returns the seconds
+    waited."""
     from sqlalchemy import text
 
     from smartcustoms.store.db import make_engine
@@ -376,6 +377,9 @@ def _controls_opened(url: str, seconds: float = 600) -> float:
         while time.perf_counter() - started < seconds:
             with db.connect() as conn:
                 if not conn.execute(query).scalar():
+                    # and the data of the run before on disk: the kernel would otherwise write it back during the
+                    # next run (half a minute later), and writes would wait behind it
+                    os.sync()
                     return time.perf_counter() - started
             time.sleep(0.5)
     finally:
