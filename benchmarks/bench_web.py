@@ -526,12 +526,13 @@ def report(args) -> None:
         f" example profiles published; the server fits its risk engine on it at startup (built-in settings, as "
         f"`smartcustoms serve`). Server: uvicorn (httptools, uvloop, no access log) with the default settings "
         f"(micro-batching, API-token cache, the control chain opened every 2 s for what was lodged, by a process "
-        f"of its own), one process or two as `smartcustoms serve --workers 2` runs them. Load: {client_words}, "
+        f"of its own; on SQLite, checkpoints in the background and `SMARTCUSTOMS_SQLITE_SYNCHRONOUS=normal`), "
+        f"one process or two as `smartcustoms serve --workers 2` runs them. Load: {client_words}, "
         f"in a process of its own. "
         f"{args.warmup:.0f} s of warm-up (other declarations), then {args.duration:.0f} s measured in the closed "
         f"loop and {args.paced_duration:.0f} s paced. Before each measured run, the benchmark waits until every "
-        f"declaration lodged so far has its clearance row, so that a run does not inherit the background opening "
-        f"of the one before (after the closed loop it waited "
+        f"declaration lodged so far has its clearance row and the system has written its data to disk (`sync`), "
+        f"so that a run does not inherit the background work of the one before (after the closed loop it waited "
         + ", ".join(f"{r['catch_up']:.1f} s on {database} ({workers})" for database, workers, kind, r in results
                     if "catch_up" in r)
         + "; it runs every 2 s). PostgreSQL: a fresh database on 127.0.0.1:5432, dropped "
