@@ -1,0 +1,30 @@
+"""What a service raises when it refuses a use case: a code (the key of its words in the translation catalogues),
+the field it concerns (or None), and the parameters its words need. Web and CLI turn the code into words; nobody
+matches the English text."""
+
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """Which family a refusal belongs to; the web answers 422, 404, 409 and 403 for them."""
+
+    INVALID = "invalid"
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"
+    FORBIDDEN = "forbidden"
+
+
+class Refusal(ValueError):
+    """A refused use case. ``str(refusal)`` is the English words (for logs and the CLI without a catalogue)."""
+
+    def __init__(self, code: str, message: str, *, field: str | None = None, kind: Kind = Kind.INVALID,
+                 **params):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+        self.kind = Kind(kind)
+        self.params = params
+
+    def __repr__(self) -> str:
+        return f"Refusal({self.code!r}, field={self.field!r}, params={self.params!r})"
