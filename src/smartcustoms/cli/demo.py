@@ -2,6 +2,7 @@
 
 import json
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -137,19 +138,23 @@ def demo_command(
     profiles: Annotated[Path, typer.Option(help="Risk profiles to publish.")] = Path("profiles"),
     settings: Annotated[Path, typer.Option(help="Risk settings.")] = Path("config/risk.yaml"),
     live_days: Annotated[int, typer.Option(help="The last days of the world are assessed as live traffic.")] = 30,
+    end: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], help="The day the demo world ends (its "
+                                                 "last declarations the day before); default today, so that "
+                                                 "deadlines, slots and overdue flags show as in service.",
+                                                 show_default="today")] = None,
     serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the portal and consoles at the end, "
                                                                    "until stopped (Ctrl+C).")] = True,
     host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
 ) -> None:
-    """Build the demo: generate a world under var/demo, store its declarations and historic outcomes, publish
-    the risk profiles (committed by an analyst, approved by a supervisor), assess the last month as live
+    """Build the demo: generate a world of the year up to today under var/demo, store its declarations and
+    historic outcomes, publish the risk profiles (committed by an analyst, approved by a supervisor), assess the last month as live
     traffic, work the controls with simulated officers (the last two days are left for you), audit, report the
     KPIs, register a targeting model, create demo users, and serve the portal and consoles on
     http://127.0.0.1:8000 until stopped."""
     folder = get_settings().var_dir / "demo"
     console.rule("1. synthetic customs world")
-    build_world(declarations, seed, folder, drift=False)
+    build_world(declarations, seed, folder, drift=False, end=(end or datetime.now()).date())
     console.rule("2. database")
     e = engine()
     migrate.upgrade(e)

@@ -1,5 +1,6 @@
 """`smartcustoms generate`: the synthetic customs world (declarations, historic controls, ground truth)."""
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -9,10 +10,13 @@ from smartcustoms.cli.common import console, progress_bar
 from smartcustoms.world import WorldConfig, generate, write_world
 
 
-def build_world(declarations: int, seed: int, out: Path, drift: bool) -> None:
+def build_world(declarations: int, seed: int, out: Path, drift: bool, end: date | None = None) -> None:
+    """With `end`, the world's year ends that day (its last declarations the day before)."""
+    config = WorldConfig(declarations=declarations, seed=seed, drift=drift)
+    config = config.ending(end) if end is not None else config
     with progress_bar() as progress:
         task = progress.add_task(f"generating {declarations:,} declarations", total=None)
-        world = generate(WorldConfig(declarations=declarations, seed=seed, drift=drift))
+        world = generate(config)
         progress.update(task, description="writing files")
         write_world(world, out, progress=lambda step: progress.update(task, description=f"writing {step}"))
         progress.update(task, description=f"world written to {out}", total=1, completed=1)

@@ -4,7 +4,8 @@ Rates are probabilities (0..1) unless the name says percent. The same config and
 world.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 
 FRAUD_TYPES = (
     "undervaluation",
@@ -129,3 +130,9 @@ class WorldConfig:
     @property
     def n_declarants(self) -> int:
         return self.declarants or int(min(max(self.n_importers / 40, 10), 1_000))
+
+    def ending(self, end: date) -> "WorldConfig":
+        """The same world moved in time so that it ends on `end` (exclusive): its `days` days are the ones before
+        `end`, the last declarations lodged the day before. `make demo` uses today, so that deadlines, slots and
+        overdue flags show as they would in service."""
+        return replace(self, start=(end - timedelta(days=self.days)).isoformat())
