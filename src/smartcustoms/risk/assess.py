@@ -40,6 +40,13 @@ def score_items(frame: pd.DataFrame, engine: RiskEngine) -> pd.DataFrame:
 def assess(frame: pd.DataFrame, engine: RiskEngine) -> pd.DataFrame:
     """Goods-item rows in, one row per declaration out: lane, source, random flag, risk score, duty at risk,
     each screen's score / share / reason, the profile hits, and the capacity note."""
+    return select(risk_signals(frame, engine), engine.settings)
+
+
+def risk_signals(frame: pd.DataFrame, engine: RiskEngine) -> pd.DataFrame:
+    """The part of `assess` before selectivity: one row of risk signals per declaration (header, each screen's
+    signals, the profile signals), in the order in which declarations first appear. A partition function:
+    smartcustoms.scale maps it over the partitions of a batch, then selects on the gathered signals."""
     frame = frame.reset_index(drop=True)
     scores = score_items(frame, engine)
     extra = [c for c in ("new_importer",) if c in scores.columns]
@@ -47,8 +54,7 @@ def assess(frame: pd.DataFrame, engine: RiskEngine) -> pd.DataFrame:
     header = frame[HEADER].take(first_rows(frame["declaration_id"])).reset_index(drop=True)
     parts = [screen_signals(frame, scores, list(engine.screens)), profile_signals(frame, hits)]
     # all three are in the order in which declarations first appear in the frame
-    signals = pd.concat([header, *[part.reset_index(drop=True) for part in parts]], axis=1)
-    return select(signals, engine.settings)
+    return pd.concat([header, *[part.reset_index(drop=True) for part in parts]], axis=1)
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
