@@ -2,12 +2,19 @@
 
 from importlib import resources
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from smartcustoms.declarations.models import FIELDS, REQUIRED_FIELDS
+from smartcustoms.declarations.models import (
+    ATTRIBUTE_NAME,
+    FIELDS,
+    MAX_ATTRIBUTES,
+    REQUIRED_FIELDS,
+    attributes_json,
+)
 
 
 class IntakeError(ValueError):
@@ -20,6 +27,17 @@ def _known(names) -> None:
         raise ValueError(f"unknown model field(s) {unknown}; known fields: {', '.join(FIELDS)}")
 
 
+class Attribute(BaseModel):
+    """A declared column kept as an additional attribute (``attributes`` of the declaration, JSON): its source
+    column and its type: ``code`` (text of letters, digits and . _ / -, compared as a category), ``text`` or
+    ``number`` (a value that does not read as one is a reject of its row)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    column: str
+    type: Literal["code", "text", "number"] = "code"
+
+
 class Mapping(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -30,6 +48,17 @@ class Mapping(BaseModel):
     copy_: dict[str, str] = {}  # model field -> another model field
     values: dict[str, dict[str, str]] = {}  # model field -> {source value: model value}
     ignore: list[str] = []  # source columns known and deliberately left out
+    attributes: dict[str, Attribute] = {}  # additional attribute name -> its source column and type
+
+    @field_validator("attributes")
+    @classmethod
+    def _attribute_names(cls, value: dict) -> dict:
+        wrong = [name for name in value if not ATTRIBUTE_NAME.match(name)]
+        if wrong:
+            raise ValueError(f"attribute names must be lower-case letters, digits and _ (at most 40): {wrong}")
+        if len(value) > MAX_ATTRIBUTES:
+            raise ValueError(f"at most {MAX_ATTRIBUTES} additional attributes")
+        return value
 
     @model_validator(mode="before")
     @classmethod
@@ -72,7 +101,7 @@ class Mapping(BaseModel):
         ]
         if missing:
             raise IntakeError(f"missing required column(s): {', '.join(missing)} (mapping {self.name!r})")
-        used = set(self.columns.values()) | set(self.ignore)
+        used = set(self.columns.values()) | set(self.ignore) | {a.column for a in self.attributes.values()}
         extra = [name for name in header if name not in used]
         return [f"column {name!r} is not in mapping {self.name!r}: ignored" for name in extra]
 
@@ -89,7 +118,27 @@ class Mapping(BaseModel):
             out[field] = value
         for field, source in self.copy_.items():
             out[field] = out[source] if source in out.columns else None
+        if self.attributes:
+            out["attributes"] = self._attributes(raw)
         return out
+
+    def _attributes(self, raw: pd.DataFrame) -> list:
+        """Per row, the canonical JSON of its additional attributes (None when all are empty); a number that
+        does not read as one is passed on as ``{"expected": "number", "got": text}`` for validation to refuse."""
+        columns = {}
+        for name, attribute in self.attributes.items():
+            if attribute.column not in raw.columns:
+                continue
+            values = raw[attribute.column].astype(object).where(raw[attribute.column].notna(), None).tolist()
+            values = [v.strip() if isinstance(v, str) else v for v in values]
+            if attribute.type == "number":
+                parsed = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").tolist()
+                values = [None if v is None or v == "" else (p if p == p else {"expected": "number", "got": v})
+                          for v, p in zip(values, parsed)]
+            columns[name] = values
+        names = list(columns)
+        return [attributes_json(dict(zip(names, row))) for row in zip(*columns.values())] if names \
+            else [None] * len(raw)
 
 
 def load_mapping(name_or_path: str) -> Mapping:

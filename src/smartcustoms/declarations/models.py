@@ -5,6 +5,9 @@ goods item with the header fields repeated (see ``HEADER_FIELDS`` and ``ITEM_FIE
 """
 
 import hashlib
+import json
+import math
+import re
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -19,6 +22,7 @@ Incoterm = Literal["EXW", "FCA", "CPT", "CIP", "DAP", "DPU", "DDP", "FAS", "FOB"
 
 Identifier = Annotated[str, Field(min_length=1, max_length=35, pattern=r"^[A-Za-z0-9._/-]+$")]
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Code = Annotated[str, Field(min_length=1, max_length=10, pattern=r"^[A-Za-z0-9._/-]+$")]
 
 
 def _country(value: str) -> str:
@@ -84,6 +88,18 @@ class Declaration(BaseModel):
     invoice_currency: str
     exchange_rate: Positive = Field(description="national currency per unit of invoice currency")
     dispatch_country: str
+    # declared attributes targeting needs (WCO DM): customs procedure (1/10: requested and previous procedure,
+    # 2 digits each), additional procedure codes (1/11: 3 characters each, separated by spaces), the national
+    # type and use of the import, the method of payment (4/8) and the express carrier (courier)
+    requested_procedure: Code | None = None
+    previous_procedure: Code | None = None
+    additional_procedures: str | None = Field(None, max_length=99, pattern=r"^[A-Za-z0-9]{1,4}( [A-Za-z0-9]{1,4})*$")
+    import_type: Code | None = None
+    import_use: Code | None = None
+    payment_method: Code | None = None
+    carrier_id: Identifier | None = None
+    # any other declared column a mapping names: canonical JSON of {name: text or number} (see `attributes_json`)
+    attributes: str | None = Field(None, max_length=4000)
     items: list[GoodsItem] = Field(min_length=1, max_length=999)
 
     _dispatch = field_validator("dispatch_country")(_country)
@@ -96,10 +112,21 @@ class Declaration(BaseModel):
             raise ValueError(f"unknown ISO 4217 currency code {value!r}")
         return value
 
-    @field_validator("seller_id", "incoterm", mode="before")
+    @field_validator("seller_id", "incoterm", "requested_procedure", "previous_procedure", "additional_procedures",
+                     "import_type", "import_use", "payment_method", "carrier_id", "attributes", mode="before")
     @classmethod
     def _blank_is_none(cls, value):
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("additional_procedures", mode="before")
+    @classmethod
+    def _procedure_list(cls, value):
+        return " ".join(value.replace(",", " ").split()).upper() if isinstance(value, str) else value
+
+    @field_validator("attributes")
+    @classmethod
+    def _attributes(cls, value: str | None) -> str | None:
+        return None if value is None else attributes_json(parse_attributes(value))
 
     @field_validator("declaration_type", mode="before")
     @classmethod
@@ -118,9 +145,52 @@ class Declaration(BaseModel):
         return content_digest(self.model_dump())
 
 
+ATTRIBUTE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+MAX_ATTRIBUTES = 30
+# fields added after declarations were first stored: left out of the content hash while empty, so that an
+# unchanged re-import of an older declaration keeps its hash
+_LATER_FIELDS = ("requested_procedure", "previous_procedure", "additional_procedures", "import_type", "import_use",
+                 "payment_method", "carrier_id", "attributes")
+
+
+def parse_attributes(text: str) -> dict[str, str | float]:
+    """Additional declared attributes: a JSON object of at most MAX_ATTRIBUTES names (lower case, digits, _) to
+    text (at most 100 characters) or finite numbers. A value a mapping could not read as its declared type
+    arrives as ``{"expected": type, "got": text}`` and is refused here, naming the attribute."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise ValueError("additional attributes must be a JSON object") from None
+    if not isinstance(data, dict):
+        raise ValueError("additional attributes must be a JSON object")
+    if len(data) > MAX_ATTRIBUTES:
+        raise ValueError(f"at most {MAX_ATTRIBUTES} additional attributes, got {len(data)}")
+    out: dict[str, str | float] = {}
+    for name, value in data.items():
+        if not ATTRIBUTE_NAME.match(str(name)):
+            raise ValueError(f"attribute name {name!r}: lower-case letters, digits and _ only, at most 40")
+        if isinstance(value, dict) and "expected" in value:
+            raise ValueError(f"attribute {name}: expected {value['expected']}, got {value.get('got')!r}")
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise ValueError(f"attribute {name}: text or a number, got {type(value).__name__}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"attribute {name}: not a finite number")
+        if isinstance(value, str) and len(value.strip()) > 100:
+            raise ValueError(f"attribute {name}: at most 100 characters")
+        out[str(name)] = value.strip() if isinstance(value, str) else float(value)
+    return out
+
+
+def attributes_json(values: dict) -> str | None:
+    """Canonical JSON of additional attributes (sorted names, no blanks); None when there are none."""
+    kept = {k: v for k, v in values.items() if v is not None and v != ""}
+    return json.dumps(kept, sort_keys=True, separators=(",", ":"), ensure_ascii=False) if kept else None
+
+
 def content_digest(data: dict) -> str:
     """Content hash of a dumped declaration; the order of its goods items does not count."""
     items = sorted(data["items"], key=lambda item: item["item_number"])
+    data = {k: v for k, v in data.items() if not (k in _LATER_FIELDS and v is None)}
     return hashlib.sha256(repr({**data, "items": items}).encode()).hexdigest()
 
 

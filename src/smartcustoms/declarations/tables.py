@@ -59,6 +59,15 @@ declarations = Table(
     Column("invoice_currency", String(3), nullable=False),
     Column("exchange_rate", Float, nullable=False),
     Column("dispatch_country", String(2), nullable=False),
+    # declared attributes targeting needs (migration 0010)
+    Column("requested_procedure", String(10)),
+    Column("previous_procedure", String(10)),
+    Column("additional_procedures", String(99)),
+    Column("import_type", String(10)),
+    Column("import_use", String(10)),
+    Column("payment_method", String(10)),
+    Column("carrier_id", String(35)),
+    Column("attributes", Text),  # canonical JSON of the mapping's additional attributes
     Column("content_hash", String(64), nullable=False),
     Column("batch_id", Integer, ForeignKey("import_batches.batch_id"), nullable=False),
     Index("ix_declarations_importer_date", "importer_id", "acceptance_datetime"),
