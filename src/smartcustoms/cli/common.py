@@ -1,5 +1,7 @@
 """What every command shares: the settings, the engine, the console and progress bars."""
 
+import os
+import sys
 from contextlib import contextmanager
 from datetime import datetime
 
@@ -16,8 +18,25 @@ from rich.progress import (
 from smartcustoms.settings import get_settings
 from smartcustoms.store.db import make_engine
 
-console = Console()
-errors = Console(stderr=True)
+PIPED_WIDTH = 250  # piped or redirected output is read by programs and people copying IDs: never cut at 80
+
+
+def _console(stderr: bool = False) -> Console:
+    """A console as wide as the terminal; when the output goes to a pipe or a file (no COLUMNS set), wide enough
+    that tables are not squeezed and IDs never cut."""
+    stream = sys.stderr if stderr else sys.stdout
+    piped = not (hasattr(stream, "isatty") and stream.isatty()) and not os.environ.get("COLUMNS")
+    return Console(stderr=stderr, width=PIPED_WIDTH if piped else None)
+
+
+console = _console()
+errors = _console(stderr=True)
+
+
+def is_id(column: str) -> bool:
+    """Columns that hold identifiers users pass to other commands (declaration_id, task_id, office, ...)."""
+    name = column.lower().replace(" ", "_")
+    return name.endswith(("_id", "id", "office", "importer", "declarant", "user", "username")) or name == "id"
 
 
 def engine():
@@ -49,7 +68,11 @@ def frame_table(frame, title: str, columns: list[str] | None = None, caption: st
     table = Table(title=title, caption=caption)
     for name in columns:
         numeric = pd.api.types.is_numeric_dtype(frame[name]) and not pd.api.types.is_bool_dtype(frame[name])
-        table.add_column(name.replace("_", " "), justify="right" if numeric else "left")
+        if is_id(name):  # never cut nor folded: the other columns wrap first
+            longest = max([len(str(v)) for v in frame[name].tolist()] + [len(name)], default=len(name))
+            table.add_column(name.replace("_", " "), justify="left", no_wrap=True, min_width=longest)
+        else:
+            table.add_column(name.replace("_", " "), justify="right" if numeric else "left", overflow="fold")
     for row in frame[columns].itertuples(index=False):
         cells = []
         for value in row:
