@@ -13,6 +13,7 @@ class Settings(BaseSettings):
     var_dir: Path = Path("var")
     national_currency: str = "EUR"
     import_batch_size: int = 5000
+    offices_file: Path | None = None  # the customs offices in force (reference/offices.py); None: the shipped list
 
 
 @lru_cache

@@ -14,6 +14,7 @@ from smartcustoms.cli import (
     intake,
     kpi,
     models,
+    offices,
     outcomes,
     queries,
     risk,
@@ -44,6 +45,7 @@ app.add_typer(audit.app, name="audit")
 app.add_typer(capacity.app, name="capacity")
 app.command("serve")(serve.serve_command)
 app.add_typer(users.app, name="users")
+app.add_typer(offices.app, name="offices")
 app.command("demo")(demo.demo_command)
 
 
