@@ -8,10 +8,10 @@ import hashlib
 import json
 import math
 import re
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from smartcustoms.reference import countries, hs
 
@@ -29,6 +29,34 @@ def _country(value: str) -> str:
     value = value.strip().upper()
     if value not in countries.country_codes():
         raise ValueError(f"unknown ISO 3166 country code {value!r}")
+    return value
+
+
+def acceptance_window(earliest=None, tolerance_hours: float | None = None) -> tuple[datetime, datetime]:
+    """The accepted acceptance_datetime range (naive UTC): from the settings' `acceptance_earliest` to now plus
+    their clock tolerance. Validation uses the window in its context (``{"acceptance_window": (lo, hi)}``) when
+    given one, else this one."""
+    if earliest is None or tolerance_hours is None:
+        from smartcustoms.settings import get_settings
+
+        settings = get_settings()
+        earliest = settings.acceptance_earliest if earliest is None else earliest
+        tolerance_hours = settings.clock_tolerance_hours if tolerance_hours is None else tolerance_hours
+    now = datetime.now(UTC).replace(tzinfo=None)
+    return datetime.combine(earliest, time()), now + timedelta(hours=tolerance_hours)
+
+
+def within_window(value: datetime, window: tuple[datetime, datetime]) -> datetime:
+    """`value` if it lies in `window` (an aware time is compared in UTC), else ValueError. Years far outside are
+    refused before any conversion (year 1 at +01:00 has no UTC time Python can hold)."""
+    earliest, latest = window
+    naive = value.replace(tzinfo=None)
+    outside = not earliest - timedelta(days=2) <= naive <= latest + timedelta(days=2)
+    if not outside and value.tzinfo is not None:
+        naive = value.astimezone(UTC).replace(tzinfo=None)
+    if outside or not earliest <= naive <= latest:
+        raise ValueError(f"must lie between {earliest:%Y-%m-%d} and {latest:%Y-%m-%d %H:%M} UTC (now plus the "
+                         f"clock tolerance), got {value.isoformat()}")
     return value
 
 
@@ -103,6 +131,12 @@ class Declaration(BaseModel):
     items: list[GoodsItem] = Field(min_length=1, max_length=999)
 
     _dispatch = field_validator("dispatch_country")(_country)
+
+    @field_validator("acceptance_datetime")
+    @classmethod
+    def _within_window(cls, value: datetime, info: ValidationInfo) -> datetime:
+        window = (info.context or {}).get("acceptance_window") or acceptance_window()
+        return within_window(value, window)
 
     @field_validator("invoice_currency")
     @classmethod

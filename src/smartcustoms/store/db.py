@@ -90,13 +90,23 @@ def bulk_insert(connection: Connection, table: Table, frame: pd.DataFrame) -> No
     values = []
     for _, series in frame.items():
         if pd.api.types.is_datetime64_any_dtype(series):
-            series = (series.dt.strftime(SQLITE_TIME) if connection.dialect.name == "sqlite"
+            series = (series.map(sqlite_time, na_action="ignore") if connection.dialect.name == "sqlite"
                       else pd.Series(series.dt.to_pydatetime(), index=series.index, dtype=object))
         values.append(column_values(series))
     insert_rows(connection, table, list(frame.columns), list(zip(*values)))
 
 
-SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy writes a DateTime to SQLite
+SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy writes a DateTime to SQLite (%Y zero-padded to 4 digits)
+SQLITE_TIME_GLOB = "[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9]*"  # migration 0009
+
+
+def sqlite_time(value: datetime) -> str:
+    """A datetime as SQLite stores it: 'YYYY-MM-DD HH:MM:SS.ffffff', naive UTC, the year always 4 digits
+    (strftime's %Y writes year 1 as '1' on Linux: such a row could not be read back). Aware times are converted
+    to UTC."""
+    value = moment(value)
+    return (f"{value.year:04d}-{value.month:02d}-{value.day:02d} "
+            f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}")
 
 
 def insert_rows(connection: Connection, table: Table, columns: list[str], rows: list[tuple]) -> None:
@@ -111,7 +121,7 @@ def insert_rows(connection: Connection, table: Table, columns: list[str], rows: 
                 for row in rows:
                     copy.write_row(row)
     else:
-        rows = [tuple(value.strftime(SQLITE_TIME) if isinstance(value, datetime) else value for value in row)
+        rows = [tuple(sqlite_time(value) if isinstance(value, datetime) else value for value in row)
                 for row in rows]
         marks = ", ".join("?" * len(columns))
         connection.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", rows)
