@@ -96,16 +96,14 @@ def declaration_partitions(frame: pd.DataFrame) -> Iterator[tuple[tuple[str, str
         return
     keys = pd.DataFrame({"month": months(frame["acceptance_datetime"]),
                          "office": frame["office_id"].astype(str).to_numpy(dtype=object)})
-    for (month, office), rows in frame.groupby([keys["month"].to_numpy(), keys["office"].to_numpy()], sort=True):
-        yield (month, office), rows
+    yield from frame.groupby([keys["month"].to_numpy(), keys["office"].to_numpy()], sort=True)
 
 
 def outcome_partitions(frame: pd.DataFrame) -> Iterator[tuple[str, pd.DataFrame]]:
     """(month, rows) by inspection month."""
     if frame.empty:
         return
-    for month, rows in frame.groupby(months(frame["inspection_date"]), sort=True):
-        yield month, rows
+    yield from frame.groupby(months(frame["inspection_date"]), sort=True)
 
 
 def declaration_folder(root: Path, month: str, office: str) -> Path:

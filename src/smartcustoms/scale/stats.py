@@ -15,14 +15,17 @@ statistic needs decides how it combines:
 
 What the risk engine's fit needs from the history, screen by screen:
 
-| screen | learns | from partials? |
-| --- | --- | --- |
-| valuation | median, MAD, P10, P90 of log unit value per HS6 x origin / HS6 / HS4 / chapter (x unit) | shuffle by cell (`price_rows` + `reference_tables`) |
-| origin | items per origin x dispatch (route), per HS6 x origin (overall and recent), mean rate per HS6 | sums (`route_counts`) |
-| origin, switch check | each importer's earlier (HS6, origin, time) rows | row level, as of each declaration: a shuffle by importer |
-| classification | (description, code) counts; median duty rate per code | sums of pair counts; the text model is fitted on the distinct pairs |
-| trader | per importer and declarant: declarations, first seen, controls, hits (as of each declaration) | sums and minima (`trader_counts`) for a date after the history; row level within a batch (shuffle by importer) |
-| targeting model | out-of-time target encodings per key | sums (`encoding_partial`, `targeting.encoding.key_totals`) |
+- valuation: median, MAD, P10 and P90 of the log unit value per HS6 x origin / HS6 / HS4 / chapter (x unit):
+  a shuffle by cell (`price_rows`, then `reference_tables`); `valuation_screen` builds the fitted screen.
+- origin: items per origin x dispatch (`route_partial`, summed), per HS6 x origin overall and recent, mean duty
+  rate per HS6 (sums); its switch check needs each importer's earlier (HS6, origin, time) rows, as of each
+  declaration: row level, a shuffle by importer.
+- classification: the (description, code) pair counts (sums); the text model is fitted on the distinct pairs,
+  in one process (their number grows with the distinct wordings, not with the history's length).
+- trader: per importer and declarant, declarations, first seen, controls and hits (`trader_partial`, sums and
+  minima) as of a date after the history; as of each declaration within a batch: a shuffle by importer.
+- targeting model: out-of-time target encodings per key (`encoding_partial`, sums of
+  `targeting.encoding.key_totals`).
 """
 
 from __future__ import annotations

@@ -1,0 +1,124 @@
+"""Batch assessment by partitions: the functions a distributed engine maps over the partitions of a batch (pure:
+pandas in, pandas out; the same functions run in one process for the local engine's comparison).
+
+The risk engine's assessment splits in two (`risk.assess.risk_signals`, then `selectivity.select`):
+
+1. **Signals, per partition, after a shuffle by importer.** Two screens look at earlier rows of the batch
+   itself, as of each declaration: the trader screen (the importer's earlier declarations and their controls)
+   and the origin screen's switch check (the importer's earlier HS6 x origin rows). Every such look-up is keyed
+   by the importer, so the batch is shuffled by a hash of `importer_id` into buckets: a bucket holds every row
+   of its importers, and scoring it alone gives each row what scoring the whole batch gives it. The other
+   screens and the profiles look at one row or one declaration, which a bucket holds whole.
+2. **Selectivity, on the gathered signals, in batch order.** The capacity of an office per day and lane, and
+   every (k+1)-th unselected hit of a profile, depend on the order of the whole batch: one row per
+   declaration of signals (numbers and short texts) is gathered, put back in batch order and selected in one
+   call. This step holds the batch's signals, never the history.
+
+Batch order: a declaration's position is that of its first goods item in the batch (partition number x 2**32
++ row within the partition), kept in the column ``_batch_order`` through the shuffle.
+
+Known limit: the trader screen's overall prior also counts controls of batch declarations that were inspected
+before the batch's first acceptance (outcomes fitted without their declaration): with such outcomes the prior
+seen by a bucket can differ from the whole batch's. An assessment at `as_of` = the batch's first acceptance has
+none (a control comes after its declaration); `check_no_early_outcomes` says so before a run.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from smartcustoms.frames import first_rows
+from smartcustoms.risk.assess import RiskEngine, risk_signals
+from smartcustoms.risk.selectivity import SelectivitySettings, select
+
+ORDER = "_batch_order"
+BUCKET = "_bucket"
+_SHIFT = np.int64(2**32)
+
+
+def with_order(frame: pd.DataFrame, partition_number: int) -> pd.DataFrame:
+    """`frame` with its rows' batch positions (partition number x 2**32 + row) in ``_batch_order``."""
+    order = np.int64(partition_number) * _SHIFT + np.arange(len(frame), dtype=np.int64)
+    return frame.reset_index(drop=True).assign(**{ORDER: order})
+
+
+def importer_buckets(frame: pd.DataFrame, buckets: int) -> np.ndarray:
+    """The bucket of each row: a hash of its importer ID modulo `buckets` (a missing importer is one key)."""
+    importer = frame["importer_id"].astype(object).where(frame["importer_id"].notna(), "")
+    hashed = pd.util.hash_array(importer.astype(str).to_numpy(dtype=object))
+    return (hashed % np.uint64(max(int(buckets), 1))).astype(np.int64)
+
+
+def with_buckets(frame: pd.DataFrame, buckets: int) -> pd.DataFrame:
+    return frame.assign(**{BUCKET: importer_buckets(frame, buckets)})
+
+
+def partition_signals(partition: pd.DataFrame, engine: RiskEngine) -> pd.DataFrame:
+    """The risk signals (one row per declaration) of one bucket of a batch, with each declaration's batch
+    position. The bucket's rows are first put in batch order."""
+    if ORDER in partition and len(partition):
+        partition = partition.sort_values(ORDER, kind="stable")
+    partition = partition.reset_index(drop=True)
+    order = (partition[ORDER].to_numpy(dtype=np.int64) if ORDER in partition
+             else np.arange(len(partition), dtype=np.int64))
+    frame = partition.drop(columns=[c for c in (ORDER, BUCKET) if c in partition.columns])
+    if frame.empty:
+        signals = risk_signals(frame, engine)
+        return signals.assign(**{ORDER: np.zeros(0, dtype=np.int64)})
+    signals = risk_signals(frame, engine)
+    return signals.assign(**{ORDER: order[first_rows(frame["declaration_id"])]})
+
+
+def select_gathered(signals: pd.DataFrame, settings: SelectivitySettings) -> pd.DataFrame:
+    """Lanes for the gathered signals of every bucket: put back in batch order, then selected in one call."""
+    ordered = signals.sort_values(ORDER, kind="stable").drop(columns=[ORDER]).reset_index(drop=True)
+    return select(ordered, settings)
+
+
+def assess_in_buckets(frame: pd.DataFrame, engine: RiskEngine, buckets: int) -> pd.DataFrame:
+    """The distributed engine's computation in one process: shuffle by importer into `buckets`, signals per
+    bucket, selectivity on the gathered signals. Equal to `assess(frame, engine)` row for row."""
+    frame = with_buckets(with_order(frame, 0), buckets)
+    parts = [partition_signals(rows, engine) for _, rows in frame.groupby(BUCKET, sort=True)]
+    return select_gathered(pd.concat(parts, ignore_index=True), engine.settings)
+
+
+def check_no_early_outcomes(frame: pd.DataFrame, outcomes: pd.DataFrame | None) -> int:
+    """How many controls of the batch's declarations were inspected before the batch's first acceptance (see the
+    module's known limit): 0 means the bucketed assessment equals the whole-batch one."""
+    if outcomes is None or outcomes.empty or frame.empty:
+        return 0
+    start = pd.to_datetime(frame["acceptance_datetime"]).min()
+    mine = outcomes["declaration_id"].isin(frame["declaration_id"])
+    return int((mine & (pd.to_datetime(outcomes["inspection_date"]) < start)).sum())
+
+
+def _plain(value):
+    """None for every kind of missing value, so that None, NaN and pd.NA compare equal."""
+    if value is None or (not isinstance(value, (list, dict, str)) and pd.isna(value)):
+        return None
+    return value
+
+
+def differences(left: pd.DataFrame, right: pd.DataFrame, rtol: float = 1e-9, atol: float = 1e-6) -> dict[str, int]:
+    """Per column, how many rows of two decision frames differ: texts, lanes and flags exactly (any missing value
+    equals any other), numbers within a relative `rtol` or an absolute `atol` (a millionth of a
+    score or of a euro). Empty: the same decisions row for
+    row. Numbers are allowed the tolerance because a few sums of non-integer values (the origin screen's earlier
+    duty rates) are added in another order when the batch is split, which moves their last bits (and a
+    difference of two close averages, times a customs value, shows them at about 1e-9 EUR)."""
+    if list(left.columns) != list(right.columns):
+        return {"<columns>": abs(len(left.columns) - len(right.columns)) or 1}
+    if len(left) != len(right):
+        return {"<rows>": abs(len(left) - len(right))}
+    out = {}
+    for name in left.columns:
+        a, b = left[name], right[name]
+        if a.dtype.kind in "fiu" and b.dtype.kind in "fiu":
+            same = np.isclose(a.to_numpy(dtype=float), b.to_numpy(dtype=float), rtol=rtol, atol=atol, equal_nan=True)
+        else:
+            same = np.array([_plain(x) == _plain(y) for x, y in zip(a.tolist(), b.tolist())], dtype=bool)
+        if not same.all():
+            out[name] = int((~same).sum())
+    return out

@@ -1,0 +1,153 @@
+"""`smartcustoms benchmark scale`: generate a world, export it as partitioned Parquet, fit the risk engine on
+its history, then assess its last month with the local engine and on Dask with 1 and 2 local workers; compare
+the decisions row for row; measure throughput per core and peak memory per process. No database.
+
+The local engine runs in a process of its own (so that its peak memory is its own), limited to one thread of
+BLAS/OpenMP; each Dask worker has one thread, in a process of its own (LocalCluster with processes). Per core
+means per worker process (the client, which gathers the signals and runs selectivity, is not counted: its share
+is in ``seconds['dask_2_select']``).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import platform
+import resource
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+import pandas as pd
+
+from smartcustoms.scale.schemas import ScaleBenchmark
+
+ROOT = Path(__file__).resolve().parents[3]
+_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
+
+
+def _local_run(engine_bytes: bytes, files: list[str]) -> tuple[pd.DataFrame, float, float]:
+    """In a fresh process: read the batch's files and assess them with the local engine."""
+    from threadpoolctl import threadpool_limits
+
+    from smartcustoms.risk.assess import assess
+    from smartcustoms.scale.service import read_frame
+
+    engine = pickle.loads(engine_bytes)
+    with threadpool_limits(1):
+        started = time.perf_counter()
+        decided = assess(read_frame([Path(f) for f in files]), engine)
+        seconds = time.perf_counter() - started
+    return decided, seconds, _peak_mb()
+
+
+def _dask_run(engine, files: list[Path], workers: int, memory_limit: str | None) -> tuple[pd.DataFrame, dict]:
+    from smartcustoms.scale.distributed import assess_frame, dask_client, files_frame
+
+    with dask_client(None, workers=workers, threads=1, processes=True, memory_limit=memory_limit) as client:
+        started = time.perf_counter()
+        decided = assess_frame(client, files_frame(files), engine)
+        seconds = time.perf_counter() - started
+        peaks = client.run(_peak_mb)
+    return decided, {"seconds": seconds, "peak_mb": max(peaks.values()), "workers": len(peaks)}
+
+
+def machine() -> str:
+    return (f"{os.cpu_count()} cores ({platform.machine()}), Python {platform.python_version()}, "
+            f"{platform.system()}")
+
+
+def run(declarations: int, directory: Path, *, seed: int = 42, memory_limit: str | None = "4GB",
+        progress: Callable[[str], None] | None = None) -> ScaleBenchmark:
+    """Generate `declarations` over 2025; the history is January to November, the batch December."""
+    from smartcustoms.risk.assess import RiskEngine
+    from smartcustoms.risk.config import load_config
+    from smartcustoms.risk.profiles import load_profile_dir
+    from smartcustoms.risk.service import fit_screens
+    from smartcustoms.scale.batch import differences
+    from smartcustoms.scale.partitions import partition_files, partition_of
+    from smartcustoms.scale.service import read_frame, write_declarations, write_outcomes
+    from smartcustoms.world import WorldConfig, generate
+
+    say = progress or (lambda _text: None)
+    for name in _THREADS:  # the worker and local processes start with one BLAS/OpenMP thread
+        os.environ[name] = "1"
+    seconds: dict[str, float] = {}
+    directory = Path(directory)
+
+    say(f"generating {declarations:,} declarations")
+    started = time.perf_counter()
+    world = generate(WorldConfig(declarations=declarations, seed=seed, start="2025-01-01", days=365))
+    seconds["generate"] = time.perf_counter() - started
+    say("exporting as Parquet partitions (month x office)")
+    started = time.perf_counter()
+    write_declarations(directory, world.declarations, 1, 1)
+    write_outcomes(directory, world.inspections, 1, 1)
+    seconds["export"] = time.perf_counter() - started
+    del world
+    files = partition_files(directory)
+    cut = pd.Timestamp("2025-12-01")
+    batch_files = [f for f in files if partition_of(f)["month"] >= "2025-12"]
+    history_files = [f for f in files if partition_of(f)["month"] < "2025-12"]
+    size_mb = sum(f.stat().st_size for f in directory.rglob("*.parquet")) / 1e6
+
+    say("fitting the risk engine on the history")
+    started = time.perf_counter()
+    history = read_frame(history_files)
+    outcomes = read_frame(partition_files(directory, "outcomes"), "outcomes")
+    config = load_config(ROOT / "config" / "risk.yaml").model_copy(update={"model": False})
+    screens = fit_screens(history, outcomes, cut, config)
+    engine = RiskEngine(screens=screens, profiles=load_profile_dir(ROOT / "profiles"), settings=config.selectivity)
+    seconds["fit"] = time.perf_counter() - started
+    history_declarations = int(history["declaration_id"].nunique())
+    del history, outcomes
+    engine_bytes = pickle.dumps(engine, protocol=pickle.HIGHEST_PROTOCOL)
+
+    say("assessing December with the local engine (1 process, 1 thread)")
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+        local, seconds["local"], local_peak = pool.submit(_local_run, engine_bytes, [str(f) for f in batch_files]
+                                                          ).result()
+    peaks = {"local": local_peak}
+    runs = {}
+    for workers in (1, 2):
+        say(f"assessing December on Dask, {workers} local worker(s)")
+        decided, runs[workers] = _dask_run(engine, batch_files, workers, memory_limit)
+        seconds[f"dask_{workers}"] = runs[workers]["seconds"]
+        peaks[f"dask_{workers}_per_worker"] = runs[workers]["peak_mb"]
+        if workers == 1:
+            differ = differences(local, decided)
+        else:
+            differ.update({f"{k} (2 workers)": v for k, v in differences(local, decided).items()})
+    n = len(local)
+    items = int(sum(pd.read_parquet(f, columns=["declaration_id"]).shape[0] for f in batch_files))
+    per_core_local = n / seconds["local"]
+    per_core_dask = n / (seconds["dask_2"] * 2)
+    scaling = seconds["dask_1"] / seconds["dask_2"]
+    load = os.getloadavg()
+    conditions = (f"{os.cpu_count()} cores shared with other work: load average {load[0]:.1f} / {load[1]:.1f} "
+                  f"(1 / 5 minutes) at the end; Dask workers: processes, 1 thread each, memory limit "
+                  f"{memory_limit} per worker; the fitted engine is {len(engine_bytes) / 1e6:.0f} MB pickled, "
+                  "sent to every worker once")
+    projection = {}
+    for cores in (16, 64):
+        efficiency = min(scaling / 2, 1.0)
+        rate = per_core_dask * cores * efficiency
+        projection[f"{cores}_cores_declarations_per_s"] = round(rate)
+        projection[f"{cores}_cores_hours_for_10M"] = round(10_000_000 / rate / 3600, 3)
+    projection["basis"] = ("projection, not a measurement: measured Dask throughput per core x cores x the "
+                           "measured 1->2 scaling efficiency (scaling_1_to_2 / 2), assumed to hold per doubling")
+    projection["shuffle_mb_per_1000_declarations"] = round(
+        sum(f.stat().st_size for f in batch_files) / 1e6 / max(n, 1) * 1000 * 4, 3)  # Parquet x ~4 in memory
+    return ScaleBenchmark(
+        declarations=declarations, history_declarations=history_declarations, assessed_declarations=n,
+        assessed_items=items, partitions=len(batch_files), identical=not differ, differences=differ,
+        seconds={k: round(v, 2) for k, v in seconds.items()}, per_core_local=round(per_core_local, 1),
+        per_core_dask=round(per_core_dask, 1), per_core_dask_1=round(n / seconds["dask_1"], 1),
+        scaling_1_to_2=round(scaling, 3), peak_memory_mb={k: round(v, 1) for k, v in peaks.items()},
+        history_files_mb=round(size_mb, 1), machine=machine(), conditions=conditions, projection=projection)

@@ -1,0 +1,57 @@
+"""Inputs and outputs of the scale use cases."""
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Engine = Literal["local", "dask"]
+
+
+class EngineOptions(BaseModel):
+    """Where a batch computation runs: in this process (`local`) or on Dask (`dask`): the scheduler at
+    `scheduler`, or a LocalCluster of `workers` x `threads` started here when no scheduler is given."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    engine: Engine = "local"
+    scheduler: str | None = None
+    workers: int = Field(2, ge=1)
+    threads: int = Field(1, ge=1)
+    processes: bool = True
+    memory_limit: str | None = "auto"
+    timeout: float = Field(10.0, gt=0, description="seconds to wait for the scheduler to answer")
+    buckets: int | None = Field(None, ge=1, description="importer buckets of the shuffle (default: 2 per worker, "
+                                                         "at least the number of partitions)")
+
+
+class ExportResult(BaseModel):
+    directory: str
+    appended: bool
+    declarations: int
+    goods_items: int
+    outcomes: int
+    files: int
+    batches: tuple[int, int]
+    outcome_ids: tuple[int, int]
+
+
+class ScaleBenchmark(BaseModel):
+    """What `smartcustoms benchmark scale` measures (declarations per second per core; peak memory in MB)."""
+
+    declarations: int
+    history_declarations: int
+    assessed_declarations: int
+    assessed_items: int
+    partitions: int
+    identical: bool
+    differences: dict[str, int]
+    seconds: dict[str, float]
+    per_core_local: float
+    per_core_dask: float
+    per_core_dask_1: float
+    scaling_1_to_2: float
+    peak_memory_mb: dict[str, float]
+    history_files_mb: float
+    machine: str
+    conditions: str
+    projection: dict[str, float | str]
