@@ -1,15 +1,29 @@
-"""Shared fixtures: a migrated database on SQLite and, when one answers (always on CI), on PostgreSQL."""
+"""Shared fixtures: a migrated database on SQLite and, when one answers (always on CI), on PostgreSQL.
+
+Each test gets a database of its own, as migrated, without running the migrations again: each test process
+(pytest-xdist worker) migrates once, then
+- SQLite: the migrated file is copied for each test;
+- PostgreSQL: the statements the migration sent are recorded and replayed, in one transaction, into a fresh schema
+  for each test (checked once per process: the replayed schema must equal a migrated one, catalogue and rows,
+  else every test migrates as before).
+The code's own transactions run as in production (nothing is rolled back behind its back).
+"""
 
 import os
+import shutil
 import socket
 import uuid
+import warnings
 
 import pytest
+from sqlalchemy import event, text
 
 from smartcustoms.store import migrate
 from smartcustoms.store.db import make_engine
 
 POSTGRES_URL = os.environ.get("SMARTCUSTOMS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+# a test's database need not survive a power cut: commits do not wait for the disk (what they see is unchanged)
+POSTGRES_OPTIONS = "-csynchronous_commit%3Doff"
 
 
 def _postgres_answers() -> bool:
@@ -20,27 +34,143 @@ def _postgres_answers() -> bool:
         return False
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request, tmp_path):
-    """A fresh, migrated database: a SQLite file, or a schema of its own in PostgreSQL."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
+def _schema_url(schema: str) -> str:
+    return POSTGRES_URL + f"?options=-csearch_path%3D{schema}%20{POSTGRES_OPTIONS}"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """A migrated SQLite file, once per test process."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the file itself
+    engine.dispose()
+    wal = path.with_name(path.name + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0, "the template's write-ahead log was not checkpointed"
+    return path
+
+
+class PostgresSchemas:
+    """Fresh schemas of the test database: migrated once, then as replays of what the migration sent."""
+
+    def __init__(self):
+        self.admin = make_engine(POSTGRES_URL + f"?options={POSTGRES_OPTIONS}")
+        self.statements: list[tuple[str, object, bool]] | None = None
+        self.extra: list[str] = []
+
+    def create(self) -> str:
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        with self.admin.begin() as conn:
+            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+        return schema
+
+    def drop(self, schema: str) -> None:
+        with self.admin.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+
+    def migrated(self, record: bool = False) -> str:
+        schema = self.create()
+        engine = make_engine(_schema_url(schema))
+        sent: list[tuple[str, object, bool]] = []
+        if record:
+            @event.listens_for(engine, "before_cursor_execute")
+            def _record(conn, cursor, statement, parameters, context, executemany):
+                sent.append((statement, parameters, executemany))
         migrate.upgrade(engine)
-        yield engine
         engine.dispose()
-        return
+        if record:
+            self.statements = sent
+        return schema
+
+    def replayed(self) -> str:
+        schema = self.create()
+        engine = make_engine(_schema_url(schema))
+        with engine.begin() as conn:
+            cursor = conn.connection.driver_connection.cursor()
+            for statement, parameters, many in self.statements:
+                (cursor.executemany if many else cursor.execute)(statement, parameters)
+        engine.dispose()
+        return schema
+
+    def fingerprint(self, schema: str) -> dict:
+        """What a test could tell apart: tables and columns, constraints, indexes, triggers, functions, sequences,
+        and every row."""
+        queries = {  # the schema's own name, where the catalogue writes it, is taken out
+            "columns": "SELECT table_name, column_name, data_type, column_default, is_nullable, ordinal_position "
+                       "FROM information_schema.columns WHERE table_schema = :s ORDER BY 1, 2",
+            "constraints": "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) "
+                           "FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace "
+                           "WHERE n.nspname = :s ORDER BY 1, 2",
+            "indexes": "SELECT tablename, indexname, indexdef FROM pg_indexes "
+                       "WHERE schemaname = :s ORDER BY 1, 2",
+            "triggers": "SELECT c.relname, t.tgname, pg_get_triggerdef(t.oid) "
+                        "FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = :s AND NOT t.tgisinternal "
+                        "ORDER BY 1, 2",
+            "functions": "SELECT p.proname, p.prosrc FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+                         "WHERE n.nspname = :s ORDER BY 1, 2",
+            "sequences": "SELECT sequencename, last_value, start_value, increment_by FROM pg_sequences "
+                         "WHERE schemaname = :s ORDER BY 1",
+            "views": "SELECT table_name, view_definition FROM information_schema.views WHERE table_schema = :s "
+                     "ORDER BY 1",
+        }
+        out = {}
+        with self.admin.connect() as conn:
+            for name, sql in queries.items():
+                out[name] = [repr(tuple(row)) for row in conn.execute(text(sql), {"s": schema})]
+            for (table,) in conn.execute(text("SELECT table_name FROM information_schema.tables "
+                                              "WHERE table_schema = :s AND table_type = 'BASE TABLE' ORDER BY 1"),
+                                         {"s": schema}):
+                rows = conn.exec_driver_sql(f'SELECT * FROM {schema}."{table}"').all()
+                out[f"rows of {table}"] = sorted(map(repr, rows))
+        return {name: [row.replace(f"{schema}.", "") for row in rows] for name, rows in out.items()}
+
+    def prepare(self) -> None:
+        """Migrate once, recording; replay once; keep replaying only if the two are the same."""
+        migrated = self.migrated(record=True)
+        replayed = self.replayed()
+        try:
+            expected, found = self.fingerprint(migrated), self.fingerprint(replayed)
+        finally:
+            self.drop(migrated)
+            self.drop(replayed)
+        if expected != found:
+            differ = sorted(key for key in expected.keys() | found.keys() if expected.get(key) != found.get(key))
+            warnings.warn(f"a replayed migration differs from a migration ({', '.join(differ)}): each PostgreSQL "
+                          "test migrates its own schema", stacklevel=1)
+            self.statements = None
+
+    def new(self) -> str:
+        return self.replayed() if self.statements is not None else self.migrated()
+
+
+@pytest.fixture(scope="session")
+def postgres_schemas():
     if not _postgres_answers():
         if os.environ.get("CI") == "true":
             pytest.fail("PostgreSQL does not answer at 127.0.0.1:5432, and CI must test it")
         pytest.skip("PostgreSQL does not answer at 127.0.0.1:5432")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(POSTGRES_URL)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    engine = make_engine(POSTGRES_URL + f"?options=-csearch_path%3D{schema}")
-    migrate.upgrade(engine)
+    schemas = PostgresSchemas()
+    schemas.prepare()
+    yield schemas
+    schemas.admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request, tmp_path):
+    """A fresh, migrated database: a SQLite file, or a schema of its own in PostgreSQL."""
+    if request.param == "sqlite":
+        path = tmp_path / "test.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        engine = make_engine(f"sqlite:///{path}")
+        yield engine
+        engine.dispose()
+        return
+    schemas = request.getfixturevalue("postgres_schemas")
+    schema = schemas.new()
+    engine = make_engine(_schema_url(schema))
     yield engine
     engine.dispose()
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-    admin.dispose()
+    schemas.drop(schema)
