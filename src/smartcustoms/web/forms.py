@@ -76,6 +76,9 @@ MESSAGES = {  # pydantic error type -> what to tell the person filling the form
 REFUSALS = {  # a refusal of the lodging step (WebError.type) -> what to tell the person
     "forbidden": N_("You may not lodge declarations for this importer with this declarant."),
     "conflict": N_("This declaration ID was used before for other content: give the declaration a new ID."),
+    "office_unknown": N_("This customs office is not in the reference list: give the ID of an office."),
+    "office_inactive": N_("This customs office no longer takes declarations."),
+    "office_transport_mode": N_("This customs office does not clear goods carried by this mode of transport."),
 }
 FIELD_MESSAGES = {("quantity_unit", "string_pattern_mismatch"): N_("Use 2 or 3 capital letters or digits.")}
 

@@ -16,7 +16,10 @@ from smartcustoms.risk.assess import RiskEngine, assess, explain
 from smartcustoms.risk.audit import record_assessment
 from smartcustoms.store.db import insert_rows, utc_now, writing
 from smartcustoms.web.accounts import User, submissions
-from smartcustoms.web.errors import Conflict, Forbidden
+from smartcustoms.web.errors import Conflict, Forbidden, Invalid
+from smartcustoms.reference.offices import load_offices
+from smartcustoms.refusals import Refusal
+from smartcustoms.settings import get_settings
 from smartcustoms.web.scoped import clearance_statuses, latest_decisions, reasons
 
 LODGING_ROLES = ("trader", "admin")  # admin: for systems that lodge on behalf of every trader
@@ -41,6 +44,14 @@ class Submission:
     @property
     def declarant_id(self) -> str:
         return self.rows[0][_AT["declarant_id"]]
+
+    @property
+    def office_id(self) -> str:
+        return self.rows[0][_AT["office_id"]]
+
+    @property
+    def transport_mode(self) -> str:
+        return self.rows[0][_AT["transport_mode"]]
 
 
 _AT = {name: at for at, name in enumerate(VALID_COLUMNS)}
@@ -149,6 +160,7 @@ def _lodge_once(db: Engine, risk: RiskEngine, batch: list[Submission], at: datet
         statuses = clearance_statuses(conn, [key for key in ids if key in decided])
 
     first: dict[str, int] = {}  # ID -> the submission that stores it
+    offices = load_offices(get_settings().offices_file)  # the reference in force (read again when it changes)
     for i, submission in enumerate(batch):
         key = submission.declaration_id
         known = stored.get(key, batch[first[key]].content_hash if key in first else None)
@@ -156,6 +168,9 @@ def _lodge_once(db: Engine, risk: RiskEngine, batch: list[Submission], at: datet
             results[i] = not_permitted(submission.user, submission.importer_id, submission.declarant_id)
         elif known is not None and known != submission.content_hash:
             results[i] = _conflict(key)
+        elif known is None and (refused := offices.refusal(submission.office_id,
+                                                           submission.transport_mode)) is not None:
+            results[i] = refused_field(refused)  # reference data: an office that is not (or no longer) one
         elif known is None:
             first[key] = i
 
@@ -185,6 +200,13 @@ def _lodge_once(db: Engine, risk: RiskEngine, batch: list[Submission], at: datet
         if results[i] is None:
             results[i] = _result(key, decided[key], statuses.get(key, "assessed"), first.get(key) == i)
     return results
+
+
+def refused_field(refusal: Refusal) -> Invalid:
+    """A service's refusal of one field as the web's 422 (its code is the problem's type)."""
+    error = Invalid([{"loc": ["body", refusal.field], "msg": refusal.message, "type": refusal.code}])
+    error.message, error.loc, error.type = refusal.message, ["body", refusal.field], refusal.code
+    return error
 
 
 def _conflict(declaration_id: str) -> Conflict:

@@ -54,9 +54,10 @@ async def lodge_file(batcher: MicroBatcher, user: User, data: bytes, filename: s
         if isinstance(outcome, Assessed):
             results.append(outcome)
         elif isinstance(outcome, WebError):
+            field = outcome.loc[-1] if outcome.loc else "declaration_id"  # the field refused (office_id, ...)
+            value = getattr(submission, field, submission.declaration_id)
             rejects.append({"row_number": int(submission.rows[0][0]), "declaration_id": submission.declaration_id,
-                            "field": "declaration_id", "value": submission.declaration_id,
-                            "reason": outcome.message})
+                            "field": field, "value": value, "reason": outcome.message})
         else:
             raise outcome
     refused = {r["declaration_id"] or f"row {r['row_number']}" for r in rejects}
