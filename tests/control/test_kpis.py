@@ -66,11 +66,25 @@ def test_release_times_per_office_and_lane_with_totals():
     assert total["lane_to_release_p90_h"] == pytest.approx(4 + 0.7 * 6)  # position 2.7
 
 
-def test_release_times_refuse_times_out_of_order_and_missing_columns():
+def test_release_times_leave_out_the_times_of_a_row_out_of_order_and_report_it():
     bad = clearance_frame()
     bad.loc[bad["declaration_id"] == "A2", "released_at"] = at("08:00")
-    with pytest.raises(KpiError, match="A2: released_at .* is before lane_at"):
-        kpis.release_times(bad)
+    # a declaration accepted a few seconds in the future: its lane came "before" its lodging
+    bad.loc[bad["declaration_id"] == "A1", "lodged_at"] = bad.loc[bad["declaration_id"] == "A1", "lane_at"] \
+        + pd.Timedelta(seconds=5)
+    table = kpis.release_times(bad)
+    total = row(table, office_id="all", lane="all")
+    assert total["declarations"] == 6  # still counted...
+    durations = kpis.release_durations(bad).set_index("declaration_id")
+    assert durations.loc[["A1", "A2"], ["lodgement_to_lane_min", "lane_to_release_h"]].isna().all().all()
+    problems = kpis.data_problems(bad)  # ...and named
+    assert sorted(problems["id"]) == ["A1", "A2"] and set(problems["table"]) == {"declaration"}
+    assert problems.set_index("id").loc["A2", "problem"].startswith("released_at")
+    assert kpis.data_problems(clearance_frame()).empty
+    assert list(kpis.summary(bad)["data_problems"]["id"]) == list(problems["id"])
+
+
+def test_release_times_refuse_missing_columns():
     with pytest.raises(KpiError, match=r"clearance: missing column\(s\) \['lane_at'\]"):
         kpis.release_times(clearance_frame().drop(columns="lane_at"))
 
@@ -124,11 +138,15 @@ def test_control_times_from_scheduling_to_completion_by_mode():
     assert total["scheduled_to_completed_p90_h"] == pytest.approx(4 + 0.7 * 4)
 
 
-def test_control_times_refuse_completion_before_scheduling():
+def test_control_times_leave_out_a_completion_before_scheduling_and_report_it():
     tasks, events = tasks_and_events()
     events.loc[(events["task_id"] == 3) & (events["to_state"] == "completed"), "at"] = at("08:00")
-    with pytest.raises(KpiError, match="task 3: completed_at .* is before started_at"):
-        kpis.control_times(tasks, events)
+    table = kpis.control_times(tasks, events)
+    assert row(table, mode="all")["completed"] == 4  # counted, without a time
+    assert kpis.control_durations(tasks, events).set_index("task_id").loc[3, "scheduled_to_completed_h"] != \
+        kpis.control_durations(tasks, events).set_index("task_id").loc[3, "scheduled_to_completed_h"]  # NaN
+    problems = kpis.data_problems(kpis.empty(kpis.CLEARANCE), tasks, events)
+    assert list(problems["id"]) == ["3"] and problems["problem"].iloc[0].startswith("completed_at")
 
 
 def decisions_frame() -> pd.DataFrame:
@@ -235,7 +253,7 @@ def test_summary_holds_every_table_and_copes_with_missing_inputs():
     tables = kpis.summary(clearance_frame(), tasks, events, decisions_frame(), outcomes_frame())
     assert set(tables) == {"release_times", "lanes_per_day", "control_times", "hit_rates", "model_share",
                            "revenue_by_source", "revenue_by_office", "revenue_by_month", "revenue_by_month_and_source",
-                           "weekly_hit_rates"}
+                           "weekly_hit_rates", "data_problems"}
     assert tables["revenue_by_source"].iloc[-1]["duty_recovered"] == 380
     assert tables["revenue_by_month"]["duty_recovered"].tolist() == [180, 200, 380]
     bare = kpis.summary(clearance_frame())

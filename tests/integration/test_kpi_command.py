@@ -164,7 +164,7 @@ def test_kpi_writes_csv_files_and_charts(kpi, tmp_path):
     result = kpi("--since", "2025-03-01", "--until", "2025-03-31", "--office", "O1", "--csv", str(tmp_path / "csv"),
                  "--charts", str(tmp_path / "charts"), "--format", "svg")
     assert result.exit_code == 0, result.output
-    assert "wrote 10 CSV files" in result.stdout and "wrote 5 SVG charts" in result.stdout
+    assert "wrote 11 CSV files" in result.stdout and "wrote 5 SVG charts" in result.stdout
     with open(tmp_path / "csv" / "hit_rates.csv", newline="") as file:
         rows = {row["source"]: row for row in csv.DictReader(file)}
     assert list(rows) == ["model", "profile", "audit", "all"]  # O1 only: B1 (random, O2) is out

@@ -102,7 +102,7 @@ def test_the_api_answers_the_summary_tables(client, scenario):
     assert (report["since"], report["until"], report["office"]) == ("2025-03-01", "2025-03-31", None)
     assert set(report["tables"]) == {"release_times", "lanes_per_day", "control_times", "hit_rates", "model_share",
                                      "revenue_by_source", "revenue_by_office", "revenue_by_month",
-                                     "revenue_by_month_and_source", "weekly_hit_rates"}
+                                     "revenue_by_month_and_source", "weekly_hit_rates", "data_problems"}
     hits = {r["source"]: r for r in report["tables"]["hit_rates"]}
     assert hits["all"]["hits"] == 2 and hits["all"]["hit_rate"] == pytest.approx(2 / 3)
     assert hits["random"]["hit_rate"] == 0.0 and hits["model"]["selection_share"] == pytest.approx(1 / 3)

@@ -173,6 +173,11 @@ def kpi_command(
     for name, key, label in (("revenue_by_source", "source", "source"), ("revenue_by_office", "office_id", "office"),
                              ("revenue_by_month", "month", "month")):
         console.print(revenue_table(tables[name], key, label, currency))
+    problems = tables.get("data_problems")
+    if problems is not None and len(problems):  # reported, never a reason to fail
+        shown = "; ".join(f"{r.table} {r.id}: {r.problem}" for r in problems.head(5).itertuples())
+        console.print(f"[yellow]{len(problems)} row(s) left out of the times:[/] {shown}"
+                      f"{' ...' if len(problems) > 5 else ''}", highlight=False)
     try:
         if csv is not None:
             written = write_csv(tables, csv)

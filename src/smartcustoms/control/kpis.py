@@ -27,8 +27,12 @@ OUTCOMES = ["declaration_id", "inspection_date", "control_type", "selection_reas
             "penalty", "task_id", "case_id"]
 
 
+PROBLEMS = ["table", "id", "problem"]
+
+
 class KpiError(ValueError):
-    """Input a KPI cannot be computed from: a missing column, or times out of order."""
+    """Input a KPI cannot be computed from: a missing column, or an empty period. (Times out of order in a row are
+    no reason to fail: that row's times are left out and the row is reported by ``data_problems``.)"""
 
 
 def empty(columns: list[str]) -> pd.DataFrame:
@@ -65,12 +69,23 @@ def _lookup(keys: pd.Series, values: pd.Series) -> pd.Series:
     return pd.Series(values.reindex(keys.to_numpy()).to_numpy(), index=keys.index)
 
 
-def _out_of_order(frame: pd.DataFrame, earlier: str, later: str, key: str, name: str) -> None:
-    wrong = frame[later] < frame[earlier]
-    if wrong.any():
-        row = frame[wrong].iloc[0]
-        raise KpiError(f"{name} {row[key]}: {later} ({row[later]}) is before {earlier} ({row[earlier]}); "
-                       f"{int(wrong.sum())} row(s) out of order")
+def _out_of_order(frame: pd.DataFrame, earlier: str, later: str, key: str, name: str) -> pd.DataFrame:
+    """The rows whose `later` time is before their `earlier` one (a clock set wrong, a declaration accepted a few
+    seconds in the future), as PROBLEMS rows: one bad row must not stop the report."""
+    wrong = frame[frame[later] < frame[earlier]]
+    return pd.DataFrame({"table": name, "id": wrong[key].astype(str).tolist(),
+                         "problem": [f"{later} ({b}) is before {earlier} ({a}): its times are left out"
+                                     for a, b in zip(wrong[earlier], wrong[later])]}, columns=PROBLEMS)
+
+
+def _release_frame(clearance: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The clearance rows with their times parsed, and the rows whose times are out of order."""
+    _need(clearance, "clearance", CLEARANCE)
+    frame = clearance.assign(**{c: pd.to_datetime(clearance[c]) for c in ("lodged_at", "lane_at", "released_at")})
+    problems = pd.concat([_out_of_order(frame, "lodged_at", "lane_at", "declaration_id", "declaration"),
+                          _out_of_order(frame, "lane_at", "released_at", "declaration_id", "declaration")],
+                         ignore_index=True)
+    return frame, problems
 
 
 # --- Time Release Study -----------------------------------------------------------------------------------------
@@ -79,14 +94,13 @@ def _out_of_order(frame: pd.DataFrame, earlier: str, later: str, key: str, name:
 def release_durations(clearance: pd.DataFrame) -> pd.DataFrame:
     """Each declaration's times: lodgement -> lane in minutes, lane -> release and lodgement -> release in hours
     (NaN while not released)."""
-    _need(clearance, "clearance", CLEARANCE)
-    frame = clearance.assign(**{c: pd.to_datetime(clearance[c]) for c in ("lodged_at", "lane_at", "released_at")})
-    _out_of_order(frame, "lodged_at", "lane_at", "declaration_id", "declaration")
-    _out_of_order(frame, "lane_at", "released_at", "declaration_id", "declaration")
+    frame, _ = _release_frame(clearance)
+    # times out of order (data_problems names the rows): the row counts, its times do not
+    bad = (frame["lane_at"] < frame["lodged_at"]) | (frame["released_at"] < frame["lane_at"])
     return frame.assign(
-        lodgement_to_lane_min=(frame["lane_at"] - frame["lodged_at"]).dt.total_seconds() / 60,
-        lane_to_release_h=(frame["released_at"] - frame["lane_at"]).dt.total_seconds() / 3600,
-        lodgement_to_release_h=(frame["released_at"] - frame["lodged_at"]).dt.total_seconds() / 3600,
+        lodgement_to_lane_min=((frame["lane_at"] - frame["lodged_at"]).dt.total_seconds() / 60).mask(bad),
+        lane_to_release_h=((frame["released_at"] - frame["lane_at"]).dt.total_seconds() / 3600).mask(bad),
+        lodgement_to_release_h=((frame["released_at"] - frame["lodged_at"]).dt.total_seconds() / 3600).mask(bad),
     )
 
 
@@ -146,9 +160,19 @@ def control_durations(tasks: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame
     started = pd.to_datetime(_lookup(frame["task_id"], first("scheduled")))
     frame["started_at"] = started.fillna(pd.to_datetime(_lookup(frame["task_id"], first("in_progress"))))
     frame["completed_at"] = pd.to_datetime(_lookup(frame["task_id"], first("completed")))
-    _out_of_order(frame, "started_at", "completed_at", "task_id", "task")
-    frame["scheduled_to_completed_h"] = (frame["completed_at"] - frame["started_at"]).dt.total_seconds() / 3600
+    hours = (frame["completed_at"] - frame["started_at"]).dt.total_seconds() / 3600
+    frame["scheduled_to_completed_h"] = hours.mask(frame["completed_at"] < frame["started_at"])  # data_problems
     return frame
+
+
+def data_problems(clearance: pd.DataFrame, tasks: pd.DataFrame | None = None,
+                  events: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The rows whose times the KPIs left out, and why (PROBLEMS: table, id, problem): times out of order."""
+    parts = [_release_frame(clearance)[1]]
+    if tasks is not None and events is not None and len(tasks):
+        frame = control_durations(tasks, events)
+        parts.append(_out_of_order(frame, "started_at", "completed_at", "task_id", "task"))
+    return pd.concat(parts, ignore_index=True)[PROBLEMS]
 
 
 CONTROL_COLUMNS = ["mode", "setting", "tasks", "completed", "open", "scheduled_to_completed_median_h",
@@ -315,7 +339,7 @@ def summary(clearance: pd.DataFrame, tasks: pd.DataFrame | None = None, events: 
             decisions: pd.DataFrame | None = None, outcomes: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """Every KPI table, by name (missing inputs count as empty): release_times, lanes_per_day, control_times,
     hit_rates, model_share, revenue_by_source, revenue_by_office, revenue_by_month, revenue_by_month_and_source,
-    weekly_hit_rates."""
+    weekly_hit_rates, and data_problems (the rows whose times were left out, and why)."""
     tasks = empty(TASKS) if tasks is None else tasks
     events = empty(EVENTS) if events is None else events
     decisions = empty(DECISIONS) if decisions is None else decisions
@@ -332,4 +356,5 @@ def summary(clearance: pd.DataFrame, tasks: pd.DataFrame | None = None, events: 
         "revenue_by_month": revenue(attributed, "month"),
         "revenue_by_month_and_source": revenue(attributed, ["month", "source"]),
         "weekly_hit_rates": weekly(attributed),
+        "data_problems": data_problems(clearance, tasks, events),
     }
