@@ -95,6 +95,9 @@ group("capacity", "smartcustoms.cli.capacity:app",
 group("users", "smartcustoms.cli.users:app", "Web accounts and API tokens.")
 group("offices", "smartcustoms.cli.offices:app",
       "Customs offices: the reference list lodging checks (SMARTCUSTOMS_OFFICES_FILE).")
+group("passengers", "smartcustoms.cli.passengers:app",
+      "Passengers: import PAXLST and PNRGOV messages, match passengers against watchlists, passenger risk rules, "
+      "screen a flight before it lands, and plan the arrival hall (SimPy).")
 
 
 def load(name: str, pretty_exceptions_short: bool = True, rich_markup_mode=typer.core.DEFAULT_MARKUP_MODE,

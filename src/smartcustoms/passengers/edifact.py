@@ -117,7 +117,7 @@ def read_segments(text: str) -> list[Segment]:
         terminator = chars[5]
     else:
         terminator = Characters().segment_terminator
-    if terminator not in text:
+    if terminator not in (text[9:] if text.startswith("UNA") else text):
         raise EdifactError(f"no segment terminator {terminator!r} in the file: wrong separators?", 1, text[:3])
     text = _tidy(text, terminator, text[6] if text.startswith("UNA") else Characters().escape_character)
     segments: list[Segment] = []

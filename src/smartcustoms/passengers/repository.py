@@ -3,7 +3,7 @@
 import json
 from datetime import date, datetime
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
 from smartcustoms.passengers.models import Flight, Passenger
 from smartcustoms.passengers.tables import (
@@ -24,9 +24,14 @@ def _legs(legs) -> str:
 
 
 def flight_id(conn: Connection, flight: Flight) -> int | None:
+    """The stored flight: same carrier and number, and the same first departure or the same last arrival (a
+    PNRGOV reports the leg arriving here, a PAXLST every leg)."""
+    same_time = [flights.c.departure_at == flight.departure_at]
+    if flight.arrival_at is not None:
+        same_time.append(flights.c.arrival_at == flight.arrival_at)
     return conn.execute(select(flights.c.flight_id).where(
-        flights.c.carrier == flight.carrier, flights.c.number == flight.number,
-        flights.c.departure_at == flight.departure_at)).scalar()
+        flights.c.carrier == flight.carrier, flights.c.number == flight.number, or_(*same_time))
+        .order_by(flights.c.flight_id).limit(1)).scalar()
 
 
 def add_flight(conn: Connection, flight: Flight, now: datetime) -> int:
