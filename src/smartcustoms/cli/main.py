@@ -98,6 +98,9 @@ group("offices", "smartcustoms.cli.offices:app",
 group("passengers", "smartcustoms.cli.passengers:app",
       "Passengers: import PAXLST and PNRGOV messages, match passengers against watchlists, passenger risk rules, "
       "screen a flight before it lands, and plan the arrival hall (SimPy).")
+group("nii", "smartcustoms.cli.nii:app",
+      "Non-intrusive inspection: train and benchmark the scan analysis, receive scans, run a drive-through lane. All "
+      "models and figures are trained and measured on synthetic scans.")
 
 
 def load(name: str, pretty_exceptions_short: bool = True, rich_markup_mode=typer.core.DEFAULT_MARKUP_MODE,

@@ -5,6 +5,7 @@ from alembic import context
 import smartcustoms.control.tables  # noqa: F401  (each import registers its tables on the metadata)
 import smartcustoms.control.undertakings  # noqa: F401
 import smartcustoms.declarations.tables  # noqa: F401
+import smartcustoms.nii.tables  # noqa: F401
 import smartcustoms.passengers.tables  # noqa: F401
 import smartcustoms.risk.audit  # noqa: F401
 import smartcustoms.risk.tables  # noqa: F401

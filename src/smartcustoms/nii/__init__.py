@@ -1,0 +1,1 @@
+"""Non-intrusive inspection: dual-energy X-ray scans, their analysis, and their place in the declaration flow."""
