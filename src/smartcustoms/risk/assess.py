@@ -21,11 +21,24 @@ class RiskEngine:
     suppressions: list[Suppression] = field(default_factory=list)
     settings: SelectivitySettings = field(default_factory=SelectivitySettings)
     model_version: str | None = None
+    # the combined score learned from outcomes (risk.combination.LearnedCombination, fitted); None, a
+    # combination that could not be learned, or settings.combination == "fixed": the fixed weights
+    combination: object | None = None
+
+    def learned(self):
+        """The learned combination in force, or None (fixed weights)."""
+        combination = self.combination
+        if combination is None or self.settings.combination != "learned":
+            return None
+        return combination if getattr(combination, "method_", "none") != "none" else None
 
     def provenance(self) -> dict:
+        settings = self.settings.model_dump(mode="json")
+        if self.combination is not None and hasattr(self.combination, "describe"):
+            settings["learned_combination"] = self.combination.describe()
         return {
             "settings_version": self.settings.version(),
-            "settings": self.settings.model_dump(mode="json"),
+            "settings": settings,
             "profiles": {p.profile_id: p.version for p in self.profiles},
             "model_version": self.model_version,
         }
@@ -39,8 +52,19 @@ def score_items(frame: pd.DataFrame, engine: RiskEngine) -> pd.DataFrame:
 
 def assess(frame: pd.DataFrame, engine: RiskEngine) -> pd.DataFrame:
     """Goods-item rows in, one row per declaration out: lane, source, random flag, risk score, duty at risk,
-    each screen's score / share / reason, the profile hits, and the capacity note."""
-    return select(risk_signals(frame, engine), engine.settings)
+    each screen's score / share / reason, the profile hits, and the capacity note. The risk score is the learned
+    combination's when the engine has one (with each part's ``contribution_<part>``), else the fixed weights'."""
+    return decide(risk_signals(frame, engine), engine)
+
+
+def decide(signals: pd.DataFrame, engine: RiskEngine) -> pd.DataFrame:
+    """Selectivity on gathered risk signals, with the engine's learned combination when it has one."""
+    learned = engine.learned()
+    if learned is None:
+        return select(signals, engine.settings)
+    decided = select(signals, engine.settings, combined=learned.combine(signals, list(engine.screens)))
+    decided["combination_method"] = learned.method_
+    return decided
 
 
 def risk_signals(frame: pd.DataFrame, engine: RiskEngine) -> pd.DataFrame:

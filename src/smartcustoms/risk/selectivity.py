@@ -17,6 +17,8 @@ import json
 
 import numpy as np
 import pandas as pd
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from smartcustoms.risk.signals import LANES, SEVERITY
@@ -40,6 +42,10 @@ class SelectivitySettings(BaseModel):
     weights: dict[str, float] = Field(
         default_factory=lambda: {"valuation": 1.0, "classification": 0.9, "origin": 0.8, "trader": 0.4,
                                  "model": 1.0})
+    combination: Literal["learned", "fixed"] = Field(
+        "learned", description="learned: the combined score is a stacking of the screens, profile hits and model "
+        "fitted on the outcomes known before the assessment (risk.combination), when enough exist; fixed: the "
+        "noisy-or of `weights`")
     red_threshold: float = Field(0.85, ge=0, le=1)
     yellow_threshold: float = Field(0.6, ge=0, le=1)
     blue_threshold: float = Field(0.35, ge=0, le=1)
@@ -145,15 +151,36 @@ def _random_rate(frame: pd.DataFrame, settings: SelectivitySettings) -> np.ndarr
     return rate
 
 
-def select(signals: pd.DataFrame, settings: SelectivitySettings) -> pd.DataFrame:
+def learned_shares(contributions: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
+    """Each part's share of a learned combination's decision: its positive contribution over the sum of the
+    positive contributions (0 where none is positive)."""
+    positive = {name: np.clip(value, 0, None) for name, value in contributions.items()}
+    total = np.sum(list(positive.values()), axis=0) if positive else np.zeros(n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return {name: np.where(total > 0, part / total, 0.0) for name, part in positive.items()}
+
+
+def select(signals: pd.DataFrame, settings: SelectivitySettings,
+           combined: tuple[np.ndarray, dict[str, np.ndarray]] | None = None) -> pd.DataFrame:
     """Lane per declaration. `signals` has one row per declaration with declaration_id, office_id,
     transport_mode, acceptance_datetime, the screens' `<name>_score` / `_duty_at_risk` columns and the profile
-    columns of signals.profile_signals."""
-    score, shares = combined_score(signals, settings.weights)
-    added = {"risk_score": score, **{f"{name}_share": share for name, share in shares.items()}}
+    columns of signals.profile_signals. `combined`: the score and the parts' contributions of a learned
+    combination (`risk.combination`); without it, the fixed weights' noisy-or."""
+    added = {}
+    if combined is None:
+        score, shares = combined_score(signals, settings.weights)
+    else:
+        score, contributions = combined
+        everything = learned_shares(contributions, len(signals))
+        shares = {name: share for name, share in everything.items() if f"{name}_score" in signals.columns}
+        added.update({f"contribution_{name}": value for name, value in contributions.items()})
+    added.update({"risk_score": score, **{f"{name}_share": share for name, share in shares.items()}})
     # expected duty at risk: each screen's estimate (if its doubt is right) times its score
     duty = np.zeros(len(signals))
-    for name in shares:
+    screens = [name for name in settings.weights if f"{name}_score" in signals.columns] if combined is None else \
+        [c.removesuffix("_score") for c in signals.columns if c.endswith("_score")
+         and f"{c.removesuffix('_score')}_duty_at_risk" in signals.columns]
+    for name in screens:
         if f"{name}_duty_at_risk" in signals.columns:
             duty += np.nan_to_num(signals[f"{name}_duty_at_risk"].to_numpy(dtype=float)) * np.nan_to_num(
                 signals[f"{name}_score"].to_numpy(dtype=float))
@@ -221,13 +248,18 @@ def explanation(row: dict, screens: list[str]) -> str:
         scores[name] = {"score": round(float(value), 4), "share": round(float(row.get(f"{name}_share", 0)), 4),
                         "duty_at_risk": round(float(row.get(f"{name}_duty_at_risk") or 0), 2),
                         "reason": row.get(f"{name}_reason") or ""}
-    return json.dumps({
+    out = {
         "lane": row["lane"], "source": row["source"], "random": bool(row["random"]),
         "risk_score": round(float(row["risk_score"]), 4), "duty_at_risk": round(float(row["duty_at_risk"]), 2),
         "profiles": _hits(row, "profiles"), "shadow_profiles": _hits(row, "shadow_profiles"),
         "suppressed_profiles": _hits(row, "suppressed_profiles"), "scores": scores,
         "capacity": row.get("capacity_note", ""), "not_checked": not_checked,
-    }, ensure_ascii=False)
+    }
+    contributions = {key.removeprefix("contribution_"): round(float(value), 4) for key, value in row.items()
+                     if key.startswith("contribution_") and value == value}
+    if contributions:  # the learned combination: each part's pull on the combined score (log-odds; staff only)
+        out["combination"] = {"method": row.get("combination_method", "learned"), "contributions": contributions}
+    return json.dumps(out, ensure_ascii=False)
 
 
 def top_reason(row: dict, screens: list[str]) -> str:

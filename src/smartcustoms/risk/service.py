@@ -38,6 +38,19 @@ def fit_screens(history: pd.DataFrame, outcomes: pd.DataFrame, as_of, config: Ri
     return {name: screen.fit(history, outcomes, as_of=as_of) for name, screen in screens.items()}
 
 
+def learn_combination(history: pd.DataFrame, outcomes: pd.DataFrame, as_of, config: RiskConfig,
+                      profiles: list[Profile], suppressions: list[Suppression]):
+    """The combined score learned from the outcomes known before `as_of` (risk.combination): screens fitted as
+    of the start of a holdout window score its declarations out of time."""
+    from smartcustoms.risk.combination import fit_combination
+
+    return fit_combination(
+        history, outcomes, as_of,
+        fit_screens=lambda before, known, cut: fit_screens(before, known, cut, config),
+        engine_of=lambda screens: RiskEngine(screens=screens, profiles=profiles, suppressions=suppressions,
+                                             settings=config.selectivity))
+
+
 def _champion(db: Engine) -> tuple[dict, TargetingModel] | None:
     try:
         return registry.champion(db)
@@ -52,15 +65,21 @@ def build_engine(db: Engine, as_of: datetime, config: RiskConfig, profiles: list
     """A risk engine for declarations from `as_of` on: screens fitted on the history before it (the targeting
     model: the registry's champion when there is one), and the profiles published now (or the given drafts) with
     the suppressions in force now."""
+    profiles = profile_store.published_profiles(db) if profiles is None else profiles
+    suppressions = profile_store.active_suppressions(db) if suppressions is None else suppressions
+    combination = None
     if screens is None:
-        screens = fit_screens(load_declarations(db, end=as_of), load_outcomes(db), as_of, config,
-                              _champion(db) if config.model else None)
+        history, outcomes = load_declarations(db, end=as_of), load_outcomes(db)
+        screens = fit_screens(history, outcomes, as_of, config, _champion(db) if config.model else None)
+        if config.selectivity.combination == "learned":
+            combination = learn_combination(history, outcomes, as_of, config, profiles, suppressions)
     engine = RiskEngine(
         screens=screens,
-        profiles=profile_store.published_profiles(db) if profiles is None else profiles,
-        suppressions=profile_store.active_suppressions(db) if suppressions is None else suppressions,
+        profiles=profiles,
+        suppressions=suppressions,
         settings=config.selectivity,
         model_version=getattr(screens.get("model"), "version", None),
+        combination=combination,
     )
     if config.selectivity.expected_selection_rate:
         recent = load_declarations(db, start=pd.Timestamp(as_of) - pd.Timedelta(days=30), end=as_of)
