@@ -115,5 +115,10 @@ def create_app(settings: WebSettings | None = None, engine: Engine | None = None
     for module in (api_declarations, api_officer, api_analyst, api_portal_control, api_admin, auth_pages, home, portal,
                    portal_control, officer, analyst):
         app.include_router(module.router)
+    from smartcustoms.web.passengers import api as passengers_api
+    from smartcustoms.web.passengers import pages as passengers_pages
+
+    for module in (passengers_api, passengers_pages):  # the passenger area (flights, planning)
+        app.include_router(module.router)
     install_error_handlers(app)
     return app
