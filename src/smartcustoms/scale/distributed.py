@@ -162,8 +162,9 @@ class DaskClassifier:
         dy = da.from_array(np.asarray(y, dtype=float), chunks=(rows,))
         dw = None if sample_weight is None else da.from_array(np.asarray(sample_weight, dtype=float), chunks=(rows,))
         params = {key: value for key, value in self.params.items() if key != "n_jobs"}
-        model = DaskLGBMClassifier(client=self.client, n_jobs=1, **params)
-        model.fit(dx, dy, sample_weight=dw)
+        model = DaskLGBMClassifier(client=self.client, **params)
+        with self.client.as_current():  # lightgbm.dask looks the client up as the current one
+            model.fit(dx, dy, sample_weight=dw)
         return model.to_local()
 
 
