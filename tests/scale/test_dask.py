@@ -80,7 +80,8 @@ def test_dask_gives_the_local_lanes_and_scores_row_for_row(cluster, risk_engine,
     options = EngineOptions(engine="dask")
     from_files = service.assess_batch(files, risk_engine, options, dask=cluster)
     assert differences(local, from_files) == {}
-    assert (local["lane"] == from_files["lane"]).all() and (local["declaration_id"] == from_files["declaration_id"]).all()
+    assert (local["lane"] == from_files["lane"]).all()
+    assert (local["declaration_id"] == from_files["declaration_id"]).all()
     from_memory = service.assess_batch(batch, risk_engine, options, dask=cluster)
     assert differences(assess(batch, risk_engine), from_memory) == {}
 
