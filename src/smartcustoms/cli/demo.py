@@ -183,6 +183,13 @@ def demo_command(
     kpi_command(since=since.to_pydatetime(), charts_dir=folder / "kpi", fmt="png")
     console.rule("8. targeting model registry")
     train(until=since.to_pydatetime(), by="analyst.alice", label="demo")
+    console.rule("8b. passengers: flights arriving today")
+    from smartcustoms.passengers import service as passengers  # the passenger domain (issue 18)
+
+    seeded = passengers.seed_demo(e, (end or datetime.now()).date())
+    console.print(f"{len(seeded['flights'])} flights arriving today imported as PAXLST and PNRGOV, screened: "
+                  + ", ".join(f"{s['selected']} of {s['passengers']} selected" for s in seeded["screened"])
+                  + " (officer console: /passengers/)")
     console.rule("9. summary")
     console.print(world_table(folder))
     console.print(f"database holds {stored:,} declarations with {items:,} goods items")
