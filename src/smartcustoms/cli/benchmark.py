@@ -150,3 +150,8 @@ def kcs_command(
     if splits.test is None:
         console.print("[dim]df_syn_test_eng.csv is not in the folder: the valid split is reported. The paper's "
                       "rows are on the test split.[/]")
+
+
+from smartcustoms.cli.scale import benchmark_command as scale_command  # noqa: E402  (issue 19; docs/scale.md)
+
+app.command("scale")(scale_command)

@@ -93,6 +93,8 @@ group("capacity", "smartcustoms.cli.capacity:app",
       "and remote inspections, giving release-time distributions and utilisation, and the officers or remote share "
       "that meet a release-time target. Checked against the M/M/c (Erlang C) formulas by `capacity validate`.")
 group("users", "smartcustoms.cli.users:app", "Web accounts and API tokens.")
+group("history", "smartcustoms.cli.scale:app",
+      "The history as partitioned Parquet (by month and office), for the Dask engine.")
 group("offices", "smartcustoms.cli.offices:app",
       "Customs offices: the reference list lodging checks (SMARTCUSTOMS_OFFICES_FILE).")
 group("passengers", "smartcustoms.cli.passengers:app",
