@@ -87,7 +87,7 @@ def test_an_items_error_goes_to_its_waiter_only():
     assert isinstance(outcomes[1], ValueError) and str(outcomes[3]) == "bad 3"
 
 
-def test_a_failing_batch_fails_its_waiters_and_the_next_batch_still_runs():
+def test_a_failing_batch_fails_only_the_item_that_fails_alone_and_the_next_batch_still_runs():
     def handle(items):
         if "boom" in items:
             raise RuntimeError("database down")
@@ -101,7 +101,7 @@ def test_a_failing_batch_fails_its_waiters_and_the_next_batch_still_runs():
         return first, second
 
     first, second = run(main())
-    assert all(isinstance(outcome, RuntimeError) for outcome in first) and second == "b"
+    assert first[0] == "a" and isinstance(first[1], RuntimeError) and second == "b"  # issue 14: "a" is not failed
 
 
 def test_the_handler_runs_outside_the_event_loop_thread():

@@ -15,6 +15,7 @@ except ImportError:  # Windows: SQLite's own waiting only
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, MetaData, Table, create_engine, event
+from sqlalchemy.exc import IntegrityError
 
 from smartcustoms.frames import column_values
 
@@ -116,10 +117,13 @@ def insert_rows(connection: Connection, table: Table, columns: list[str], rows: 
         return
     names = ", ".join(columns)
     if connection.dialect.name == "postgresql":
-        with connection.connection.driver_connection.cursor() as cursor:
-            with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+        try:
+            with connection.connection.driver_connection.cursor() as cursor:
+                with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+        except connection.dialect.dbapi.IntegrityError as exc:  # as SQLAlchemy raises it for any other statement
+            raise IntegrityError(f"COPY {table.name}", None, exc) from exc
     else:
         rows = [tuple(sqlite_time(value) if isinstance(value, datetime) else value for value in row)
                 for row in rows]

@@ -4,6 +4,10 @@ Assessing one declaration costs about as much as assessing fifty, so the batcher
 what keeps arriving (until a ``settle`` window brings nothing new, or ``max_wait`` has passed), hands the batch
 to ``handle`` (in a worker thread; a coroutine function is awaited), and gives each waiter its own result. One
 batch runs at a time.
+
+A failure never spreads to batch neighbours: when ``handle`` raises for a batch of several items, each item is
+handled again alone, so that only the items that fail alone get an error (the handler must be idempotent:
+``submissions.lodge`` is, by declaration ID).
 """
 
 import asyncio
@@ -17,7 +21,8 @@ from typing import Any
 
 class MicroBatcher:
     """``handle(items) -> results`` (same length and order); a result that is an exception is raised to its
-    waiter only. If ``handle`` itself raises, every waiter of that batch gets the exception."""
+    waiter only. If ``handle`` itself raises for a batch of several items, each is handled again on its own
+    (``isolated`` counts those batches): a waiter gets an error only when its own item fails alone."""
 
     def __init__(self, handle: Callable[[list], Sequence[Any]], max_wait: float = 0.02, max_size: int = 256,
                  settle: float = 0.001):
@@ -30,6 +35,7 @@ class MicroBatcher:
         self.batches = 0  # handled so far, with their items and the seconds spent in `handle` (metrics)
         self.items = 0
         self.busy = 0.0
+        self.isolated = 0  # batches that failed whole and were handled again item by item
         self._queue: asyncio.Queue | None = None
         self._worker: asyncio.Task | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -81,12 +87,13 @@ class MicroBatcher:
             items = [item for item, _ in batch]
             started = time.perf_counter()
             try:
-                results = await (self.handle(items) if inspect.iscoroutinefunction(self.handle)
-                                 else asyncio.to_thread(self.handle, items))
-                if len(results) != len(items):
-                    raise RuntimeError(f"the batch handler gave {len(results)} results for {len(items)} items")
-            except Exception as exc:  # noqa: BLE001 - the waiters get it
-                results = [exc] * len(items)
+                results = await self._handle(items)
+            except Exception as exc:  # noqa: BLE001 - the waiters get it, or each item is tried alone
+                if len(items) == 1:
+                    results = [exc]
+                else:
+                    self.isolated += 1
+                    results = [await self._handle_alone(item) for item in items]
             self.batches += 1
             self.items += len(items)
             self.busy += time.perf_counter() - started
@@ -97,6 +104,19 @@ class MicroBatcher:
                     future.set_exception(result)
                 else:
                     future.set_result(result)
+
+    async def _handle(self, items: list) -> Sequence[Any]:
+        results = await (self.handle(items) if inspect.iscoroutinefunction(self.handle)
+                         else asyncio.to_thread(self.handle, items))
+        if len(results) != len(items):
+            raise RuntimeError(f"the batch handler gave {len(results)} results for {len(items)} items")
+        return results
+
+    async def _handle_alone(self, item) -> Any:
+        try:
+            return (await self._handle([item]))[0]
+        except Exception as exc:  # noqa: BLE001 - this item's waiter gets it
+            return exc
 
     async def close(self) -> None:
         worker, loop = self._worker, self._loop

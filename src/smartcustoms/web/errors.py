@@ -64,3 +64,6 @@ class Invalid(WebError):
     def errors(self) -> list[dict]:
         return self.problems
 
+    def __reduce__(self):  # pickled as a result of the lodging process: rebuilt from its problems
+        return type(self), (self.problems,), self.__dict__
+
