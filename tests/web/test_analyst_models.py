@@ -36,7 +36,8 @@ def test_promote_and_roll_back_through_the_pages(client, people, two_models):
     page = as_user(client, anna).get("/analyst/models").text
     assert statuses(client, anna) == {"summer": "challenger", "spring": "champion"}
     spring = row_of(table(page, "Registered models"), f"spring {first}")
-    assert "auc 0.8100" in spring[5] and "rows 797" in spring[5] and "rank_by fraud" in spring[5]
+    assert "area under the ROC curve 0.8100" in spring[5] and "declarations 797" in spring[5] \
+        and "ranked by fraud" in spring[5]  # the metrics in words (feature_words), not raw keys
     assert "Promote" not in page.split("<table")[1]  # an analyst reads, a supervisor acts
 
     html = as_user(client, sam).get("/analyst/models").text
@@ -96,6 +97,7 @@ def test_drift_report_of_the_champion(client, people, engine, fitted, tmp_path):
     page = as_user(client, people["anna"]).get("/analyst/models/drift")
     assert page.status_code == 200
     rows = table(page.text, "Population stability index")
-    assert rows[1][0] == "score" and len(rows) > 5
+    assert rows[1][0] == "model score score" and len(rows) > 5  # words, then the raw key
+    assert any(r[0].startswith(("past discrepancy rate of", "earlier declarations of", "past controls of")) for r in rows)
     assert all(float(r[1]) >= 0 for r in rows[1:])
     assert "training declarations against" in page.text

@@ -10,7 +10,7 @@ from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescap
 from starlette.requests import Request
 from starlette.responses import Response
 
-from smartcustoms.web import i18n, labels
+from smartcustoms.web import feature_words, i18n, labels
 from smartcustoms.web.i18n import COOKIE, LOCALES, locale_of, translations
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -41,6 +41,17 @@ def _percent(context, value: float | None) -> str:
 
 
 @pass_context
+def _feature(context, key: str) -> str:
+    """A model feature's raw key in words (feature_words), in the page's language."""
+    return feature_words.feature_label(str(key), context["translations"].gettext)
+
+
+@pass_context
+def _metric(context, key: str) -> str:
+    return feature_words.metric_label(str(key), context["translations"].gettext)
+
+
+@pass_context
 def _path_for(context, name: str, **params) -> str:
     """The path of a route (never an absolute URL: behind a TLS proxy that would name the wrong scheme)."""
     return str(context["request"].app.url_path_for(name, **params))
@@ -51,6 +62,7 @@ def make_templates() -> Jinja2Templates:
                       trim_blocks=True, lstrip_blocks=True)
     i18n.install(env)
     env.filters.update(datetime=_datetime, date=_date, number=_number, percent=_percent)
+    env.filters.update(feature=_feature, metric=_metric)
     env.globals.update(labels=labels, locales=LOCALES, language_names=LANGUAGE_NAMES, path_for=_path_for)
     return Jinja2Templates(env=env)
 
