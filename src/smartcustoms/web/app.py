@@ -120,5 +120,11 @@ def create_app(settings: WebSettings | None = None, engine: Engine | None = None
 
     for module in (passengers_api, passengers_pages):  # the passenger area (flights, planning)
         app.include_router(module.router)
+    from smartcustoms.web.nii import api as nii_api
+    from smartcustoms.web.nii import pages as nii_pages
+
+    for module in (nii_api, nii_pages):  # the NII area (scans, their analyses on the task page)
+        app.include_router(module.router)
+    nii_pages.install(app)
     install_error_handlers(app)
     return app
