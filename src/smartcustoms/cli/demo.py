@@ -190,6 +190,13 @@ def demo_command(
     console.print(f"{len(seeded['flights'])} flights arriving today imported as PAXLST and PNRGOV, screened: "
                   + ", ".join(f"{s['selected']} of {s['passengers']} selected" for s in seeded["screened"])
                   + " (officer console: /passengers/)")
+    console.rule("8c. non-intrusive inspection: scans of controlled containers")
+    from smartcustoms.nii import service as nii  # the NII domain (issue 17)
+
+    scanned = nii.seed_demo(e, since=open_from)
+    console.print(f"{scanned['scans']} container scans analysed ({scanned['alarms']} alarm(s), "
+                  f"{scanned['escalated']} declaration(s) moved to red by a scan); the officer's task pages show "
+                  "them (synthetic scans, model trained on synthetic images)")
     console.rule("9. summary")
     console.print(world_table(folder))
     console.print(f"database holds {stored:,} declarations with {items:,} goods items")
