@@ -75,15 +75,25 @@ def feature_maps(dec: Decomposition) -> tuple[np.ndarray, list[str]]:
     for name in ("organic", "metal", "inorganic"):
         maps.append(ndimage.maximum_filter(base[name], 9) - ndimage.uniform_filter(base[name], 31))
         names.append(f"{name}_peak")
+    # orientation: packed goods stand square to the walls, what is slipped in among them seldom does
+    smooth = ndimage.gaussian_filter(base["areal"], 1.0)
+    gy, gx = ndimage.sobel(smooth, 0), ndimage.sobel(smooth, 1)
+    for size in (7, 15):
+        jxx = ndimage.uniform_filter(gx * gx, size)
+        jyy = ndimage.uniform_filter(gy * gy, size)
+        jxy = ndimage.uniform_filter(np.abs(gx * gy), size)
+        maps += [jxy / (jxx + jyy + 1e-3), np.log1p(jxx + jyy)]
+        names += [f"offaxis{size}", f"edges{size}"]
     # context of the whole scan: how this window differs from the typical goods of this image
     solid = dec.hi >= 0.03
     for name in ("hi", "z", "areal", "organic", "inorganic", "metal"):
         values = base[name][solid]
-        typical = np.percentile(values, (25, 50, 75)) if values.size else np.zeros(3)
+        typical = np.percentile(values, (25, 50, 75, 95)) if values.size else np.zeros(4)
         local = ndimage.uniform_filter(base[name], 11, mode="nearest")
+        small = ndimage.uniform_filter(base[name], 5, mode="nearest")
         maps += [local - typical[1], (local - typical[1]) / (typical[2] - typical[0] + 0.05),
-                 np.full_like(local, typical[1])]
-        names += [f"{name}_vs_image", f"{name}_vs_image_iqr", f"{name}_image_median"]
+                 np.full_like(local, typical[1]), small - typical[3]]
+        names += [f"{name}_vs_image", f"{name}_vs_image_iqr", f"{name}_image_median", f"{name}_over_p95"]
     return np.stack(maps).astype(np.float32), names
 
 

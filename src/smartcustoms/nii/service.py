@@ -264,3 +264,32 @@ def run_lane(db: Engine, trucks_per_hour: float = 60.0, hours: float = 0.5, seed
         seconds_per_scan_p95=round(float(np.quantile(times, 0.95)), 4),
         capacity_scans_per_hour=round(capacity, 1), utilisation=round(trucks_per_hour / capacity, 4),
         max_queue=queue_max, mean_wait_s=round(float(np.mean(waits)) if waits else 0.0, 3))
+
+
+def seed_demo(db: Engine, since=None, controlled: int = 6, gantry: int = 2, seed: int = 17,
+              model_path: str | Path | None = None) -> dict:
+    """Scans for the demo world: containers of recent red and yellow declarations (the controlled ones, whose
+    tasks the officer console shows) and a few green ones driven through the gantry; every third container hides
+    something. Returns counts."""
+    import numpy as np
+
+    from smartcustoms.nii import pipeline, scenes
+    from smartcustoms.risk.audit import latest_decisions
+
+    frame = latest_decisions(db, since=since)
+    chosen = (list(frame.loc[frame["final_lane"].isin(["red", "yellow"]), "declaration_id"].tail(controlled))
+              + list(frame.loc[frame["final_lane"] == "green", "declaration_id"].tail(gantry)))
+    rng = np.random.default_rng(seed)
+    out = {"scans": 0, "alarms": 0, "escalated": 0, "declarations": chosen}
+    for i, declaration_id in enumerate(chosen):
+        container = f"DEMU{seed % 100:02d}{i:05d}"
+        register_unit(db, declaration_id, container)
+        scene = scenes.generate(rng, threat_rate=1.0 if i % 3 == 0 else 0.0, kind="container", misdeclare_rate=0.0)
+        low, high = pipeline.render(scene, rng)
+        content = scanfile.from_scene(scene, low, high, container_id=container, scanner_id="demo-gantry",
+                                      scan_ref=f"DEMO-{i + 1}")
+        result = submit_scan(db, content, container_id=container, actor="demo", model_path=model_path)
+        out["scans"] += 1
+        out["alarms"] += sum(a.alarm for a in result.analyses)
+        out["escalated"] += sum(a.lane_before != a.lane_after for a in result.analyses)
+    return out
