@@ -6,12 +6,13 @@ from enum import StrEnum
 
 
 class Kind(StrEnum):
-    """Which family a refusal belongs to; the web answers 422, 404, 409 and 403 for them."""
+    """Which family a refusal belongs to; the web answers 422, 404, 409, 403 and 413 for them."""
 
     INVALID = "invalid"
     NOT_FOUND = "not_found"
     CONFLICT = "conflict"
     FORBIDDEN = "forbidden"
+    TOO_LARGE = "too_large"
 
 
 class Refusal(ValueError):

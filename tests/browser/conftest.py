@@ -77,7 +77,7 @@ def site(tmp_path_factory, chromium) -> Site:
     migrate.upgrade(engine)
     world = generate(WorldConfig(declarations=800, seed=3, days=60))
     screens = fit_screens(world.declarations, world.inspections, pd.Timestamp("2025-03-02"), RiskConfig())
-    settings = WebSettings(password_time_cost=1, password_memory_kib=64, batch_wait_ms=1, control_open_seconds=0,
+    settings = WebSettings(password_time_cost=1, password_memory_kib=64, batch_wait_ms=1,
                            lodging_process=False, var_dir=folder / "var")
     app = create_app(settings, engine, risk_engine=RiskEngine(screens=screens))
     tokens = {}

@@ -31,6 +31,11 @@ def test_assess_prints_lanes_and_reasons_and_records_decisions(demo_db):
     result = run(demo_db, "assess", "--since", "2025-12-01", "--top", "5")
     assert result.returncode == 0, result.stderr
     assert "Lanes for" in result.stdout and "Top 5 declarations by risk" in result.stdout
+    assert "inspection task(s) opened" in result.stdout
+    assert "given their lane now, by this batch assessment" in result.stdout  # lodged in 2025, assessed now
+    kpi = run(demo_db, "kpi")  # each decision opened its control chain: the KPIs report lanes at once
+    assert kpi.returncode == 0, kpi.stderr
+    assert "Time Release Study" in kpi.stdout and "got their lane from a batch assessment" in kpi.stdout
     again = run(demo_db, "assess")  # everything before December has no decision yet
     assert again.returncode == 0, again.stderr
     nothing_left = run(demo_db, "assess")

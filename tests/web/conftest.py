@@ -21,7 +21,6 @@ with warnings.catch_warnings():  # Starlette 1.x would rather have httpx2 drive 
 
 PASSWORD = "correct horse battery"
 FAST = {"password_time_cost": 1, "password_memory_kib": 64, "batch_wait_ms": 1,
-        "control_open_seconds": 0,  # tests open controls themselves (test_control_opener: the server does)
         "lodging_process": False}  # lodged in the test's process (test_lodging_process: in one of its own)
 PEOPLE = {  # username: (role, scopes)
     "alice": ("trader", {"importers": ["IMP001"]}),

@@ -61,7 +61,7 @@ def red_item(**changes) -> dict:
 @pytest.fixture
 def settings(tmp_path):
     """The web settings, with the evidence folder (var_dir) in the test's own folder."""
-    return WebSettings(password_time_cost=1, password_memory_kib=64, batch_wait_ms=1, control_open_seconds=0,
+    return WebSettings(password_time_cost=1, password_memory_kib=64, batch_wait_ms=1,
                        lodging_process=False,
                        var_dir=tmp_path / "var")
 

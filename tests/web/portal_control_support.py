@@ -7,11 +7,12 @@ from datetime import timedelta
 
 import pandas as pd
 from conftest import declaration
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from smartcustoms.control.inspections import add_officers, assign, change_mode, open_controls, task_frame
 from smartcustoms.control.scheduling import add_slots, book, free_slots
-from smartcustoms.control.tables import evidence
+from smartcustoms.control.tables import clearance, evidence
+from smartcustoms.control.tables import tasks as task_rows
 from smartcustoms.risk.audit import latest_decisions, record_assessment
 from smartcustoms.risk.config import RiskConfig
 from smartcustoms.store.db import utc_now
@@ -65,7 +66,12 @@ def set_lane(engine, declaration_id: str, lane: str, scores: dict | None = None)
 
 def open_control(engine, lanes: dict[str, str], scores: dict | None = None) -> dict[str, int]:
     """Put each declaration in its lane and open the controls (after all lanes are set: opening takes every
-    latest decision); returns the task ID of each red or yellow one."""
+    latest decision); returns the task ID of each red or yellow one. Lodging gave each its lane and opened its
+    chain (released at once in the green and blue lanes): that chain is taken back first, as if the declaration
+    had been lodged into the lane the test chooses."""
+    with engine.begin() as conn:
+        conn.execute(delete(clearance).where(clearance.c.declaration_id.in_(list(lanes)),
+                                             ~clearance.c.declaration_id.in_(select(task_rows.c.declaration_id))))
     for declaration_id, lane in lanes.items():
         set_lane(engine, declaration_id, lane, scores)
     open_controls(engine)

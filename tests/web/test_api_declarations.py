@@ -27,7 +27,8 @@ def test_lodging_a_declaration_gives_its_lane_and_reasons_and_records_it(client,
     answer = lodge(client, people["alice"], declaration("D1", items=2))
     assert answer.status_code == 201, answer.text
     body = answer.json()
-    assert body["declaration_id"] == "D1" and body["status"] == "assessed"
+    assert body["declaration_id"] == "D1"  # its control chain opened with its decision: held or released
+    assert body["status"] == ("held" if body["lane"] in ("red", "yellow") else "released")
     assert body["lane"] in ("green", "blue", "yellow", "red") and 0 <= body["risk_score"] <= 1
     assert isinstance(body["reasons"], list)
     assert counts(engine) == {"declarations": 1, "decisions": 1, "assessments": 1, "submissions": 1}
@@ -106,7 +107,7 @@ def test_listing_is_scoped_and_paginated(client, people):
     assert mine["total"] == 3 and [d["declaration_id"] for d in mine["items"]] == ["A2", "A1"]
     rest = client.get("/api/v1/declarations", params={"limit": 2, "offset": 2}, headers=people["alice"].bearer)
     assert [d["declaration_id"] for d in rest.json()["items"]] == ["A0"]
-    assert all(d["lane"] and d["status"] == "assessed" for d in mine["items"])
+    assert all(d["status"] == ("held" if d["lane"] in ("red", "yellow") else "released") for d in mine["items"])
     everything = client.get("/api/v1/declarations", headers=people["anna"].bearer).json()
     assert everything["total"] == 4
     assert client.get("/api/v1/declarations", params={"limit": 0}, headers=people["anna"].bearer
@@ -127,8 +128,9 @@ def test_a_declaration_reads_with_its_data_lane_reasons_and_timeline(client, peo
     assert answer.status_code == 200
     body = answer.json()
     assert body["declaration"]["importer_id"] == "IMP001" and len(body["declaration"]["items"]) == 2
-    assert (body["lane"], body["reasons"], body["status"]) == (lodged["lane"], lodged["reasons"], "assessed")
-    assert [e["event"] for e in body["timeline"]] == ["lodged", "lane"]
+    assert (body["lane"], body["reasons"], body["status"]) == (lodged["lane"], lodged["reasons"], lodged["status"])
+    released = ["released"] if lodged["status"] == "released" else []  # green and blue: released with the lane
+    assert [e["event"] for e in body["timeline"]] == ["lodged", "lane", *released]
     assert body["timeline"][0]["value"] == "api" and body["timeline"][1]["value"] == lodged["lane"]
 
 

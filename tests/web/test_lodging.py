@@ -56,7 +56,7 @@ def test_a_batch_that_fails_while_recording_leaves_nothing_behind(engine, app, l
     def broken(*args, **kwargs):
         raise RuntimeError("the audit trail is unavailable")
 
-    monkeypatch.setattr(submissions, "record_assessment", broken)
+    monkeypatch.setattr(submissions, "record_decisions", broken)
     with pytest.raises(RuntimeError, match="audit trail"):
         submissions.lodge(engine, app.state.risk.current(), [lodger("L1")])
     assert set(counts(engine).values()) == {0}  # no declaration without its decision, no half batch

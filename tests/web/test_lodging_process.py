@@ -21,7 +21,7 @@ from smartcustoms.web.config import WebSettings
 
 @pytest.fixture
 def settings(tmp_path):
-    return WebSettings(password_time_cost=1, password_memory_kib=64, batch_wait_ms=1, control_open_seconds=0,
+    return WebSettings(password_time_cost=1, password_memory_kib=64, batch_wait_ms=1,
                        var_dir=tmp_path / "var")  # lodging_process: True, the default
 
 

@@ -27,7 +27,7 @@ def served(tmp_path_factory, risk_engine):
     """The app on a SQLite file with an admin and a trader (their tokens) and a few lodged declarations."""
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('schemathesis') / 'api.db'}")
     migrate.upgrade(engine)
-    settings = WebSettings(password_time_cost=1, password_memory_kib=64, batch_wait_ms=0, control_open_seconds=0,
+    settings = WebSettings(password_time_cost=1, password_memory_kib=64, batch_wait_ms=0,
                            lodging_process=False)
     app = create_app(settings, engine, risk_engine=risk_engine)
     from fastapi.testclient import TestClient

@@ -2,7 +2,7 @@
 
 import json
 import os
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -17,7 +17,6 @@ from smartcustoms.cli.models import train
 from smartcustoms.cli.risk import run_assessment
 from smartcustoms.cli.serve import serve_command
 from smartcustoms.cli.world import build_world
-from smartcustoms.control.inspections import open_controls
 from smartcustoms.control.officer_work import simulate_audits, simulate_officer_work
 from smartcustoms.control.outcomes import read_outcomes, store_outcomes
 from smartcustoms.declarations.repository import count_declarations
@@ -70,18 +69,40 @@ REMOTE_OFFICES = ("PORT-NORTH",)  # the demo's office that inspects remotely whe
 
 
 def run_controls(e, truth: pd.DataFrame, last, seed: int, evidence: Path, open_from) -> None:
-    """Tasks for the red and yellow lanes, worked by simulated officers (some remotely) except those of the
-    last days (from `open_from`, left for the officer console), then a round of post-clearance audit among the
-    released declarations."""
-    opened = open_controls(e, lane_time="lodged", remote_offices=REMOTE_OFFICES)
-    console.print(f"{opened['tasks']:,} inspection tasks opened; {opened['released']:,} declarations released at "
-                  f"once (green, blue)")
+    """The tasks the decisions opened for the red and yellow lanes, worked by simulated officers (some remotely)
+    except those of the last days (from `open_from`, left for the officer console), then a round of
+    post-clearance audit among the released declarations."""
     work = simulate_officer_work(e, truth, evidence_folder=evidence, seed=seed, until=open_from)
     console.print(frame_table(work.reset_index(), "Controls worked by the (simulated) officers"))
-    cases = simulate_audits(e, truth, capacity_cases=5, at=last, seed=seed)
+    # a case runs up to 8 days (opened day by day, worked, closed): planned early enough to be closed by today
+    cases = simulate_audits(e, truth, capacity_cases=5, at=last - timedelta(days=AUDIT_DAYS), seed=seed)
     console.print(frame_table(cases, "Post-clearance audit cases", ["case_id", "importer_id", "period_start", "state",
                                                                   "declarations", "discrepancies", "duty_recovered",
                                                                   "penalties"]))
+
+
+AUDIT_DAYS = 10  # the audit round is planned this many days before the world's end
+SLOT_DAYS = 14  # traders (and officers for them) can book inspection slots this many days ahead
+
+
+def bookable_slots(e, declarations: Path, today: datetime) -> int:
+    """Inspection slots from today on at every office of the demo world (on site everywhere, remote where the
+    offices' reference data says it inspects remotely), so that bookings can be made as in service."""
+    from smartcustoms.control import scheduling
+    from smartcustoms.control.officer_work import SLOTS
+    from smartcustoms.reference.offices import load_offices
+
+    reference = load_offices(get_settings().offices_file)
+    offices = sorted(set(pd.read_csv(declarations, usecols=["office_id"])["office_id"]))
+    made = 0
+    for office in offices:
+        known = reference.get(office)
+        for mode, shape in SLOTS.items():
+            if mode == "remote" and (known is None or "remote" not in known.controls):
+                continue
+            made += scheduling.add_slots(e, office, mode, today, today + timedelta(days=SLOT_DAYS),
+                                         capacity=shape["capacity"], hours=shape["hours"])
+    return made
 
 
 def demo_users(e, at) -> pd.DataFrame:
@@ -173,12 +194,16 @@ def demo_command(
                       "(committed by analyst.alice, approved and published by supervisor.bob)")
     console.rule(f"5. assessment of the last {live_days} days")
     stored, items = count_declarations(e)
-    decided = run_assessment(since.to_pydatetime(), settings if settings.exists() else None, top=10, actor="demo")
+    decided = run_assessment(since.to_pydatetime(), settings if settings.exists() else None, top=10, actor="demo",
+                             lane_time="lodged", remote_offices=REMOTE_OFFICES)  # replayed as live traffic
     truth = pd.read_csv(folder / "truth.csv")
     console.print(outcome_table(decided, truth))
     console.rule("6. control chain: inspections, remote inspections, post-clearance audit")
     open_from = (last.normalize() - pd.Timedelta(days=1)).to_pydatetime()
     run_controls(e, truth, last.to_pydatetime(), seed, get_settings().var_dir / "evidence", open_from)
+    today = pd.Timestamp(end or datetime.now()).normalize().to_pydatetime()
+    console.print(f"{bookable_slots(e, folder / 'declarations.csv', today):,} inspection slots added for the "
+                  f"next {SLOT_DAYS} days")
     console.rule("7. key performance indicators")
     kpi_command(since=since.to_pydatetime(), charts_dir=folder / "kpi", fmt="png")
     console.rule("8. targeting model registry")

@@ -165,6 +165,12 @@ def kpi_command(
 
     console.print(f"[bold]KPIs of the declarations lodged{period or ' so far'}{where}[/]\n", highlight=False)
     console.print(release_table(tables["release_times"]))
+    late = int(tables["release_times"]["lane_by_batch"].iloc[-1])
+    if late:
+        console.print(f"{late:,} declaration(s) got their lane from a batch assessment run more than "
+                      f"{kpis.BATCH_LANE.days} day after they were lodged (`smartcustoms assess` of an import): they "
+                      f"are counted, but left out of the times from lodgement (not waits at the border).\n",
+                      highlight=False)
     console.print(control_table(tables["control_times"]))
     console.print(hit_table(tables["hit_rates"], currency))
     share = tables["model_share"].iloc[0]

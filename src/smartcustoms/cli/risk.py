@@ -16,7 +16,7 @@ from smartcustoms.risk.audit import OverrideError, latest_decisions, override
 from smartcustoms.risk.config import RiskConfigError, load_config
 from smartcustoms.risk.profiles import ProfileError, load_profile_dir
 from smartcustoms.risk.replay import replay
-from smartcustoms.risk.service import assess_and_record, build_engine
+from smartcustoms.risk.service import build_engine
 from smartcustoms.risk.signals import LANES
 
 app = typer.Typer(help="Risk engine: profiles and replays.", no_args_is_help=True)
@@ -60,7 +60,10 @@ def top_table(decided: pd.DataFrame, top: int) -> Table:
 
 
 def run_assessment(since: datetime | None, settings: Path | None, top: int, actor: str,
-                   ids: list[str] | None = None) -> pd.DataFrame:
+                   ids: list[str] | None = None, *, lane_time: str = "assessed",
+                   remote_offices: tuple[str, ...] = ()) -> pd.DataFrame:
+    from smartcustoms.control.service import BATCH_LANE, assess_and_decide
+
     db = engine()
     config = _config(settings)
     with progress_bar() as progress:
@@ -79,11 +82,21 @@ def run_assessment(since: datetime | None, settings: Path | None, top: int, acto
         progress.update(task, advance=1, description=f"fitting the screens on history before {as_of:%Y-%m-%d}")
         risk_engine = build_engine(db, as_of, config)
         progress.update(task, advance=1, description=f"assessing {frame['declaration_id'].nunique():,} declarations")
-        decided = assess_and_record(db, frame, risk_engine, actor)
-        progress.update(task, advance=2, description="decisions recorded")
+        decided, opened = assess_and_decide(db, frame, risk_engine, actor, lane_time=lane_time,
+                                            remote_offices=remote_offices)
+        progress.update(task, advance=2, description="decisions recorded, control chains opened")
     console.print(lane_table(decided, f"Lanes for {len(decided):,} declarations "
                                       f"(profiles in force: {len(risk_engine.profiles)})"))
     console.print(top_table(decided, top))
+    console.print(f"control chain: {opened['tasks']:,} inspection task(s) opened; {opened['released']:,} "
+                  f"declaration(s) released at once, {opened['held']:,} held for control")
+    lodged = pd.to_datetime(frame.drop_duplicates("declaration_id")["acceptance_datetime"])
+    old = lodged[lodged < pd.Timestamp.now(tz="UTC").tz_localize(None) - BATCH_LANE]
+    if lane_time == "assessed" and len(old):
+        console.print(f"{len(old):,} of these declarations were lodged between {old.min():%Y-%m-%d} and "
+                      f"{old.max():%Y-%m-%d} and given their lane now, by this batch assessment: `smartcustoms kpi` "
+                      f"counts them apart and leaves them out of the lodgement -> lane times (not waits at the "
+                      f"border).", highlight=False)
     return decided
 
 
@@ -95,10 +108,15 @@ def assess_command(
     settings: SettingsOption = None,
     top: Annotated[int, typer.Option(help="How many of the riskiest declarations to list.")] = 10,
     actor: Annotated[str, typer.Option(help="Who runs the assessment (recorded).")] = "batch",
+    lane_time: Annotated[str, typer.Option(help="'assessed': the lanes are given now; 'lodged': the decisions "
+                                                "replay past traffic (lane one second after lodgement).")] = "assessed",
+    remote_office: Annotated[list[str] | None, typer.Option(help="Offices that inspect remotely where the "
+                                                                 "reasons allow it; repeat for several.")] = None,
 ) -> None:
     """Give each declaration a lane (green, blue, yellow, red) with its reasons, and record the decisions in
     the append-only audit trail. Screens learn from declarations and outcomes dated before the first assessed
-    declaration; profiles are those published now."""
+    declaration; profiles are those published now. Each decision opens its control chain in the same
+    transaction: the declaration's clearance record and, in the red and yellow lanes, its inspection task."""
     ids = None
     if file is not None:
         if since is not None:
@@ -107,7 +125,9 @@ def assess_command(
         ids = imported.valid_ids
         if not ids:
             fail("nothing in the file could be assessed", 1)
-    run_assessment(since, settings, top, actor, ids)
+    if lane_time not in ("assessed", "lodged"):
+        fail(f"--lane-time must be 'assessed' or 'lodged', not {lane_time!r}", 2)
+    run_assessment(since, settings, top, actor, ids, lane_time=lane_time, remote_offices=tuple(remote_office or ()))
 
 
 @app.command("replay")

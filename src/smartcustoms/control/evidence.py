@@ -25,6 +25,7 @@ from smartcustoms.control.inspections import moment as _moment
 from smartcustoms.control.tables import evidence
 from smartcustoms.control.workflow import ControlError, NotFoundError
 from smartcustoms.declarations.tables import declarations
+from smartcustoms.refusals import Kind
 from smartcustoms.store.db import transaction
 
 MB = 1024 * 1024
@@ -104,15 +105,16 @@ def _write_temporary(folder: Path, stream: BinaryIO, limit: int, content_type: s
             while chunk := stream.read(CHUNK):
                 if first and not content_matches(content_type, chunk[:4096]):
                     raise EvidenceError(f"the content is not {content_type}: its first bytes are those of "
-                                        "another type")
+                                        "another type", code="file_content", field="file")
                 first = False
                 size += len(chunk)
                 if size > limit:
-                    raise EvidenceError(f"the file is too large: more than {limit:,} bytes for {content_type}")
+                    raise EvidenceError(f"the file is too large: more than {limit:,} bytes for {content_type}",
+                                        code="file_too_large", field="file", kind=Kind.TOO_LARGE, limit=limit)
                 digest.update(chunk)
                 out.write(chunk)
         if size == 0:
-            raise EvidenceError("the file is empty")
+            raise EvidenceError("the file is empty", code="file_empty", field="file")
     except BaseException:
         Path(name).unlink(missing_ok=True)
         raise
@@ -129,7 +131,7 @@ def store_evidence(bind: Bind, folder: Path, *, declaration_id: str, task_id: in
     uploaded_by = (uploaded_by or "").strip()
     if content_type not in limits.max_bytes or content_type not in KIND:
         raise EvidenceError(f"files of type {content_type or '(none)'!r} are not accepted (accepted: "
-                            f"{', '.join(t for t in limits.max_bytes if t in KIND)})")
+                            f"{', '.join(t for t in limits.max_bytes if t in KIND)})", code="file_type", field="file")
     if not uploaded_by:
         raise EvidenceError("who uploads must be named")
     with transaction(bind) as conn:  # check where it belongs before reading a large file

@@ -172,42 +172,95 @@ def open_controls(engine: Engine, *, lane_time: str = "assessed", remote_offices
     """Open an inspection task for every latest red or yellow decision whose declaration has none yet, and one
     clearance row per decided declaration (green and blue are released at their lane time, red and yellow held).
 
+    A decision opens its own chain when it is recorded (``open_chain``, in the decision's transaction); this
+    catches up with decisions recorded without it (older databases, a process stopped between the two).
+
     lane_time: "assessed" (the lane was given when the assessment ran) or "lodged" (the decisions replay past
     traffic: the lane is taken as given one second after the declaration was lodged). Each task is due its
     mode's delay (`due`, default DUE) after the lane time; a red task is remote when its office is in
     `remote_offices` and its reasons fit (workflow.remote_fit). Tasks are created, and their "created" event
     stamped, at the lane time (or at `at` when given). Declarations not stored are skipped. Running it again
-    creates nothing new. With `declaration_ids`, only those declarations are looked at (the web does this after
-    each lodging batch). Returns counts: tasks, clearance, released, held, skipped.
+    creates nothing new. With `declaration_ids`, only those declarations are looked at. Returns counts: tasks,
+    clearance, released, held, skipped.
     """
+    _check_lane_time(lane_time)
+    ids = None if declaration_ids is None else list(dict.fromkeys(declaration_ids))
+    with engine.connect() as conn:
+        planned = _plan(conn, ids, lane_time, remote_offices, due, at)
+    if planned is None or isinstance(planned, int):
+        return _counts(pd.DataFrame(columns=["status"]), [], planned or 0)
+    # the write lock is held for the writes alone; what another writer opened meanwhile is left as it is
+    with writing(engine) as conn:
+        return _write_chain(conn, ids, *planned)
+
+
+def open_chain(conn: Connection, declaration_ids: Collection[str], *, lane_time: str = "assessed",
+               remote_offices: Collection[str] = (), due: dict[str, timedelta] | None = None,
+               at: datetime | None = None) -> dict[str, int]:
+    """``open_controls`` for the given declarations inside the caller's transaction: the transaction that
+    records their decisions opens their control chain too (a decision and its control chain are one fact)."""
+    _check_lane_time(lane_time)
+    ids = list(dict.fromkeys(declaration_ids))
+    counts = _counts(pd.DataFrame(columns=["status"]), [], 0)
+    for start in range(0, len(ids), CHUNK):  # a batch assessment: IN lists of a bounded size
+        part = ids[start:start + CHUNK]
+        planned = _plan(conn, part, lane_time, remote_offices, due, at)
+        if planned is None or isinstance(planned, int):
+            done = _counts(pd.DataFrame(columns=["status"]), [], planned or 0)
+        else:
+            done = _write_chain(conn, part, *planned)
+        counts = {key: counts[key] + value for key, value in done.items()}
+    return counts
+
+
+CHUNK = 500
+
+
+def unopened(bind: Bind) -> list[str]:
+    """The stored declarations with a decision and no clearance row yet (their control chain is not open)."""
+    query = (select(decisions.c.declaration_id).distinct()
+             .where(decisions.c.declaration_id.in_(select(declarations.c.declaration_id)))
+             .where(~select(clearance.c.declaration_id).where(clearance.c.declaration_id == decisions.c.declaration_id)
+                    .exists())
+             .order_by(decisions.c.declaration_id))
+    with transaction(bind) as conn:
+        return list(conn.execute(query).scalars())
+
+
+def _check_lane_time(lane_time: str) -> None:
     if lane_time not in ("assessed", "lodged"):
         raise ControlError(f"lane_time must be 'assessed' or 'lodged', got {lane_time!r}")
+
+
+def _only(query, column, ids):
+    return query if ids is None else query.where(column.in_(ids))
+
+
+def _opened(conn: Connection, ids) -> tuple[set, set]:
+    """The declarations (of `ids`, or all) with a task, and with a clearance row."""
+    return (set(conn.execute(_only(select(tasks.c.declaration_id), tasks.c.declaration_id, ids)).scalars()),
+            set(conn.execute(_only(select(clearance.c.declaration_id), clearance.c.declaration_id, ids)).scalars()))
+
+
+def _plan(conn: Connection, ids: list[str] | None, lane_time: str, remote_offices: Collection[str],
+          due: dict[str, timedelta] | None, at: datetime | None):
+    """The clearance rows and task rows to write, and the declarations skipped (not stored); None when nothing
+    is decided, the skipped count alone when nothing decided is stored."""
     delays = {**DUE, **(due or {})}
     remote_offices = set(remote_offices)
-    ids = None if declaration_ids is None else list(dict.fromkeys(declaration_ids))
-    decided = latest_decisions(engine, ids=ids)
+    decided = latest_decisions(conn, ids=ids)
     if decided.empty:
-        return {"tasks": 0, "clearance": 0, "released": 0, "held": 0, "skipped": 0}
-
-    def only(query, column):
-        return query if ids is None else query.where(column.in_(ids))
-
+        return None
     lodged_query = select(declarations.c.declaration_id, declarations.c.office_id, declarations.c.acceptance_datetime)
     lodged_query = (lodged_query.where(declarations.c.declaration_id.in_(select(decisions.c.declaration_id).distinct()))
                     if ids is None else lodged_query.where(declarations.c.declaration_id.in_(ids)))
-
-    def opened(conn) -> tuple[set, set]:  # declarations with a task, with a clearance row
-        return (set(conn.execute(only(select(tasks.c.declaration_id), tasks.c.declaration_id)).scalars()),
-                set(conn.execute(only(select(clearance.c.declaration_id), clearance.c.declaration_id)).scalars()))
-
-    with engine.connect() as conn:
-        lodged = pd.DataFrame(conn.execute(lodged_query).all(), columns=["declaration_id", "office_id", "lodged_at"])
-        with_task, cleared = opened(conn)
+    lodged = pd.DataFrame(conn.execute(lodged_query).all(), columns=["declaration_id", "office_id", "lodged_at"])
+    with_task, cleared = _opened(conn, ids)
     frame = decided.merge(lodged, on="declaration_id", how="left")
     skipped = int(frame["lodged_at"].isna().sum())
     frame = frame[frame["lodged_at"].notna()].copy()
     if frame.empty:
-        return {"tasks": 0, "clearance": 0, "released": 0, "held": 0, "skipped": skipped}
+        return skipped
     frame["lodged_at"] = pd.to_datetime(frame["lodged_at"])
     frame["lane_at"] = (frame["lodged_at"] + pd.Timedelta(seconds=1) if lane_time == "lodged"
                         else pd.to_datetime(frame["assessed_at"]))
@@ -240,20 +293,29 @@ def open_controls(engine: Engine, *, lane_time: str = "assessed", remote_offices
             "created_at": created, "due_at": row["lane_at"].to_pydatetime() + delays[mode],
             "updated_at": created, "version": 1,
         })
-    # the write lock is held for the writes alone; what another writer opened meanwhile is left as it is
-    with writing(engine) as conn:
-        with_task, cleared = opened(conn)
-        clear_rows = clear_rows[~clear_rows["declaration_id"].isin(cleared)]
-        rows = [row for row in rows if row["declaration_id"] not in with_task]
-        bulk_insert(conn, clearance, clear_rows)
-        if rows:
-            bulk_insert(conn, tasks, pd.DataFrame(rows))
-            born = conn.execute(select(tasks.c.task_id, tasks.c.created_at).where(
-                tasks.c.declaration_id.in_([row["declaration_id"] for row in rows]),
-                ~select(task_events.c.event_id).where(task_events.c.task_id == tasks.c.task_id).exists())).all()
-            conn.execute(insert(task_events), [
-                {"task_id": task_id, "from_state": None, "to_state": "created", "actor": SYSTEM, "at": created,
-                 "note": None} for task_id, created in born])
+    return clear_rows, rows, skipped
+
+
+def _write_chain(conn: Connection, ids: list[str] | None, clear_rows: pd.DataFrame, rows: list[dict],
+                 skipped: int) -> dict[str, int]:
+    """Write the planned rows in the caller's transaction (batched inserts), leaving out what was opened
+    meanwhile."""
+    with_task, cleared = _opened(conn, ids)
+    clear_rows = clear_rows[~clear_rows["declaration_id"].isin(cleared)]
+    rows = [row for row in rows if row["declaration_id"] not in with_task]
+    bulk_insert(conn, clearance, clear_rows)
+    if rows:
+        bulk_insert(conn, tasks, pd.DataFrame(rows))
+        born = conn.execute(select(tasks.c.task_id, tasks.c.created_at).where(
+            tasks.c.declaration_id.in_([row["declaration_id"] for row in rows]),
+            ~select(task_events.c.event_id).where(task_events.c.task_id == tasks.c.task_id).exists())).all()
+        conn.execute(insert(task_events), [
+            {"task_id": task_id, "from_state": None, "to_state": "created", "actor": SYSTEM, "at": created,
+             "note": None} for task_id, created in born])
+    return _counts(clear_rows, rows, skipped)
+
+
+def _counts(clear_rows: pd.DataFrame, rows: list, skipped: int) -> dict[str, int]:
     released = int((clear_rows["status"] == "released").sum())
     return {"tasks": len(rows), "clearance": len(clear_rows), "released": released,
             "held": len(clear_rows) - released, "skipped": skipped}
@@ -440,7 +502,8 @@ def complete(bind: Bind, task_id: int, *, actor: str, expected_version: int, res
     workflow.check_outcome(result, infringements, duty_before, duty_after, seized=seized,
                            offence_code=offence_code, penalty=penalty)
     if offence_code and len(offence_code) > 20:
-        raise ControlError(f"an offence code has at most 20 characters, got {offence_code!r}")
+        raise ControlError(f"an offence code has at most 20 characters, got {offence_code!r}",
+                           code="offence_code_too_long", field="offence_code")
     with transaction(bind) as conn:
         task = load_task(conn, task_id)
         move(conn, task, "completed", actor=actor, expected_version=expected_version, at=at, note=note)

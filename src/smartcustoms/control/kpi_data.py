@@ -82,6 +82,8 @@ def load_kpi_frames(engine: Engine, since: date | datetime | None = None, until:
     if office_ids is not None:
         keep &= made["declaration_id"].isin(office_ids)
     frames["decisions"] = made[keep].reset_index(drop=True)
+    by = made.set_index("declaration_id")["assessed_by"]  # who gave each lane: kpis.release_durations (lane_by_batch)
+    frames["clearance"]["assessed_by"] = frames["clearance"]["declaration_id"].map(by)
 
     frame = frames["clearance"]
     for name in ("lodged_at", "lane_at", "released_at"):

@@ -91,29 +91,43 @@ def _release_frame(clearance: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]
 # --- Time Release Study -----------------------------------------------------------------------------------------
 
 
+BATCH_LANE = pd.Timedelta(days=1)
+LODGING_ACTOR = "web"  # the assessments made as the declarations are lodged (web.submissions.ACTOR)
+
+
 def release_durations(clearance: pd.DataFrame) -> pd.DataFrame:
     """Each declaration's times: lodgement -> lane in minutes, lane -> release and lodgement -> release in hours
-    (NaN while not released)."""
+    (NaN while not released). A lane given more than BATCH_LANE after lodgement by an assessment other than the
+    web's lodging (the optional column ``assessed_by``: its actor) came from a batch assessment of declarations
+    lodged before (``smartcustoms assess`` on an import), not from a wait at the border: ``lane_by_batch`` is True
+    and its lodgement -> lane and lodgement -> release are NaN."""
     frame, _ = _release_frame(clearance)
+    late = (frame["lane_at"] - frame["lodged_at"]) > BATCH_LANE
+    batch = (late & frame["assessed_by"].notna() & frame["assessed_by"].ne(LODGING_ACTOR) if "assessed_by" in frame
+             else pd.Series(False, index=frame.index))
     # times out of order (data_problems names the rows): the row counts, its times do not
     bad = (frame["lane_at"] < frame["lodged_at"]) | (frame["released_at"] < frame["lane_at"])
     return frame.assign(
-        lodgement_to_lane_min=((frame["lane_at"] - frame["lodged_at"]).dt.total_seconds() / 60).mask(bad),
+        lane_by_batch=batch,
+        lodgement_to_lane_min=((frame["lane_at"] - frame["lodged_at"]).dt.total_seconds() / 60).mask(batch | bad),
         lane_to_release_h=((frame["released_at"] - frame["lane_at"]).dt.total_seconds() / 3600).mask(bad),
-        lodgement_to_release_h=((frame["released_at"] - frame["lodged_at"]).dt.total_seconds() / 3600).mask(bad),
+        lodgement_to_release_h=((frame["released_at"] - frame["lodged_at"]).dt.total_seconds() / 3600)
+        .mask(batch | bad),
     )
 
 
 RELEASE_COLUMNS = ["office_id", "lane", "declarations", "released", "held", "detained_or_seized",
                    "lodgement_to_lane_median_min", "lodgement_to_lane_p90_min", "lane_to_release_median_h",
-                   "lane_to_release_p90_h", "lodgement_to_release_median_h", "lodgement_to_release_p90_h"]
+                   "lane_to_release_p90_h", "lodgement_to_release_median_h", "lodgement_to_release_p90_h",
+                   "lane_by_batch"]
 
 
 def _release_row(office: str, lane: str, part: pd.DataFrame) -> dict:
     released = part["released_at"].notna()
     stopped = ~released & part["status"].isin(STOPPED)
     row = {"office_id": office, "lane": lane, "declarations": len(part), "released": int(released.sum()),
-           "held": int((~released & ~stopped).sum()), "detained_or_seized": int(stopped.sum())}
+           "held": int((~released & ~stopped).sum()), "detained_or_seized": int(stopped.sum()),
+           "lane_by_batch": int(part["lane_by_batch"].sum())}
     for name, unit in (("lodgement_to_lane", "min"), ("lane_to_release", "h"), ("lodgement_to_release", "h")):
         row[f"{name}_median_{unit}"], row[f"{name}_p90_{unit}"] = _stats(part[f"{name}_{unit}"])
     return row
@@ -122,7 +136,8 @@ def _release_row(office: str, lane: str, part: pd.DataFrame) -> dict:
 def release_times(clearance: pd.DataFrame) -> pd.DataFrame:
     """WCO Time Release Study: per office and lane, per office (lane "all"), per lane (office "all") and in all:
     declarations, released, still held, detained or seized, and median and 90th percentile of lodgement -> lane
-    (minutes), lane -> release and lodgement -> release (hours, released declarations only)."""
+    (minutes), lane -> release and lodgement -> release (hours, released declarations only), and how many got
+    their lane from a later batch assessment (left out of the times from lodgement: see release_durations)."""
     frame = release_durations(clearance)
     rows = []
     for office in [*ordered(frame["office_id"], ()), ALL]:

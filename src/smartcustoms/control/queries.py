@@ -43,22 +43,37 @@ from smartcustoms.control.tables import (
     valuation_query_events,
 )
 from smartcustoms.declarations.tables import declarations, goods_items
+from smartcustoms.refusals import Kind, Refusal
 from smartcustoms.store.db import moment, transaction
 
 Bind = Engine | Connection
 MIN_REASON_WORDS = 3
 
 
-class QueryError(ValueError):
-    """A documentary step that is not allowed (unknown ID, wrong state, bad input)."""
+class QueryError(Refusal):
+    """A documentary step that is not allowed (unknown ID, wrong state, bad input); ``code`` says which rule,
+    ``field`` what it is about."""
+
+    code_default = "query_refused"
+    kind_default = Kind.INVALID
+
+    def __init__(self, message: str, *, code: str | None = None, field: str | None = None,
+                 kind: Kind | None = None, **params):
+        super().__init__(code or self.code_default, message, field=field, kind=kind or self.kind_default, **params)
 
 
 class DeadlineError(QueryError):
     """An answer after the valuation query's deadline."""
 
+    code_default = "deadline_passed"
+    kind_default = Kind.CONFLICT
+
 
 class ConflictError(QueryError):
     """Someone changed the row since it was read (optimistic locking)."""
+
+    code_default = "changed_meanwhile"
+    kind_default = Kind.CONFLICT
 
 
 def _named(value: str | None, what: str) -> str:
@@ -103,7 +118,7 @@ def request_documents(bind: Bind, declaration_id: str, document_types: list[str]
         document_types = [document_types]
     types = [str(t).strip() for t in document_types]
     if not types:
-        raise QueryError("name at least one document to request")
+        raise QueryError("name at least one document to request", code="documents_needed", field="document_types")
     unknown = [t for t in types if t not in DOCUMENT_TYPES]
     if unknown:
         raise QueryError(f"unknown document type(s) {', '.join(map(repr, unknown))}: "
@@ -124,7 +139,8 @@ def request_documents(bind: Bind, declaration_id: str, document_types: list[str]
         ).all()
         if pending:
             listed = ", ".join(f"{row.document_type} (request {row.request_id})" for row in pending)
-            raise QueryError(f"declaration {declaration_id}: already requested and not yet received: {listed}")
+            raise QueryError(f"declaration {declaration_id}: already requested and not yet received: {listed}",
+                             code="documents_pending", field="document_types", kind=Kind.CONFLICT)
         return [conn.execute(insert(document_requests).values(
             declaration_id=declaration_id, task_id=task_id, document_type=kind, state="requested",
             requested_by=requested_by, requested_at=at, due_at=at + due_in,
@@ -211,7 +227,8 @@ def declared_duty(conn: Connection, declaration_id: str) -> tuple[float, float]:
                         .where(goods_items.c.declaration_id == declaration_id)).all()
     if not rows:
         _declaration_exists(conn, declaration_id)
-        raise QueryError(f"declaration {declaration_id} has no goods items: no value to query")
+        raise QueryError(f"declaration {declaration_id} has no goods items: no value to query", code="no_goods_items",
+                         field="reasons_to_doubt", declaration_id=declaration_id)
     value = sum(row.customs_value for row in rows)
     duty = sum(row.customs_value * row.duty_rate / 100 for row in rows)
     rate = duty / value * 100 if value > 0 else sum(row.duty_rate for row in rows) / len(rows)
@@ -227,7 +244,8 @@ def raise_valuation_query(bind: Bind, declaration_id: str, *, reasons_to_doubt: 
     reasons = " ".join((reasons_to_doubt or "").split())
     if len(reasons.split()) < MIN_REASON_WORDS:
         raise QueryError(f"a valuation query must state the reasons to doubt the truth or accuracy of the declared "
-                         f"value (WTO Decision 6.1), in at least {MIN_REASON_WORDS} words; got {reasons!r}")
+                         f"value (WTO Decision 6.1), in at least {MIN_REASON_WORDS} words; got {reasons!r}",
+                         code="reasons_needed", field="reasons_to_doubt", min_words=MIN_REASON_WORDS)
     if not deadline_days > 0:
         raise QueryError(f"deadline_days must be positive, got {deadline_days}")
     at = moment(at)
@@ -239,7 +257,8 @@ def raise_valuation_query(bind: Bind, declaration_id: str, *, reasons_to_doubt: 
             valuation_queries.c.state.in_(("open", "answered", "expired")))).first()
         if pending is not None:
             raise QueryError(f"declaration {declaration_id} already has valuation query {pending.query_id} "
-                             f"({pending.state}, not decided): decide it first")
+                             f"({pending.state}, not decided): decide it first", code="query_pending",
+                             field="reasons_to_doubt", kind=Kind.CONFLICT, query_id=pending.query_id)
         deadline = at + timedelta(days=deadline_days)
         query_id = conn.execute(insert(valuation_queries).values(
             declaration_id=declaration_id, task_id=task_id, state="open", reasons_to_doubt=reasons,
@@ -308,20 +327,25 @@ def decide_valuation_query(bind: Bind, query_id: int, *, decision: str, decided_
     if decision not in ("accept", "adjust"):
         raise QueryError(f"decision must be 'accept' or 'adjust', got {decision!r}")
     if decision == "accept" and adjusted_value is not None:
-        raise QueryError("an accepted value stands as declared: give adjusted_value only with 'adjust'")
+        raise QueryError("an accepted value stands as declared: give adjusted_value only with 'adjust'",
+                         code="accepted_value_adjusted", field="adjusted_value")
     if decision == "adjust" and (adjusted_value is None or not math.isfinite(adjusted_value) or adjusted_value <= 0):
-        raise QueryError(f"'adjust' needs the adjusted customs value (a number > 0), got {adjusted_value!r}")
+        raise QueryError(f"'adjust' needs the adjusted customs value (a number > 0), got {adjusted_value!r}",
+                         code="adjusted_value_needed", field="adjusted_value")
     at = moment(at)
     with transaction(bind) as conn:
         row = _query(conn, query_id, expected_version)
         if row.state == "open" and at <= row.deadline:
             raise QueryError(f"valuation query {query_id} awaits the trader's answer until "
-                             f"{row.deadline:%Y-%m-%d %H:%M}: decide after the answer or after the deadline")
+                             f"{row.deadline:%Y-%m-%d %H:%M}: decide after the answer or after the deadline",
+                             code="answer_awaited", field="decision", kind=Kind.CONFLICT)
         if row.state not in ("open", "answered", "expired"):
-            raise QueryError(f"valuation query {query_id} is already decided ({row.state})")
+            raise QueryError(f"valuation query {query_id} is already decided ({row.state})", code="query_decided",
+                             field="decision", kind=Kind.CONFLICT)
         if decision == "adjust" and round(adjusted_value, 2) == round(row.declared_value, 2):
             raise QueryError(f"valuation query {query_id}: the adjusted value equals the declared value "
-                             f"({row.declared_value:.2f}): accept it instead")
+                             f"({row.declared_value:.2f}): accept it instead", code="adjusted_equals_declared",
+                             field="adjusted_value")
         value = row.declared_value if decision == "accept" else float(adjusted_value)
         duty_before = round(row.declared_value * row.duty_rate / 100, 2)
         duty_after = round(value * row.duty_rate / 100, 2)

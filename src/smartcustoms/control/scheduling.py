@@ -16,11 +16,15 @@ from smartcustoms.control.inspections import Bind, load_task, move
 from smartcustoms.control.inspections import moment as _moment
 from smartcustoms.control.tables import SLOT_MODES, bookings, slots
 from smartcustoms.control.workflow import ControlError, NotFoundError
+from smartcustoms.refusals import Kind
 from smartcustoms.store.db import transaction
 
 
 class BookingError(ControlError):
     """A booking the rules refuse: full slot, wrong mode or office, slot past, task not ready or booked."""
+
+    code_default = "booking_refused"
+    kind_default = Kind.CONFLICT
 
 
 def add_slots(bind: Bind, office_id: str, mode: str, start: datetime, end: datetime, *,
@@ -111,7 +115,7 @@ def book(bind: Bind, task_id: int, slot_id: int, *, booked_by: str, at: datetime
         count = conn.execute(select(func.count()).select_from(bookings).where(bookings.c.slot_id == slot_id))
         if count.scalar_one() >= slot.capacity:
             raise BookingError(f"slot {slot_id} at {slot.starts_at:%Y-%m-%d %H:%M} is full ({slot.capacity} "
-                               "booked): choose another")
+                               "booked): choose another", code="slot_full", field="slot_id")
         return conn.execute(insert(bookings).values(slot_id=slot_id, task_id=task_id, booked_by=booked_by,
                                                     booked_at=at).returning(bookings.c.booking_id)).scalar_one()
 

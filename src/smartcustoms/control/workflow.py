@@ -14,6 +14,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from smartcustoms.refusals import Kind, Refusal
+
 STATES = ("created", "assigned", "scheduled", "in_progress", "completed", "released", "detained", "seized")
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     "created": ("assigned",),
@@ -32,28 +34,50 @@ RESULTS = ("discrepancy", "no_discrepancy")
 INFRINGEMENTS = ("valuation", "classification", "origin", "quantity", "prohibited", "ipr", "other")
 
 
-class ControlError(ValueError):
-    """A step of the control chain that the rules do not allow; the message says what and why."""
+class ControlError(Refusal):
+    """A step of the control chain that the rules do not allow; the message says what and why (in English), the
+    code which rule (the key of its words in the translation catalogues), the field what it is about."""
+
+    code_default = "control_refused"
+    kind_default = Kind.INVALID
+
+    def __init__(self, message: str, *, code: str | None = None, field: str | None = None,
+                 kind: Kind | None = None, **params):
+        super().__init__(code or self.code_default, message, field=field, kind=kind or self.kind_default, **params)
 
 
 class TransitionError(ControlError):
     """A state change the state machine does not allow."""
 
+    code_default = "transition_refused"
+    kind_default = Kind.CONFLICT
+
 
 class ConflictError(ControlError):
     """Someone else changed the task since it was read (optimistic locking)."""
+
+    code_default = "changed_meanwhile"
+    kind_default = Kind.CONFLICT
 
 
 class NotFoundError(ControlError):
     """No such task, officer or slot."""
 
+    code_default = "not_found"
+    kind_default = Kind.NOT_FOUND
+
 
 class AssignmentError(ControlError):
     """No officer can take the task."""
 
+    code_default = "no_officer"
+    kind_default = Kind.CONFLICT
+
 
 class OutcomeError(ControlError):
     """An outcome that contradicts itself (a discrepancy without infringement, a seizure without one, ...)."""
+
+    code_default = "outcome_invalid"
 
 
 def check_transition(from_state: str, to_state: str, *, task_id: int | None = None, mode: str | None = None) -> None:
@@ -193,7 +217,8 @@ def check_outcome(result: str, infringements: list[str], duty_before: float, dut
                   seized: bool = False, offence_code: str | None = None, penalty: float | None = None) -> None:
     """Raise OutcomeError unless the outcome is consistent."""
     if result not in RESULTS:
-        raise OutcomeError(f"result must be one of {', '.join(RESULTS)}, got {result!r}")
+        raise OutcomeError(f"result must be one of {', '.join(RESULTS)}, got {result!r}", code="result_unknown",
+                           field="result")
     unknown = [kind for kind in infringements if kind not in INFRINGEMENTS]
     if unknown:
         raise OutcomeError(f"unknown infringement type(s) {unknown} (types: {', '.join(INFRINGEMENTS)})")
@@ -201,20 +226,25 @@ def check_outcome(result: str, infringements: list[str], duty_before: float, dut
         raise OutcomeError(f"infringement types listed twice: {list(infringements)}")
     for name, value in (("duty_before", duty_before), ("duty_after", duty_after), ("penalty", penalty)):
         if value is not None and not (np.isfinite(value) and value >= 0):
-            raise OutcomeError(f"{name} must be a number >= 0, got {value!r}")
+            raise OutcomeError(f"{name} must be a number >= 0, got {value!r}", code="number_negative", field=name)
     if duty_before is None or duty_after is None:
-        raise OutcomeError("duty_before and duty_after are required (the same amount when nothing changed)")
+        raise OutcomeError("duty_before and duty_after are required (the same amount when nothing changed)",
+                           code="duty_required", field="duty_after")
     if result == "discrepancy" and not infringements:
-        raise OutcomeError("a discrepancy needs at least one infringement type")
+        raise OutcomeError("a discrepancy needs at least one infringement type", code="infringement_needed",
+                           field="infringements")
     if result == "no_discrepancy":
         if infringements:
-            raise OutcomeError(f"no discrepancy, yet infringement types are given: {list(infringements)}")
+            raise OutcomeError(f"no discrepancy, yet infringement types are given: {list(infringements)}",
+                               code="infringement_without_discrepancy", field="infringements")
         if not np.isclose(duty_after, duty_before, rtol=0, atol=0.005):
-            raise OutcomeError(f"no discrepancy, yet the duty changes ({duty_before} -> {duty_after})")
+            raise OutcomeError(f"no discrepancy, yet the duty changes ({duty_before} -> {duty_after})",
+                               code="duty_changes_without_discrepancy", field="duty_after")
         if seized:
-            raise OutcomeError("a seizure needs a discrepancy")
+            raise OutcomeError("a seizure needs a discrepancy", code="seizure_without_discrepancy", field="seized")
         if offence_code or penalty:
-            raise OutcomeError("an offence code or a penalty needs a discrepancy")
+            raise OutcomeError("an offence code or a penalty needs a discrepancy", code="offence_without_discrepancy",
+                               field="offence_code")
 
 
 # --- who inspects -----------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 
 from smartcustoms.frames import column_values
+from smartcustoms.refusals import Kind, Refusal
 from smartcustoms.store.db import insert_rows, metadata, transaction
 
 assessments = Table(
@@ -72,8 +73,11 @@ overrides = Table(
 APPEND_ONLY = ("assessments", "decisions", "decision_overrides")
 
 
-class OverrideError(ValueError):
-    pass
+class OverrideError(Refusal):
+    """An override refused: ``code`` says why, ``field`` what it is about."""
+
+    def __init__(self, code: str, message: str, *, field: str | None = None, kind: Kind = Kind.INVALID, **params):
+        super().__init__(code, message, field=field, kind=kind, **params)
 
 
 def record_assessment(bind: Engine | Connection, decided: pd.DataFrame, provenance: dict, actor: str) -> int:
@@ -96,27 +100,30 @@ def record_assessment(bind: Engine | Connection, decided: pd.DataFrame, provenan
 def override(engine: Engine, decision_id: int, lane: str, reason: str, officer: str) -> int:
     """Record an officer's override beside the original decision (which stays as it was)."""
     if not reason or len(reason.strip()) < 5:
-        raise OverrideError("an override needs a reason (at least a few words)")
+        raise OverrideError("reason_needed", "an override needs a reason (at least a few words)", field="reason")
     if lane not in ("green", "yellow", "red", "blue"):
-        raise OverrideError(f"unknown lane {lane!r}")
+        raise OverrideError("lane_unknown", f"unknown lane {lane!r}", field="lane", lane=lane)
     with engine.begin() as conn:
         if conn.execute(select(decisions.c.decision_id).where(decisions.c.decision_id == decision_id)).first() is None:
-            raise OverrideError(f"no decision {decision_id}")
+            raise OverrideError("decision_unknown", f"no decision {decision_id}", kind=Kind.NOT_FOUND,
+                                decision_id=decision_id)
         return conn.execute(
             insert(overrides).values(decision_id=decision_id, lane=lane, reason=reason.strip(), officer=officer)
             .returning(overrides.c.override_id)
         ).scalar_one()
 
 
-def latest_decisions(engine: Engine, since: datetime | None = None, ids: list[str] | None = None) -> pd.DataFrame:
-    """The newest decision per declaration (of `ids` when given), with the lane after any override."""
+def latest_decisions(bind: Engine | Connection, since: datetime | None = None,
+                     ids: list[str] | None = None) -> pd.DataFrame:
+    """The newest decision per declaration (of `ids` when given), with the lane after any override (a
+    Connection: read inside the caller's transaction)."""
     last_override = (
         select(overrides.c.decision_id, func.max(overrides.c.override_id).label("override_id"))
         .group_by(overrides.c.decision_id).subquery()
     )
     query = (
         select(decisions, overrides.c.lane.label("override_lane"), overrides.c.reason.label("override_reason"),
-               assessments.c.assessed_at)
+               assessments.c.assessed_at, assessments.c.actor.label("assessed_by"))
         .join(assessments, assessments.c.assessment_id == decisions.c.assessment_id)
         .outerjoin(last_override, last_override.c.decision_id == decisions.c.decision_id)
         .outerjoin(overrides, overrides.c.override_id == last_override.c.override_id)
@@ -126,8 +133,11 @@ def latest_decisions(engine: Engine, since: datetime | None = None, ids: list[st
         query = query.where(assessments.c.assessed_at >= since)
     if ids is not None:
         query = query.where(decisions.c.declaration_id.in_(list(ids)))
-    with engine.connect() as conn:
-        frame = pd.read_sql(query, conn)
+    if isinstance(bind, Connection):
+        frame = pd.read_sql(query, bind)
+    else:
+        with bind.connect() as conn:
+            frame = pd.read_sql(query, conn)
     frame = frame.drop_duplicates("declaration_id", keep="last")
     frame["final_lane"] = frame["override_lane"].fillna(frame["lane"])
     return frame

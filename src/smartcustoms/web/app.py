@@ -11,12 +11,12 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from smartcustoms import __version__
+from smartcustoms.control.service import catch_up
 from smartcustoms.risk.assess import RiskEngine
 from smartcustoms.risk.config import RiskConfig, load_config
 from smartcustoms.store.db import make_engine, shared_database
 from smartcustoms.web.batcher import MicroBatcher, quiet_collector
 from smartcustoms.web.config import WebSettings, get_web_settings
-from smartcustoms.web.control_opener import ControlOpener, open_every, open_now
 from smartcustoms.web.handlers import install_error_handlers
 from smartcustoms.web.lodging_process import LodgingProcess
 from smartcustoms.web.middleware import BodyLimit, SecurityHeaders
@@ -36,7 +36,7 @@ from smartcustoms.web.routers import (
     portal,
     portal_control,
 )
-from smartcustoms.web.submissions import Assessed, lodge
+from smartcustoms.web.submissions import lodge
 from smartcustoms.web.token_cache import TokenCache
 
 log = logging.getLogger(__name__)
@@ -67,21 +67,22 @@ def create_app(settings: WebSettings | None = None, engine: Engine | None = None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        # a decision opens its control chain in its own transaction; a restart finishes any chain left unopened
+        # (decisions recorded by an older version, or by a process stopped between the two)
+        try:
+            await asyncio.to_thread(catch_up, db, remote_offices=settings.remote_offices)
+        except Exception:  # noqa: BLE001 - serving comes first; `smartcustoms control open` catches up too
+            log.exception("opening the control chains left unopened failed")
         if risk.engine is None:
             await asyncio.to_thread(risk.refit)
         if lodging is not None:
             await lodging.start(risk.engine)
         background = [asyncio.create_task(_refit_every(risk, refit_every))] if refit_every else []
-        if settings.control_open_seconds:
-            background.append(asyncio.create_task(open_every(opener, settings.control_open_seconds)))
         with quiet_collector():
             yield
         for task in background:
             task.cancel()
         await app.state.batcher.close()
-        if settings.control_open_seconds:
-            await open_now(opener)  # what was lodged last
-        await asyncio.to_thread(opener.close)
         if lodging is not None:
             await asyncio.to_thread(lodging.close)
 
@@ -94,18 +95,14 @@ def create_app(settings: WebSettings | None = None, engine: Engine | None = None
     app.state.templates = make_templates()
     app.state.hasher = make_hasher(settings.password_time_cost, settings.password_memory_kib)
     app.state.tokens = TokenCache(settings.token_cache_seconds)
-    opener = ControlOpener(db, remote_offices=settings.remote_offices, synchronous=settings.sqlite_synchronous)
-
-    lodging = (LodgingProcess(db, synchronous=settings.sqlite_synchronous)
+    lodging = (LodgingProcess(db, synchronous=settings.sqlite_synchronous, remote_offices=settings.remote_offices)
                if settings.lodging_process and shared_database(db) else None)
 
     async def lodge_batch(batch: list) -> list:
         engine = risk.engine or await asyncio.to_thread(risk.current)
-        results = await (lodging.lodge(engine, batch) if lodging else asyncio.to_thread(lodge, db, engine, batch))
-        opener.add(result.declaration_id for result in results if isinstance(result, Assessed))
-        return results
+        return await (lodging.lodge(engine, batch) if lodging
+                      else asyncio.to_thread(lodge, db, engine, batch, remote_offices=settings.remote_offices))
 
-    app.state.opener = opener
     app.state.lodging_process = lodging
     app.state.batcher = MicroBatcher(lodge_batch, max_wait=settings.batch_wait_ms / 1000,
                                      max_size=settings.batch_max)

@@ -22,9 +22,6 @@ class WebSettings(Settings):
     token_cache_seconds: float = Field(10, ge=0, description="how long a server trusts an API token it has "
                                        "checked: a revoked token or disabled account is refused within this time "
                                        "(0: look it up on every request)")
-    control_open_seconds: float = Field(2, ge=0, description="how often the declarations lodged since get "
-                                        "their clearance row and inspection task (0: only by `smartcustoms "
-                                        "control open`)")
     remote_offices: list[str] = Field(default_factory=list, description="offices whose red-lane tasks may be "
                                       "remote inspections (JSON list)")
     batch_wait_ms: float = Field(20, ge=0, description="the longest a batch waits for submissions to join it "
@@ -32,7 +29,7 @@ class WebSettings(Settings):
     lodging_process: bool = Field(True, description="store, assess and record lodged declarations in a process "
                                   "of its own (on a file or server database), beside the one that answers")
     sqlite_synchronous: Literal["normal", "full"] = Field(
-        "normal", description="SQLite: whether each commit of the lodging and opening processes waits for the "
+        "normal", description="SQLite: whether each commit of the lodging process waits for the "
         "disk (full), or only their checkpoints do, every 0.2 s (normal: a power cut can undo the last fraction of "
         "a second of lodgings; a crash of the server, none)")
     batch_max: int = Field(256, ge=1, description="the most declarations assessed in one batch")

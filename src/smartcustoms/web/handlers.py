@@ -9,8 +9,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from smartcustoms.refusals import Refusal
+from smartcustoms.web import words
 from smartcustoms.web.deps import principal
 from smartcustoms.web.errors import NotAuthenticated, WebError
+from smartcustoms.web.i18n import gettext
 from smartcustoms.web.render import render
 
 
@@ -46,6 +49,18 @@ def install_error_handlers(app: FastAPI) -> None:
             return RedirectResponse(f"{login}?next={quote(target, safe='/')}", 303)
         await _page_user(request)
         return _error_page(request, exc.status_code, exc.message, exc.type)
+
+    @app.exception_handler(Refusal)
+    async def refused(request: Request, exc: Refusal):
+        """A service's refusal that no route turned into a form's error: its status by its kind, its field as the
+        ``loc``, its code as the ``type``, its words from the catalogues (the one place that decides these)."""
+        field, _ = words.refusal(exc, "")
+        message = words.say(exc, lambda text: gettext(request, text))
+        if is_api(request):
+            return JSONResponse({"detail": [{"loc": ["body", field] if field else [], "msg": message,
+                                             "type": exc.code}]}, words.status_of(exc))
+        await _page_user(request)
+        return _error_page(request, words.status_of(exc), message, exc.code)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError):

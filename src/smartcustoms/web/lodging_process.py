@@ -24,9 +24,10 @@ from smartcustoms.web.batcher import QUIET
 
 
 class LodgingProcess:
-    def __init__(self, db: Engine, *, synchronous: str = "full"):
+    def __init__(self, db: Engine, *, synchronous: str = "full", remote_offices=()):
         self.url = db.url.render_as_string(hide_password=False)
         self.synchronous = synchronous  # SQLite: see store.db.checkpoint_in_background
+        self.remote_offices = tuple(remote_offices)  # where red-lane tasks may be remote (the chain it opens)
         self._pool: ProcessPoolExecutor | None = None
         self._sent: RiskEngine | None = None  # the engine the process holds
 
@@ -45,7 +46,8 @@ class LodgingProcess:
                 self._sent = None
             engine = None if risk is self._sent else risk
             try:
-                results = await asyncio.wrap_future(self._pool.submit(_lodge, engine, batch, at))
+                results = await asyncio.wrap_future(self._pool.submit(_lodge, engine, batch, at,
+                                                                             self.remote_offices))
             except BrokenProcessPool:
                 self._pool = None
                 if attempt:
@@ -85,7 +87,7 @@ def _connect(url: str, synchronous: str) -> None:
     checkpoint_in_background(_db, synchronous=synchronous)  # not inside the write lock: see there
 
 
-def _lodge(engine: RiskEngine | None, batch: list | None, at: datetime | None) -> list:
+def _lodge(engine: RiskEngine | None, batch: list | None, at: datetime | None, remote_offices=()) -> list:
     """Lodge `batch` (None: only take the engine) with `engine`, or the last one given."""
     global _risk
     from smartcustoms.web.submissions import lodge
@@ -97,4 +99,4 @@ def _lodge(engine: RiskEngine | None, batch: list | None, at: datetime | None) -
         gc.unfreeze()
         gc.collect()
         gc.freeze()
-    return [] if batch is None else lodge(_db, _risk, batch, at=at)
+    return [] if batch is None else lodge(_db, _risk, batch, at=at, remote_offices=remote_offices)

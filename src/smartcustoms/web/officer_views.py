@@ -273,49 +273,6 @@ def field_errors(exc: ValidationError, rename: dict[str, str] | None = None) -> 
     return out
 
 
-# a refusal of the domain (its message) -> the field it is about, and what to tell the officer (None: its words)
-REFUSALS: list[tuple[str, str, str | None]] = [
-    ("a discrepancy needs at least one infringement", "infringements",
-     N_("A discrepancy needs at least one infringement type.")),
-    ("no discrepancy, yet infringement", "infringements", N_("With no discrepancy, tick no infringement type.")),
-    ("no discrepancy, yet the duty changes", "duty_after",
-     N_("With no discrepancy, the duty after the control equals the duty before.")),
-    ("a seizure needs a discrepancy", "seized", N_("A seizure needs a discrepancy.")),
-    ("an offence code or a penalty needs a discrepancy", "offence_code",
-     N_("An offence code or a penalty needs a discrepancy.")),
-    ("an offence code has at most", "offence_code", N_("An offence code has at most 20 characters.")),
-    ("result must be one of", "result", N_("Choose a result.")),
-    ("must be a number >= 0", "duty_after", N_("This number is too small.")),
-    ("duty_before and duty_after are required", "duty_after", N_("Enter a value.")),
-    ("name at least one document", "document_types", N_("Tick at least one document.")),
-    ("already requested and not yet received", "document_types",
-     N_("A document ticked was requested before and has not arrived yet.")),
-    ("must state the reasons to doubt", "reasons_to_doubt",
-     N_("State the reasons to doubt the declared value, in at least 3 words (WTO Decision 6.1).")),
-    ("already has valuation query", "reasons_to_doubt",
-     N_("This declaration has a valuation query that is not decided yet: decide it first.")),
-    ("has no goods items", "reasons_to_doubt", None),
-    ("awaits the trader's answer", "decision",
-     N_("The trader may answer until the deadline: decide after the answer or after the deadline.")),
-    ("needs the adjusted customs value", "adjusted_value",
-     N_("Give the adjusted customs value (a number above zero).")),
-    ("equals the declared value", "adjusted_value", N_("The adjusted value equals the declared value: accept it.")),
-    ("an accepted value stands as declared", "adjusted_value",
-     N_("An accepted value stands as declared: leave the adjusted value empty.")),
-    ("is already decided", "decision", N_("This valuation query is decided already.")),
-    ("an override needs a reason", "reason", N_("Give the reason for the new lane (at least a few words).")),
-    ("unknown lane", "lane", N_("Choose a lane.")),
-]
-
-
-def refusal(message: str, default_field: str = "form") -> tuple[str, str]:
-    """(field, text) of a domain refusal, for the form and for the API's ``loc``."""
-    for start, field, text in REFUSALS:
-        if start in message:
-            return field, text or message
-    return default_field, message
-
-
 # --- officer records ----------------------------------------------------------------------------------------------
 
 

@@ -1,6 +1,7 @@
 """Lodging declarations through the web: who may lodge what, and the batch step that stores, assesses and
 records them (idempotent by declaration ID), reusing the import and risk functions of the command line."""
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -8,18 +9,18 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
 
+from smartcustoms.control.service import record_decisions
 from smartcustoms.declarations import repository
 from smartcustoms.declarations.models import HEADER_FIELDS, ITEM_FIELDS, Declaration
 from smartcustoms.declarations.tables import declarations, goods_items
 from smartcustoms.declarations.validate import REJECT_COLUMNS, VALID_COLUMNS, flatten
+from smartcustoms.reference.offices import load_offices
+from smartcustoms.refusals import Refusal
 from smartcustoms.risk.assess import RiskEngine, assess, explain
-from smartcustoms.risk.audit import record_assessment
+from smartcustoms.settings import get_settings
 from smartcustoms.store.db import insert_rows, utc_now, writing
 from smartcustoms.web.accounts import User, submissions
 from smartcustoms.web.errors import Conflict, Forbidden, Invalid
-from smartcustoms.reference.offices import load_offices
-from smartcustoms.refusals import Refusal
-from smartcustoms.settings import get_settings
 from smartcustoms.web.scoped import clearance_statuses, latest_decisions, reasons
 
 LODGING_ROLES = ("trader", "admin")  # admin: for systems that lodge on behalf of every trader
@@ -91,11 +92,20 @@ def from_declaration(declaration: Declaration, user: User, channel: str) -> Subm
 
 
 def split(valid: pd.DataFrame, user: User, channel: str) -> list[Submission]:
-    """Validated rows (validate()'s ``valid`` frame) as one Submission per declaration, in file order."""
-    grouped: dict[str, list[tuple]] = {}
+    """Validated rows (validate()'s ``valid`` frame) as one Submission per declaration, in file order. A
+    declaration that the file holds twice (a JSON file: two records, each valid) is two Submissions, lodged as a
+    repeat or refused as a conflict like any other, never merged into one with its goods items twice."""
+    out: list[Submission] = []
+    current: dict[str, Submission] = {}  # ID -> the submission its next item rows join
     for row in valid[VALID_COLUMNS].itertuples(index=False, name=None):
-        grouped.setdefault(row[_AT["declaration_id"]], []).append(row)
-    return [Submission(key, rows[0][-1], rows, user, channel) for key, rows in grouped.items()]
+        key = row[_AT["declaration_id"]]
+        found = current.get(key)
+        if found is None or found.content_hash != row[-1] or any(
+                other[_AT["item_number"]] == row[_AT["item_number"]] for other in found.rows):
+            found = current[key] = Submission(key, row[-1], [], user, channel)
+            out.append(found)
+        found.rows.append(row)
+    return out
 
 
 def _result(declaration_id: str, decision: dict, status: str, created: bool) -> Assessed:
@@ -129,7 +139,8 @@ _NO_REJECTS = pd.DataFrame(columns=REJECT_COLUMNS)
 ATTEMPTS = 3  # a write that meets an ID stored meanwhile by another writer is retried
 
 
-def lodge(db: Engine, risk: RiskEngine, batch: list[Submission], *, at: datetime | None = None) -> list:
+def lodge(db: Engine, risk: RiskEngine, batch: list[Submission], *, at: datetime | None = None,
+          remote_offices: Collection[str] = ()) -> list:
     """Store, assess and record a batch of submissions; one result per submission, in order: an Assessed, or
     the error for that submission alone (Conflict for an ID stored with other content, Forbidden when its
     sender may not lodge it).
@@ -137,20 +148,44 @@ def lodge(db: Engine, risk: RiskEngine, batch: list[Submission], *, at: datetime
     A declaration already stored with the same content is not stored again; it gets its newest decision (and
     is assessed only if it has none). Permissions are checked here too, whatever the caller did.
 
-    Everything a batch writes (declarations, their import batch row, submissions, the assessment and its
-    decisions) goes in one transaction: a batch is lodged whole or not at all. The assessment itself (CPU only)
+    Everything a batch writes (declarations, their import batch row, submissions, the assessment, its
+    decisions and the control chain they open: clearance rows and, for red and yellow, inspection tasks, with
+    offices in `remote_offices` inspecting remotely where the reasons allow) goes in one transaction: a batch is
+    lodged whole or not at all. The assessment itself (CPU only)
     runs before that transaction, so the database's write lock is held for the inserts alone."""
     at = at or utc_now()
     for attempt in range(ATTEMPTS):
         try:
-            return _lodge_once(db, risk, batch, at)
-        except (StoredMeanwhile, IntegrityError):  # another writer stored one of these IDs meanwhile
+            return _lodge_once(db, risk, batch, at, remote_offices)
+        except StoredMeanwhile:  # another writer stored one of these IDs meanwhile: the next try sees it
             if attempt == ATTEMPTS - 1:
+                raise
+        except IntegrityError:
+            # another writer stored one of these IDs meanwhile (the next try sees it), or a record breaks a rule of
+            # the database by itself: that one is refused alone (the batcher lodges a failed batch's submissions
+            # one by one, so that only the offender fails; issue 14)
+            if attempt == ATTEMPTS - 1 or not _stored_now(db, batch):
+                if len(batch) == 1:
+                    return [_unstorable(batch[0].declaration_id)]
                 raise
     raise AssertionError("unreachable")
 
 
-def _lodge_once(db: Engine, risk: RiskEngine, batch: list[Submission], at: datetime) -> list:
+def _stored_now(db: Engine, batch: list[Submission]) -> bool:
+    """Whether one of the batch's IDs is stored (by another writer, since our read)."""
+    ids = list({s.declaration_id for s in batch})
+    with db.connect() as conn:
+        return conn.execute(select(declarations.c.declaration_id)
+                            .where(declarations.c.declaration_id.in_(ids)).limit(1)).first() is not None
+
+
+def _unstorable(declaration_id: str) -> Invalid:
+    return Invalid([{"loc": ["body", "declaration_id"], "type": "unstorable",
+                     "msg": f"declaration {declaration_id} breaks a rule of the database and was not stored"}])
+
+
+def _lodge_once(db: Engine, risk: RiskEngine, batch: list[Submission], at: datetime,
+                remote_offices: Collection[str]) -> list:
     results: list = [None] * len(batch)
     ids = list(dict.fromkeys(s.declaration_id for s in batch))
     with db.connect() as conn:
@@ -190,7 +225,10 @@ def _lodge_once(db: Engine, risk: RiskEngine, batch: list[Submission], at: datet
             if first:
                 _store_new(conn, [batch[i] for i in first.values()], at)
             if assessed is not None and len(assessed):
-                record_assessment(conn, assessed, risk.provenance(), ACTOR)
+                record_decisions(conn, assessed, risk.provenance(), ACTOR, remote_offices=remote_offices)
+        if assessed is not None:  # their chain is open: held for control, or released
+            statuses.update({key: "held" if lane in ("red", "yellow") else "released"
+                             for key, lane in zip(assessed["declaration_id"], assessed["lane"])})
         if assessed is not None:
             names = ["lane", "source", "risk_score", "explanation"]
             for key, *values in zip(*(assessed[name].tolist() for name in ["declaration_id", *names])):

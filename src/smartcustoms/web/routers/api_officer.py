@@ -37,13 +37,13 @@ from smartcustoms.web.officer_views import (
     outcome_rows,
     overrider,
     queue,
-    refusal,
     take_next,
     task_dict,
     visible_decision,
     visible_task,
 )
 from smartcustoms.web.schemas import ERRORS
+from smartcustoms.web.words import refusal
 
 router = APIRouter(prefix="/api/v1", tags=["control"], responses=ERRORS)
 Console = Annotated[User, require(*CONSOLE_ROLES)]
@@ -143,7 +143,7 @@ def control(action: Callable):
     except NotFoundError as exc:
         raise NotFound(str(exc)) from exc
     except OutcomeError as exc:
-        field, _ = refusal(str(exc))
+        field, _ = refusal(exc)
         loc = ["body"] if field == "form" else ["body", field]
         raise Invalid([{"loc": loc, "msg": str(exc), "type": "outcome"}]) from exc
     except (ConflictError, TransitionError) as exc:
@@ -277,7 +277,7 @@ def override_decision(decision_id: PathId, body: OverrideIn, user: Overrider, db
     try:
         override_id = audit.override(db, decision_id, body.lane, body.reason, officer)
     except audit.OverrideError as exc:
-        field, _ = refusal(str(exc), "reason")
+        field, _ = refusal(exc, "reason")
         raise Invalid([{"loc": ["body", field], "msg": str(exc), "type": "override"}]) from exc
     return {"override_id": override_id, "decision_id": decision_id, "declaration_id": found["declaration_id"],
             "lane": body.lane, "previous_lane": found["final_lane"]}

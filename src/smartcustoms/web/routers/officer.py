@@ -19,6 +19,7 @@ from smartcustoms.control import inspections, queries
 from smartcustoms.control.workflow import ConflictError, ControlError, NotFoundError, OutcomeError, TransitionError
 from smartcustoms.risk import audit
 from smartcustoms.web import officer_views as views
+from smartcustoms.web import words
 from smartcustoms.web.accounts import User
 from smartcustoms.web.deps import Db, require_page
 from smartcustoms.web.errors import Forbidden, NotFound
@@ -179,7 +180,7 @@ async def _step(request: Request, user: User, db, task_id: int, name: str, value
     except NotFoundError as exc:
         raise NotFound(str(exc)) from exc
     except (OutcomeError, queries.QueryError, audit.OverrideError, ControlError) as exc:
-        field, text = views.refusal(str(exc), default_field)
+        field, text = words.refusal(exc, default_field)
         status = 409 if isinstance(exc, TransitionError) else 422
         return await _again(request, user, db, task_id, name, values, {field: text}, status)
     return None
@@ -277,7 +278,7 @@ async def override(request: Request, task_id: PathId, user: Overrider, db: Db):
         try:
             audit.override(db, found["latest_decision_id"], data.lane, data.reason, actor)
         except audit.OverrideError as exc:
-            return dict([views.refusal(str(exc), "reason")])
+            return dict([words.refusal(exc, "reason")])
         return None
 
     problem = await run_in_threadpool(change)

@@ -336,13 +336,13 @@ def _upload_type(upload) -> str:
 
 
 def _evidence_refused(exc: EvidenceError, target: str | None) -> WebError:
-    message = str(exc)
-    if "too large" in message:
-        return refused(TooLarge, message, "too_large", loc=["body", "file"], type_="file_too_large", target=target)
-    for words, say in (("not accepted", "file_type"), ("content is not", "file_content"), ("empty", "file_empty")):
-        if words in message:
-            return refused(Invalid, message, say, loc=["body", "file"], type_=say, target=target)
-    return refused(Invalid, message, "file_content", loc=["body", "file"], type_="file_refused", target=target)
+    """A refused file, by the refusal's code."""
+    if exc.code == "file_too_large":
+        return refused(TooLarge, exc.message, "too_large", loc=["body", "file"], type_="file_too_large",
+                       target=target)
+    if exc.code in ("file_type", "file_content", "file_empty"):
+        return refused(Invalid, exc.message, exc.code, loc=["body", "file"], type_=exc.code, target=target)
+    return refused(Invalid, exc.message, "file_content", loc=["body", "file"], type_="file_refused", target=target)
 
 
 def _check_upload(upload, target: str | None):
@@ -472,7 +472,7 @@ def book_slot(db: Engine, user: User, declaration_id: str, slot_id: int | None) 
         raise _invalid([{"loc": ["body", "slot_id"], "msg": str(exc), "type": "not_found"}], "choose_slot",
                        "booking") from exc
     except ControlError as exc:
-        full = "is full" in str(exc)
+        full = exc.code == "slot_full"
         raise refused(Conflict, str(exc), "slot_full" if full else "booking_refused",
                       type_="slot_full" if full else "booking_refused", target="booking") from exc
     return inspection_state(db, declaration_id)

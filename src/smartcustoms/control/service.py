@@ -1,0 +1,53 @@
+"""The control chain's use cases, the ones web and CLI call (one transaction each).
+
+A decision and the opening of its control chain are one fact: ``record_decisions`` writes an assessment's
+decisions and, in the same transaction, each declaration's clearance record and (red, yellow) inspection task.
+"""
+
+from collections.abc import Collection
+
+import pandas as pd
+from sqlalchemy import Connection, Engine
+
+from smartcustoms.control.kpis import BATCH_LANE
+from smartcustoms.control.inspections import CHUNK, open_chain, open_controls, unopened
+from smartcustoms.risk.assess import RiskEngine, assess, explain
+from smartcustoms.risk.audit import record_assessment
+from smartcustoms.store.db import writing
+
+__all__ = ["BATCH_LANE", "assess_and_decide", "catch_up", "record_decisions"]
+
+
+def record_decisions(conn: Connection, decided: pd.DataFrame, provenance: dict, actor: str, *,
+                     remote_offices: Collection[str] = (), lane_time: str = "assessed") -> dict[str, int]:
+    """In the caller's transaction: record one assessment run and its decisions, and open the control chain of
+    every declaration decided (see ``inspections.open_controls`` for `lane_time` and `remote_offices`). Returns
+    the assessment ID and the opening counts (tasks, clearance, released, held, skipped)."""
+    assessment_id = record_assessment(conn, decided, provenance, actor)
+    opened = open_chain(conn, decided["declaration_id"].tolist(), lane_time=lane_time,
+                        remote_offices=remote_offices)
+    return {"assessment_id": assessment_id, **opened}
+
+
+def assess_and_decide(db: Engine, frame: pd.DataFrame, engine: RiskEngine, actor: str, *,
+                      remote_offices: Collection[str] = (),
+                      lane_time: str = "assessed") -> tuple[pd.DataFrame, dict[str, int]]:
+    """Assess declarations (CPU only, before the transaction), then record the decisions with their explanations
+    and open their control chain in one transaction. Returns the decisions and the opening counts."""
+    decided = explain(assess(frame, engine), list(engine.screens))
+    with writing(db) as conn:
+        counts = record_decisions(conn, decided, engine.provenance(), actor, remote_offices=remote_offices,
+                                  lane_time=lane_time)
+    return decided, counts
+
+
+def catch_up(db: Engine, *, remote_offices: Collection[str] = (), lane_time: str = "assessed") -> dict[str, int]:
+    """Open the chain of every decision recorded without it (a database from before, a process stopped between
+    the two), a few hundred declarations per transaction: at a server's startup. Returns the opening counts."""
+    ids = unopened(db)
+    counts = {"tasks": 0, "clearance": 0, "released": 0, "held": 0, "skipped": 0}
+    for start in range(0, len(ids), CHUNK):
+        done = open_controls(db, lane_time=lane_time, remote_offices=remote_offices,
+                             declaration_ids=ids[start:start + CHUNK])
+        counts = {key: counts[key] + done[key] for key in counts}
+    return counts
