@@ -8,6 +8,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from smartcustoms import yaml_limits
 from smartcustoms.declarations.models import (
     ATTRIBUTE_NAME,
     FIELDS,
@@ -154,7 +155,7 @@ def load_mapping(name_or_path: str) -> Mapping:
             raise IntakeError(f"no mapping named {name_or_path!r}; shipped: {', '.join(shipped_mappings())}")
         text = shipped.read_text(encoding="utf-8")
     try:
-        return Mapping.model_validate(yaml.safe_load(text))
+        return Mapping.model_validate(yaml_limits.safe_load(text))
     except yaml.YAMLError as exc:
         raise IntakeError(f"mapping {name_or_path}: not valid YAML: {exc}") from exc
     except ValidationError as exc:

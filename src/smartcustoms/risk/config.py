@@ -5,6 +5,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from smartcustoms import yaml_limits
 from smartcustoms.risk.origin import OriginConfig
 from smartcustoms.risk.selectivity import SelectivitySettings
 
@@ -29,7 +30,7 @@ def load_config(path: Path | None) -> RiskConfig:
     if path is None:
         return RiskConfig()
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml_limits.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise RiskConfigError(f"{path}: {exc}") from exc
     try:

@@ -70,6 +70,7 @@ from pydantic_core import PydanticCustomError
 
 from smartcustoms.declarations.models import FIELDS, Declaration, GoodsItem
 from smartcustoms.reference import countries
+from smartcustoms.yaml_limits import LimitedComposer, check_size
 
 # --- fields and operators ---------------------------------------------------------------------------------------
 
@@ -395,8 +396,9 @@ class ProfileError(ValueError):
         super().__init__("\n".join(str(problem) for problem in self.problems))
 
 
-class _Loader(yaml.SafeLoader):
-    """YAML 1.2-like scalars: only true/false are booleans (NO is Norway) and 0703 is text, not octal."""
+class _Loader(LimitedComposer, yaml.SafeLoader):
+    """YAML 1.2-like scalars: only true/false are booleans (NO is Norway) and 0703 is text, not octal; within
+    the limits of smartcustoms.yaml_limits (aliases, size once expanded, depth)."""
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -481,6 +483,7 @@ def parse_profiles(text: str, source_name: str = "<profiles>") -> list[Profile]:
     """Parse a YAML text holding one profile (a mapping) or several (a list of mappings; several documents
     separated by --- work too). Nothing is returned unless every profile is valid: otherwise ProfileError."""
     try:
+        check_size(text)
         documents = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.YAMLError as exc:
         raise ProfileError([_yaml_problem(exc, source_name)]) from None
