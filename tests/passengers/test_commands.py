@@ -63,7 +63,7 @@ def test_match_json_lists_every_passenger_with_scores_and_reasons(run, tmp_path)
 
 
 def test_plan_json_has_the_figures_and_staffing(run):
-    done = run("plan", "--passengers", "40", "--replications", "2", "--json")
+    done = run("plan", "--passengers", "20", "--replications", "2", "--json")
     assert done.exit_code == 0, done.output
     result = json.loads(done.output)
     for key in ("flight_cleared_minutes", "share_out_within_5_min", "bags_screened_minutes"):

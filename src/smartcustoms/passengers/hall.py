@@ -126,12 +126,13 @@ def simulate(hall: Hall, seed: int = 1) -> Run:
                inspected[0])
 
 
-def _interval(values: list[float]) -> dict:
+def _interval(values: list[float], low: float = -math.inf, high: float = math.inf) -> dict:
+    """Mean and 95% Student-t confidence interval (clipped to what the quantity can be)."""
     mean = statistics.fmean(values)
     if len(values) < 2:
         return {"mean": round(mean, 3), "ci95": [round(mean, 3), round(mean, 3)]}
     half = stats.t.ppf(0.975, len(values) - 1) * statistics.stdev(values) / math.sqrt(len(values))
-    return {"mean": round(mean, 3), "ci95": [round(mean - half, 3), round(mean + half, 3)]}
+    return {"mean": round(mean, 3), "ci95": [round(max(mean - half, low), 3), round(min(mean + half, high), 3)]}
 
 
 def replicate(hall: Hall, replications: int = 20, seed: int = 1, within_min: float = 5.0) -> dict:
@@ -139,7 +140,8 @@ def replicate(hall: Hall, replications: int = 20, seed: int = 1, within_min: flo
     pooled = np.concatenate([run.claim_to_exit for run in runs])
     out = {
         "flight_cleared_minutes": _interval([run.cleared for run in runs]),
-        "share_out_within_5_min": _interval([float((run.claim_to_exit <= within_min).mean()) for run in runs]),
+        "share_out_within_5_min": _interval([float((run.claim_to_exit <= within_min).mean()) for run in runs],
+                                            0.0, 1.0),
         "claim_to_exit_minutes": {
             "mean": round(float(pooled.mean()), 3),
             **{f"p{q}": round(float(np.percentile(pooled, q)), 3) for q in (50, 90, 98, 99)},
