@@ -36,11 +36,11 @@ def main() -> None:
     from bench_web import prepare
 
     from report import machine, update_section
+    from smartcustoms.accounts import service as accounts
     from smartcustoms.declarations.models import Declaration
     from smartcustoms.risk.config import load_config
     from smartcustoms.risk.service import build_engine
     from smartcustoms.store.db import make_engine, utc_now
-    from smartcustoms.web import accounts
     from smartcustoms.web.submissions import from_declaration, lodge
 
     warm = 3

@@ -77,6 +77,8 @@ def prepare(url: str, history: int, live: int, seed: int, folder: Path) -> tuple
     admin account with an API token, and write `live` distinct declarations of the same world as JSON lines."""
     import pandas as pd
 
+    from smartcustoms.accounts import service as accounts
+    from smartcustoms.accounts.passwords import make_hasher
     from smartcustoms.control.outcomes import store_outcomes
     from smartcustoms.declarations import repository
     from smartcustoms.declarations.models import HEADER_FIELDS, ITEM_FIELDS
@@ -85,8 +87,6 @@ def prepare(url: str, history: int, live: int, seed: int, folder: Path) -> tuple
     from smartcustoms.risk.profiles import profile_files
     from smartcustoms.store import migrate
     from smartcustoms.store.db import make_engine
-    from smartcustoms.web import accounts
-    from smartcustoms.web.passwords import make_hasher
     from smartcustoms.world import WorldConfig, generate
 
     db = make_engine(url)

@@ -26,7 +26,7 @@ from smartcustoms.risk.config import RiskConfig
 from smartcustoms.risk.service import fit_screens
 from smartcustoms.store import migrate
 from smartcustoms.store.db import make_engine
-from smartcustoms.web import accounts
+from smartcustoms.accounts import service as accounts
 from smartcustoms.web.app import create_app
 from smartcustoms.web.config import WebSettings
 from smartcustoms.world import WorldConfig, generate

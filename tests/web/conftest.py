@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import pandas as pd
 import pytest
 
+from smartcustoms.accounts import service as accounts
 from smartcustoms.risk.assess import RiskEngine
 from smartcustoms.risk.config import RiskConfig
 from smartcustoms.risk.service import fit_screens
-from smartcustoms.web import accounts
 from smartcustoms.web.app import create_app
 from smartcustoms.web.config import WebSettings
 from smartcustoms.world import WorldConfig, generate

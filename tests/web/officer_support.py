@@ -18,6 +18,7 @@ import pytest
 from conftest import PASSWORD, Person, as_user, declaration
 from sqlalchemy import func, select
 
+from smartcustoms.accounts import service as accounts
 from smartcustoms.control import inspections
 from smartcustoms.control.tables import outcomes, task_events, tasks
 from smartcustoms.risk import audit
@@ -25,7 +26,6 @@ from smartcustoms.risk.assess import RiskEngine
 from smartcustoms.risk.config import RiskConfig
 from smartcustoms.risk.profiles import parse_profiles
 from smartcustoms.risk.service import fit_screens
-from smartcustoms.web import accounts
 from smartcustoms.web.app import create_app
 from smartcustoms.web.config import WebSettings
 from smartcustoms.web.officer_views import officer_records

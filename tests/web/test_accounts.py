@@ -5,11 +5,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, text
 
+from smartcustoms.accounts import service as accounts
+from smartcustoms.accounts.passwords import PasswordError, make_hasher
+from smartcustoms.accounts.service import AccountError, api_tokens, user_sessions, users
 from smartcustoms.store.db import utc_now
-from smartcustoms.web import accounts
-from smartcustoms.web.accounts import AccountError, api_tokens, user_sessions, users
 from smartcustoms.web.auth import LoginFailed, login
-from smartcustoms.web.passwords import PasswordError, make_hasher
 
 HASHER = make_hasher(1, 64)
 PASSWORD = "correct horse battery"

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from conftest import FAST, TestClient, as_user
 
-from smartcustoms.web import accounts
+from smartcustoms.accounts import service as accounts
 from smartcustoms.web.app import create_app
 from smartcustoms.web.config import WebSettings
 

@@ -12,6 +12,8 @@ from conftest import declaration
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from smartcustoms.accounts import service as accounts
+from smartcustoms.accounts.service import submissions as submissions_table
 from smartcustoms.declarations import repository
 from smartcustoms.declarations.models import Declaration
 from smartcustoms.declarations.tables import declarations, goods_items, import_batches
@@ -19,8 +21,7 @@ from smartcustoms.declarations.validate import REJECT_COLUMNS, VALID_COLUMNS, fl
 from smartcustoms.frames import first_rows
 from smartcustoms.risk import assess as assess_module
 from smartcustoms.risk.audit import assessments, decisions, record_assessment
-from smartcustoms.web import accounts, submissions
-from smartcustoms.web.accounts import submissions as submissions_table
+from smartcustoms.web import submissions
 from smartcustoms.web.batcher import MicroBatcher, quiet_collector
 from smartcustoms.web.errors import Conflict
 

@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from conftest import PASSWORD, TestClient, as_user, csrf_of
 
+from smartcustoms.accounts import service as accounts
 from smartcustoms.store.db import utc_now
-from smartcustoms.web import accounts
 from smartcustoms.web.auth import LoginFailed, LoginThrottled, Throttle, login
 
 

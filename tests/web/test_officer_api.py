@@ -22,11 +22,11 @@ from officer_support import (  # noqa: F401
 )
 from sqlalchemy import select
 
+from smartcustoms.accounts import service as accounts
 from smartcustoms.control import inspections
 from smartcustoms.control.tables import clearance, outcomes
 from smartcustoms.risk import audit
 from smartcustoms.risk.assess import RiskEngine
-from smartcustoms.web import accounts
 
 
 def api(client, person, method: str, path: str, **kwargs):

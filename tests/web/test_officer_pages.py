@@ -29,13 +29,13 @@ from officer_support import (  # noqa: F401
 )
 from sqlalchemy import select
 
+from smartcustoms.accounts import service as accounts
 from smartcustoms.control import inspections, queries
 from smartcustoms.control.evidence import get_evidence, store_evidence
 from smartcustoms.control.tables import document_requests, officers, outcomes
 from smartcustoms.declarations.repository import load_declarations
 from smartcustoms.risk import audit
 from smartcustoms.targeting import registry
-from smartcustoms.web import accounts
 from smartcustoms.web.app import create_app
 from smartcustoms.web.officer_views import officer_records
 

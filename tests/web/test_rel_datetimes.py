@@ -135,9 +135,10 @@ def test_sqlite_checks_the_layout(tmp_path):
 
 def test_migration_pads_rows_stored_unpadded_and_the_server_starts(tmp_path):
     """What the old code stored for year 999 ('999-06-01 ...') made every list answer 500."""
+    from conftest import FAST
+
     from smartcustoms.web.app import create_app
     from smartcustoms.web.config import WebSettings
-    from conftest import FAST
 
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
     migrate.upgrade(engine, "0008")
@@ -153,7 +154,7 @@ def test_migration_pads_rows_stored_unpadded_and_the_server_starts(tmp_path):
         assert conn.execute(text("SELECT acceptance_datetime FROM declarations")).scalar() == \
             "0999-06-01 00:00:00.000000"
         assert conn.execute(select(declarations.c.acceptance_datetime)).scalar() == datetime(999, 6, 1)
-    from smartcustoms.web import accounts
+    from smartcustoms.accounts import service as accounts
 
     app = create_app(WebSettings(**FAST), engine)  # fits its engine on this history at startup
     accounts.create_user(engine, "root", "correct horse battery", "admin", hasher=app.state.hasher)

@@ -85,7 +85,7 @@ def test_a_record_the_database_refuses_fails_alone_with_a_4xx(app, people, engin
     """A submission that passes the model but breaks a CHECK of the database (built here without the window:
     the database's bound is the last line) raises an IntegrityError in its batch: not 'another writer'. It
     goes in one batch with two good ones of its sender, while bob lodges."""
-    from smartcustoms.web import accounts
+    from smartcustoms.accounts import service as accounts
 
     alice = accounts.user_for_token(engine, people["alice"].token)
     good = [from_declaration(Declaration.model_validate(declaration(f"AL{n}")), alice, "api") for n in range(2)]

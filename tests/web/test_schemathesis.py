@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
+from smartcustoms.accounts import service as accounts
 from smartcustoms.risk.assess import RiskEngine
 from smartcustoms.store import migrate
 from smartcustoms.store.db import make_engine
-from smartcustoms.web import accounts
 from smartcustoms.web.app import create_app
 from smartcustoms.web.config import WebSettings
 

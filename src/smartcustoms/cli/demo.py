@@ -109,10 +109,10 @@ def demo_users(e, at) -> pd.DataFrame:
     """One account per role (password = user name + "-2026"): the trader is the importer with the most open
     tasks, the officer works at the office with the most; the trader gets a valuation query and a document
     request to answer."""
+    from smartcustoms.accounts.service import AccountError, create_user, set_password
     from smartcustoms.control.inspections import task_frame
     from smartcustoms.control.queries import QueryError, raise_valuation_query, request_documents
     from smartcustoms.declarations.repository import load_declarations
-    from smartcustoms.web.accounts import AccountError, create_user, set_password
 
     open_tasks = task_frame(e).query("state not in ('released', 'detained', 'seized')")
     headers = load_declarations(e, ids=open_tasks["declaration_id"].tolist()).drop_duplicates("declaration_id")

@@ -6,12 +6,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from smartcustoms.accounts import service as accounts
+from smartcustoms.accounts.service import ROLES, AccountError, PasswordError, make_hasher
 from smartcustoms.cli.common import console, engine, errors, fail
 from smartcustoms.store import migrate
-from smartcustoms.web import accounts
-from smartcustoms.web.accounts import ROLES, AccountError
 from smartcustoms.web.config import get_web_settings
-from smartcustoms.web.passwords import PasswordError, make_hasher
 
 app = typer.Typer(help="Web accounts and API tokens.", no_args_is_help=True)
 

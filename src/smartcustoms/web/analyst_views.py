@@ -16,6 +16,7 @@ from babel.numbers import format_decimal, format_percent
 from sqlalchemy import Engine, select, union
 
 from smartcustoms import charts
+from smartcustoms.accounts.service import User
 from smartcustoms.control import kpis
 from smartcustoms.control.feedback import profile_hits, profile_performance
 from smartcustoms.control.kpi_data import load_kpi_frames
@@ -29,7 +30,6 @@ from smartcustoms.risk.profiles import DERIVED_FIELDS, FIELD_KINDS, OPERATORS_BY
 from smartcustoms.risk.replay import replay
 from smartcustoms.store.db import utc_now
 from smartcustoms.targeting import registry
-from smartcustoms.web.accounts import User
 from smartcustoms.web.errors import Forbidden, Invalid
 from smartcustoms.web.i18n import N_
 

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from smartcustoms import __version__
+from smartcustoms.accounts.service import make_hasher
 from smartcustoms.control.service import catch_up
 from smartcustoms.risk.assess import RiskEngine
 from smartcustoms.risk.config import RiskConfig, load_config
@@ -20,7 +21,6 @@ from smartcustoms.web.config import WebSettings, get_web_settings
 from smartcustoms.web.handlers import install_error_handlers
 from smartcustoms.web.lodging_process import LodgingProcess
 from smartcustoms.web.middleware import BodyLimit, SecurityHeaders
-from smartcustoms.web.passwords import make_hasher
 from smartcustoms.web.render import make_templates
 from smartcustoms.web.risk_state import RiskState
 from smartcustoms.web.routers import (

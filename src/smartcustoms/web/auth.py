@@ -7,10 +7,9 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 
+from smartcustoms.accounts import service as accounts
+from smartcustoms.accounts.service import Bind, User, needs_rehash, verify_password, waste_time
 from smartcustoms.store.db import utc_now
-from smartcustoms.web import accounts
-from smartcustoms.web.accounts import Bind, User
-from smartcustoms.web.passwords import needs_rehash, verify_password, waste_time
 
 
 class LoginFailed(ValueError):

@@ -10,8 +10,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 
-from smartcustoms.web import accounts
-from smartcustoms.web.accounts import User
+from smartcustoms.accounts import service as accounts
+from smartcustoms.accounts.service import User
 from smartcustoms.web.auth import same_token
 from smartcustoms.web.errors import CsrfFailed, Forbidden, NotAuthenticated
 

@@ -32,6 +32,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from sqlalchemy import Engine, false, func, select
 from sqlalchemy.exc import IntegrityError
 
+from smartcustoms.accounts.service import User
 from smartcustoms.control import evidence as evidence_store
 from smartcustoms.control import inspections, queries, scheduling
 from smartcustoms.control.inspections import Task
@@ -47,7 +48,6 @@ from smartcustoms.targeting import registry
 from smartcustoms.targeting.features import plain_name
 from smartcustoms.targeting.screen import ModelScreen
 from smartcustoms.web import scoped
-from smartcustoms.web.accounts import User
 from smartcustoms.web.forms import MESSAGES
 from smartcustoms.web.i18n import N_
 

@@ -8,12 +8,12 @@ import json
 
 from sqlalchemy import ColumnElement, Connection, false, func, or_, select, true
 
+from smartcustoms.accounts.service import Bind, User, submissions
 from smartcustoms.control.tables import clearance, outcomes, task_events, tasks
 from smartcustoms.declarations.models import HEADER_FIELDS, ITEM_FIELDS, Declaration
 from smartcustoms.declarations.tables import declarations, goods_items, import_batches
 from smartcustoms.risk.audit import assessments, decisions, overrides
 from smartcustoms.store.db import transaction
-from smartcustoms.web.accounts import Bind, User, submissions
 
 SEE_ALL = ("analyst", "supervisor", "admin")
 EVENT_ORDER = ("lodged", "lane", "override", "task", "outcome", "released")

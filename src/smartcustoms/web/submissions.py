@@ -9,6 +9,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
 
+from smartcustoms.accounts.service import User, submissions
 from smartcustoms.control.service import record_decisions
 from smartcustoms.declarations import repository
 from smartcustoms.declarations.models import HEADER_FIELDS, ITEM_FIELDS, Declaration
@@ -19,7 +20,6 @@ from smartcustoms.refusals import Refusal
 from smartcustoms.risk.assess import RiskEngine, assess, explain
 from smartcustoms.settings import get_settings
 from smartcustoms.store.db import insert_rows, utc_now, writing
-from smartcustoms.web.accounts import User, submissions
 from smartcustoms.web.errors import Conflict, Forbidden, Invalid
 from smartcustoms.web.scoped import clearance_statuses, latest_decisions, reasons
 

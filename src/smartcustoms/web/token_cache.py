@@ -5,7 +5,7 @@ server within `seconds`."""
 import time
 from collections.abc import Callable
 
-from smartcustoms.web.accounts import User
+from smartcustoms.accounts.service import User
 
 
 class TokenCache:

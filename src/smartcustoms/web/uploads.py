@@ -5,10 +5,10 @@ from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
 
+from smartcustoms.accounts.service import User
 from smartcustoms.declarations.intake import guess_format, read_declarations
 from smartcustoms.declarations.mapping import IntakeError, shipped_mappings
 from smartcustoms.frames import records
-from smartcustoms.web.accounts import User
 from smartcustoms.web.batcher import MicroBatcher
 from smartcustoms.web.errors import Invalid, TooLarge, WebError
 from smartcustoms.web.submissions import Assessed, may_lodge, split

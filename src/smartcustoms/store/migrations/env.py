@@ -10,7 +10,7 @@ import smartcustoms.passengers.tables  # noqa: F401
 import smartcustoms.risk.audit  # noqa: F401
 import smartcustoms.risk.tables  # noqa: F401
 import smartcustoms.targeting.tables  # noqa: F401
-import smartcustoms.web.accounts  # noqa: F401
+import smartcustoms.accounts.tables  # noqa: F401
 from smartcustoms.store.db import metadata
 
 engine = context.config.attributes["engine"]

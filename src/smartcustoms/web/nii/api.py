@@ -7,9 +7,9 @@ from fastapi import APIRouter, File, Form, Path, UploadFile
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from smartcustoms.accounts.service import User
 from smartcustoms.nii import scanfile, service
 from smartcustoms.nii.schemas import AnalysisOut, ScanResult
-from smartcustoms.web.accounts import User
 from smartcustoms.web.deps import Db, require
 from smartcustoms.web.nii import presenters
 

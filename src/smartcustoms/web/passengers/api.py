@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from starlette.concurrency import run_in_threadpool
 
+from smartcustoms.accounts.service import User
 from smartcustoms.passengers import service
 from smartcustoms.passengers.schemas import DispositionIn, FlightRow, FlightView, MatchDecisionIn
-from smartcustoms.web.accounts import User
 from smartcustoms.web.deps import Db, require
 from smartcustoms.web.passengers import presenters
 

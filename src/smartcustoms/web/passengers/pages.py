@@ -8,8 +8,8 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from smartcustoms.accounts.service import User
 from smartcustoms.passengers import service
-from smartcustoms.web.accounts import User
 from smartcustoms.web.deps import Db, require_page
 from smartcustoms.web.i18n import gettext
 from smartcustoms.web.passengers import presenters

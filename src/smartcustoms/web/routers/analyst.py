@@ -14,6 +14,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from smartcustoms.accounts.service import User
 from smartcustoms.control.kpis import KpiError
 from smartcustoms.risk import repository
 from smartcustoms.risk.profiles import ProfileError
@@ -21,7 +22,6 @@ from smartcustoms.settings import get_settings
 from smartcustoms.store.db import utc_now
 from smartcustoms.targeting import registry
 from smartcustoms.web import analyst_views as views
-from smartcustoms.web.accounts import User
 from smartcustoms.web.deps import Db, require_page
 from smartcustoms.web.errors import Invalid, NotFound
 from smartcustoms.web.i18n import N_, locale_of, translations

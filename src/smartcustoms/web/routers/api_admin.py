@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from smartcustoms.web.accounts import User
+from smartcustoms.accounts.service import User
 from smartcustoms.web.deps import ApiUser, require
 from smartcustoms.web.schemas import ERRORS, Me, RiskEngineInfo
 

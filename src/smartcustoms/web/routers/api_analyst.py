@@ -11,13 +11,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from smartcustoms.accounts.service import User
 from smartcustoms.control.kpis import KpiError
 from smartcustoms.risk import repository
 from smartcustoms.risk.profiles import ProfileError
 from smartcustoms.settings import get_settings
 from smartcustoms.targeting import registry
 from smartcustoms.web import analyst_views as views
-from smartcustoms.web.accounts import User
 from smartcustoms.web.deps import Db, require
 from smartcustoms.web.errors import Conflict, Forbidden, Invalid, NotFound
 from smartcustoms.web.schemas import ERRORS

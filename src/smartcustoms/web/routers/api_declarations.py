@@ -6,9 +6,9 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 
+from smartcustoms.accounts.service import User
 from smartcustoms.declarations.models import Declaration
 from smartcustoms.web import scoped
-from smartcustoms.web.accounts import User
 from smartcustoms.web.deps import Db, require
 from smartcustoms.web.errors import NotFound
 from smartcustoms.web.schemas import ERRORS, Assessment, DeclarationDetail, DeclarationList, FileResult

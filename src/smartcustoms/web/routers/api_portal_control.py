@@ -9,8 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Body, File, Request, UploadFile
 from pydantic import BaseModel, Field, field_validator
 
+from smartcustoms.accounts.service import User
 from smartcustoms.web import scoped
-from smartcustoms.web.accounts import User
 from smartcustoms.web.deps import Db, require
 from smartcustoms.web.errors import NotFound
 from smartcustoms.web.routers.portal_control import (

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from smartcustoms.web import accounts
-from smartcustoms.web.accounts import User
+from smartcustoms.accounts import service as accounts
+from smartcustoms.accounts.service import User
 from smartcustoms.web.auth import LoginFailed, LoginThrottled, Throttle, login, new_token, same_token
 from smartcustoms.web.deps import SESSION_COOKIE, principal, require_page
 from smartcustoms.web.errors import CsrfFailed, WebError

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
+from smartcustoms.accounts.service import User
 from smartcustoms.web import scoped
-from smartcustoms.web.accounts import User
 from smartcustoms.web.deps import Db, SessionUser, require_page
 from smartcustoms.web.render import render
 

@@ -14,13 +14,13 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from smartcustoms import charts
+from smartcustoms.accounts.service import User
 from smartcustoms.control import evidence as evidence_store
 from smartcustoms.control import inspections, queries
 from smartcustoms.control.workflow import ConflictError, ControlError, NotFoundError, OutcomeError, TransitionError
 from smartcustoms.risk import audit
 from smartcustoms.web import officer_views as views
 from smartcustoms.web import words
-from smartcustoms.web.accounts import User
 from smartcustoms.web.deps import Db, require_page
 from smartcustoms.web.errors import Forbidden, NotFound
 from smartcustoms.web.i18n import N_, gettext

@@ -6,10 +6,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
+from smartcustoms.accounts.service import User
 from smartcustoms.declarations.mapping import shipped_mappings
 from smartcustoms.store.db import utc_now
 from smartcustoms.web import forms, scoped
-from smartcustoms.web.accounts import User
 from smartcustoms.web.deps import Db, require_page
 from smartcustoms.web.errors import NotFound, WebError
 from smartcustoms.web.i18n import N_

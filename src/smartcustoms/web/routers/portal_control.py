@@ -19,6 +19,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import Engine, and_, exists, select
 from starlette.concurrency import run_in_threadpool
 
+from smartcustoms.accounts.service import User
 from smartcustoms.control import inspections, queries, scheduling, workflow
 from smartcustoms.control.evidence import KIND, EvidenceError, EvidenceLimits, evidence_frame, store_evidence
 from smartcustoms.control.facilitation import application_free_services, good_standing
@@ -38,7 +39,6 @@ from smartcustoms.risk.audit import decisions
 from smartcustoms.risk.config import RiskConfig
 from smartcustoms.store.db import utc_now
 from smartcustoms.web import scoped
-from smartcustoms.web.accounts import User
 from smartcustoms.web.deps import Db, require_page
 from smartcustoms.web.errors import Conflict, Invalid, NotFound, TooLarge, WebError
 from smartcustoms.web.i18n import N_, gettext
