@@ -58,7 +58,7 @@ def open_task(site, declaration_id: str, *, office: str = "FRPAR1", lane: str = 
     """Lodge alice's declaration (as the system account), put it in `lane` (an override when the risk engine
     chose another) and run the control chain's job that opens tasks; the ID of its inspection task."""
     from smartcustoms.control import inspections
-    from smartcustoms.risk import audit
+    from smartcustoms.risk import repository as audit
 
     body = declaration(declaration_id, office_id=office)
     if items is not None:

@@ -10,7 +10,7 @@ from smartcustoms.control.outcomes import store_outcomes
 from smartcustoms.declarations.intake import import_file
 from smartcustoms.declarations.repository import load_declarations
 from smartcustoms.risk import repository as profile_store
-from smartcustoms.risk.audit import assessments, decisions, latest_decisions
+from smartcustoms.risk.repository import assessments, decisions, latest_decisions
 from smartcustoms.risk.config import RiskConfig
 from smartcustoms.risk.profiles import parse_profiles
 from smartcustoms.risk.replay import replay

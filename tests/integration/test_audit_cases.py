@@ -22,7 +22,7 @@ from smartcustoms.control.audit_cases import (
 from smartcustoms.control.outcomes import load_outcomes
 from smartcustoms.control.tables import audit_case_declarations, audit_cases, officers, outcomes
 from smartcustoms.declarations.repository import load_declarations
-from smartcustoms.risk.audit import latest_decisions, override, record_assessment
+from smartcustoms.risk.repository import latest_decisions, override, record_assessment
 from smartcustoms.risk.traders import TraderRisk
 from smartcustoms.risk.valuation import ValuationScreen
 

@@ -9,7 +9,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from smartcustoms.control.outcomes import load_outcomes, read_outcomes, store_outcomes
 from smartcustoms.declarations.mapping import IntakeError
-from smartcustoms.risk.audit import OverrideError, latest_decisions, override, record_assessment
+from smartcustoms.risk.repository import OverrideError, latest_decisions, override, record_assessment
 
 PROVENANCE = {"settings_version": "abc123", "settings": {"random_rate": 0.02}, "profiles": {"P-X": 3},
               "model_version": None}

@@ -21,7 +21,7 @@ from smartcustoms.control.inspections import open_controls, task_frame
 from smartcustoms.control.tables import evidence
 from smartcustoms.control.workflow import NotFoundError
 from smartcustoms.declarations.intake import import_file
-from smartcustoms.risk.audit import record_assessment
+from smartcustoms.risk.repository import record_assessment
 from support import csv_bytes, item_row
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"

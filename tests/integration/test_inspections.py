@@ -41,7 +41,7 @@ from smartcustoms.control.workflow import (
 )
 from smartcustoms.declarations.intake import import_file
 from smartcustoms.declarations.repository import load_declarations
-from smartcustoms.risk.audit import latest_decisions, override, record_assessment
+from smartcustoms.risk.repository import latest_decisions, override, record_assessment
 from smartcustoms.targeting.features import declaration_features
 from support import csv_bytes, item_row
 

@@ -13,7 +13,7 @@ from smartcustoms.control.officer_work import FOUND_AS, simulate_officer_work
 from smartcustoms.control.outcomes import load_outcomes
 from smartcustoms.control.tables import outcomes, task_events
 from smartcustoms.declarations.intake import import_file
-from smartcustoms.risk.audit import record_assessment
+from smartcustoms.risk.repository import record_assessment
 from smartcustoms.world import WorldConfig, generate, write_world
 
 PROVENANCE = {"settings_version": "t", "settings": {}, "profiles": {}, "model_version": None}

@@ -23,7 +23,7 @@ from smartcustoms.control.scheduling import BookingError, add_slots, book, booki
 from smartcustoms.control.tables import bookings, slots
 from smartcustoms.control.workflow import NotFoundError, TransitionError
 from smartcustoms.declarations.intake import import_file
-from smartcustoms.risk.audit import record_assessment
+from smartcustoms.risk.repository import record_assessment
 from support import csv_bytes, item_row
 
 DAY = datetime(2025, 3, 5)

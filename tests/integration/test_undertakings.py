@@ -32,7 +32,7 @@ from smartcustoms.control.undertakings import (
     verify_undertaking,
 )
 from smartcustoms.declarations.intake import import_file
-from smartcustoms.risk.audit import latest_decisions, overrides, record_assessment
+from smartcustoms.risk.repository import latest_decisions, overrides, record_assessment
 from smartcustoms.store.db import utc_now
 from support import csv_bytes, item_row
 

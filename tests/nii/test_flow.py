@@ -13,7 +13,7 @@ from smartcustoms.declarations.intake import import_file
 from smartcustoms.nii import pipeline, scanfile, scenes, service
 from smartcustoms.nii.tables import nii_analyses, nii_findings, nii_scans
 from smartcustoms.refusals import Kind, Refusal
-from smartcustoms.risk.audit import latest_decisions, overrides, record_assessment
+from smartcustoms.risk.repository import latest_decisions, overrides, record_assessment
 from support import csv_bytes, item_row
 
 PROVENANCE = {"settings_version": "t", "settings": {}, "profiles": {}, "model_version": None}

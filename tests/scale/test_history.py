@@ -11,7 +11,7 @@ from smartcustoms.control.outcomes import store_outcomes
 from smartcustoms.declarations.intake import import_file
 from smartcustoms.refusals import Refusal
 from smartcustoms.risk.assess import RiskEngine
-from smartcustoms.risk.audit import assessments, decisions
+from smartcustoms.risk.repository import assessments, decisions
 from smartcustoms.risk.config import RiskConfig
 from smartcustoms.scale import service
 from smartcustoms.scale.partitions import partition_files, partition_of

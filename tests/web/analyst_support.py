@@ -10,7 +10,7 @@ from sqlalchemy import insert
 
 from smartcustoms.control.tables import clearance, outcomes, task_events, tasks
 from smartcustoms.risk import repository
-from smartcustoms.risk.audit import assessments, decisions
+from smartcustoms.risk.repository import assessments, decisions
 from smartcustoms.targeting.features import declaration_features
 from smartcustoms.targeting.model import TargetingModel
 from smartcustoms.world import WorldConfig, generate

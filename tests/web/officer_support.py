@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from smartcustoms.accounts import service as accounts
 from smartcustoms.control import inspections
 from smartcustoms.control.tables import outcomes, task_events, tasks
-from smartcustoms.risk import audit
+from smartcustoms.risk import repository as audit
 from smartcustoms.risk.assess import RiskEngine
 from smartcustoms.risk.config import RiskConfig
 from smartcustoms.risk.profiles import parse_profiles

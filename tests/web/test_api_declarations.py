@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from smartcustoms.accounts import service as accounts
 from smartcustoms.accounts.service import submissions
 from smartcustoms.declarations.tables import declarations
-from smartcustoms.risk.audit import assessments, decisions
+from smartcustoms.risk.repository import assessments, decisions
 from smartcustoms.web.app import create_app
 from smartcustoms.web.config import WebSettings
 from support import csv_bytes, item_row

@@ -13,7 +13,7 @@ from smartcustoms.control.tables import clearance
 from smartcustoms.declarations.models import Declaration
 from smartcustoms.declarations.repository import finish_batch, start_batch, store
 from smartcustoms.declarations.validate import REJECT_COLUMNS, VALID_COLUMNS, flatten
-from smartcustoms.risk.audit import record_assessment
+from smartcustoms.risk.repository import record_assessment
 
 
 def statuses(engine) -> dict[str, str]:

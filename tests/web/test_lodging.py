@@ -20,7 +20,7 @@ from smartcustoms.declarations.tables import declarations, goods_items, import_b
 from smartcustoms.declarations.validate import REJECT_COLUMNS, VALID_COLUMNS, flatten
 from smartcustoms.frames import first_rows
 from smartcustoms.risk import assess as assess_module
-from smartcustoms.risk.audit import assessments, decisions, record_assessment
+from smartcustoms.risk.repository import assessments, decisions, record_assessment
 from smartcustoms.web import submissions
 from smartcustoms.web.batcher import MicroBatcher, quiet_collector
 from smartcustoms.web.errors import Conflict

@@ -12,7 +12,7 @@ from conftest import as_user, declaration
 from officer_support import PROFILE, lodge, red_item, staff  # noqa: F401
 
 from smartcustoms.declarations.repository import load_declarations
-from smartcustoms.risk import audit
+from smartcustoms.risk import repository as audit
 from smartcustoms.risk import repository as profile_store
 from smartcustoms.risk.assess import assess, explain
 from smartcustoms.web.app import create_app

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from smartcustoms.accounts import service as accounts
 from smartcustoms.control import inspections
 from smartcustoms.control.tables import clearance, outcomes
-from smartcustoms.risk import audit
+from smartcustoms.risk import repository as audit
 from smartcustoms.risk.assess import RiskEngine
 
 

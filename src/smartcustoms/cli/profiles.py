@@ -201,7 +201,7 @@ def performance(
     suggestion to retire the ones that no longer find anything."""
     from smartcustoms.control.feedback import profile_hits, profile_performance
     from smartcustoms.control.outcomes import load_outcomes
-    from smartcustoms.risk.audit import latest_decisions
+    from smartcustoms.risk.repository import latest_decisions
 
     e = _engine()
     hits = profile_hits(latest_decisions(e))

@@ -12,10 +12,10 @@ from smartcustoms.cli import profiles
 from smartcustoms.cli.common import console, engine, fail, progress_bar
 from smartcustoms.cli.intake import run_import
 from smartcustoms.declarations.repository import load_declarations
-from smartcustoms.risk.audit import OverrideError, latest_decisions, override
 from smartcustoms.risk.config import RiskConfigError, load_config
 from smartcustoms.risk.profiles import ProfileError, load_profile_dir
 from smartcustoms.risk.replay import replay
+from smartcustoms.risk.repository import OverrideError, latest_decisions, override
 from smartcustoms.risk.service import build_engine
 from smartcustoms.risk.signals import LANES
 

@@ -27,7 +27,7 @@ from smartcustoms.control.tables import (
     outcomes,
 )
 from smartcustoms.declarations.tables import declarations
-from smartcustoms.risk.audit import latest_decisions
+from smartcustoms.risk.repository import latest_decisions
 from smartcustoms.store.db import transaction
 
 Bind = Engine | Connection

@@ -1,6 +1,6 @@
 """Feedback from controls: how each risk profile and each selection source performs.
 
-Pure: decisions (``risk.audit.latest_decisions``) and outcomes (``control.outcomes.load_outcomes``) in, one row
+Pure: decisions (``risk.repository.latest_decisions``) and outcomes (``control.outcomes.load_outcomes``) in, one row
 per profile or source out. A declaration counts once however many outcomes it has: it is *controlled* when it
 has an outcome dated up to ``as_of``, a *hit* when one of them found a discrepancy, and its duty recovered is
 the sum over them.

@@ -26,7 +26,7 @@ from smartcustoms.control.workflow import (
     TransitionError,
 )
 from smartcustoms.declarations.tables import declarations
-from smartcustoms.risk.audit import decisions, latest_decisions
+from smartcustoms.risk.repository import decisions, latest_decisions
 from smartcustoms.store.db import bulk_insert, moment, transaction, writing
 
 Bind = Engine | Connection

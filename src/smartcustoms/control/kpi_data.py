@@ -8,7 +8,7 @@ from sqlalchemy import Engine, or_, select, union
 from smartcustoms.control.kpis import KpiError
 from smartcustoms.control.tables import clearance, outcomes, task_events, tasks
 from smartcustoms.declarations.tables import declarations
-from smartcustoms.risk.audit import latest_decisions
+from smartcustoms.risk.repository import latest_decisions
 
 
 def _start(day: date | datetime | None) -> datetime | None:

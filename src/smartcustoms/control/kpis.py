@@ -2,7 +2,7 @@
 on site), hit rate by selection source, the share of selections made by models, and revenue recovered.
 
 Pure functions over DataFrames in the layout of the tables (control/tables.py) and of
-``risk.audit.latest_decisions``. Medians and 90th percentiles are numpy's default percentile (linear
+``risk.repository.latest_decisions``. Medians and 90th percentiles are numpy's default percentile (linear
 interpolation between the closest ranks). Summary tables end with an ``"all"`` row; time columns name their
 unit (``_min``, ``_h``); money is in the national currency, as stored.
 """

@@ -18,7 +18,7 @@ from smartcustoms.control import inspections, scheduling, workflow
 from smartcustoms.control.evidence import store_evidence
 from smartcustoms.control.tables import clearance, officers
 from smartcustoms.control.workflow import AssignmentError
-from smartcustoms.risk.audit import decisions
+from smartcustoms.risk.repository import decisions
 
 DETECTION = {"physical": 0.9, "documentary": 0.6, "remote": 0.8}
 FOUND_AS = {"undervaluation": "valuation", "misclassification": "classification", "false_origin": "origin",

@@ -9,10 +9,10 @@ from collections.abc import Collection
 import pandas as pd
 from sqlalchemy import Connection, Engine
 
-from smartcustoms.control.kpis import BATCH_LANE
 from smartcustoms.control.inspections import CHUNK, open_chain, open_controls, unopened
+from smartcustoms.control.kpis import BATCH_LANE
 from smartcustoms.risk.assess import RiskEngine, assess, explain
-from smartcustoms.risk.audit import record_assessment
+from smartcustoms.risk.repository import record_assessment
 from smartcustoms.store.db import writing
 
 __all__ = ["BATCH_LANE", "assess_and_decide", "catch_up", "record_decisions"]

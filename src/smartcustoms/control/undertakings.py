@@ -7,7 +7,7 @@ Signing (``sign_undertaking``) is one transaction that writes
 - the ``undertakings`` row (one per declaration: who signed, when, the text signed, and the basis, i.e. why the
   trader was in good standing, as JSON),
 - an override of the latest decision to the blue lane, with the reason "promise-based release: undertaking N
-  signed by X" (the append-only ``decision_overrides`` of ``risk.audit``), and
+  signed by X" (the append-only ``decision_overrides`` of ``risk.tables``), and
 - the release of the clearance row (status released, released now, lane blue).
 
 The documentary task stays open: it is the verification after release, and ``verify_undertaking`` records its
@@ -48,7 +48,7 @@ from smartcustoms.control.facilitation import WINDOW_DAYS, Finding, good_standin
 from smartcustoms.control.inspections import SYSTEM, moment
 from smartcustoms.control.tables import clearance, outcomes, tasks
 from smartcustoms.declarations.tables import declarations
-from smartcustoms.risk.audit import decisions, overrides
+from smartcustoms.risk.repository import decisions, overrides
 from smartcustoms.store.db import metadata, transaction
 
 Bind = Engine | Connection

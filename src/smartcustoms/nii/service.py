@@ -63,14 +63,14 @@ def _lanes(db: Engine, declaration_ids: list[str]) -> dict[str, tuple[int, str]]
     """Latest decision and lane (after overrides) per declaration, from the risk domain."""
     if not declaration_ids:
         return {}
-    from smartcustoms.risk.audit import latest_decisions
+    from smartcustoms.risk.repository import latest_decisions
 
     frame = latest_decisions(db, ids=declaration_ids)
     return {row.declaration_id: (int(row.decision_id), str(row.final_lane)) for row in frame.itertuples()}
 
 
 def _escalate(db: Engine, decision_id: int, reason: str) -> None:
-    from smartcustoms.risk import audit
+    from smartcustoms.risk import repository as audit
 
     audit.override(db, decision_id, "red", reason, OFFICER)
 
@@ -274,7 +274,7 @@ def seed_demo(db: Engine, since=None, controlled: int = 6, gantry: int = 2, seed
     import numpy as np
 
     from smartcustoms.nii import pipeline, scenes
-    from smartcustoms.risk.audit import latest_decisions
+    from smartcustoms.risk.repository import latest_decisions
 
     frame = latest_decisions(db, since=since)
     chosen = (list(frame.loc[frame["final_lane"].isin(["red", "yellow"]), "declaration_id"].tail(controlled))

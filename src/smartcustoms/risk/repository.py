@@ -1,4 +1,6 @@
-"""Store risk profiles: commit versions, approve them (maker-checker), publish, retire, suppress.
+"""The risk domain's SQL: the audit trail of selectivity (assessment runs, decisions, overrides; the latest
+decision of each declaration) and the store of risk profiles (commit versions, approve them (maker-checker),
+publish, retire, suppress).
 
 The life of a profile: the author commits a YAML file (each changed profile becomes a new, immutable version),
 a second person approves that version, someone publishes it (the published version before it is superseded),
@@ -14,12 +16,23 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+import pandas as pd
 from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, func, insert, select
 
+from smartcustoms.frames import column_values
+from smartcustoms.refusals import Kind, Refusal
 from smartcustoms.risk.profiles import Problem, Profile, ProfileError, Suppression, parse_profiles
-from smartcustoms.risk.tables import risk_profile_log, risk_profile_versions, risk_suppressions
-from smartcustoms.store.db import transaction, utc_now
+from smartcustoms.risk.tables import (  # noqa: F401 - the audit trail's tables, for the other domains' queries
+    APPEND_ONLY,
+    assessments,
+    decisions,
+    overrides,
+    risk_profile_log,
+    risk_profile_versions,
+    risk_suppressions,
+)
+from smartcustoms.store.db import insert_rows, transaction, utc_now
 
 Bind = Engine | Connection
 
@@ -352,3 +365,90 @@ def active_suppressions(bind: Bind, at: date | datetime | None = None) -> list[S
              .order_by(risk_suppressions.c.suppression_id))
     with transaction(bind) as conn:
         return [Suppression.model_validate(dict(row._mapping)) for row in conn.execute(query)]
+
+
+# --- the audit trail of selectivity -----------------------------------------------------------------------------
+
+
+class OverrideError(Refusal):
+    """An override refused: ``code`` says why, ``field`` what it is about."""
+
+    def __init__(self, code: str, message: str, *, field: str | None = None, kind: Kind = Kind.INVALID, **params):
+        super().__init__(code, message, field=field, kind=kind, **params)
+
+
+def record_assessment(bind: Engine | Connection, decided: pd.DataFrame, provenance: dict, actor: str) -> int:
+    """Store one assessment run and its decisions in one transaction (the caller's when given a Connection);
+    returns the assessment ID."""
+    with transaction(bind) as conn:
+        assessment_id = conn.execute(
+            insert(assessments).values(
+                actor=actor, settings_version=provenance["settings_version"],
+                settings=json.dumps(provenance["settings"]), profile_versions=json.dumps(provenance["profiles"]),
+                model_version=provenance.get("model_version"), declarations=len(decided),
+            ).returning(assessments.c.assessment_id)
+        ).scalar_one()
+        columns = ["declaration_id", "lane", "source", "random", "risk_score", "duty_at_risk", "explanation"]
+        values = [column_values(decided[name]) for name in columns]
+        insert_rows(conn, decisions, [*columns, "assessment_id"], [(*row, assessment_id) for row in zip(*values)])
+    return assessment_id
+
+
+def override(engine: Engine, decision_id: int, lane: str, reason: str, officer: str) -> int:
+    """Record an officer's override beside the original decision (which stays as it was)."""
+    if not reason or len(reason.strip()) < 5:
+        raise OverrideError("reason_needed", "an override needs a reason (at least a few words)", field="reason")
+    if lane not in ("green", "yellow", "red", "blue"):
+        raise OverrideError("lane_unknown", f"unknown lane {lane!r}", field="lane", lane=lane)
+    with engine.begin() as conn:
+        if conn.execute(select(decisions.c.decision_id).where(decisions.c.decision_id == decision_id)).first() is None:
+            raise OverrideError("decision_unknown", f"no decision {decision_id}", kind=Kind.NOT_FOUND,
+                                decision_id=decision_id)
+        return conn.execute(
+            insert(overrides).values(decision_id=decision_id, lane=lane, reason=reason.strip(), officer=officer)
+            .returning(overrides.c.override_id)
+        ).scalar_one()
+
+
+def _latest_query(since: datetime | None, ids: list[str] | None):
+    last_override = (
+        select(overrides.c.decision_id, func.max(overrides.c.override_id).label("override_id"))
+        .group_by(overrides.c.decision_id).subquery()
+    )
+    query = (
+        select(decisions, overrides.c.lane.label("override_lane"), overrides.c.reason.label("override_reason"),
+               assessments.c.assessed_at, assessments.c.actor.label("assessed_by"))
+        .join(assessments, assessments.c.assessment_id == decisions.c.assessment_id)
+        .outerjoin(last_override, last_override.c.decision_id == decisions.c.decision_id)
+        .outerjoin(overrides, overrides.c.override_id == last_override.c.override_id)
+        .order_by(decisions.c.decision_id)
+    )
+    if since is not None:
+        query = query.where(assessments.c.assessed_at >= since)
+    if ids is not None:
+        query = query.where(decisions.c.declaration_id.in_(list(ids)))
+    return query
+
+
+def latest_decisions(bind: Engine | Connection, since: datetime | None = None, ids: list[str] | None = None, *,
+                     by_declaration: bool = False) -> pd.DataFrame | dict[str, dict]:
+    """The newest decision per declaration (of `ids` when given; assessed since `since`), with the lane after
+    any override. A frame (columns of ``decisions``; ``lane`` as decided, ``final_lane`` after the last override,
+    ``override_lane``, ``override_reason``, ``assessed_at``, ``assessed_by``), or with `by_declaration` a dict
+    declaration ID -> its decision as a dict (the same keys), for the few declarations of a request. A Connection
+    reads inside the caller's transaction."""
+    if by_declaration and ids is not None and not len(ids):
+        return {}
+    query = _latest_query(since, ids)
+    with transaction(bind) as conn:
+        if by_declaration:
+            latest = {row.declaration_id: row._asdict() for row in conn.execute(query)}
+        else:
+            frame = pd.read_sql(query, conn)
+    if by_declaration:
+        for decision in latest.values():
+            decision["final_lane"] = decision["override_lane"] or decision["lane"]
+        return latest
+    frame = frame.drop_duplicates("declaration_id", keep="last")
+    frame["final_lane"] = frame["override_lane"].fillna(frame["lane"])
+    return frame

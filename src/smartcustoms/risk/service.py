@@ -9,11 +9,11 @@ from smartcustoms.control.outcomes import load_outcomes
 from smartcustoms.declarations.repository import load_declarations
 from smartcustoms.risk import repository as profile_store
 from smartcustoms.risk.assess import RiskEngine, assess, calibrated, explain
-from smartcustoms.risk.audit import record_assessment
 from smartcustoms.risk.classification import ClassificationScreen
 from smartcustoms.risk.config import RiskConfig
 from smartcustoms.risk.origin import OriginScreen
 from smartcustoms.risk.profiles import Profile, Suppression
+from smartcustoms.risk.repository import record_assessment
 from smartcustoms.risk.traders import TraderRisk
 from smartcustoms.risk.valuation import ValuationScreen
 from smartcustoms.targeting import registry

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, func, select
 from smartcustoms.control.tables import outcomes
 from smartcustoms.declarations.models import HEADER_FIELDS, ITEM_FIELDS
 from smartcustoms.declarations.tables import declarations, goods_items
-from smartcustoms.risk.audit import record_assessment
+from smartcustoms.risk.repository import record_assessment
 from smartcustoms.scale.partitions import OUTCOME_COLUMNS
 
 

@@ -24,10 +24,10 @@ from smartcustoms.control.outcomes import load_outcomes
 from smartcustoms.control.tables import clearance
 from smartcustoms.declarations.tables import declarations
 from smartcustoms.risk import repository
-from smartcustoms.risk.audit import latest_decisions
 from smartcustoms.risk.config import RiskConfig
 from smartcustoms.risk.profiles import DERIVED_FIELDS, FIELD_KINDS, OPERATORS_BY_KIND, ProfileError, parse_profiles
 from smartcustoms.risk.replay import replay
+from smartcustoms.risk.repository import latest_decisions
 from smartcustoms.store.db import utc_now
 from smartcustoms.targeting import registry
 from smartcustoms.web.errors import Forbidden, Invalid

@@ -41,7 +41,7 @@ from smartcustoms.control.tables import DOCUMENT_TYPES, officers, outcomes, task
 from smartcustoms.control.workflow import INFRINGEMENTS, ControlError, NotFoundError
 from smartcustoms.declarations.repository import load_declarations
 from smartcustoms.declarations.tables import declarations
-from smartcustoms.risk.audit import decisions
+from smartcustoms.risk.repository import decisions, latest_decisions
 from smartcustoms.risk.valuation import UNIT_NAMES
 from smartcustoms.store.db import transaction, utc_now
 from smartcustoms.targeting import registry
@@ -514,7 +514,7 @@ def importer_history(db: Engine, user: User, declaration, limit: int = 20) -> di
         rows = conn.execute(select(c.declaration_id, c.acceptance_datetime, c.office_id).where(*earlier)
                             .order_by(c.acceptance_datetime.desc(), c.declaration_id.desc()).limit(limit)).all()
         ids = [row.declaration_id for row in rows]
-        decided = scoped.latest_decisions(conn, ids)
+        decided = latest_decisions(conn, ids=ids, by_declaration=True)
         statuses = scoped.clearance_statuses(conn, ids)
         found: dict[str, list[dict]] = {}
         if ids:
@@ -524,7 +524,7 @@ def importer_history(db: Engine, user: User, declaration, limit: int = 20) -> di
     checked, discrepancies, recovered = controls
     return {
         "total": total, "controls": checked, "discrepancies": discrepancies, "duty_recovered": float(recovered),
-        "rows": [{**row._asdict(), "lane": decided.get(row.declaration_id, {}).get("lane"),
+        "rows": [{**row._asdict(), "lane": decided.get(row.declaration_id, {}).get("final_lane"),
                   "status": scoped.status_of(row.declaration_id, decided, statuses),
                   "outcomes": found.get(row.declaration_id, [])} for row in rows],
     }
@@ -659,7 +659,7 @@ def task_context(app, db: Engine, user: User, task: Task) -> dict:
     detail = scoped.detail(db, user, task.declaration_id)
     decision = decision_of(db, task.decision_id)
     with transaction(db) as conn:
-        latest = scoped.latest_decisions(conn, [task.declaration_id]).get(task.declaration_id)
+        latest = latest_decisions(conn, ids=[task.declaration_id], by_declaration=True).get(task.declaration_id)
     requests = records(queries.requests_frame(db, task.declaration_id))
     now = utc_now()
     for request in requests:
@@ -720,8 +720,8 @@ def visible_decision(db: Engine, user: User, decision_id: int) -> dict | None:
             .where(decisions.c.decision_id == decision_id, scoped.visible_to(user))).first()
         if row is None:
             return None
-        latest = scoped.latest_decisions(conn, [row.declaration_id])[row.declaration_id]
-    return {**row._asdict(), "latest_decision_id": latest["decision_id"], "final_lane": latest["lane"]}
+        latest = latest_decisions(conn, ids=[row.declaration_id], by_declaration=True)[row.declaration_id]
+    return {**row._asdict(), "latest_decision_id": latest["decision_id"], "final_lane": latest["final_lane"]}
 
 
 def days(value: int) -> timedelta:

@@ -12,7 +12,7 @@ from smartcustoms.accounts.service import Bind, User, submissions
 from smartcustoms.control.tables import clearance, outcomes, task_events, tasks
 from smartcustoms.declarations.models import HEADER_FIELDS, ITEM_FIELDS, Declaration
 from smartcustoms.declarations.tables import declarations, goods_items, import_batches
-from smartcustoms.risk.audit import assessments, decisions, overrides
+from smartcustoms.risk.repository import assessments, decisions, latest_decisions, overrides
 from smartcustoms.store.db import transaction
 
 SEE_ALL = ("analyst", "supervisor", "admin")
@@ -30,22 +30,6 @@ def visible_to(user: User) -> ColumnElement[bool]:
     if user.role == "officer":
         return c.office_id.in_(user.office_ids) if user.office_ids else false()
     return true() if user.role in SEE_ALL else false()
-
-
-def latest_decisions(conn: Connection, ids: list[str]) -> dict[str, dict]:
-    """The newest decision of each declaration, its lane being the one after any override."""
-    if not ids:
-        return {}
-    rows = conn.execute(select(decisions.c.decision_id, decisions.c.declaration_id, decisions.c.lane,
-                               decisions.c.source, decisions.c.risk_score, decisions.c.explanation)
-                        .where(decisions.c.declaration_id.in_(ids)).order_by(decisions.c.decision_id)).all()
-    latest = {row.declaration_id: row._asdict() for row in rows}
-    by_decision = {d["decision_id"]: d for d in latest.values()}
-    if by_decision:
-        for row in conn.execute(select(overrides.c.decision_id, overrides.c.lane).where(
-                overrides.c.decision_id.in_(list(by_decision))).order_by(overrides.c.override_id)):
-            by_decision[row.decision_id]["lane"] = row.lane
-    return latest
 
 
 def clearance_statuses(conn: Connection, ids: list[str]) -> dict[str, str]:
@@ -89,9 +73,9 @@ def page(bind: Bind, user: User, limit: int, offset: int) -> tuple[list[dict], i
             .limit(limit).offset(offset)
         ).all()
         ids = [row.declaration_id for row in rows]
-        decided = latest_decisions(conn, ids)
+        decided = latest_decisions(conn, ids=ids, by_declaration=True)
         statuses = clearance_statuses(conn, ids)
-    return [{**row._asdict(), "lane": decided.get(row.declaration_id, {}).get("lane"),
+    return [{**row._asdict(), "lane": decided.get(row.declaration_id, {}).get("final_lane"),
              "status": status_of(row.declaration_id, decided, statuses)} for row in rows], total
 
 
@@ -105,7 +89,7 @@ def detail(bind: Bind, user: User, declaration_id: str) -> dict | None:
             return None
         items = conn.execute(select(goods_items).where(goods_items.c.declaration_id == declaration_id)
                              .order_by(goods_items.c.item_number)).all()
-        decided = latest_decisions(conn, [declaration_id])
+        decided = latest_decisions(conn, ids=[declaration_id], by_declaration=True)
         statuses = clearance_statuses(conn, [declaration_id])
         events = timeline(conn, declaration_id, header.batch_id, with_notes=user.role != "trader")
     data = {name: getattr(header, name) for name in HEADER_FIELDS}
@@ -113,7 +97,7 @@ def detail(bind: Bind, user: User, declaration_id: str) -> dict | None:
     decision = decided.get(declaration_id)
     return {
         "declaration": Declaration.model_validate(data),
-        "lane": decision["lane"] if decision else None,
+        "lane": decision["final_lane"] if decision else None,
         "source": decision["source"] if decision else None,
         "risk_score": round(float(decision["risk_score"]), 4) if decision else None,
         "reasons": reasons(decision["explanation"]) if decision else [],

@@ -18,10 +18,11 @@ from smartcustoms.declarations.validate import REJECT_COLUMNS, VALID_COLUMNS, fl
 from smartcustoms.reference.offices import load_offices
 from smartcustoms.refusals import Refusal
 from smartcustoms.risk.assess import RiskEngine, assess, explain
+from smartcustoms.risk.repository import latest_decisions
 from smartcustoms.settings import get_settings
 from smartcustoms.store.db import insert_rows, utc_now, writing
 from smartcustoms.web.errors import Conflict, Forbidden, Invalid
-from smartcustoms.web.scoped import clearance_statuses, latest_decisions, reasons
+from smartcustoms.web.scoped import clearance_statuses, reasons
 
 LODGING_ROLES = ("trader", "admin")  # admin: for systems that lodge on behalf of every trader
 ACTOR = "web"
@@ -109,7 +110,7 @@ def split(valid: pd.DataFrame, user: User, channel: str) -> list[Submission]:
 
 
 def _result(declaration_id: str, decision: dict, status: str, created: bool) -> Assessed:
-    return Assessed(declaration_id, decision["lane"], decision["source"], round(float(decision["risk_score"]), 4),
+    return Assessed(declaration_id, decision["final_lane"], decision["source"], round(float(decision["risk_score"]), 4),
                     reasons(decision["explanation"]), status, created)
 
 
@@ -191,7 +192,8 @@ def _lodge_once(db: Engine, risk: RiskEngine, batch: list[Submission], at: datet
     with db.connect() as conn:
         stored = dict(conn.execute(select(declarations.c.declaration_id, declarations.c.content_hash)
                                    .where(declarations.c.declaration_id.in_(ids))).all())
-        decided = latest_decisions(conn, [key for key in ids if key in stored])  # only stored ones can have any
+        # only stored ones can have any
+        decided = latest_decisions(conn, ids=[key for key in ids if key in stored], by_declaration=True)
         statuses = clearance_statuses(conn, [key for key in ids if key in decided])
 
     first: dict[str, int] = {}  # ID -> the submission that stores it
@@ -230,7 +232,7 @@ def _lodge_once(db: Engine, risk: RiskEngine, batch: list[Submission], at: datet
             statuses.update({key: "held" if lane in ("red", "yellow") else "released"
                              for key, lane in zip(assessed["declaration_id"], assessed["lane"])})
         if assessed is not None:
-            names = ["lane", "source", "risk_score", "explanation"]
+            names = ["final_lane", "source", "risk_score", "explanation"]
             for key, *values in zip(*(assessed[name].tolist() for name in ["declaration_id", *names])):
                 decided[key] = dict(zip(names, values))
     for i, submission in enumerate(batch):

@@ -7,7 +7,7 @@ import smartcustoms.control.undertakings  # noqa: F401
 import smartcustoms.declarations.tables  # noqa: F401
 import smartcustoms.nii.tables  # noqa: F401
 import smartcustoms.passengers.tables  # noqa: F401
-import smartcustoms.risk.audit  # noqa: F401
+import smartcustoms.risk.repository  # noqa: F401
 import smartcustoms.risk.tables  # noqa: F401
 import smartcustoms.targeting.tables  # noqa: F401
 import smartcustoms.accounts.tables  # noqa: F401

@@ -35,8 +35,8 @@ from smartcustoms.control.undertakings import (
 from smartcustoms.control.workflow import ControlError
 from smartcustoms.declarations.models import Declaration
 from smartcustoms.declarations.tables import declarations
-from smartcustoms.risk.audit import decisions
 from smartcustoms.risk.config import RiskConfig
+from smartcustoms.risk.repository import decisions
 from smartcustoms.store.db import utc_now
 from smartcustoms.web import scoped
 from smartcustoms.web.deps import Db, require_page
