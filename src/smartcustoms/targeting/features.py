@@ -421,3 +421,170 @@ def declaration_features(declarations: pd.DataFrame, outcomes: pd.DataFrame | No
 def feature_columns(features: pd.DataFrame) -> list[str]:
     """The model inputs of a features frame (everything but labels and information columns)."""
     return [c for c in features.columns if c not in LABEL_COLUMNS and c not in INFO_COLUMNS]
+
+
+# --- one day's declarations against a counted history, without pandas on the way --------------------------------
+
+_NA = object()  # the key of a missing value in the lookup tables
+
+
+def _value_key(value):
+    return _NA if value is None or (isinstance(value, float) and value != value) or value is pd.NA \
+        or value is pd.NaT else value
+
+
+class HistoryLookup:
+    """`HistoryTotals` as plain lookup tables, built once when a screen is fitted: each key column's vocabulary
+    as a dict (value -> position), each key's counts as a dict (code -> tuple of sums), the priors, the
+    importers' latest days. `small_frame_features` reads them to featurise a frame of one day (a declaration
+    being lodged) without pandas' per-call costs; the result equals `declaration_features(frame, ..., base=totals)`
+    for such a frame."""
+
+    def __init__(self, totals: HistoryTotals):
+        self.last_day = totals.last_day
+        self.positions = {c: {_value_key(v): i for i, v in enumerate(index.tolist())}
+                          for c, index in totals.vocabulary.items()}
+        self.sizes = {c: len(index) for c, index in totals.vocabulary.items()}
+
+        def table(frame: pd.DataFrame, columns: list[str]) -> dict:
+            values = frame[columns].to_numpy(dtype=float)
+            return dict(zip(frame.index.tolist(), map(tuple, values.tolist())))
+
+        encoded = ["seen", "labelled", "positives"]
+        self.items = {name: table(t, encoded) for name, t in totals.items.items()}
+        self.headers = {name: table(t, encoded) for name, t in totals.headers.items()}
+        self.prices = {name: table(t, ["labelled", "positives"]) for name, t in totals.prices.items()}
+        days = totals.importer_days
+        self.importer_days = dict(zip(days.index.tolist(), days.tolist()))
+
+    def code(self, row: dict, keys: tuple[str, ...]) -> int | None:
+        """The key's code in the history's vocabulary (None: a value the history never saw)."""
+        code = 0
+        for column in keys:
+            at = self.positions[column].get(_value_key(row[column]))
+            if at is None:
+                return None
+            code = code * self.sizes[column] + at
+        return code
+
+    def prior(self, tables: dict) -> float:
+        seen, labelled, positives = tables[PRIOR_KEY].get(0, (0.0, 0.0, 0.0))
+        return positives / max(labelled, 1) if labelled > 0 else 0.5
+
+
+PRIOR_KEY = "_all"
+
+
+def _encodings(lookup: HistoryLookup, tables: dict, row: dict, keys_list, prior: float) -> dict[str, float]:
+    out = {}
+    for keys in keys_list:
+        name = key_name(keys)
+        code = lookup.code(row, keys)
+        seen, labelled, positives = tables[name].get(code, (0.0, 0.0, 0.0)) if code is not None \
+            else (0.0, 0.0, 0.0)
+        out[f"te:{name}"] = (positives + SMOOTHING * prior) / (labelled + SMOOTHING)
+        out[f"n:{name}"] = labelled
+        out[f"seen:{name}"] = seen - labelled
+    return out
+
+
+def small_frame_features(declarations: pd.DataFrame, lookup: HistoryLookup) -> pd.DataFrame:
+    """`declaration_features(declarations, None, base=totals)` for declarations of one day after
+    ``lookup.last_day`` whose outcomes are not known (a declaration being lodged): rows of one day never see each
+    other, so every statistic is the history's, read from the lookup tables. Label columns are NaN."""
+    rows = declarations.to_dict("records")
+    when = pd.Timestamp(rows[0]["acceptance_datetime"])
+    day = when.floor("D")
+    item_prior, head_prior = lookup.prior(lookup.items), lookup.prior(lookup.headers)
+    per_declaration: dict[str, list[dict]] = {}
+    for row in rows:
+        for column in OPTIONAL_COLUMNS:
+            row.setdefault(column, None)
+        row["declaration_id"] = str(row["declaration_id"])
+        code = str(row["commodity_code"]).replace(".", "").strip()
+        row["hs6"], row["hs4"], row["chapter"] = code[:6], code[:4], code[:2]
+        per_declaration.setdefault(row["declaration_id"], []).append(row)
+
+    def number(value) -> float:
+        try:
+            return float(value) if value is not None and value != "" else math.nan
+        except (TypeError, ValueError):
+            return math.nan
+
+    def code_number(value) -> float:
+        return number(value) if value is not None and str(value).strip().lstrip("-").replace(".", "", 1).isdigit() \
+            else math.nan
+
+    out = []
+    for declaration_id, items in per_declaration.items():
+        header = items[0]
+        values = [number(i["customs_value"]) for i in items]
+        main = items[min(range(len(items)), key=lambda k: (math.isnan(values[k]), -values[k] if not
+                                                            math.isnan(values[k]) else 0, k))]
+        f: dict = {"declaration_date": pd.Timestamp(header["acceptance_datetime"])}
+        f["chapter"], f["heading"], f["subheading"] = (code_number(main[c]) for c in ("chapter", "hs4", "hs6"))
+        f["items"] = len(items)
+        sums = {"value": 0.0, "mass": 0.0, "gross": 0.0, "duty": 0.0}
+        rates, preference = [], False
+        z = dev = peers = None
+        item_te: dict[str, float] = {}
+        for item, value in zip(items, values):
+            rate, mass, gross = number(item["duty_rate"]), number(item["net_mass"]), number(item["gross_mass"])
+            for name, amount in (("value", value), ("mass", mass), ("gross", gross), ("duty", value * rate / 100)):
+                sums[name] += 0.0 if math.isnan(amount) else amount
+            rates.append(rate)
+            claim = item.get("preference_claim")
+            preference = preference or (claim is not None and claim == claim and str(claim).strip() != "")
+            qty = number(item["quantity"])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                log_uv = float(np.log(np.float64(value) / (qty if qty > 0 else math.nan)))
+            iz, idev, ipeers = math.nan, math.nan, 0.0
+            for keys in PRICE_KEYS:
+                name = key_name(keys)
+                code = lookup.code(item, keys)
+                n, s1 = lookup.prices[name].get(code, (0.0, 0.0)) if code is not None else (0.0, 0.0)
+                s2 = lookup.prices[f"{name}^2"].get(code, (0.0, 0.0))[1] if code is not None else 0.0
+                mean = s1 / max(n, 1)
+                std = math.sqrt(max(s2 / max(n, 1) - mean ** 2, 0.0)) + 0.05
+                if math.isnan(iz) and n >= MIN_PRICE_PEERS and not math.isnan(log_uv):
+                    idev = log_uv - mean
+                    iz, ipeers = idev / std, n
+            z = iz if z is None else np.fmin(z, iz)
+            dev = idev if dev is None else np.fmin(dev, idev)
+            peers = ipeers if peers is None else min(peers, ipeers)
+            enc = _encodings(lookup, lookup.items, item, ITEM_KEYS, item_prior)
+            for name, value_ in enc.items():
+                if name.startswith("te:"):
+                    item_te[name] = value_ if name not in item_te else np.fmax(item_te[name], value_)
+            if item is main:
+                main_counts = {k: v for k, v in enc.items() if not k.startswith("te:")}
+        total_mass = sums["mass"] if sums["mass"] > 0 else math.nan
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f["log_value"] = math.log1p(max(sums["value"], 0.0))
+            f["log_mass"] = math.log1p(max(sums["mass"], 0.0))
+            f["log_value_per_kg"] = float(np.log(np.float64(sums["value"]) / total_mass))
+            f["gross_net_ratio"] = sums["gross"] / total_mass
+        f["duty_rate"] = float(np.nanmax(rates)) if not all(math.isnan(r) for r in rates) else math.nan
+        f["log_declared_duty"] = math.log1p(max(sums["duty"], 0.0))
+        f["transport_mode"] = code_number(header["transport_mode"])
+        f["origin_is_dispatch"] = float(main["origin_country"] == header["dispatch_country"])
+        f["has_preference"] = float(preference)
+        f["import_type"] = code_number(header["import_type"])
+        f["import_use"] = code_number(header["import_use"])
+        f["payment_method"] = code_number(header["payment_method"])
+        carrier = header["carrier_id"]
+        f["has_carrier"] = float(carrier is not None and carrier == carrier)
+        f["weekday"], f["month"] = when.day_of_week, when.month
+        f.update(unit_z=z, unit_dev=dev, unit_peers=peers)
+        f.update(item_te)
+        f.update(main_counts)
+        f.update(_encodings(lookup, lookup.headers, header, HEADER_KEYS, head_prior))
+        importer = lookup.code(header, ("importer_id",))
+        previous = lookup.importer_days.get(importer) if importer is not None else None
+        f["days_since_importer"] = (day - pd.Timestamp(previous)) / pd.Timedelta(days=1) if previous is not None \
+            else math.nan
+        for column in LABEL_COLUMNS:
+            f[column] = math.nan
+        f["declaration_id"] = declaration_id
+        out.append(f)
+    return pd.DataFrame(out).set_index("declaration_id")

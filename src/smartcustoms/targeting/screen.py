@@ -36,10 +36,11 @@ import hashlib
 import numpy as np
 import pandas as pd
 
-from smartcustoms.targeting.features import declaration_features, history_totals
+from smartcustoms.targeting.features import HistoryLookup, declaration_features, history_totals, small_frame_features
 from smartcustoms.targeting.model import TargetingModel
 
 NAME = "model"
+SMALL_FRAME = 50  # goods items up to which a one-day frame is featurised from the lookup tables
 COLUMNS = [f"{NAME}_score", f"{NAME}_duty_at_risk", f"{NAME}_reason"]
 
 
@@ -114,6 +115,8 @@ class ModelScreen:
         if known is not None and len(known):
             known = known.loc[self.history_ids_.get_indexer(known["declaration_id"].astype(str)) < 0]
         self.other_outcomes_ = known
+        self.lookup_ = HistoryLookup(self.snapshot_)
+        self.outcome_ids_ = set() if known is None else set(known["declaration_id"].astype(str))
 
     @property
     def version(self) -> str | None:
@@ -139,10 +142,25 @@ class ModelScreen:
         ids = frame["declaration_id"].astype(str)
         return bool((day > snapshot.last_day).all()) and bool((self.history_ids_.get_indexer(ids) < 0).all())
 
+    def _one_day(self, frame: pd.DataFrame) -> bool:
+        """Whether `frame` is a few declarations of one day that the fast path may featurise from the lookup
+        tables alone: after the history, not in it, with no known outcome (`small_frame_features`)."""
+        lookup = getattr(self, "lookup_", None)
+        if lookup is None or not 0 < len(frame) <= SMALL_FRAME:
+            return False
+        days = {pd.Timestamp(value).floor("D") if value == value and value is not None else None
+                for value in frame["acceptance_datetime"].tolist()}
+        if len(days) != 1 or None in days or not next(iter(days)) > lookup.last_day:
+            return False
+        ids = set(frame["declaration_id"].astype(str).tolist())
+        return not ids & self.outcome_ids_ and bool((self.history_ids_.get_indexer(list(ids)) < 0).all())
+
     def features(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Features of the declarations of `frame` (index declaration_id as text), each as of its own date,
         counting the kept history and outcomes as their past (fast or slow, the same features)."""
         ids = frame["declaration_id"].astype(str)
+        if self._one_day(frame):  # a declaration being lodged: lookups, no pandas
+            return small_frame_features(frame, self.lookup_)
         if self.fast(frame):
             features = declaration_features(frame, self.other_outcomes_, as_of=self.as_of_, base=self.snapshot_)
         else:

@@ -1,0 +1,31 @@
+"""One day's declarations featurised from the history's lookup tables equal the pandas path's features."""
+
+import numpy as np
+import pandas as pd
+
+from smartcustoms.targeting.features import declaration_features
+from smartcustoms.targeting.screen import ModelScreen
+from smartcustoms.world import WorldConfig, generate
+
+
+def test_one_declaration_from_the_lookup_tables_equals_the_counted_history_path():
+    world = generate(WorldConfig(declarations=3000, seed=5))
+    items = world.declarations
+    cut = pd.Timestamp("2025-10-01")
+    when = pd.to_datetime(items["acceptance_datetime"])
+    screen = ModelScreen().fit(items.loc[when < cut], world.inspections, as_of=cut)
+    live = items.loc[when >= cut]
+    groups = [group for _, group in list(live.groupby("declaration_id"))[:40]]
+    groups.append(live.loc[live["acceptance_datetime"].dt.floor("D") == live["acceptance_datetime"].min().floor("D")])
+    changed = groups[0].assign(importer_id="NEW-IMPORTER", commodity_code="9999999999", duty_rate=np.nan)
+    for frame in [*groups, changed]:
+        assert screen._one_day(frame)
+        fast = screen.features(frame)
+        slow = declaration_features(frame, screen.other_outcomes_, as_of=screen.as_of_, base=screen.snapshot_)
+        columns = screen.model_.feature_names_
+        assert list(fast.index) == list(pd.unique(frame["declaration_id"].astype(str)))
+        np.testing.assert_allclose(fast[columns].to_numpy(float), slow.loc[fast.index, columns].to_numpy(float),
+                                   rtol=1e-9, atol=1e-9)
+    # two days, or a declaration of the history: not the lookup path
+    assert not screen._one_day(live.iloc[:400]) or live.iloc[:400]["acceptance_datetime"].dt.floor("D").nunique() == 1
+    assert not screen._one_day(items.loc[when < cut].iloc[:1])
