@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
@@ -51,6 +52,10 @@ async def _refit_every(state: RiskState, seconds: float) -> None:
             log.info("risk engine refitted on the history before %s", state.as_of)
         except Exception:  # noqa: BLE001 - keep serving with the engine we have
             log.exception("refitting the risk engine failed; the previous engine stays in use")
+
+
+def _favicon() -> Response:
+    return RedirectResponse("/static/favicon.svg", status_code=308)
 
 
 def create_app(settings: WebSettings | None = None, engine: Engine | None = None, *,
@@ -109,6 +114,7 @@ def create_app(settings: WebSettings | None = None, engine: Engine | None = None
     app.add_middleware(BodyLimit, max_bytes=settings.upload_max_bytes + 64 * 1024)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_api_route("/favicon.ico", _favicon, include_in_schema=False)  # for clients that ask there
     for module in (api_declarations, api_officer, api_analyst, api_portal_control, api_admin, auth_pages, home, portal,
                    portal_control, officer, analyst):
         app.include_router(module.router)
