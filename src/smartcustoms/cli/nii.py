@@ -119,6 +119,7 @@ def scan_command(
     container: str = typer.Option(None, "--container", help="Or the container ID, matched to its declaration."),
     vehicle: str = typer.Option(None, "--vehicle", help="Or the vehicle ID."),
     no_escalate: bool = typer.Option(False, "--no-escalate", help="Store the analysis without changing lanes."),
+    model: Path = typer.Option(None, help="Model file (default: the shipped one)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Analyse a scan and store it as evidence on its declaration (an alarm moves a green or yellow declaration to
@@ -133,7 +134,7 @@ def scan_command(
     try:
         result = service.submit_scan(engine(), file.read_bytes(), declaration_id=declaration,
                                      container_id=container, vehicle_id=vehicle, actor="cli",
-                                     escalate=not no_escalate)
+                                     escalate=not no_escalate, model_path=model)
     except Refusal as exc:
         _refused(exc)
     if as_json:

@@ -65,7 +65,16 @@ def run(analyzer: pipeline.Analyzer, seed: int = 2017, n_images: int = 400, base
             key: on_base[key] for key in ("detection_rate_at_1pct_fa", "image_auroc", "map50", "map50_hidden",
                                           "seconds_per_scan")}}
     result["benchmark_seconds"] = round(time.perf_counter() - started, 1)
-    return result
+    return _finite(result)
+
+
+def _finite(value):
+    """NaN (a figure with nothing to measure, e.g. no "easy" item in a small set) as null: valid JSON."""
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, float) and value != value:
+        return None
+    return value
 
 
 def _timed(analyzer, item, low, high):

@@ -103,15 +103,33 @@ def grid_points(shape) -> tuple[np.ndarray, np.ndarray]:
     return rows, cols
 
 
-def window_features(dec: Decomposition) -> tuple[np.ndarray, tuple]:
+def window_features(dec: Decomposition, maps: np.ndarray | None = None) -> tuple[np.ndarray, tuple]:
     """Rows of features, one per window of the grid, and the grid's shape."""
-    maps, _ = feature_maps(dec)
+    if maps is None:
+        maps, _ = feature_maps(dec)
     rows, cols = grid_points(dec.hi.shape)
     sampled = maps[:, rows][:, :, cols]
     return sampled.reshape(len(maps), -1).T, (len(rows), len(cols))
 
 
-LEVELS = (0.3, 0.5, 0.7, 0.85)
+def box_features(prob: np.ndarray, maps: np.ndarray, box: Box, shape) -> np.ndarray:
+    """What the second stage sees of a candidate box: its peak and mean probability, size and shape, and the
+    feature maps averaged inside it and in a ring around it (the item against its surroundings)."""
+    r0, c0, r1, c1 = box.row0, box.col0, box.row1, box.col1
+    g = prob[r0 // STRIDE:max(r1 // STRIDE, r0 // STRIDE + 1), c0 // STRIDE:max(c1 // STRIDE, c0 // STRIDE + 1)]
+    h, w = r1 - r0, c1 - c0
+    pad = 8
+    R0, C0, R1, C1 = max(r0 - pad, 0), max(c0 - pad, 0), min(r1 + pad, shape[0]), min(c1 + pad, shape[1])
+    inside = maps[:, r0:r1, c0:c1].reshape(len(maps), -1).mean(axis=1)
+    outer = maps[:, R0:R1, C0:C1]
+    outer_sum = outer.reshape(len(maps), -1).sum(axis=1)
+    ring_n = max(outer.shape[1] * outer.shape[2] - h * w, 1)
+    ring = (outer_sum - inside * h * w) / ring_n
+    return np.concatenate([[box.score, g.mean(), (g >= 0.5).mean(), h, w, h * w, h / max(w, 1),
+                            h * w / (shape[0] * shape[1])], inside, inside - ring]).astype(np.float32)
+
+
+LEVELS = (0.2, 0.35, 0.5, 0.7, 0.85)
 
 
 def boxes_from_probability(prob: np.ndarray, shape, threshold: float, min_area: int = 30) -> list[Box]:
@@ -181,19 +199,51 @@ class WindowDetector:
             lightgbm.Dataset(features, label=labels.astype(np.float32)), num_boost_round=self.n_estimators)
         return self
 
-    def probability(self, dec: Decomposition) -> np.ndarray:
-        features, grid = window_features(dec)
+    def probability(self, dec: Decomposition, maps: np.ndarray | None = None) -> np.ndarray:
+        features, grid = window_features(dec, maps)
         return self.booster_.predict(features, num_threads=1).reshape(grid)
 
-    def detect(self, dec: Decomposition) -> Detection:
-        prob = self.probability(dec)
-        return Detection(image_score(prob), boxes_from_probability(prob, dec.hi.shape, self.box_threshold))
+    def candidates(self, dec: Decomposition) -> tuple[np.ndarray, list[Box], np.ndarray]:
+        """The window probabilities, the candidate boxes and their second-stage features."""
+        maps, _ = feature_maps(dec)
+        prob = self.probability(dec, maps)
+        boxes = boxes_from_probability(prob, dec.hi.shape, 0.0)
+        rows = np.stack([box_features(prob, maps, b, dec.hi.shape) for b in boxes]) if boxes else None
+        return prob, boxes, rows
+
+    def fit_rescorer(self, rows: np.ndarray, labels: np.ndarray) -> WindowDetector:
+        """Second stage: a classifier of candidate boxes (right: overlaps a concealed item by IoU >= 0.5)."""
+        import lightgbm
+
+        self.rescorer_ = lightgbm.train(
+            {"objective": "binary", "num_leaves": 15, "learning_rate": 0.05, "min_data_in_leaf": 20,
+             "feature_fraction": 0.8, "bagging_fraction": 0.8, "bagging_freq": 1, "lambda_l2": 1.0,
+             "seed": self.seed, "deterministic": True, "num_threads": 2, "verbose": -1},
+            lightgbm.Dataset(rows, label=labels.astype(np.float32)), num_boost_round=150)
+        return self
+
+    def detect(self, dec: Decomposition, threshold: float | None = None) -> Detection:
+        """Boxes scored by the second stage (when fitted), best first, those under ``threshold`` (default: the
+        box threshold) left out; the image score is the best box's, or a fraction of the peak window probability
+        when no candidate stands out."""
+        prob, boxes, rows = self.candidates(dec)
+        threshold = self.box_threshold if threshold is None else threshold
+        rescorer = getattr(self, "rescorer_", None)
+        if boxes and rescorer is not None:
+            scores = rescorer.predict(rows, num_threads=1)
+            boxes = sorted((Box(b.row0, b.col0, b.row1, b.col1, float(p)) for b, p in zip(boxes, scores)),
+                           key=lambda b: -b.score)
+        score = boxes[0].score if boxes else 0.1 * image_score(prob)
+        return Detection(score, [b for b in boxes if b.score >= threshold])
 
     def to_dict(self) -> dict:
-        return {"kind": self.name, "box_threshold": self.box_threshold, "seed": self.seed,
-                "params": {"n_estimators": self.n_estimators, "num_leaves": self.num_leaves,
-                           "learning_rate": self.learning_rate},
-                "booster": _b64(self.booster_.model_to_string())}
+        out = {"kind": self.name, "box_threshold": self.box_threshold, "seed": self.seed,
+               "params": {"n_estimators": self.n_estimators, "num_leaves": self.num_leaves,
+                          "learning_rate": self.learning_rate},
+               "booster": _b64(self.booster_.model_to_string())}
+        if getattr(self, "rescorer_", None) is not None:
+            out["rescorer"] = _b64(self.rescorer_.model_to_string())
+        return out
 
     @classmethod
     def from_dict(cls, data: dict) -> WindowDetector:
@@ -201,6 +251,8 @@ class WindowDetector:
 
         out = cls(box_threshold=data["box_threshold"], seed=data["seed"], **data["params"])
         out.booster_ = lightgbm.Booster(model_str=_unb64(data["booster"]))
+        if data.get("rescorer"):
+            out.rescorer_ = lightgbm.Booster(model_str=_unb64(data["rescorer"]))
         return out
 
 

@@ -145,15 +145,27 @@ def train(seed: int = 17, n_scenes: int = 1200, negatives_kept: float = 0.3, n_e
     items = make_set(seed, n_scenes, "train", progress=progress)
     n_fit = int(len(items) * 0.8)
     fit_items, calibration_items = items[:n_fit], items[n_fit:]
+    n_windows = max(int(n_fit * 0.7), 1)
+    window_items, box_items = fit_items[:n_windows], fit_items[n_windows:]
     rng = np.random.default_rng(seed + 1)
     xs, ys = [], []
-    for item in fit_items:
+    for item in window_items:
         x, _ = window_features(item.dec)
         y = window_labels(item)
         keep = y | (rng.random(len(y)) < negatives_kept)
         xs.append(x[keep])
         ys.append(y[keep])
     detector = WindowDetector(n_estimators=n_estimators, seed=seed).fit(np.concatenate(xs), np.concatenate(ys))
+    # second stage: candidate boxes of scans the first stage never saw
+    rows, labels = [], []
+    for item in box_items:
+        _, boxes, features = detector.candidates(item.dec)
+        for box, row in zip(boxes, features if features is not None else []):
+            rows.append(row)
+            labels.append(any(iou((box.row0, box.col0, box.row1, box.col1), t.box) >= 0.5
+                              for t in item.scene.threats))
+    if rows and 0 < sum(labels) < len(labels):
+        detector.fit_rescorer(np.stack(rows), np.array(labels))
     clean_scores = [detector.detect(item.dec).score for item in calibration_items if not item.scene.threats]
     image_threshold = float(np.quantile(clean_scores, 1.0 - ALARM_THRESHOLD_FA)) if clean_scores else 0.5
     manifest_model = manifest.fit(*_manifest_inputs(fit_items))
@@ -229,7 +241,7 @@ def detection_at_fa(scores: np.ndarray, positive: np.ndarray, fa: float) -> floa
     return float((scores[positive] > threshold).mean())
 
 
-def evaluate(detector, manifest_model: dict | None, items: list[Rendered], box_floor: float = 0.05) -> dict:
+def evaluate(detector, manifest_model: dict | None, items: list[Rendered], box_floor: float = 0.0) -> dict:
     """Image-level and box-level figures of a detector (and the manifest check) on rendered scenes."""
     from sklearn.metrics import roc_auc_score
 
@@ -238,10 +250,7 @@ def evaluate(detector, manifest_model: dict | None, items: list[Rendered], box_f
     for item in items:
         started = time.perf_counter()
         if isinstance(detector, WindowDetector):
-            prob = detector.probability(item.dec)
-            from smartcustoms.nii.detect import Detection, boxes_from_probability, image_score
-
-            found = Detection(image_score(prob), boxes_from_probability(prob, item.dec.hi.shape, box_floor))
+            found = detector.detect(item.dec, threshold=box_floor)
         else:
             saved = detector.box_threshold
             detector.box_threshold = box_floor
