@@ -24,8 +24,8 @@ def _refused(exc) -> None:
 @app.command("train")
 def train_command(
     seed: int = typer.Option(17, help="Seed of the generated training scans and of the model."),
-    scenes: int = typer.Option(1200, help="Training scans to generate (the shipped model: the default)."),
-    trees: int = typer.Option(250, help="Boosting rounds of the detector."),
+    scenes: int = typer.Option(700, help="Training scans to generate (the shipped model: the default)."),
+    trees: int = typer.Option(200, help="Boosting rounds of the detector."),
     out: Path = typer.Option(None, help="Where to write the model (default: the package's shipped model file)."),
 ) -> None:
     """Generate training scans (training templates, textures and scanner settings only) and fit the detector and
