@@ -202,3 +202,14 @@ def test_kpi_refuses_bad_options_and_says_when_there_is_nothing_to_report(kpi, t
     (tmp_path / "a file").write_text("")
     unwritable = kpi("--csv", str(tmp_path / "a file" / "csv"))
     assert unwritable.exit_code == 1 and "cannot write the files" in unwritable.stderr
+
+
+def test_kpi_writes_every_table_into_one_workbook(kpi, tmp_path):
+    from openpyxl import load_workbook
+
+    result = kpi("--since", "2025-03-01", "--until", "2025-03-31", "--xlsx", str(tmp_path / "out" / "kpis.xlsx"))
+    assert result.exit_code == 0, result.output
+    book = load_workbook(tmp_path / "out" / "kpis.xlsx")
+    assert {"release_times", "hit_rates", "data_problems"} <= set(book.sheetnames)
+    header = [c.value for c in book["hit_rates"][1]]
+    assert header[0] == "source" and book["hit_rates"].max_row > 2

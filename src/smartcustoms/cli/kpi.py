@@ -136,6 +136,8 @@ def kpi_command(
     office: Annotated[str | None, typer.Option("--office", metavar="ID", help="Only this customs office.")] = None,
     csv: Annotated[Path | None, typer.Option("--csv", file_okay=False, metavar="DIR",
                                              help="Write one CSV file per table into this folder.")] = None,
+    xlsx: Annotated[Path | None, typer.Option("--xlsx", dir_okay=False, metavar="FILE",
+                                              help="Write every table into one workbook (a sheet each).")] = None,
     charts_dir: Annotated[Path | None, typer.Option("--charts", file_okay=False, metavar="DIR",
                                                     help="Write one chart per KPI into this folder.")] = None,
     fmt: Annotated[str, typer.Option("--format", metavar="png|svg", help="Chart format.")] = "png",
@@ -188,6 +190,12 @@ def kpi_command(
         if csv is not None:
             written = write_csv(tables, csv)
             console.print(f"wrote {len(written)} CSV files to {csv}")
+        if xlsx is not None:
+            from smartcustoms.exports import to_xlsx
+
+            xlsx.parent.mkdir(parents=True, exist_ok=True)
+            xlsx.write_bytes(to_xlsx(tables))
+            console.print(f"wrote {len(tables)} tables to {xlsx}")
         if charts_dir is not None:
             written = write_charts(frames, tables, charts_dir, fmt, currency)
             console.print(f"wrote {len(written)} {fmt.upper()} charts to {charts_dir}")
