@@ -10,7 +10,6 @@ Presentation only: the work is done by ``smartcustoms.risk`` (profiles, reposito
 import math
 from datetime import date, datetime, time, timedelta
 
-import numpy as np
 import pandas as pd
 from babel.numbers import format_decimal, format_percent
 from sqlalchemy import Engine, select, union
@@ -23,6 +22,7 @@ from smartcustoms.control.kpi_data import load_kpi_frames
 from smartcustoms.control.outcomes import load_outcomes
 from smartcustoms.control.tables import clearance
 from smartcustoms.declarations.tables import declarations
+from smartcustoms.frames import plain, records
 from smartcustoms.risk import repository
 from smartcustoms.risk.config import RiskConfig
 from smartcustoms.risk.profiles import DERIVED_FIELDS, FIELD_KINDS, OPERATORS_BY_KIND, ProfileError, parse_profiles
@@ -127,30 +127,6 @@ criteria:
 """
 
 # --- plain values -------------------------------------------------------------------------------------------------
-
-
-def plain(value):
-    """A value of a pandas frame as plain Python: None for NaN/NaT/NA, datetime for timestamps, int/float/bool
-    for numpy scalars."""
-    if isinstance(value, list | tuple | dict | set):
-        return value
-    if isinstance(value, np.datetime64):
-        value = pd.Timestamp(value)
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        return value
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-def records(frame: pd.DataFrame, rename: dict | None = None) -> list[dict]:
-    frame = frame.rename(columns=rename or {})
-    return [{str(key): plain(value) for key, value in row.items()} for row in frame.to_dict("records")]
 
 
 def json_ready(value):
@@ -315,11 +291,11 @@ def run_replay(db: Engine, config: RiskConfig, text: str, since: date, until: da
         "drafts": [{"profile_id": p.profile_id, "lane": p.lane, "mode": p.mode, "criteria": p.describe()}
                    for p in drafts],
         "lanes": lanes,
-        "metrics": records(report.metrics(), METRIC_NAMES),
+        "metrics": records(report.metrics(), rename=METRIC_NAMES),
         "changes": [{"published": lane, **{str(k): int(v) for k, v in row.items()}}
                     for lane, row in changes.iterrows()],
         "change_lanes": [str(c) for c in changes.columns],
-        "profiles": records(report.profiles(), DRAFT_NAMES),
+        "profiles": records(report.profiles(), rename=DRAFT_NAMES),
     }
 
 

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from smartcustoms.declarations.models import Declaration
 from smartcustoms.web.i18n import N_
-from smartcustoms.web.labels import DECLARATION_TYPES, TRANSPORT_MODES
+from smartcustoms.web.words import DECLARATION_TYPES, TRANSPORT_MODES
 
 MAX_ITEMS = 99
 _ITEM_KEY = re.compile(r"^items-(\d{1,2})-")

@@ -41,6 +41,7 @@ from smartcustoms.control.tables import DOCUMENT_TYPES, officers, outcomes, task
 from smartcustoms.control.workflow import INFRINGEMENTS, ControlError, NotFoundError
 from smartcustoms.declarations.repository import load_declarations
 from smartcustoms.declarations.tables import declarations
+from smartcustoms.frames import records
 from smartcustoms.risk.repository import decisions, latest_decisions
 from smartcustoms.risk.valuation import UNIT_NAMES
 from smartcustoms.store.db import transaction, utc_now
@@ -416,13 +417,6 @@ def take_next(db: Engine, user: User, office: str | None) -> Task | None:
     if record is None:
         raise NotFoundError(f"no officer record for {user.username} at {office}")
     return inspections.take_next(db, record)
-
-
-def records(frame: pd.DataFrame) -> list[dict]:
-    """A frame's rows as dicts, missing values as None."""
-    if frame.empty:
-        return []
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
 
 def history(db: Engine, task_id: int) -> list[dict]:

@@ -10,7 +10,8 @@ from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescap
 from starlette.requests import Request
 from starlette.responses import Response
 
-from smartcustoms.web import feature_words, i18n, labels
+from smartcustoms import written
+from smartcustoms.web import feature_words, i18n, words
 from smartcustoms.web.i18n import COOKIE, LOCALES, locale_of, translations
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -18,26 +19,32 @@ LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
 YEAR = 365 * 24 * 3600
 
 
+def _formats(context) -> str:
+    """The locale of numbers and dates: the page's language in the browser's region (en-GB: 07/12/2026, 14:30;
+    en-US: 12/7/26, 2:30 PM), written.format_locale."""
+    return context.get("formats") or context["locale"]
+
+
 @pass_context
 def _datetime(context, value: datetime | None, length: str = "medium") -> str:
-    return "" if value is None else format_datetime(value, length, locale=context["locale"])
+    return "" if value is None else format_datetime(value, length, locale=_formats(context))
 
 
 @pass_context
 def _date(context, value: datetime | None) -> str:
-    return "" if value is None else format_date(value, "medium", locale=context["locale"])
+    return "" if value is None else format_date(value, "medium", locale=_formats(context))
 
 
 @pass_context
 def _number(context, value: float | None, digits: int = 0) -> str:
     if value is None:
         return "–"
-    return format_decimal(value, format="#,##0" + ("." + "0" * digits if digits else ""), locale=context["locale"])
+    return format_decimal(value, format="#,##0" + ("." + "0" * digits if digits else ""), locale=_formats(context))
 
 
 @pass_context
 def _percent(context, value: float | None) -> str:
-    return "–" if value is None else format_percent(value, format="#,##0.0%", locale=context["locale"])
+    return "–" if value is None else format_percent(value, format="#,##0.0%", locale=_formats(context))
 
 
 @pass_context
@@ -63,7 +70,7 @@ def make_templates() -> Jinja2Templates:
     i18n.install(env)
     env.filters.update(datetime=_datetime, date=_date, number=_number, percent=_percent)
     env.filters.update(feature=_feature, metric=_metric)
-    env.globals.update(labels=labels, locales=LOCALES, language_names=LANGUAGE_NAMES, path_for=_path_for)
+    env.globals.update(labels=words, locales=LOCALES, language_names=LANGUAGE_NAMES, path_for=_path_for)
     return Jinja2Templates(env=env)
 
 
@@ -71,7 +78,9 @@ def render(request: Request, name: str, context: dict | None = None, status_code
     """A page in the request's language, for the signed-in user (if any); ``?lang=`` is remembered in a cookie."""
     locale = locale_of(request)
     found = getattr(request.state, "principal", None)
-    values = {"translations": translations(locale), "locale": locale, "user": found.user if found else None,
+    formats = written.format_locale(locale, request.headers.get("accept-language"))
+    values = {"translations": translations(locale), "locale": locale, "formats": formats,
+              "user": found.user if found else None,
               "csrf_token": found.csrf if found else None, **(context or {})}
     response = request.app.state.templates.TemplateResponse(request, name, values, status_code=status_code)
     if request.query_params.get("lang") in LOCALES:

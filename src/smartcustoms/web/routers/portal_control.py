@@ -35,6 +35,7 @@ from smartcustoms.control.undertakings import (
 from smartcustoms.control.workflow import ControlError
 from smartcustoms.declarations.models import Declaration
 from smartcustoms.declarations.tables import declarations
+from smartcustoms.frames import records
 from smartcustoms.risk.config import RiskConfig
 from smartcustoms.risk.repository import decisions
 from smartcustoms.store.db import utc_now
@@ -157,20 +158,6 @@ def refused(kind: type[WebError], message: str, say: str, *, loc=(), type_: str 
     return error
 
 
-def _plain(value):
-    """A frame's value as a plain Python one (NaT and NaN as None)."""
-    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
-    return value.item() if hasattr(value, "item") else value
-
-
-def _records(frame: pd.DataFrame, columns: list[str] | None = None) -> list[dict]:
-    frame = frame if columns is None else frame[columns]
-    return [{key: _plain(value) for key, value in row.items()} for row in frame.to_dict("records")]
-
-
 def evidence_folder(request: Request) -> Path:
     return Path(request.app.state.settings.var_dir) / "evidence"
 
@@ -201,7 +188,7 @@ def own(db: Engine, user: User, declaration_id: str) -> dict:
 
 def _files(db: Engine, declaration_id: str, task_id: int | None = None) -> list[dict]:
     columns = ["evidence_id", "task_id", "kind", "filename", "content_type", "size_bytes", "sha256", "uploaded_at"]
-    return _records(evidence_frame(db, declaration_id, task_id), columns)
+    return records(evidence_frame(db, declaration_id, task_id), columns)
 
 
 def document_list(db: Engine, declaration_id: str) -> list[dict]:
@@ -211,7 +198,7 @@ def document_list(db: Engine, declaration_id: str) -> list[dict]:
     files = {f["evidence_id"]: f for f in _files(db, declaration_id)}
     now = pd.Timestamp(utc_now())
     out = []
-    for row in _records(frame.assign(overdue=(frame["state"] == "requested") & (frame["due_at"] < now))):
+    for row in records(frame.assign(overdue=(frame["state"] == "requested") & (frame["due_at"] < now))):
         out.append({key: row[key] for key in ("request_id", "document_type", "state", "requested_at", "due_at",
                                               "received_at", "late", "overdue")}
                    | {"file": files.get(row["evidence_id"])})
@@ -223,7 +210,7 @@ def query_list(db: Engine, declaration_id: str, query_id: int | None = None) -> 
     before its deadline) and ``past_deadline`` (unanswered and the deadline passed)."""
     now = utc_now()
     out = []
-    for row in _records(queries.queries_frame(db, declaration_id)):
+    for row in records(queries.queries_frame(db, declaration_id)):
         if query_id is not None and row["query_id"] != query_id:
             continue
         unanswered = row["state"] in ("open", "expired")
@@ -269,7 +256,7 @@ def inspection_state(db: Engine, declaration_id: str) -> dict | None:
     slots = []
     if task.state == "assigned":
         frame = scheduling.free_slots(db, task.office_id, wanted, limit=20)
-        slots = _records(frame, ["slot_id", "starts_at", "ends_at", "free"])
+        slots = records(frame, ["slot_id", "starts_at", "ends_at", "free"])
     booking = scheduling.booking_of(db, task.task_id)
     return {
         "task_id": task.task_id, "mode": task.mode, "state": task.state, "due_at": task.due_at,
@@ -289,7 +276,7 @@ def _declaration_data(db: Engine, declaration: Declaration) -> dict:
     files = {f["evidence_id"]: f for f in _files(db, declaration.declaration_id)}
     requests = queries.requests_frame(db, declaration.declaration_id)
     documents = [{"document_type": r["document_type"], "state": r["state"], "request_id": r["request_id"],
-                  "filename": (files.get(r["evidence_id"]) or {}).get("filename")} for r in _records(requests)]
+                  "filename": (files.get(r["evidence_id"]) or {}).get("filename")} for r in records(requests)]
     return {**declaration.model_dump(), "documents": documents}
 
 
