@@ -8,6 +8,8 @@ import typer
 from rich.table import Table
 
 from smartcustoms.cli.common import console, engine, fail, frame_table
+from smartcustoms.cli.scale import EngineOption, SchedulerOption, WorkersOption, engine_options
+from smartcustoms.refusals import Refusal
 from smartcustoms.settings import get_settings
 from smartcustoms.store import migrate
 from smartcustoms.targeting import registry
@@ -118,9 +120,14 @@ def train(
                                              help="Register as a challenger (default) or only as registered, "
                                                   "when a champion exists. The first model becomes champion.")]
     = True,
+    engine_kind: EngineOption = "local",
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = 2,
 ) -> None:
     """Fit a targeting model on the stored declarations and outcomes before --until, and register it."""
-    from smartcustoms.targeting.model import TargetingModel
+    from smartcustoms.scale.service import train_targeting_model
+
+    options = engine_options(engine_kind, scheduler, workers)
 
     if rank_by not in ("fraud", "revenue"):
         fail("--rank-by must be 'fraud' or 'revenue'", 2)
@@ -131,7 +138,9 @@ def train(
     if not labelled.any():
         fail(f"no control outcomes known before {until:%Y-%m-%d}: nothing to learn from")
     try:
-        model = TargetingModel(rank_by=rank_by).fit(frame)
+        model = train_targeting_model(frame, options, rank_by=rank_by)
+    except Refusal as exc:  # the scheduler does not answer
+        fail(str(exc), 2)
     except ValueError as exc:
         fail(str(exc))
     metrics = {"rows": len(frame), "labelled": int(labelled.sum()),

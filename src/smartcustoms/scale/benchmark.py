@@ -64,13 +64,14 @@ def _head(files: list[Path]):
 
 
 def _dask_run(engine, files: list[Path], workers: int, memory_limit: str | None) -> tuple[pd.DataFrame, dict]:
-    from smartcustoms.scale.distributed import assess_frame, dask_client, files_frame
+    from smartcustoms.scale.distributed import assess_frame, dask_client, files_frame, send_engine
 
     with dask_client(None, workers=workers, threads=1, processes=True, memory_limit=memory_limit) as client:
-        # warm-up on 100 declarations: each worker imports the libraries and unpickles the engine once
-        assess_frame(client, _head(files), engine)
+        # warm-up on 100 declarations: the engine is sent to every worker once, which import the libraries
+        sent = send_engine(client, engine)
+        assess_frame(client, _head(files), engine, engine_future=sent)
         started = time.perf_counter()
-        decided = assess_frame(client, files_frame(files), engine)
+        decided = assess_frame(client, files_frame(files), engine, engine_future=sent)
         seconds = time.perf_counter() - started
         peaks = client.run(_peak_mb)
     return decided, {"seconds": seconds, "peak_mb": max(peaks.values()), "workers": len(peaks)}

@@ -118,16 +118,23 @@ def _signals_meta(sample: pd.DataFrame, engine: RiskEngine) -> pd.DataFrame:
     return batch.partition_signals(rows, engine).iloc[:0]
 
 
+def send_engine(client, engine: RiskEngine):
+    """The fitted engine, sent once to every worker (a future to pass to `assess_frame` for several batches)."""
+    return client.scatter(engine, broadcast=True, hash=False)
+
+
 def assess_frame(client, ddf, engine: RiskEngine, buckets: int | None = None,
-                 retries: int = RETRIES) -> pd.DataFrame:
+                 retries: int = RETRIES, engine_future=None) -> pd.DataFrame:
     """Decisions for the batch `ddf` (from `files_frame` or `memory_frame`): shuffle by importer bucket, risk
     signals per bucket on the workers, selectivity on the gathered signals here. The same decisions as
-    ``assess(whole batch, engine)`` (see `batch.differences` for the tolerance on numbers)."""
+    ``assess(whole batch, engine)`` (see `batch.differences` for the tolerance on numbers). `buckets` defaults
+    to 2 per worker: each bucket pays a fixed cost per call (the text model encodes the bucket's distinct
+    descriptions), so more buckets only help to bound a worker's memory on a very large batch."""
     import dask
 
     workers = max(len(client.scheduler_info().get("workers", {})), 1)
-    buckets = buckets or max(2 * workers, ddf.npartitions)
-    engine_future = client.scatter(engine, broadcast=True, hash=False)
+    buckets = buckets or 2 * workers
+    engine_future = engine_future if engine_future is not None else send_engine(client, engine)
     sample = ddf.partitions[0].head(200, compute=False)
     with dask.config.set(scheduler=client):
         meta = _signals_meta(client.compute(sample, retries=retries).result(), engine)
