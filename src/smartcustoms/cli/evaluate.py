@@ -101,8 +101,15 @@ def evaluate_command(
                                                     "place of a generated world.")] = None,
     profiles: Annotated[Path | None, typer.Option("--profiles", help="Profiles folder (manual targeting). "
                                                                      "Default: the example profiles/.")] = None,
-    cut: Annotated[str, typer.Option("--cut", help="Fit before this date, score from it on.")] = "2025-10-01",
+    cut: Annotated[str | None, typer.Option("--cut", help="Fit before this date, score from it on (default "
+                                                  "2025-10-01; with --online, 2025-07-01).")] = None,
     weeks: Annotated[int, typer.Option("--weeks", min=0, help="Weeks of the simulation (0: none).")] = 8,
+    online: Annotated[bool, typer.Option("--online", help="The learning loop under selection bias: each week "
+                                         "select within the budget, only the selected get outcomes, refit; "
+                                         "exploit-only, exploration and rule-based selection compared on "
+                                         "cumulative duty recovered and weekly hit rate.")] = False,
+    chart: Annotated[Path | None, typer.Option("--chart", dir_okay=False, help="With --online: write the "
+                                               "cumulative duty chart here (.png or .svg).")] = None,
     budget: Annotated[float, typer.Option("--budget", min=0.001, max=1.0,
                                           help="Share of each week's declarations controlled.")] = 0.05,
     explore_share: Annotated[float, typer.Option("--explore", min=0.0, max=1.0,
@@ -126,6 +133,11 @@ def evaluate_command(
     except (ProfileError, OSError) as exc:
         fail(f"cannot read the profiles in {folder}: {exc}", 2)
 
+    if online:
+        _online(declarations, seed, drift, world, rules, folder, cut or "2025-07-01", weeks, budget,
+                explore_share if explore_share != 0.10 else 0.2, as_json, threads, chart)
+        return
+    cut = cut or "2025-10-01"
     shown = errors if as_json else console  # with --json, stdout carries the JSON object only
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=shown, transient=as_json) as progress:
@@ -165,3 +177,48 @@ def evaluate_command(
     console.print(_calibration_table(evaluation))
     if simulation is not None:
         console.print(_weeks_table(simulation))
+
+
+def _online(declarations, seed, drift, world, rules, folder, cut, weeks, budget, explore_share, as_json, threads,
+            chart) -> None:
+    from smartcustoms.targeting import evaluate as ev
+
+    shown = errors if as_json else console
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=shown, transient=as_json) as progress:
+        if world is not None:
+            try:
+                decls, inspections, truth = ev.read_world(world)
+            except (OSError, ValueError, KeyError) as exc:
+                fail(f"cannot read the world in {world}: {exc}", 2)
+            source = {"world": str(world)}
+        else:
+            from smartcustoms.world import WorldConfig, generate
+
+            generated = generate(WorldConfig(declarations=declarations, seed=seed, drift=drift))
+            decls, inspections, truth = generated.declarations, generated.inspections, generated.truth
+            source = {"declarations": declarations, "seed": seed, "drift": drift}
+        task = progress.add_task(f"online: {weeks} weeks from {cut}", total=weeks)
+        simulation = ev.simulate_online(decls, inspections, truth, rules, cut=cut, weeks=weeks, fraction=budget,
+                                        explore_share=explore_share, seed=seed, n_jobs=threads,
+                                        on_week=lambda _w: progress.advance(task))
+    if chart is not None:
+        chart.parent.mkdir(parents=True, exist_ok=True)
+        chart.write_bytes(ev.online_chart(simulation, "svg" if chart.suffix.lower() == ".svg" else "png"))
+    totals = simulation.totals()
+    if as_json:
+        typer.echo(json.dumps({"source": source, "profiles": str(folder), **simulation.to_json()}, default=str))
+        return
+    table = Table(title=f"Online targeting, {simulation.info['weeks']} weeks from {cut}: {budget:.0%} of each "
+                        f"week's declarations controlled; only controlled declarations get outcomes",
+                  caption="exploration: the model with a share of the budget for uncertain or novel declarations; "
+                          "exploit: the model's top only; rules: the profiles' hits (no learning)")
+    for column in ("strategy", "controls", "frauds", "hit rate", "duty recovered", "x rules"):
+        table.add_column(column, justify="left" if column == "strategy" else "right")
+    rules_duty = totals.get("rules", {}).get("duty") or 0.0
+    for name, total in totals.items():
+        table.add_row(name, f"{total['controls']:,}", f"{total['frauds']:,}", f"{total['hit_rate']:.1%}",
+                      f"{total['duty']:,.0f}", f"{total['duty'] / rules_duty:.2f}" if rules_duty else "")
+    console.print(table)
+    if chart is not None:
+        console.print(f"chart written to {chart}")

@@ -318,3 +318,101 @@ def read_world(folder) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     truth = pd.read_csv(folder / "truth.csv", dtype={"declaration_id": "str", "fraud_type": "str"},
                         keep_default_na=False, na_values=[""])
     return declarations, inspections, truth
+
+
+# --- the learning loop under selection bias (online) -----------------------------------------------------------
+
+ONLINE_STRATEGIES = ("exploration", "exploit", "rules")
+
+
+@dataclass
+class OnlineSimulation:
+    """`simulate_online` result: ``weeks`` (one row per week and strategy: ``strategy``, ``week``, ``start``,
+    ``rows``, ``budget``, ``frauds``, ``hit_rate``, ``duty``, ``cumulative_duty``, ``labelled``) and ``info``."""
+
+    weeks: pd.DataFrame
+    info: dict = field(default_factory=dict)
+
+    def totals(self) -> dict:
+        out = {}
+        for name, rows in self.weeks.groupby("strategy", sort=False):
+            out[name] = {"duty": float(rows["duty"].sum()), "frauds": int(rows["frauds"].sum()),
+                         "controls": int(rows["budget"].sum()),
+                         "hit_rate": float(rows["frauds"].sum() / max(rows["budget"].sum(), 1))}
+        return out
+
+    def to_json(self) -> dict:
+        weeks = self.weeks.assign(start=self.weeks["start"].astype("str"))
+        return {"info": self.info, "totals": self.totals(), "weeks": weeks.to_dict(orient="records")}
+
+
+def simulate_online(declarations: pd.DataFrame, inspections: pd.DataFrame, truth: pd.DataFrame, profiles,
+                    cut: str, weeks: int = 26, fraction: float = 0.05, explore_share: float = 0.2, seed: int = 0,
+                    n_jobs: int = 2, on_week: Callable[[int], None] | None = None) -> OnlineSimulation:
+    """Weekly targeting from `cut` under selection bias, three strategies on the same budget (`fraction` of each
+    week's declarations):
+
+    - **exploit**: the targeting model, refitted each week on the outcomes it has learnt (the historic controls
+      before the cut and its own selections since), selects its top declarations;
+    - **exploration**: the same, with `explore_share` of the budget drawn by `explore` among declarations the
+      model is unsure of or knows little about (DATE/gATE-style exploration);
+    - **rules**: rule-based selection, the active profiles' hits by weight (random beyond them); rules do not
+      learn.
+
+    Only selected declarations get outcomes (read from the truth: fraud found, duty at stake recovered), and each
+    learning strategy learns from its own selections only."""
+    ids = declarations["declaration_id"].astype("str")
+    when = pd.to_datetime(declarations["acceptance_datetime"], errors="coerce")
+    items = declarations.assign(declaration_id=ids)
+    flagged = with_new_importer(items, truth)
+    insp = inspections.assign(declaration_id=inspections["declaration_id"].astype("str"),
+                              inspection_date=pd.to_datetime(inspections["inspection_date"], errors="coerce"))
+    start0 = pd.Timestamp(cut)
+    historic = insp.loc[insp["inspection_date"] < start0, OUTCOME_COLUMNS]
+    learnt = {"exploit": historic, "exploration": historic}
+    shares = {"exploit": 0.0, "exploration": explore_share}
+    rows, cumulative = [], {name: 0.0 for name in ONLINE_STRATEGIES}
+    for week in range(weeks):
+        start, end = start0 + pd.Timedelta(days=7 * week), start0 + pd.Timedelta(days=7 * (week + 1))
+        upto = (when < end).to_numpy()
+        current_ids = pd.Index(pd.unique(ids[((when >= start) & (when < end)).to_numpy()]))
+        if len(current_ids) == 0:
+            break
+        budget = top_count(len(current_ids), fraction)
+        t = truth_frame(truth, current_ids)
+        picks = {}
+        for name in ("exploit", "exploration"):
+            feats = declaration_features(items.loc[upto], learnt[name], as_of=start)
+            day = feats["declaration_date"]
+            train, current = feats.loc[day < start], feats.loc[(day >= start) & (day < end)]
+            model = TargetingModel(n_jobs=n_jobs, random_state=seed).fit(train)
+            chosen = explore(model.predict_proba(current), budget, share=shares[name], seed=seed + week)
+            chosen = chosen.loc[chosen["selected"]].assign(declaration_date=current["declaration_date"])
+            learnt[name] = pd.concat([learnt[name], reveal(chosen, truth)[OUTCOME_COLUMNS]], ignore_index=True)
+            picks[name] = (chosen.index, int(train["label_fraud"].notna().sum()))
+        rules = profile_scores(profiles, flagged.loc[upto], current_ids, seed + week)
+        picks["rules"] = (rules.index[np.argsort(-rules.to_numpy(), kind="stable")[:budget]], 0)
+        for name in ONLINE_STRATEGIES:
+            pick, labelled = picks[name]
+            duty = float((t.loc[pick, "fraud"] * t.loc[pick, "at_stake"]).sum())
+            cumulative[name] += duty
+            rows.append({"strategy": name, "week": week + 1, "start": start.date(), "rows": len(current_ids),
+                         "budget": budget, "frauds": int(t.loc[pick, "fraud"].sum()),
+                         "hit_rate": float(t.loc[pick, "fraud"].mean()), "duty": duty,
+                         "cumulative_duty": cumulative[name], "labelled": labelled})
+        if on_week is not None:
+            on_week(week + 1)
+    info = {"cut": str(cut), "weeks": len(rows) // len(ONLINE_STRATEGIES), "fraction": fraction,
+            "explore_share": explore_share}
+    return OnlineSimulation(pd.DataFrame(rows), info)
+
+
+def online_chart(simulation: OnlineSimulation, fmt: str = "png") -> bytes:
+    """Cumulative duty recovered per week and strategy (line chart, PNG or SVG)."""
+    from smartcustoms.charts import line_chart
+
+    frame = simulation.weeks.pivot(index="week", columns="strategy", values="cumulative_duty").reset_index()
+    info = simulation.info
+    return line_chart(frame, "week", [c for c in ONLINE_STRATEGIES if c in frame.columns],
+                      f"Cumulative duty recovered, {info['weeks']} weeks from {info['cut']} "
+                      f"(budget {info['fraction']:.0%} of each week)", "week", "duty recovered (EUR)", fmt=fmt)
