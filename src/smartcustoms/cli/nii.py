@@ -30,34 +30,30 @@ def train_command(
 ) -> None:
     """Generate training scans (training templates, textures and scanner settings only) and fit the detector and
     the scan-versus-declaration check; the same seed and sizes give the same model."""
-    from smartcustoms.nii import pipeline
+    from smartcustoms.nii import service
 
-    target = out or pipeline.default_model_path()
     with console.status("generating and training") as status:
         def progress(done, total):
             status.update(f"rendering training scans {done}/{total}")
 
-        analyzer = pipeline.train(seed=seed, n_scenes=scenes, n_estimators=trees, progress=progress)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    pipeline.save_analyzer(analyzer, target)
-    console.print(f"model {analyzer.version} written to {target} ({target.stat().st_size:,} bytes)")
-    console.print_json(json.dumps(analyzer.meta))
+        meta, target = service.train_model(out, seed=seed, scenes=scenes, trees=trees, progress=progress)
+    console.print(f"model {meta['version']} written to {target} ({target.stat().st_size:,} bytes)")
+    console.print_json(json.dumps(meta))
 
 
 @app.command("benchmark")
 def benchmark_command(
-    images: int = typer.Option(400, help="Held-out scans per set (two sets: seen and unseen scanner settings)."),
+    images: int = typer.Option(300, help="Held-out scans per set (two sets: seen and unseen scanner settings)."),
     seed: int = typer.Option(2017, help="Seed of the held-out scans."),
-    baseline: int = typer.Option(150, help="Training scans for the superpixel baseline (0: skip it)."),
+    baseline: int = typer.Option(120, help="Training scans for the superpixel baseline (0: skip it)."),
     model: Path = typer.Option(None, help="Model file (default: the shipped one)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Measure the shipped model on generated held-out scans (synthetic figures)."""
-    from smartcustoms.nii import benchmark, pipeline
+    from smartcustoms.nii import service
 
-    analyzer = pipeline.Analyzer.load(model)
-    result = benchmark.run(analyzer, seed=seed, n_images=images, baseline_train=baseline,
-                           progress=None if as_json else (lambda m: errors.print(m)))
+    result = service.run_benchmark(images=images, seed=seed, baseline=baseline, model_path=model,
+                                   progress=None if as_json else (lambda m: errors.print(m)))
     if as_json:
         typer.echo(json.dumps(result, sort_keys=True))
         return
@@ -80,19 +76,16 @@ def synth_command(
     container: str = typer.Option(None, "--container", help="Container ID written in the scan's metadata."),
 ) -> None:
     """Write a synthetic scan file (for trying `nii scan`)."""
-    import numpy as np
+    from smartcustoms.nii import service
+    from smartcustoms.refusals import Refusal
 
-    from smartcustoms.nii import pipeline, scanfile, scenes
-
-    rng = np.random.default_rng(seed)
-    scene = scenes.generate(rng, threat_rate=1.0 if threat else 0.0, kind=kind)
-    low, high = pipeline.render(scene, rng)
-    meta = {"scan_ref": f"SYN-{seed}", "scanner_id": "synthetic"}
-    if container:
-        meta["container_id"] = container
-    out.write_bytes(scanfile.from_scene(scene, low, high, **meta))
-    console.print(f"{out}: {scene.kind}, {scene.template} (HS {scene.hs}), "
-                  f"{len(scene.threats)} concealed item(s), {scene.goods_kg:.1f} kg of goods")
+    try:
+        content, scene = service.synthetic_scan(seed, kind, threat, container)
+    except Refusal as exc:
+        _refused(exc)
+    out.write_bytes(content)
+    console.print(f"{out}: {scene['kind']}, {scene['template']} (HS {scene['hs']}), "
+                  f"{len(scene['threats'])} concealed item(s), {scene['goods_kg']:.1f} kg of goods")
 
 
 @app.command("link")

@@ -293,3 +293,57 @@ def seed_demo(db: Engine, since=None, controlled: int = 6, gantry: int = 2, seed
         out["alarms"] += sum(a.alarm for a in result.analyses)
         out["escalated"] += sum(a.lane_before != a.lane_after for a in result.analyses)
     return out
+
+
+# ---- use cases without the database: the model, the benchmark, synthetic scans -------------------------------------
+
+MAX_SCAN_BYTES = scanfile.MAX_BYTES
+
+
+def default_model_path() -> Path:
+    from smartcustoms.nii.pipeline import default_model_path as shipped
+
+    return shipped()
+
+
+def train_model(out: Path | None = None, seed: int = 17, scenes: int = 700, trees: int = 200,
+                progress=None) -> tuple[dict, Path]:
+    """Train the detector and the manifest check on generated scans and write the model file (default: the
+    package's shipped model). Returns the model's metadata and where it was written."""
+    from smartcustoms.nii import pipeline
+
+    target = Path(out) if out else pipeline.default_model_path()
+    analyzer = pipeline.train(seed=seed, n_scenes=scenes, n_estimators=trees, progress=progress)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    pipeline.save_analyzer(analyzer, target)
+    _analyzer.cache_clear()
+    return {**analyzer.meta, "version": analyzer.version}, target
+
+
+def run_benchmark(images: int = 300, seed: int = 2017, baseline: int = 120, model_path: Path | None = None,
+                  progress=None) -> dict:
+    """The benchmark of the model on generated held-out scans (nii.benchmark)."""
+    from smartcustoms.nii import benchmark
+
+    return benchmark.run(analyzer(model_path), seed=seed, n_images=images, baseline_train=baseline,
+                         progress=progress)
+
+
+def synthetic_scan(seed: int = 1, kind: str = "container", threat: bool = False,
+                   container_id: str | None = None) -> tuple[bytes, dict]:
+    """A scan file of a generated scene, and what the scene holds."""
+    import numpy as np
+
+    from smartcustoms.nii import pipeline, scenes
+
+    if kind not in scanfile.KINDS:
+        raise NiiRefusal("nii_kind_unknown", f"kind must be one of {', '.join(scanfile.KINDS)}", field="kind")
+    rng = np.random.default_rng(seed)
+    scene = scenes.generate(rng, threat_rate=1.0 if threat else 0.0, kind=kind)
+    low, high = pipeline.render(scene, rng)
+    meta = {"scan_ref": f"SYN-{seed}", "scanner_id": "synthetic"}
+    if container_id:
+        meta["container_id"] = container_id
+    return scanfile.from_scene(scene, low, high, **meta), {
+        "kind": scene.kind, "template": scene.template, "hs": scene.hs, "goods_kg": round(scene.goods_kg, 3),
+        "threats": [t.category for t in scene.threats]}

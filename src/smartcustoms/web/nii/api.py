@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from smartcustoms.accounts.service import User
-from smartcustoms.nii import scanfile, service
+from smartcustoms.nii import service
 from smartcustoms.nii.schemas import AnalysisOut, ScanResult
 from smartcustoms.web.deps import Db, require
 from smartcustoms.web.nii import presenters
@@ -28,7 +28,7 @@ async def send_scan(user: Sender, db: Db, file: Annotated[UploadFile, File()],
     """Analyse a scan and store it as evidence on its declaration (given, or found by container or vehicle ID).
     An alarm moves a green or yellow declaration to red. A malformed file is refused (422, ``nii_scan_*``) and
     nothing is stored."""
-    content = await file.read(scanfile.MAX_BYTES + 1)
+    content = await file.read(service.MAX_SCAN_BYTES + 1)
     return await run_in_threadpool(service.submit_scan, db, content, declaration_id=declaration_id or None,
                                    container_id=container_id or None, vehicle_id=vehicle_id or None,
                                    actor=user.username)
