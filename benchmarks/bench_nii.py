@@ -16,7 +16,7 @@ from smartcustoms.nii import benchmark, pipeline
 
 KEYS = ("detection_rate_at_1pct_fa", "detection_rate_at_5pct_fa", "image_auroc", "map50", "map50_easy",
         "map50_hard", "map50_hidden", "manifest_auroc", "manifest_detection_at_1pct_fa",
-        "manifest_detection_at_5pct_fa", "seconds_per_scan", "seconds_per_scan_p95")
+        "manifest_detection_at_5pct_fa", "seconds_per_scan", "seconds_per_scan_p95", "cpu_seconds_per_scan")
 TARGETS = {"detection_rate_at_1pct_fa": 0.90, "map50": 0.70, "map50_hidden": 0.50, "manifest_auroc": 0.90}
 
 
@@ -47,7 +47,8 @@ def main() -> None:
     body = (f"`.venv/bin/python benchmarks/bench_nii.py --images {args.images} --baseline {args.baseline}` "
             f"(same as `smartcustoms nii benchmark --images {args.images} --baseline {args.baseline} --json`), "
             f"{machine()}. Model {result['model']}; {result['images']} held-out scans per set "
-            f"({result['threat_images']} with concealments), {result['benchmark_seconds']} s in all. "
+            f"({result['threat_images']} with concealments), {result['benchmark_seconds']} s in all "
+            f"({result['benchmark_cpu_seconds']} s of CPU). "
             "All figures are on synthetic scans (see docs/nii.md for what they mean and the published real-data "
             "results beside them).\n\n" + "\n".join(lines)
             + (f"\n\nSuperpixel baseline ({base.get('name')}, trained on {base.get('trained_on')} scans): "
