@@ -29,3 +29,14 @@ def test_one_declaration_from_the_lookup_tables_equals_the_counted_history_path(
     # two days, or a declaration of the history: not the lookup path
     assert not screen._one_day(live.iloc[:400]) or live.iloc[:400]["acceptance_datetime"].dt.floor("D").nunique() == 1
     assert not screen._one_day(items.loc[when < cut].iloc[:1])
+
+
+def test_without_enough_outcomes_the_screen_has_no_model_and_says_why():
+    world = generate(WorldConfig(declarations=1500, seed=6))
+    cut = pd.Timestamp("2025-10-01")
+    items = world.declarations
+    history = items.loc[pd.to_datetime(items["acceptance_datetime"]) < cut]
+    screen = ModelScreen().fit(history, world.inspections.head(30), as_of=cut)
+    assert screen.model_ is None
+    reasons = screen.score(items.loc[pd.to_datetime(items["acceptance_datetime"]) >= cut].head(3))["model_reason"]
+    assert reasons.str.startswith("not checked: no model (not enough outcomes yet").all()

@@ -50,13 +50,18 @@ class ModelScreen:
     screen gives a reason), ``top`` (how many contributions the reason names), ``model_id`` (the registry's ID of
     a given model, recorded as the decisions' model version), ``predict_jobs`` (threads for
     scoring and explanations: the model is fitted on one thread, where small data gains nothing from more, but
-    scoring a batch and computing its contributions gains from every core)."""
+    scoring a batch and computing its contributions gains from every core), ``min_outcomes`` and ``min_found``
+(fewer labelled declarations, or fewer with a discrepancy, known before ``as_of``: no model is fitted and every
+score says "not checked: no model (not enough outcomes yet: ...)", so the assessment says why)."""
 
     name = NAME
 
     def __init__(self, model: TargetingModel | None = None, flag_threshold: float = 0.3, top: int = 3,
-                 predict_jobs: int = 2, model_id: str | None = None, **model_params):
+                 predict_jobs: int = 2, model_id: str | None = None, min_outcomes: int = 100, min_found: int = 10,
+                 **model_params):
         self.model = model
+        self.min_outcomes = min_outcomes
+        self.min_found = min_found
         self.model_id = model_id
         self.predict_jobs = predict_jobs
         self.flag_threshold = flag_threshold
@@ -89,6 +94,12 @@ class ModelScreen:
                 self.note_ = "no history"
                 return self
             features = declaration_features(self.history_, self.outcomes_, as_of=as_of)
+            labels = features["label_fraud"]
+            labelled, found = int(labels.notna().sum()), int((labels == 1).sum())
+            if labelled < self.min_outcomes or found < self.min_found:
+                self.note_ = (f"not enough outcomes yet: {labelled} controlled declarations, {found} with a "
+                              f"discrepancy; the model needs {self.min_outcomes} and {self.min_found}")
+                return self
             try:
                 params = {"n_jobs": 1, **self.model_params}  # small data: threads cost more than they give
                 self.model_ = TargetingModel(**params).fit(features).set_threads(self.predict_jobs)
