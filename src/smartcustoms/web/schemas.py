@@ -25,6 +25,20 @@ class Assessment(BaseModel):
     status: str = Field(description="lodged | assessed | held | released | detained | seized")
 
 
+WhatToDo = Literal["nothing", "keep_documents", "answer_requests", "book_inspection", "wait", "assessing"]
+
+
+class TraderAssessment(BaseModel):
+    """What a trader is told (web/trader_view.py): the lane and what to do; how customs chose stays with customs."""
+
+    declaration_id: str
+    lane: Lane
+    status: str = Field(description="lodged | assessed | held | released | detained | seized")
+    what_to_do: WhatToDo = Field(description="nothing (released) | keep_documents (released, may be audited) | "
+                                             "answer_requests (documents checked) | book_inspection (goods "
+                                             "inspected) | wait (goods stopped) | assessing")
+
+
 class DeclarationSummary(BaseModel):
     declaration_id: str
     acceptance_datetime: datetime
@@ -56,6 +70,16 @@ class DeclarationDetail(BaseModel):
     risk_score: float | None
     reasons: list[Reason]
     status: str
+    timeline: list[TimelineEvent]
+
+
+class TraderDeclarationDetail(BaseModel):
+    """A declaration as its trader sees it: no source, risk score or reasons (web/trader_view.py)."""
+
+    declaration: Declaration
+    lane: Lane | None
+    status: str
+    what_to_do: WhatToDo
     timeline: list[TimelineEvent]
 
 
