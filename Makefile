@@ -31,6 +31,7 @@ bench: $(BIN)/smartcustoms  ## benchmarks: print tables and update docs/benchmar
 	$(BIN)/python benchmarks/bench_targeting.py
 	$(BIN)/python benchmarks/bench_lodging.py
 	$(BIN)/python benchmarks/bench_web.py
+	$(BIN)/python benchmarks/bench_passengers.py
 
 clean:
 	rm -rf $(VENV) var

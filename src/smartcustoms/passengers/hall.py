@@ -131,7 +131,7 @@ def _interval(values: list[float], low: float = -math.inf, high: float = math.in
     mean = statistics.fmean(values)
     if len(values) < 2:
         return {"mean": round(mean, 3), "ci95": [round(mean, 3), round(mean, 3)]}
-    half = stats.t.ppf(0.975, len(values) - 1) * statistics.stdev(values) / math.sqrt(len(values))
+    half = float(stats.t.ppf(0.975, len(values) - 1)) * statistics.stdev(values) / math.sqrt(len(values))
     return {"mean": round(mean, 3), "ci95": [round(max(mean - half, low), 3), round(min(mean + half, high), 3)]}
 
 
