@@ -2,9 +2,9 @@
 file is refused with its code and nothing stored, and the officer's task page shows the analysis and its picture."""
 
 import numpy as np
+from conftest import as_user
+from officer_support import app, lodge, open_tasks, set_lane, settings, staff  # noqa: F401 - fixtures
 from sqlalchemy import func, select
-from web.conftest import as_user, client, people, risk_engine  # noqa: F401 - fixtures
-from web.officer_support import app, lodge, open_tasks, set_lane, settings, staff  # noqa: F401 - fixtures
 
 from smartcustoms.nii import pipeline, scanfile, scenes
 from smartcustoms.nii.tables import nii_scans
