@@ -232,8 +232,9 @@ def _lodge_once(db: Engine, risk: RiskEngine, batch: list[Submission], at: datet
             statuses.update({key: "held" if lane in ("red", "yellow") else "released"
                              for key, lane in zip(assessed["declaration_id"], assessed["lane"])})
         if assessed is not None:
-            names = ["final_lane", "source", "risk_score", "explanation"]
-            for key, *values in zip(*(assessed[name].tolist() for name in ["declaration_id", *names])):
+            names = ["final_lane", "source", "risk_score", "explanation"]  # a new decision: its lane is final
+            columns = ["lane" if name == "final_lane" else name for name in names]
+            for key, *values in zip(*(assessed[name].tolist() for name in ["declaration_id", *columns])):
                 decided[key] = dict(zip(names, values))
     for i, submission in enumerate(batch):
         key = submission.declaration_id
