@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from smartcustoms.cli.benchmark import app
+from smartcustoms.cli.benchmark import _product_table, app
 from smartcustoms.targeting import kcs
+from smartcustoms.targeting.kcs_product import outcomes_of, run_product_path
 from smartcustoms.targeting.metrics import precision_at
 
 COLUMNS = ["Declaration ID", "Date", "Office ID", "Process Type", "Import Type", "Import Use", "Payment Type",
@@ -66,46 +67,53 @@ def test_loading_keeps_codes_as_strings(folder):
     assert train["Date"].dtype.kind == "M"
 
 
-def test_features_never_read_the_labels_of_the_rows_to_score(folder):
-    splits = kcs.load_splits(folder)
-    _, scored = kcs.build_features(splits.train, splits.valid)
-    flipped = splits.valid.assign(**{"Fraud": 1 - splits.valid["Fraud"], "Critical Fraud": 2})
-    _, scored_again = kcs.build_features(splits.train, flipped)
-    pd.testing.assert_frame_equal(scored, scored_again)
-    assert len(scored) == len(splits.valid)
+@pytest.fixture(scope="module")
+def product(folder):
+    return run_product_path(folder)
 
 
-def test_protocol_reports_valid_without_test_and_learns_the_signal(folder):
-    splits = kcs.load_splits(folder)
-    assert splits.test is None and splits.reported == "valid"
-    result = kcs.run_benchmark(splits, seeds=[0, 1], threads=1)
-    base = splits.valid["Fraud"].mean()
-    assert result.split == "valid" and len(result.auc) == 2
-    assert result.mean(0.10) > base + 0.3 and result.auc_mean > 0.75
+def test_the_product_path_reports_valid_and_learns_the_signal(product, folder):
+    result = product.to_json()
+    valid = pd.read_csv(folder / kcs.VALID_FILE)
+    assert result["split"] == "valid" and result["path"] == "product"
+    assert result["source_rows"] == len(valid) and 0 < result["rows"] <= len(valid)
+    assert set(result["precision_at"]) == set(result["model_screen"]["precision_at"]) == {"1", "2", "5", "10"}
+    base = result["positives"] / result["rows"]
+    assert result["precision_at"]["10"] > base + 0.3 and result["auc"] > 0.75
+    assert result["model_screen"]["precision_at"]["10"] > base + 0.3
+    assert {"valuation", "classification", "origin", "trader"} <= set(result["screens"])
+    assert result["combination"]["method"] in ("learned", "best_part")
 
 
-def test_protocol_uses_test_when_present(folder, tmp_path):
-    for name in (kcs.TRAIN_FILE, kcs.VALID_FILE):
-        (tmp_path / name).write_bytes((folder / name).read_bytes())
-    synthetic("2021-04-01", "2021-06-30", 300, 3).to_csv(tmp_path / kcs.TEST_FILE, index=False)
-    splits = kcs.load_splits(tmp_path)
-    result = kcs.run_benchmark(splits, seeds=[0], threads=1)
-    assert result.split == "test" and result.rows == 300
+def test_the_labels_of_the_reported_split_are_never_stored(folder):
+    train = pd.read_csv(folder / kcs.TRAIN_FILE, dtype={"Declaration ID": str})
+    outcomes = outcomes_of(train)
+    assert len(outcomes) == len(train) and set(outcomes["result"]) <= {"discrepancy", "no_discrepancy"}
+    # flipping the valid labels changes nothing the engine decides: only the judging reads them
+    flipped = folder.parent / "flipped"
+    flipped.mkdir(exist_ok=True)
+    (flipped / kcs.TRAIN_FILE).write_bytes((folder / kcs.TRAIN_FILE).read_bytes())
+    valid = pd.read_csv(folder / kcs.VALID_FILE)
+    valid.assign(Fraud=1 - valid["Fraud"], **{"Critical Fraud": 0}).to_csv(flipped / kcs.VALID_FILE, index=False)
+    again = run_product_path(flipped).to_json()
+    original = run_product_path(folder).to_json()
+    assert again["lanes"] == original["lanes"] and again["combination"] == original["combination"]
 
 
-def test_command_prints_one_json_object(folder):
-    result = CliRunner().invoke(app, ["kcs", "--data", str(folder), "--json", "--seeds", "2", "--threads", "1"])
+def test_command_prints_one_json_object_and_fails_cleanly_without_data(folder, tmp_path):
+    result = CliRunner().invoke(app, ["kcs", "--data", str(folder), "--json"])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
-    assert set(payload) == {"split", "precision_at", "std", "auc"}
-    assert payload["split"] == "valid"
-    assert set(payload["precision_at"]) == set(payload["std"]) == {"1", "2", "5", "10"}
-    assert all(0 <= v <= 1 for v in [*payload["precision_at"].values(), *payload["std"].values(), payload["auc"]])
-
-
-def test_command_prints_the_table_and_fails_cleanly_without_data(folder, tmp_path):
-    shown = CliRunner().invoke(app, ["kcs", "--data", str(folder), "--seeds", "1", "--threads", "1"])
-    assert shown.exit_code == 0, shown.output
-    assert "LightGBM (paper)" in shown.stdout and "smartcustoms" in shown.stdout
+    assert {"split", "path", "precision_at", "auc", "model_screen", "screens"} <= set(payload)
+    assert all(0 <= v <= 1 for v in [*payload["precision_at"].values(), payload["auc"]])
     missing = CliRunner().invoke(app, ["kcs", "--data", str(tmp_path)])
     assert missing.exit_code == 2
+
+
+def test_the_table_shows_combined_model_and_paper_rows(product):
+    from rich.console import Console
+
+    console = Console(width=200, record=True)
+    console.print(_product_table(product))
+    text = console.export_text()
+    assert "combined score" in text and "model screen alone" in text and "LightGBM (paper)" in text

@@ -31,26 +31,6 @@ def default_kcs_dir() -> Path:
     return repository.parent / KCS_FOLDER
 
 
-def _table(result) -> Table:
-    from smartcustoms.targeting.kcs import FRACTIONS, PUBLISHED
-
-    table = Table(title=f"KCS synthetic declarations, {result.split} split ({result.rows:,} rows, "
-                        f"{result.positives / max(result.rows, 1):.1%} fraud): Precision@n%, "
-                        f"mean±std over {len(result.seeds)} seeds",
-                  caption="paper rows: Jeong et al. 2022, Table 3 (synthetic data, test split, 5 runs)")
-    table.add_column("model", no_wrap=True)
-    for fraction in FRACTIONS:
-        table.add_column(f"P@{fraction * 100:g}%", justify="right")
-    table.add_column("AUC", justify="right")
-    cells = [f"{result.mean(f):.3f} ± {result.std(f):.3f}" for f in FRACTIONS]
-    table.add_row("[bold]smartcustoms[/]", *cells, f"{result.auc_mean:.3f} ± {result.auc_std:.3f}")
-    for model, ((p5, s5), (p10, s10)) in reversed(PUBLISHED.items()):
-        table.add_row(f"{model} (paper)", "", "", f"{p5:.3f} ± {s5:.3f}", f"{p10:.3f} ± {s10:.3f}", "")
-    base = result.positives / max(result.rows, 1)
-    table.add_row("random ranking", *[f"{base:.3f}"] * len(FRACTIONS), "0.500")
-    return table
-
-
 def _product_table(result) -> Table:
     from smartcustoms.targeting.kcs import FRACTIONS, PUBLISHED
 
@@ -92,11 +72,6 @@ def kcs_command(
     settings: Annotated[Path | None, typer.Option("--settings", exists=True, dir_okay=False,
                                                   help="Risk settings YAML for the assessment (default: the "
                                                        "built-in settings).")] = None,
-    reference: Annotated[bool, typer.Option("--reference/--no-reference",
-                                            help="Also run the paper's protocol on the benchmark's own "
-                                                 "reference model (targeting/kcs.py), as before.")] = False,
-    seeds: Annotated[int, typer.Option("--seeds", min=1, help="Runs of the reference model to average over.")] = 5,
-    threads: Annotated[int, typer.Option("--threads", min=1, help="LightGBM threads of the reference model.")] = 2,
 ) -> None:
     """Korea Customs Service synthetic declarations (Jeong et al. 2022) through the product's own path.
 
@@ -108,7 +83,7 @@ def kcs_command(
     (`model_screen`), beside the paper's Table 3.
     """
     from smartcustoms.risk.config import RiskConfigError, load_config
-    from smartcustoms.targeting.kcs import load_splits, run_benchmark
+    from smartcustoms.targeting.kcs import load_splits
     from smartcustoms.targeting.kcs_product import run_product_path
 
     folder = data if data is not None else default_kcs_dir()
@@ -128,16 +103,8 @@ def kcs_command(
             progress.advance(task)
 
         result = run_product_path(folder, config, on_step=step)
-        reference_result = None
-        if reference:
-            ref = progress.add_task(f"reference model: features, then {seeds} seeds", total=seeds)
-            reference_result = run_benchmark(splits, seeds=range(seeds), threads=threads,
-                                             on_seed=lambda _seed: progress.advance(ref))
     if as_json:
-        out = result.to_json()
-        if reference_result is not None:
-            out["reference_model"] = reference_result.to_json()
-        typer.echo(json.dumps(out))
+        typer.echo(json.dumps(result.to_json()))
         return
     console.print(_product_table(result))
     combination = result.combination
@@ -145,8 +112,6 @@ def kcs_command(
         console.print(f"combined score: {combination['method']}"
                       + (f" ({combination['note']})" if combination.get("note") else "")
                       + f"; held-out quality {combination.get('held_out', {})}", highlight=False)
-    if reference_result is not None:
-        console.print(_table(reference_result))
     if splits.test is None:
         console.print("[dim]df_syn_test_eng.csv is not in the folder: the valid split is reported. The paper's "
                       "rows are on the test split.[/]")

@@ -14,11 +14,10 @@ stratified random control sample. The ladder, in order:
 
 import hashlib
 import json
+from typing import Literal
 
 import numpy as np
 import pandas as pd
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from smartcustoms.risk.signals import LANES, SEVERITY

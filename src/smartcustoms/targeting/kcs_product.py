@@ -81,8 +81,8 @@ def run_product_path(data_dir: Path | str, settings=None, workdir: Path | str | 
     from smartcustoms.control.outcomes import store_outcomes
     from smartcustoms.declarations.intake import import_file
     from smartcustoms.declarations.repository import load_declarations
-    from smartcustoms.risk.repository import latest_decisions
     from smartcustoms.risk.config import RiskConfig
+    from smartcustoms.risk.repository import latest_decisions
     from smartcustoms.risk.service import assess_and_record, build_engine
     from smartcustoms.store import migrate
     from smartcustoms.store.db import make_engine
