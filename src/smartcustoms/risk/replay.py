@@ -98,7 +98,7 @@ def replay(db: Engine, drafts: list[Profile], start: datetime, end: datetime, co
         return None
     published = build_engine(db, start, config, screens=screens)
     draft = RiskEngine(screens=published.screens, profiles=drafts, suppressions=published.suppressions,
-                       settings=config.selectivity)
+                       settings=config.selectivity, combination=published.combination)
     outcomes = load_outcomes(db)
     outcomes = outcomes[outcomes["declaration_id"].isin(frame["declaration_id"])]
     items = frame.reset_index(drop=True)
