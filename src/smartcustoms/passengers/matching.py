@@ -101,6 +101,26 @@ def _jw(a: str, b: str) -> float:
     return JaroWinkler.normalized_similarity(a, b) if a and b else 0.0
 
 
+_FOLD = (("TCH", "CH"), ("KS", "X"), ("CK", "K"), ("PH", "F"), ("KH", "H"), ("TS", "C"), ("OU", "U"), ("OO", "U"),
+         ("EE", "I"), ("IY", "I"), ("Y", "I"), ("Q", "K"))
+_FOLD_SKELETON = (("SH", "S"), ("CH", "S"), ("TH", "T"), ("DH", "D"), ("KH", "H"), ("GH", "G"), ("Q", "K"),
+                  ("SS", "S"))
+
+
+@lru_cache(maxsize=200_000)
+def fold(text: str, table: tuple = _FOLD) -> str:
+    """Spelling variants of romanisation made equal (TCHAIKOVSKY, CHAIKOVSKII; ALEXANDER, ALEKSANDR; MILICA,
+    MILITSA): used only when the two names were written in different scripts."""
+    text = text.replace(" ", "")
+    for old, new in table:
+        text = text.replace(old, new)
+    out = []
+    for char in text:
+        if not out or out[-1] != char:
+            out.append(char)
+    return "".join(out)
+
+
 def _part(a: Name, b: Name, arabic: bool) -> float:
     """Similarity of two name parts: whole, joined, first words, and consonant skeletons for Arabic script."""
     if not a.text or not b.text:
@@ -114,10 +134,13 @@ def _part(a: Name, b: Name, arabic: bool) -> float:
         best = max(best, 0.98 * max(_jw(x, y) for x in wa for y in wb if len(x) > 1 and len(y) > 1) if
                    any(len(x) > 1 for x in wa) and any(len(y) > 1 for y in wb) else 0.0)
     if arabic:
-        best = max(best, _jw(skeleton(a.joined), skeleton(b.joined)))
+        best = max(best, _jw(skeleton(a.joined), skeleton(b.joined)),
+                   _jw(fold(skeleton(a.joined), _FOLD_SKELETON), fold(skeleton(b.joined), _FOLD_SKELETON)))
     for x, y in ((a.variant, b.text), (a.text, b.variant)):
         if x and y:
             best = max(best, _jw(x.replace(" ", ""), y.replace(" ", "")))
+    if a.script != b.script:
+        best = max(best, _jw(fold(a.text), fold(b.text)))
     if best < 0.95 and _nysiis(a.joined) == _nysiis(b.joined):
         best = 0.95
     return best
