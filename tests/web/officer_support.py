@@ -16,11 +16,11 @@ from datetime import timedelta
 import pandas as pd
 import pytest
 from conftest import PASSWORD, Person, as_user, declaration
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from smartcustoms.accounts import service as accounts
 from smartcustoms.control import inspections
-from smartcustoms.control.tables import outcomes, task_events, tasks
+from smartcustoms.control.tables import clearance, outcomes, task_events, tasks
 from smartcustoms.risk import repository as audit
 from smartcustoms.risk.assess import RiskEngine
 from smartcustoms.risk.config import RiskConfig
@@ -103,6 +103,15 @@ def set_lane(engine, declaration_id: str, lane: str) -> None:
         audit.override(engine, int(row["decision_id"]), lane, "test setup: the lane this test needs", "setup")
 
 
+def take_back_chains(engine, ids: list[str]) -> None:
+    """Lodging gave each declaration its lane and opened its control chain (released at once in the green and
+    blue lanes); a test that then sets the lane takes back the chains without a task, as if the declarations had
+    been lodged into the lanes it sets (open_tasks opens them again)."""
+    with engine.begin() as conn:
+        conn.execute(delete(clearance).where(clearance.c.declaration_id.in_(ids),
+                                             ~clearance.c.declaration_id.in_(select(tasks.c.declaration_id))))
+
+
 def open_tasks(engine, due: dict | None = None) -> dict[str, int]:
     """Open the control chain's tasks (inspections.open_controls); declaration ID -> task ID."""
     inspections.open_controls(engine, due=due)
@@ -119,6 +128,7 @@ def world(client, staff, engine) -> dict:
         lodge(client, staff, declaration_id, office=office, importer=importer)
         set_lane(engine, declaration_id, "yellow")
     set_lane(engine, "A-RED", "red")
+    take_back_chains(engine, ["A-RED", "A-DOC1", "A-DOC2", "B-DOC"])
     for name in ("oscar", "otto", "olga"):  # their officer records, as their first visit of the console makes
         officer_records(engine, accounts.get_user(engine, name), create=True)
     return {"people": staff, "tasks": open_tasks(engine)}
