@@ -4,7 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from smartcustoms.declarations.models import HEADER_FIELDS, ITEM_FIELDS
@@ -145,3 +145,37 @@ def load_declarations(engine: Engine, start=None, end=None, ids: list[str] | Non
         query = query.where(declarations.c.declaration_id.in_(ids))
     with engine.connect() as conn:
         return pd.read_sql(query, conn)
+
+
+SEARCHED = ("declaration_id", "importer_id", "declarant_id", "seller_id", "carrier_id")
+
+
+def search(conn: Connection, text: str, *, where=None, limit: int = 50) -> list[dict]:
+    """Declarations a staff member looks for by what they hold on paper: the declaration ID (whole or its
+    beginning), an importer, declarant, seller or carrier ID, or a transport document or container number (in
+    the declaration's additional attributes). Case-insensitive; `where` narrows to what the user may see;
+    newest first, at most `limit`. Each row: declaration_id, acceptance_datetime, office_id, importer_id,
+    declarant_id, matched (the field that matched)."""
+    text = (text or "").strip()
+    if not text:
+        return []
+    c = declarations.c
+    wanted = text.upper()
+    escaped = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    matches = [func.upper(c.declaration_id).like(escaped + "%", escape="\\")]
+    matches += [func.upper(getattr(c, name)) == wanted for name in SEARCHED[1:]]
+    matches.append(func.upper(c.attributes).like("%" + escaped + "%", escape="\\"))
+    query = (select(c.declaration_id, c.acceptance_datetime, c.office_id, c.importer_id, c.declarant_id,
+                    c.seller_id, c.carrier_id, c.attributes)
+             .where(or_(*matches)).order_by(c.acceptance_datetime.desc(), c.declaration_id.desc()).limit(limit))
+    if where is not None:
+        query = query.where(where)
+    rows = []
+    for row in conn.execute(query):
+        found = row._asdict()
+        matched = next((name for name in SEARCHED if (found.get(name) or "").upper() == wanted), None)
+        if matched is None:
+            matched = "declaration_id" if found["declaration_id"].upper().startswith(wanted) else "documents"
+        rows.append({key: found[key] for key in ("declaration_id", "acceptance_datetime", "office_id",
+                                                 "importer_id", "declarant_id")} | {"matched": matched})
+    return rows

@@ -129,5 +129,10 @@ def create_app(settings: WebSettings | None = None, engine: Engine | None = None
     for module in (nii_api, nii_pages):  # the NII area (scans, their analyses on the task page)
         app.include_router(module.router)
     nii_pages.install(app)
+    from smartcustoms.web.staff import api as staff_api
+    from smartcustoms.web.staff import pages as staff_pages
+
+    for module in (staff_api, staff_pages):  # staff: the search box, every declaration's page
+        app.include_router(module.router)
     install_error_handlers(app)
     return app

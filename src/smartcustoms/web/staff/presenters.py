@@ -1,0 +1,41 @@
+"""What the staff pages and API show: search results and a declaration with its whole history, in time order."""
+
+from sqlalchemy import select
+
+from smartcustoms.accounts.service import Bind, User
+from smartcustoms.control.tables import tasks
+from smartcustoms.declarations import repository
+from smartcustoms.store.db import transaction
+from smartcustoms.web import scoped
+from smartcustoms.web.i18n import N_
+
+ROLES = ("officer", "analyst", "supervisor", "admin")  # staff: traders have their portal
+LIMIT = 50
+SEARCH_FIELDS = {"declaration_id": N_("declaration ID"), "importer_id": N_("importer"),
+                 "declarant_id": N_("declarant"), "seller_id": N_("seller"), "carrier_id": N_("carrier"),
+                 "documents": N_("transport document or container")}
+
+
+def search(bind: Bind, user: User, text: str, limit: int = LIMIT) -> list[dict]:
+    """Declarations the user may see matching `text` (declarations.repository.search)."""
+    with transaction(bind) as conn:
+        return repository.search(conn, text, where=scoped.visible_to(user), limit=limit)
+
+
+def exact(rows: list[dict], text: str) -> str | None:
+    """The declaration whose ID is exactly `text` (case-insensitive), if the results hold it."""
+    wanted = (text or "").strip().upper()
+    return next((r["declaration_id"] for r in rows if r["declaration_id"].upper() == wanted), None)
+
+
+def declaration(bind: Bind, user: User, declaration_id: str) -> dict | None:
+    """scoped.detail (staff: reasons, score, notes) and the declaration's inspection tasks; None when the user
+    may not see it."""
+    found = scoped.detail(bind, user, declaration_id)
+    if found is None:
+        return None
+    with transaction(bind) as conn:
+        found["tasks"] = [row._asdict() for row in conn.execute(
+            select(tasks.c.task_id, tasks.c.mode, tasks.c.state, tasks.c.office_id, tasks.c.due_at)
+            .where(tasks.c.declaration_id == declaration_id).order_by(tasks.c.task_id))]
+    return found
