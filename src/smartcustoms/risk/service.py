@@ -61,13 +61,14 @@ def _champion(db: Engine) -> tuple[dict, TargetingModel] | None:
 
 
 def build_engine(db: Engine, as_of: datetime, config: RiskConfig, profiles: list[Profile] | None = None,
-                 suppressions: list[Suppression] | None = None, screens: dict | None = None) -> RiskEngine:
+                 suppressions: list[Suppression] | None = None, screens: dict | None = None,
+                 combination=None) -> RiskEngine:
     """A risk engine for declarations from `as_of` on: screens fitted on the history before it (the targeting
-    model: the registry's champion when there is one), and the profiles published now (or the given drafts) with
-    the suppressions in force now."""
+    model: the registry's champion when there is one), the combined score learned from the outcomes known before
+    it (`learn_combination`, with ``combination: learned``; with given `screens`, the given `combination`), and the
+    profiles published now (or the given drafts) with the suppressions in force now."""
     profiles = profile_store.published_profiles(db) if profiles is None else profiles
     suppressions = profile_store.active_suppressions(db) if suppressions is None else suppressions
-    combination = None
     if screens is None:
         history, outcomes = load_declarations(db, end=as_of), load_outcomes(db)
         screens = fit_screens(history, outcomes, as_of, config, _champion(db) if config.model else None)

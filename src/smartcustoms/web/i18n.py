@@ -9,6 +9,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 from jinja2 import Environment, pass_context
+from markupsafe import Markup, escape
 from starlette.requests import Request
 
 LOCALES = ("en", "fr")  # the WCO's two official languages
@@ -93,6 +94,34 @@ def _template_gettext(context, message: str) -> str:
     return context["translations"].gettext(message)
 
 
+@lru_cache
+def known_messages() -> frozenset[str]:
+    """Every message of the catalogues (translated or not), in any locale: the texts of the source."""
+    known = set()
+    for locale in LOCALES:
+        for catalog in read_catalogues(locale):
+            for message in catalog:
+                known.update([message.id] if isinstance(message.id, str) else message.id)
+    known.discard("")
+    return frozenset(known)
+
+
+@pass_context
+def _safe_gettext(context, message, **variables) -> Markup:
+    """The templates' ``_()`` and ``gettext()``, escaping by construction (issue 14). A message of the catalogues
+    is translated, marked safe and %-formatted with its (escaped) variables, as Jinja's new-style gettext does;
+    anything else, such as a stored value given as the fallback of a lookup (``_(labels.X.get(v, v))``), is
+    text: escaped, never %-formatted (``100%d`` stays ``100%d``, ``<b>`` stays ``&lt;b&gt;``)."""
+    message = "" if message is None else str(message)
+    if not variables and message not in known_messages():
+        return escape(message)
+    translated = Markup(context["translations"].gettext(message))
+    try:
+        return translated % variables
+    except (KeyError, TypeError, ValueError):  # a stored value that reads like a message with placeholders
+        return escape(message)
+
+
 @pass_context
 def _template_ngettext(context, singular: str, plural: str, n: int) -> str:
     return context["translations"].ngettext(singular, plural, n)
@@ -110,4 +139,5 @@ def install(env: Environment) -> None:
     being rendered (its catalogue is the context's ``translations``); `tr()` for run-time messages."""
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(_template_gettext, _template_ngettext, newstyle=True)
+    env.globals["gettext"] = env.globals["_"] = _safe_gettext  # escaping by construction: see there
     env.globals["tr"] = _template_tr

@@ -43,7 +43,7 @@ class RiskState:
                 self.engine, self.as_of, self.fitted_at = engine, at, utc_now()
                 return engine
             engine = build_engine(self.db, as_of=self.as_of or utc_now(), config=self.config,
-                                  screens=self.engine.screens)
+                                  screens=self.engine.screens, combination=self.engine.combination)
             self.engine = engine
         return engine
 
