@@ -28,7 +28,7 @@ from smartcustoms.risk.profiles import parse_profiles
 from smartcustoms.risk.service import fit_screens
 from smartcustoms.web.app import create_app
 from smartcustoms.web.config import WebSettings
-from smartcustoms.web.officer_views import officer_records
+from smartcustoms.web.officer.presenters import officer_records
 from smartcustoms.world import WorldConfig, generate
 
 OFFICE_A, OFFICE_B = "FRPAR1", "FRLYS1"

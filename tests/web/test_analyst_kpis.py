@@ -8,7 +8,7 @@ import pytest
 from analyst_support import row_of, seed_kpis, table
 from conftest import as_user
 
-from smartcustoms.web.analyst_views import CHARTS
+from smartcustoms.web.analyst.presenters import CHARTS
 
 MARCH = {"since": "2025-03-01", "until": "2025-03-31"}
 

@@ -37,7 +37,7 @@ from smartcustoms.declarations.repository import load_declarations
 from smartcustoms.risk import repository as audit
 from smartcustoms.targeting import registry
 from smartcustoms.web.app import create_app
-from smartcustoms.web.officer_views import officer_records
+from smartcustoms.web.officer.presenters import officer_records
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 

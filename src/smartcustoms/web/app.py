@@ -17,26 +17,20 @@ from smartcustoms.control.service import catch_up
 from smartcustoms.risk.assess import RiskEngine
 from smartcustoms.risk.config import RiskConfig, load_config
 from smartcustoms.store.db import make_engine, shared_database
+from smartcustoms.web.analyst import api as analyst_api
+from smartcustoms.web.analyst import pages as analyst_pages
 from smartcustoms.web.batcher import MicroBatcher, quiet_collector
 from smartcustoms.web.config import WebSettings, get_web_settings
 from smartcustoms.web.handlers import install_error_handlers
 from smartcustoms.web.lodging_process import LodgingProcess
 from smartcustoms.web.middleware import BodyLimit, SecurityHeaders
+from smartcustoms.web.officer import api as officer_api
+from smartcustoms.web.officer import pages as officer_pages
+from smartcustoms.web.portal import api as portal_api
+from smartcustoms.web.portal import pages as portal_pages
 from smartcustoms.web.render import make_templates
 from smartcustoms.web.risk_state import RiskState
-from smartcustoms.web.routers import (
-    analyst,
-    api_admin,
-    api_analyst,
-    api_declarations,
-    api_officer,
-    api_portal_control,
-    auth_pages,
-    home,
-    officer,
-    portal,
-    portal_control,
-)
+from smartcustoms.web.routers import api_admin, auth_pages, home
 from smartcustoms.web.submissions import lodge
 from smartcustoms.web.token_cache import TokenCache
 
@@ -115,9 +109,10 @@ def create_app(settings: WebSettings | None = None, engine: Engine | None = None
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_api_route("/favicon.ico", _favicon, include_in_schema=False)  # for clients that ask there
-    for module in (api_declarations, api_officer, api_analyst, api_portal_control, api_admin, auth_pages, home, portal,
-                   portal_control, officer, analyst):
-        app.include_router(module.router)
+    for router in (portal_api.router, officer_api.router, analyst_api.router, portal_api.control_router,
+                   api_admin.router, auth_pages.router, home.router, portal_pages.router, officer_pages.router,
+                   analyst_pages.router):  # an area each: its API, then its pages
+        app.include_router(router)
     from smartcustoms.web.passengers import api as passengers_api
     from smartcustoms.web.passengers import pages as passengers_pages
 

@@ -1,8 +1,9 @@
-"""The trader portal's control pages: requested documents, valuation queries to answer, the inspection (ask for a
-remote one, book a slot or cancel the booking, upload evidence), promise-based release and the application-free
-services; the panel of these on a declaration's page, and the "To do" page.
+"""What the trader portal shows of the control chain, and the steps it takes there: requested documents,
+valuation queries to answer, the inspection (ask for a remote one, book a slot or cancel the booking, upload
+evidence), promise-based release and the application-free services; the panel of these on a declaration's page,
+and the "To do" page.
 
-The functions before the routes are shared with the API (``api_portal_control.py``): each checks that the
+These presenters are shared by the pages (``pages.py``) and the API (``api.py``): each checks that the
 declaration is the caller's (404 otherwise: ``scoped.visible_to``), calls the control domain, and turns its
 refusals into WebErrors that carry the domain's message (for the API) and a translatable one (``say``, for
 the pages). A refusal leaves the state as it was.
@@ -11,13 +12,10 @@ the pages). A refusal leaves the state as it was.
 import json
 import mimetypes
 from pathlib import Path
-from typing import Annotated
 
 import pandas as pd
-from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse
+from fastapi import Request
 from sqlalchemy import Engine, and_, exists, select
-from starlette.concurrency import run_in_threadpool
 
 from smartcustoms.accounts.service import User
 from smartcustoms.control import inspections, queries, scheduling, workflow
@@ -40,13 +38,8 @@ from smartcustoms.risk.config import RiskConfig
 from smartcustoms.risk.repository import decisions
 from smartcustoms.store.db import utc_now
 from smartcustoms.web import scoped
-from smartcustoms.web.deps import Db, require_page
 from smartcustoms.web.errors import Conflict, Invalid, NotFound, TooLarge, WebError
 from smartcustoms.web.i18n import N_, gettext
-from smartcustoms.web.render import render
-
-router = APIRouter(prefix="/portal", include_in_schema=False)
-Trader = Annotated[User, require_page("trader")]
 
 # --- words ------------------------------------------------------------------------------------------------------
 
@@ -562,7 +555,7 @@ def todo(request: Request, db: Engine, user: User, limit: int = 100) -> dict:
             "empty": not (documents or answers or controls or promises)}
 
 
-# --- the panel and the pages ------------------------------------------------------------------------------------
+# --- the panel ------------------------------------------------------------------------------------
 
 
 def control_context(request: Request, db: Engine, user: User, declaration: Declaration, lane: str | None, *,
@@ -595,139 +588,3 @@ def control_context(request: Request, db: Engine, user: User, declaration: Decla
 def panel(request: Request, db: Engine, user: User, found: dict) -> dict:
     """The context the declaration page's control panel needs (``found``: scoped.detail's answer)."""
     return {"control": control_context(request, db, user, found["declaration"], found["lane"])}
-
-
-def _section_page(request: Request, db: Engine, user: User, declaration_id: str, sections: tuple[str, ...], *,
-                  query_id: int | None = None, error: WebError | None = None, values: dict | None = None):
-    found = scoped.detail(db, user, declaration_id)
-    if found is None:
-        raise NotFound(f"no declaration {declaration_id}")
-    control = control_context(request, db, user, found["declaration"], found["lane"], sections=sections,
-                              query_id=query_id, error=error, standalone=True, values=values)
-    return render(request, "portal_control/section.html", {"control": control, "declaration": found["declaration"]},
-                  status_code=error.status_code if error is not None else 200)
-
-
-def _back(request: Request, declaration_id: str, done: str, anchor: str) -> RedirectResponse:
-    target = request.app.url_path_for("my_declaration", declaration_id=declaration_id)
-    return RedirectResponse(f"{target}?done={done}#{anchor}", 303)
-
-
-def _number(value) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-
-
-@router.get("/todo", name="portal_todo")
-def todo_page(request: Request, user: Trader, db: Db):
-    return render(request, "portal_control/todo.html", {"todo": todo(request, db, user), "words": WORDS})
-
-
-@router.get("/declarations/{declaration_id}/documents", name="portal_documents")
-def documents_page(request: Request, declaration_id: str, user: Trader, db: Db):
-    own(db, user, declaration_id)
-    return _section_page(request, db, user, declaration_id, ("documents",))
-
-
-@router.post("/declarations/{declaration_id}/documents/{request_id}", name="portal_document_upload")
-async def document_upload(request: Request, declaration_id: str, request_id: int, user: Trader, db: Db):
-    form = await request.form()
-    try:
-        done = await run_in_threadpool(upload_document, db, evidence_folder(request), evidence_limits(request), user,
-                                       declaration_id, request_id, form.get("file"))
-    except WebError as exc:
-        if exc.status_code == 404:
-            raise
-        return await run_in_threadpool(_section_page, request, db, user, declaration_id, ("documents",), error=exc)
-    return _back(request, declaration_id, "document_late" if done["late"] else "document", "pc-documents")
-
-
-@router.get("/declarations/{declaration_id}/queries/{query_id}", name="portal_query")
-def query_page(request: Request, declaration_id: str, query_id: int, user: Trader, db: Db):
-    own(db, user, declaration_id)
-    if not query_list(db, declaration_id, query_id):
-        raise NotFound(f"no valuation query {query_id} for declaration {declaration_id}")
-    return _section_page(request, db, user, declaration_id, ("queries",), query_id=query_id)
-
-
-@router.post("/declarations/{declaration_id}/queries/{query_id}", name="portal_query_answer")
-async def query_answer(request: Request, declaration_id: str, query_id: int, user: Trader, db: Db):
-    form = await request.form()
-    answer = str(form.get("answer") or "")
-    try:
-        await run_in_threadpool(answer_query, db, evidence_folder(request), evidence_limits(request), user,
-                                declaration_id, query_id, answer, _number(form.get("version")), form.get("file"))
-    except WebError as exc:
-        if exc.status_code == 404:
-            raise
-        return await run_in_threadpool(_section_page, request, db, user, declaration_id, ("queries",),
-                                       query_id=query_id, error=exc, values={"answer": answer})
-    return _back(request, declaration_id, "answer", f"pc-query-{query_id}")
-
-
-@router.get("/declarations/{declaration_id}/inspection", name="portal_inspection")
-def inspection_page(request: Request, declaration_id: str, user: Trader, db: Db):
-    own(db, user, declaration_id)
-    return _section_page(request, db, user, declaration_id, ("inspection",))
-
-
-async def _inspection_step(request: Request, declaration_id: str, user: User, db: Engine, step, done: str):
-    try:
-        await run_in_threadpool(step)
-    except WebError as exc:
-        if exc.status_code == 404:
-            raise
-        return await run_in_threadpool(_section_page, request, db, user, declaration_id, ("inspection",), error=exc)
-    return _back(request, declaration_id, done, "pc-inspection")
-
-
-@router.post("/declarations/{declaration_id}/inspection/remote", name="portal_inspection_remote")
-async def inspection_remote(request: Request, declaration_id: str, user: Trader, db: Db):
-    version = _number((await request.form()).get("version"))
-    return await _inspection_step(request, declaration_id, user, db,
-                                  lambda: ask_remote(db, user, declaration_id, version), "remote")
-
-
-@router.post("/declarations/{declaration_id}/inspection/booking", name="portal_inspection_booking")
-async def inspection_booking(request: Request, declaration_id: str, user: Trader, db: Db):
-    slot_id = _number((await request.form()).get("slot_id"))
-    return await _inspection_step(request, declaration_id, user, db,
-                                  lambda: book_slot(db, user, declaration_id, slot_id), "booked")
-
-
-@router.post("/declarations/{declaration_id}/inspection/booking/cancel", name="portal_inspection_cancel")
-async def inspection_cancel(request: Request, declaration_id: str, user: Trader, db: Db):
-    return await _inspection_step(request, declaration_id, user, db,
-                                  lambda: cancel_slot(db, user, declaration_id), "cancelled")
-
-
-@router.post("/declarations/{declaration_id}/inspection/evidence", name="portal_inspection_evidence")
-async def inspection_evidence(request: Request, declaration_id: str, user: Trader, db: Db):
-    upload = (await request.form()).get("file")
-    folder, limits = evidence_folder(request), evidence_limits(request)
-    return await _inspection_step(request, declaration_id, user, db,
-                                  lambda: upload_evidence(db, folder, limits, user, declaration_id, upload), "evidence")
-
-
-@router.get("/declarations/{declaration_id}/undertaking", name="portal_undertaking")
-def undertaking_page(request: Request, declaration_id: str, user: Trader, db: Db):
-    own(db, user, declaration_id)
-    return _section_page(request, db, user, declaration_id, ("undertaking",))
-
-
-@router.post("/declarations/{declaration_id}/undertaking", name="portal_undertaking_sign")
-async def undertaking_sign(request: Request, declaration_id: str, user: Trader, db: Db):
-    agreed = (await request.form()).get("agree") == "yes"
-    try:
-        if not agreed:
-            await run_in_threadpool(own, db, user, declaration_id)
-            raise _invalid([{"loc": ["body", "agree"], "msg": "tick the box to sign", "type": "missing"}], "agree",
-                           "undertaking")
-        await run_in_threadpool(sign, request, db, user, declaration_id)
-    except WebError as exc:
-        if exc.status_code == 404:
-            raise
-        return await run_in_threadpool(_section_page, request, db, user, declaration_id, ("undertaking",), error=exc)
-    return _back(request, declaration_id, "signed", "pc-undertaking")

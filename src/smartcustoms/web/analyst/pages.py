@@ -1,7 +1,7 @@
 """The analyst console (pages): risk profiles (draft, preview on past data, commit, approve, publish, retire,
 suppress), the model registry (promote, roll back, drift) and the KPI dashboard with its charts.
 
-Roles (see ``analyst_views``): analysts, supervisors and admins read profiles and models and write drafts;
+Roles (see ``presenters``): analysts, supervisors and admins read profiles and models and write drafts;
 supervisors and admins approve (never a version they wrote), publish, retire, suppress, promote and roll back;
 officers read the KPIs of their own offices. Traders get 403 everywhere here.
 """
@@ -21,7 +21,7 @@ from smartcustoms.risk.profiles import ProfileError
 from smartcustoms.settings import get_settings
 from smartcustoms.store.db import utc_now
 from smartcustoms.targeting import registry
-from smartcustoms.web import analyst_views as views
+from smartcustoms.web.analyst import presenters as views
 from smartcustoms.web.deps import Db, require_page
 from smartcustoms.web.errors import Invalid, NotFound
 from smartcustoms.web.i18n import N_, locale_of, translations

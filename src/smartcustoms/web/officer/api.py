@@ -19,7 +19,7 @@ from smartcustoms.control.workflow import ConflictError, ControlError, NotFoundE
 from smartcustoms.risk import repository as audit
 from smartcustoms.web.deps import Db, require
 from smartcustoms.web.errors import Conflict, Forbidden, Invalid, NotFound
-from smartcustoms.web.officer_views import (
+from smartcustoms.web.officer.presenters import (
     CONSOLE_ROLES,
     ID_PATTERN,
     MAX_ID,

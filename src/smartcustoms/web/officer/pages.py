@@ -19,11 +19,11 @@ from smartcustoms.control import evidence as evidence_store
 from smartcustoms.control import inspections, queries
 from smartcustoms.control.workflow import ConflictError, ControlError, NotFoundError, OutcomeError, TransitionError
 from smartcustoms.risk import repository as audit
-from smartcustoms.web import officer_views as views
 from smartcustoms.web import words
 from smartcustoms.web.deps import Db, require_page
 from smartcustoms.web.errors import Forbidden, NotFound
 from smartcustoms.web.i18n import N_, gettext
+from smartcustoms.web.officer import presenters as views
 from smartcustoms.web.render import render
 
 router = APIRouter(prefix="/officer", include_in_schema=False)

@@ -1,6 +1,6 @@
 """/api/v1/profiles, /api/v1/models, /api/v1/kpis: the analyst console for systems.
 
-Roles (``analyst_views``): analysts, supervisors and admins read profiles and models, replay and commit
+Roles (``presenters``): analysts, supervisors and admins read profiles and models, replay and commit
 profiles; supervisors and admins approve (never a version they wrote: 403), publish and retire profiles, promote
 and roll back models; officers, analysts, supervisors and admins read the KPIs (officers: of their own offices).
 """
@@ -17,7 +17,7 @@ from smartcustoms.risk import repository
 from smartcustoms.risk.profiles import ProfileError
 from smartcustoms.settings import get_settings
 from smartcustoms.targeting import registry
-from smartcustoms.web import analyst_views as views
+from smartcustoms.web.analyst import presenters as views
 from smartcustoms.web.deps import Db, require
 from smartcustoms.web.errors import Conflict, Forbidden, Invalid, NotFound
 from smartcustoms.web.schemas import ERRORS

@@ -1,19 +1,29 @@
-"""/api/v1/declarations/{id}/...: the trader's side of the control chain through the API: requested documents,
+"""The trader portal's API: lodge declarations (JSON or a file), list and read one's own; and the control chain
+seen from the trader's side (documents, valuation queries, the inspection, promise-based release).
+
+/api/v1/declarations: lodge a declaration (JSON) or a file, and read the caller's declarations.
+
+/api/v1/declarations/{id}/...: the trader's side of the control chain through the API: requested documents,
 valuation queries, the inspection (slots, booking and its cancellation, remote switch, evidence), promise-based
 release and the application-free services. Traders only, on their own declarations (404 for any other); a refusal
-answers 409 (or 413/422 for a file or a field) with the domain's message and changes nothing."""
+answers 409 (or 413/422 for a file or a field) with the domain's message and changes nothing.
+"""
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Body, File, Request, UploadFile
+from fastapi import APIRouter, Body, File, Form, Query, Request, UploadFile
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, field_validator
 
 from smartcustoms.accounts.service import User
+from smartcustoms.declarations.models import Declaration
 from smartcustoms.web import scoped
+from smartcustoms.web.bounds import Offset
 from smartcustoms.web.deps import Db, require
 from smartcustoms.web.errors import NotFound
-from smartcustoms.web.routers.portal_control import (
+from smartcustoms.web.portal.presenters import (
     answer_query,
     ask_remote,
     book_slot,
@@ -31,9 +41,72 @@ from smartcustoms.web.routers.portal_control import (
     upload_document,
     upload_evidence,
 )
-from smartcustoms.web.schemas import ERRORS
+from smartcustoms.web.schemas import ERRORS, Assessment, DeclarationDetail, DeclarationList, FileResult
+from smartcustoms.web.submissions import LODGING_ROLES, Assessed, from_declaration, may_lodge, not_permitted
+from smartcustoms.web.uploads import lodge_file
 
-router = APIRouter(prefix="/api/v1/declarations/{declaration_id}", tags=["trader control"], responses=ERRORS)
+router = APIRouter(prefix="/api/v1", tags=["declarations"], responses=ERRORS)
+
+Lodger = Annotated[User, require(*LODGING_ROLES)]
+Reader = Annotated[User, require()]
+
+
+def assessment(result: Assessed) -> dict:
+    return {key: value for key, value in asdict(result).items() if key != "created"}
+
+
+@router.post("/declarations", response_model=Assessment, status_code=201,
+             responses={200: {"model": Assessment, "description": "lodged before with the same content: the "
+                                                                  "decision it got then (nothing is written)"}})
+async def lodge_declaration(declaration: Declaration, user: Lodger, request: Request):
+    """Lodge one declaration (the JSON layout of `smartcustoms import`) and get its lane and the reasons.
+
+    Lodging the same declaration again answers 200 with its decision; the same ID with other content is
+    refused with 409."""
+    if not may_lodge(user, declaration.importer_id, declaration.declarant_id):
+        raise not_permitted(user, declaration.importer_id, declaration.declarant_id)
+    result = await request.app.state.batcher.submit(from_declaration(declaration, user, "api"))
+    # the answer is already in the documented shape: sent as is, without validating it again (the busiest route)
+    return JSONResponse(assessment(result), status_code=201 if result.created else 200)
+
+
+@router.post("/declarations/file", response_model=FileResult)
+async def lodge_declarations_file(
+    user: Lodger,
+    request: Request,
+    file: Annotated[UploadFile, File(description="declarations: .csv, .json/.jsonl or .edi (UN/EDIFACT CUSDEC)")],
+    fmt: Annotated[str | None, Form(alias="format", description="csv, json or cusdec (default: from the file "
+                                                                "name)")] = None,
+    mapping: Annotated[str, Form(description="CSV column mapping: own or kcs")] = "own",
+):
+    """Lodge every declaration of a file: each valid one gets its lane; invalid rows, conflicts and
+    declarations of other traders come back as rejects (row, field, reason)."""
+    settings = request.app.state.settings
+    data = await file.read(settings.upload_max_bytes + 1)
+    outcome = await lodge_file(request.app.state.batcher, user, data, file.filename or "upload", fmt, mapping,
+                               settings.upload_max_bytes)
+    return {**outcome, "results": [assessment(r) for r in outcome["results"]]}
+
+
+@router.get("/declarations", response_model=DeclarationList)
+def list_declarations(user: Reader, db: Db,
+                      limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                      offset: Offset = 0):
+    """The declarations the caller may see, newest first: a trader's own, an officer's offices', or all."""
+    items, total = scoped.page(db, user, limit, offset)
+    return {"items": items, "total": total, "limit": limit, "offset": offset}
+
+
+@router.get("/declarations/{declaration_id}", response_model=DeclarationDetail)
+def get_declaration(declaration_id: str, user: Reader, db: Db):
+    """A declaration as lodged, its lane, reasons, status and timeline (404 when it is not the caller's)."""
+    found = scoped.detail(db, user, declaration_id)
+    if found is None:
+        raise NotFound(f"no declaration {declaration_id}", loc=["path", "declaration_id"])
+    return found
+
+
+control_router = APIRouter(prefix="/api/v1/declarations/{declaration_id}", tags=["trader control"], responses=ERRORS)
 Trader = Annotated[User, require("trader")]
 
 
@@ -181,14 +254,14 @@ class Services(BaseModel):
     findings: list[Finding]
 
 
-@router.get("/documents", response_model=list[DocumentRequest])
+@control_router.get("/documents", response_model=list[DocumentRequest])
 def list_documents(declaration_id: str, user: Trader, db: Db):
     """The documents customs asked for, with their due dates; late and overdue ones are marked."""
     own(db, user, declaration_id)
     return document_list(db, declaration_id)
 
 
-@router.post("/documents/{request_id}", response_model=DocumentReceived, status_code=201)
+@control_router.post("/documents/{request_id}", response_model=DocumentReceived, status_code=201)
 def send_document(declaration_id: str, request_id: int, user: Trader, db: Db, request: Request,
                   file: Annotated[UploadFile, File(description="PDF, JPEG, PNG or CSV")]):
     """Send a requested document: the file is checked (type, content, size) and stored with its checksum, and
@@ -197,14 +270,14 @@ def send_document(declaration_id: str, request_id: int, user: Trader, db: Db, re
                            file)
 
 
-@router.get("/queries", response_model=list[ValuationQuery])
+@control_router.get("/queries", response_model=list[ValuationQuery])
 def list_queries(declaration_id: str, user: Trader, db: Db):
     """The valuation queries raised on the declaration: the reasons to doubt its value, deadline, answer."""
     own(db, user, declaration_id)
     return query_list(db, declaration_id)
 
 
-@router.post("/queries/{query_id}/answer", response_model=ValuationQuery)
+@control_router.post("/queries/{query_id}/answer", response_model=ValuationQuery)
 def answer(declaration_id: str, query_id: int, body: Answer, user: Trader, db: Db, request: Request):
     """Answer a valuation query until its deadline (inclusive); a later answer is refused (409,
     deadline_passed) and changes nothing. Send supporting files with POST .../evidence or as documents."""
@@ -220,14 +293,14 @@ def _inspection(db, declaration_id: str) -> dict:
     return found
 
 
-@router.get("/slots", response_model=Inspection)
+@control_router.get("/slots", response_model=Inspection)
 def slots(declaration_id: str, user: Trader, db: Db):
     """The declaration's inspection and the free slots of its office and mode it may book (404 without one)."""
     own(db, user, declaration_id)
     return _inspection(db, declaration_id)
 
 
-@router.post("/inspection/remote", response_model=Inspection)
+@control_router.post("/inspection/remote", response_model=Inspection)
 def go_remote(declaration_id: str, user: Trader, db: Db,
               body: Annotated[RemoteRequest | None, Body()] = None):
     """Ask for a remote inspection instead of a physical one (before booking; only when every reason of the
@@ -235,13 +308,13 @@ def go_remote(declaration_id: str, user: Trader, db: Db,
     return ask_remote(db, user, declaration_id, body.expected_version if body else None)
 
 
-@router.post("/booking", response_model=Inspection, status_code=201)
+@control_router.post("/booking", response_model=Inspection, status_code=201)
 def booking(declaration_id: str, body: SlotChoice, user: Trader, db: Db):
     """Book a slot for the declaration's inspection; a full slot, or one of another mode or office, is refused."""
     return book_slot(db, user, declaration_id, body.slot_id)
 
 
-@router.delete("/booking", response_model=Inspection)
+@control_router.delete("/booking", response_model=Inspection)
 def cancel_booking(declaration_id: str, user: Trader, db: Db):
     """Cancel the booking of the declaration's inspection before its slot starts: the slot is free again and
     another one may be booked (POST .../booking). Refused (409) when nothing is booked (not_booked) or the slot
@@ -249,14 +322,14 @@ def cancel_booking(declaration_id: str, user: Trader, db: Db):
     return cancel_slot(db, user, declaration_id)
 
 
-@router.post("/evidence", response_model=EvidenceFile, status_code=201)
+@control_router.post("/evidence", response_model=EvidenceFile, status_code=201)
 def evidence(declaration_id: str, user: Trader, db: Db, request: Request,
              file: Annotated[UploadFile, File(description="JPEG, PNG, MP4, WebM, PDF or CSV")]):
     """Upload a photo, video or document for the declaration's booked remote inspection."""
     return upload_evidence(db, evidence_folder(request), evidence_limits(request), user, declaration_id, file)
 
 
-@router.get("/undertaking", response_model=UndertakingState)
+@control_router.get("/undertaking", response_model=UndertakingState)
 def undertaking(declaration_id: str, user: Trader, db: Db, request: Request):
     """The declaration's undertaking if signed; else whether it may be released on one, why (not), and the text
     to sign."""
@@ -264,7 +337,7 @@ def undertaking(declaration_id: str, user: Trader, db: Db, request: Request):
     return undertaking_state(request, db, user, declaration_id)
 
 
-@router.post("/undertaking", response_model=Undertaking, status_code=201)
+@control_router.post("/undertaking", response_model=Undertaking, status_code=201)
 def sign_undertaking(declaration_id: str, body: Signature, user: Trader, db: Db, request: Request):
     """Promise-based release: sign the undertaking instead of sending the documents now; the declaration goes to
     the blue lane and is released at once, its documents checked after release. Refused (409, with the reason's
@@ -273,7 +346,7 @@ def sign_undertaking(declaration_id: str, body: Signature, user: Trader, db: Db,
     return sign(request, db, user, declaration_id)
 
 
-@router.get("/services", response_model=Services)
+@control_router.get("/services", response_model=Services)
 def services(declaration_id: str, user: Trader, db: Db, request: Request):
     """The facilitations applied to the declaration without an application, and the importer's good standing."""
     found = scoped.detail(db, user, declaration_id)
