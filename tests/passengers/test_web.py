@@ -25,7 +25,7 @@ def test_flight_page_lists_risk_and_records_decisions(client, people, demo_fligh
     listing = client.get("/passengers/")
     assert listing.status_code == 200 and f"/passengers/flights/{demo_flight}" in listing.text
     page = client.get(f"/passengers/flights/{demo_flight}")
-    assert page.status_code == 200 and "Risk list" in page.text and "watchlist match" in page.text
+    assert page.status_code == 200 and "Risk list" in page.text and "Watchlist match" in page.text
     view = service.flight_view(engine, demo_flight)
     (match,) = [m for m in view.matches if m.status == "open"]
     done = client.post(f"/passengers/matches/{match.match_id}", data={"status": "confirmed",
@@ -46,7 +46,7 @@ def test_flight_page_lists_risk_and_records_decisions(client, people, demo_fligh
                                                                       "csrf_token": oscar.csrf})
     assert again.status_code == 409
     french = client.get(f"/passengers/flights/{demo_flight}?lang=fr")
-    assert "Liste des risques" in french.text
+    assert "Liste des risques" in french.text and "Correspondance avec la liste de surveillance" in french.text
 
 
 def test_roles_and_api(client, people, demo_flight):

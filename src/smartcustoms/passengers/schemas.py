@@ -41,7 +41,9 @@ class PassengerRisk(BaseModel):
     pnr_locator: str | None
     score: float
     selected: bool
-    reasons: list[str]
+    reasons: list[str]  # in English words
+    reason_items: list[dict] = []  # the same reasons as data: kind watchlist (score, name), bag (tag, score, source),
+    # rule (rule, version, title, conditions, purpose, weight)
 
 
 class MatchRow(BaseModel):

@@ -177,7 +177,7 @@ def screen_flight(db: Bind, flight_id: int, *, cap: float = SELECTION_CAP, score
         docs: dict[int, list[dict]] = {}
         for doc in repo.flight_documents(conn, flight_id):
             docs.setdefault(doc["passenger_id"], []).append(doc)
-        reasons: dict[int, list[str]] = {p["passenger_id"]: [] for p in people}
+        reasons: dict[int, list[dict]] = {p["passenger_id"]: [] for p in people}
         must: set[int] = set()
         # watchlist
         entries = repo.watchlist_entries(conn)
@@ -196,7 +196,8 @@ def screen_flight(db: Bind, flight_id: int, *, cap: float = SELECTION_CAP, score
                     repo.upsert_match(conn, pid, int(hit["entry"]), hit["score"], hit["reasons"])
                     must.add(pid)
                     matched += 1
-                    reasons[pid].append(f"watchlist match {hit['score']:.2f}: {hit['surname']} {hit['given_names']}")
+                    reasons[pid].append({"kind": "watchlist", "score": hit["score"],
+                                         "name": f"{hit['surname']} {hit['given_names']}".strip()})
         dismissed = {m["passenger_id"] for m in repo.flight_matches(conn, flight_id) if m["status"] == "dismissed"}
         open_or_confirmed = {m["passenger_id"] for m in repo.flight_matches(conn, flight_id)
                              if m["status"] != "dismissed"}
@@ -214,8 +215,8 @@ def screen_flight(db: Bind, flight_id: int, *, cap: float = SELECTION_CAP, score
                 if value >= bag_screen.THRESHOLD:
                     flagged += 1
                     must.add(b["passenger_id"])
-                    reasons[b["passenger_id"]].append(f"bag {b['tag']} flagged by pre-screening ({value:.2f}, "
-                                                      f"{source})")
+                    reasons[b["passenger_id"]].append({"kind": "bag", "tag": b["tag"], "score": round(value, 4),
+                                                       "source": source})
         # rules
         active = _active_rules(conn)
         rule_scores: dict[int, float] = {}
@@ -224,7 +225,9 @@ def screen_flight(db: Bind, flight_id: int, *, cap: float = SELECTION_CAP, score
             hits = [(rule, version) for rule, version in active if rule.hit(known)]
             rule_scores[p["passenger_id"]] = rule_book.score([rule for rule, _ in hits])
             for rule, version in hits:
-                reasons[p["passenger_id"]].append(f"rule {rule.id} v{version}: {rule.reason()} — {rule.purpose}")
+                reasons[p["passenger_id"]].append({"kind": "rule", "rule": rule.id, "version": version,
+                                                   "title": rule.title, "conditions": rule.reason(),
+                                                   "purpose": rule.purpose, "weight": rule.weight})
         travelling = [p for p in people if p["role"] == "passenger"]
         chosen = rule_book.select({p["passenger_id"]: rule_scores[p["passenger_id"]] for p in travelling},
                                   must, cap, len(travelling))
@@ -243,6 +246,19 @@ def screen_flight(db: Bind, flight_id: int, *, cap: float = SELECTION_CAP, score
 # ------------------------------------------------------------------------------------------------------------------
 # reading and deciding
 # ------------------------------------------------------------------------------------------------------------------
+
+
+def reason_words(item: dict | str) -> str:
+    """A stored reason in English words (the pages say them in the reader's language from the same item)."""
+    if isinstance(item, str):
+        return item
+    if item.get("kind") == "watchlist":
+        return f"watchlist match {item['score']:.2f}: {item['name']}"
+    if item.get("kind") == "bag":
+        return f"bag {item['tag']} flagged by pre-screening ({item['score']:.2f}, {item['source']})"
+    if item.get("kind") == "rule":
+        return f"rule {item['rule']} v{item['version']}: {item['conditions']} — {item['purpose']}"
+    return json.dumps(item, ensure_ascii=False)
 
 
 def flights_arriving(db: Bind, day: date) -> list[FlightRow]:
@@ -265,12 +281,13 @@ def flight_view(db: Bind, flight_id: int) -> FlightView:
     risks = []
     for p in people:
         a = assessed.get(p["passenger_id"])
+        items = json.loads(a["reasons"]) if a else []
         risks.append(PassengerRisk(
             passenger_id=p["passenger_id"], role=p["role"], surname=p["surname"], given_names=p["given_names"],
             date_of_birth=p["date_of_birth"], nationality=p["nationality"], seat=p["seat"],
             bag_count=p["bag_count"], bag_weight_kg=p["bag_weight_kg"], pnr_locator=p["pnr_locator"],
             score=a["score"] if a else 0.0, selected=bool(a and a["selected"]),
-            reasons=json.loads(a["reasons"]) if a else []))
+            reasons=[reason_words(item) for item in items], reason_items=items))
     risks.sort(key=lambda r: (not r.selected, -r.score, r.surname))
     return FlightView(
         flight=FlightRow(**{k: flight[k] for k in FlightRow.model_fields if k in flight},
