@@ -112,8 +112,9 @@ def evaluate_command(
                                                "cumulative duty chart here (.png or .svg).")] = None,
     budget: Annotated[float, typer.Option("--budget", min=0.001, max=1.0,
                                           help="Share of each week's declarations controlled.")] = 0.05,
-    explore_share: Annotated[float, typer.Option("--explore", min=0.0, max=1.0,
-                                                 help="Share of the weekly budget for exploration.")] = 0.10,
+    explore_share: Annotated[float | None, typer.Option("--explore", min=0.0, max=1.0,
+                                                        help="Share of the weekly budget for exploration "
+                                                             "(default 0.1; with --online, 0.2).")] = None,
     rank_by: Annotated[str, typer.Option("--rank-by", help="fraud (p_fraud) or revenue.")] = "fraud",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout, nothing else.")] = False,
     threads: Annotated[int, typer.Option("--threads", min=1, help="LightGBM threads.")] = 2,
@@ -135,9 +136,10 @@ def evaluate_command(
 
     if online:
         _online(declarations, seed, drift, world, rules, folder, cut or "2025-07-01", weeks, budget,
-                explore_share if explore_share != 0.10 else 0.2, as_json, threads, chart)
+                0.2 if explore_share is None else explore_share, as_json, threads, chart)
         return
     cut = cut or "2025-10-01"
+    explore_share = 0.10 if explore_share is None else explore_share
     shown = errors if as_json else console  # with --json, stdout carries the JSON object only
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=shown, transient=as_json) as progress:
