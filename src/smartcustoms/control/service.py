@@ -9,13 +9,15 @@ from collections.abc import Collection
 import pandas as pd
 from sqlalchemy import Connection, Engine
 
+from smartcustoms.control import queries, repository
+from smartcustoms.control.evidence import EvidenceLimits, store_evidence
 from smartcustoms.control.inspections import CHUNK, open_chain, open_controls, unopened
 from smartcustoms.control.kpis import BATCH_LANE
 from smartcustoms.risk.assess import RiskEngine, assess, explain
 from smartcustoms.risk.repository import record_assessment
 from smartcustoms.store.db import writing
 
-__all__ = ["BATCH_LANE", "assess_and_decide", "catch_up", "record_decisions"]
+__all__ = ["BATCH_LANE", "answer_query", "assess_and_decide", "catch_up", "receive_document", "record_decisions"]
 
 
 def record_decisions(conn: Connection, decided: pd.DataFrame, provenance: dict, actor: str, *,
@@ -51,3 +53,31 @@ def catch_up(db: Engine, *, remote_offices: Collection[str] = (), lane_time: str
                              declaration_ids=ids[start:start + CHUNK])
         counts = {key: counts[key] + done[key] for key in counts}
     return counts
+
+
+def receive_document(db: Engine, folder, limits: EvidenceLimits, *, declaration_id: str, request_id: int,
+                     filename: str, data, content_type: str, uploaded_by: str) -> tuple[int, bool]:
+    """A trader's file for a requested document: stored, and the request marked received, in one transaction (a
+    refused file stores no row). Returns the evidence ID and whether it came after its due date."""
+    with db.begin() as conn:
+        evidence_id = store_evidence(conn, folder, declaration_id=declaration_id,
+                                     task_id=repository.request_task(conn, request_id), filename=filename, data=data,
+                                     content_type=content_type, uploaded_by=uploaded_by, limits=limits)
+        late = queries.receive_document(conn, request_id, evidence_id)
+    return evidence_id, late
+
+
+def answer_query(db: Engine, folder, limits: EvidenceLimits, *, declaration_id: str, query_id: int, answer: str,
+                 answered_by: str, expected_version: int | None = None, upload: tuple | None = None) -> None:
+    """A trader's answer to a valuation query, with an optional file (``upload``: filename, data, content type)
+    stored in the same transaction and named in the answer (a refused answer stores no row)."""
+    with db.begin() as conn:
+        if upload is not None:
+            filename, data, content_type = upload
+            evidence_id = store_evidence(conn, folder, declaration_id=declaration_id,
+                                         task_id=repository.query_task(conn, query_id), filename=filename, data=data,
+                                         content_type=content_type, uploaded_by=answered_by, limits=limits)
+            stored = repository.stored_file(conn, evidence_id)
+            answer += f"\n\n[attached: {stored.filename}, evidence {evidence_id}, SHA-256 {stored.sha256}]"
+        queries.answer_valuation_query(conn, query_id, answer=answer, answered_by=answered_by,
+                                       expected_version=expected_version)

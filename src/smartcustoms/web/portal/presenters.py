@@ -19,6 +19,7 @@ from sqlalchemy import Engine, and_, exists, select
 
 from smartcustoms.accounts.service import User
 from smartcustoms.control import inspections, queries, scheduling, workflow
+from smartcustoms.control import service as control_service
 from smartcustoms.control.evidence import KIND, EvidenceError, EvidenceLimits, evidence_frame, store_evidence
 from smartcustoms.control.facilitation import application_free_services, good_standing
 from smartcustoms.control.tables import document_requests, evidence, tasks, valuation_queries
@@ -351,16 +352,10 @@ def upload_document(db: Engine, folder: Path, limits: EvidenceLimits, user: User
         raise refused(Conflict, f"document request {request_id} is {found[0]['state']}: no document is awaited",
                       "not_requested", target=target)
     _check_upload(upload, target)
-    task_id = None
-    with db.connect() as conn:
-        task_id = conn.execute(select(document_requests.c.task_id)
-                               .where(document_requests.c.request_id == request_id)).scalar()
     try:
-        with db.begin() as conn:
-            evidence_id = store_evidence(conn, folder, declaration_id=declaration_id, task_id=task_id,
-                                         filename=upload.filename, data=upload.file, content_type=_upload_type(upload),
-                                         uploaded_by=user.username, limits=limits)
-            late = queries.receive_document(conn, request_id, evidence_id)
+        evidence_id, late = control_service.receive_document(
+            db, folder, limits, declaration_id=declaration_id, request_id=request_id, filename=upload.filename,
+            data=upload.file, content_type=_upload_type(upload), uploaded_by=user.username)
     except EvidenceError as exc:
         raise _evidence_refused(exc, target) from exc
     except queries.QueryError as exc:
@@ -383,19 +378,10 @@ def answer_query(db: Engine, folder: Path, limits: EvidenceLimits, user: User, d
                        "write_answer", target)
     with_file = upload is not None and not isinstance(upload, str) and bool(upload.filename)
     try:
-        with db.begin() as conn:
-            if with_file:
-                row = conn.execute(select(valuation_queries.c.task_id)
-                                   .where(valuation_queries.c.query_id == query_id)).first()
-                evidence_id = store_evidence(conn, folder, declaration_id=declaration_id, task_id=row.task_id,
-                                             filename=upload.filename, data=upload.file,
-                                             content_type=_upload_type(upload), uploaded_by=user.username,
-                                             limits=limits)
-                stored = conn.execute(select(evidence.c.filename, evidence.c.sha256)
-                                      .where(evidence.c.evidence_id == evidence_id)).first()
-                answer += f"\n\n[attached: {stored.filename}, evidence {evidence_id}, SHA-256 {stored.sha256}]"
-            queries.answer_valuation_query(conn, query_id, answer=answer, answered_by=user.username,
-                                           expected_version=expected_version)
+        control_service.answer_query(
+            db, folder, limits, declaration_id=declaration_id, query_id=query_id, answer=answer,
+            answered_by=user.username, expected_version=expected_version,
+            upload=(upload.filename, upload.file, _upload_type(upload)) if with_file else None)
     except EvidenceError as exc:
         raise _evidence_refused(exc, target) from exc
     except queries.DeadlineError as exc:
