@@ -75,5 +75,7 @@ def test_average_precision_and_detection_at_false_alarms_on_cases_worked_by_hand
     assert pipeline.average_precision([[((5, 5, 15, 15), 0.9)], [], []], truth) == 0.0
     scores = np.array([0.9, 0.8, 0.2] + [0.1] * 99 + [0.85])
     positive = np.array([True, True, True] + [False] * 100)
-    # at 1 % of 100 negatives, one (the 0.85) may be above the threshold: 0.9 passes, 0.8 and 0.2 do not
-    assert pipeline.detection_at_fa(scores, positive, 0.01) == pytest.approx(1 / 3)
+    # no false alarm allowed: the threshold is the highest negative (0.85): only 0.9 passes
+    assert pipeline.detection_at_fa(scores, positive, 0.0) == pytest.approx(1 / 3)
+    # 1 % of 100 negatives: the 0.85 may alarm, the threshold drops to the next negative (0.1): all three pass
+    assert pipeline.detection_at_fa(scores, positive, 0.01) == pytest.approx(1.0)
