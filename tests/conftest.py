@@ -10,16 +10,26 @@ The code's own transactions run as in production (nothing is rolled back behind 
 """
 
 import os
-import shutil
-import socket
-import uuid
-import warnings
 
-import pytest
-from sqlalchemy import event, text
+# the test processes (pytest-xdist: one per core) each compute on one thread: BLAS and OpenMP threads that wait for a
+# core another process holds spin, and made a classification fit 3 times slower. Set before numpy is loaded, and
+# inherited by the processes tests start.
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
 
-from smartcustoms.store import migrate
-from smartcustoms.store.db import make_engine
+import shutil  # noqa: E402
+import socket  # noqa: E402
+import uuid  # noqa: E402
+import warnings  # noqa: E402
+
+import pytest  # noqa: E402
+from sqlalchemy import event, text  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+from smartcustoms.store import migrate  # noqa: E402
+from smartcustoms.store.db import make_engine  # noqa: E402
+
+threadpool_limits(1)  # in case a plugin loaded numpy before this file
 
 POSTGRES_URL = os.environ.get("SMARTCUSTOMS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 # a test's database need not survive a power cut: commits do not wait for the disk (what they see is unchanged)

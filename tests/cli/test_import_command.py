@@ -1,4 +1,5 @@
-"""The `smartcustoms` console script, run as a user runs it (a real process)."""
+"""The `smartcustoms` command: in the test process (cli_runner), and as a user runs it (a real process) for the
+help and an import."""
 
 import os
 import shutil
@@ -8,14 +9,27 @@ from pathlib import Path
 
 import pytest
 
+from cli_runner import invoke
 from support import csv_bytes, item_row
 
 SCRIPT = shutil.which("smartcustoms", path=str(Path(sys.executable).parent))
 
 
+def environment(tmp_path: Path) -> dict[str, str | None]:
+    """COLUMNS unset: output to a pipe is as wide as cli.common makes it (one line for a message that names a file
+    under the longer temporary folders of pytest-xdist's workers)."""
+    return {"SMARTCUSTOMS_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+            "SMARTCUSTOMS_VAR_DIR": str(tmp_path / "var"), "COLUMNS": None}
+
+
 def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "SMARTCUSTOMS_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
-           "SMARTCUSTOMS_VAR_DIR": str(tmp_path / "var"), "COLUMNS": "200"}
+    """`smartcustoms *args` in this process, on the SQLite file of `tmp_path`."""
+    return invoke(args, environment(tmp_path), tmp_path)
+
+
+def run_process(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    """The console script itself, in a process of its own."""
+    env = {key: value for key, value in {**os.environ, **environment(tmp_path)}.items() if value is not None}
     return subprocess.run([SCRIPT, *args], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
 
 
@@ -26,16 +40,16 @@ def upgraded(tmp_path):
 
 
 def test_help_describes_every_command(tmp_path):
-    out = run(tmp_path, "--help").stdout
+    out = run_process(tmp_path, "--help").stdout
     for command in ("import", "generate", "db", "demo"):
         assert command in out
-    assert "--mapping" in run(tmp_path, "import", "--help").stdout
+    assert "--mapping" in run_process(tmp_path, "import", "--help").stdout
 
 
 def test_import_prints_summary_and_writes_rejects_file(upgraded):
     path = upgraded / "mixed.csv"
     path.write_bytes(csv_bytes([item_row("D1"), item_row("D2", commodity_code="999999")]))
-    result = run(upgraded, "import", str(path))
+    result = run_process(upgraded, "import", str(path))
     assert result.returncode == 0, result.stderr
     summary = "imported 1 declarations (1 goods items) | unchanged duplicates 0 | conflicts 0 | rejected 1"
     assert summary in result.stdout

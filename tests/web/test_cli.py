@@ -1,8 +1,7 @@
-"""`smartcustoms users ...` and `smartcustoms serve`, run as processes the way an operator runs them."""
+"""`smartcustoms users ...` (in the test process) and `smartcustoms serve` (processes, as an operator runs it)."""
 
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -12,9 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-SCRIPT = shutil.which("smartcustoms", path=str(Path(sys.executable).parent))
-# until cli/main.py mounts them, the groups are run through their own Typer apps
-USERS = "from smartcustoms.cli.users import app; app(prog_name='smartcustoms users')"
+from cli_runner import invoke
+
 SERVE = "import typer; from smartcustoms.cli.serve import serve_command; typer.run(serve_command)"
 
 
@@ -25,14 +23,13 @@ def environment(folder: Path) -> dict:
 
 
 def users(folder: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", USERS, *args], capture_output=True, text=True, input=stdin,
-                          env=environment(folder), cwd=folder, timeout=120)
+    """`smartcustoms users ...` in the test process (the server below runs in processes of its own)."""
+    return invoke(["users", *args], environment(folder), folder, input=stdin)
 
 
 @pytest.fixture
 def upgraded(tmp_path):
-    done = subprocess.run([SCRIPT, "db", "upgrade"], capture_output=True, text=True, env=environment(tmp_path),
-                          cwd=tmp_path, timeout=120)
+    done = invoke(["db", "upgrade"], environment(tmp_path), tmp_path)
     assert done.returncode == 0, done.stderr
     return tmp_path
 
