@@ -17,13 +17,18 @@ import pandas as pd
 
 FORMATS = {"csv": "text/csv; charset=utf-8",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-_FORMULA = re.compile(r"^[=+\-@\t\r]")  # what a spreadsheet would run as a formula (CSV/formula injection)
+_FORMULA = re.compile(r"^[=+\-@\t\r\n]")  # what a spreadsheet would run as a formula (CSV/formula injection)
 
 
 def _safe_text(value):
-    """Text that a spreadsheet program would take for a formula is prefixed with an apostrophe."""
-    if isinstance(value, str) and _FORMULA.match(value):
-        return "'" + value
+    """Text that a spreadsheet program would take for a formula is prefixed with an apostrophe; a carriage return
+    inside text becomes a line feed (pandas quotes a field holding a line feed, not one holding a lone CR: what
+    followed it would have started a row of its own, a formula perhaps)."""
+    if isinstance(value, str):
+        if "\r" in value:
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
+        if _FORMULA.match(value):
+            return "'" + value
     return value
 
 
@@ -33,6 +38,12 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
         if out[name].dtype == object or pd.api.types.is_string_dtype(out[name]):
             out[name] = out[name].map(_safe_text)
     return out
+
+
+def defused(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `frame` whose text cells a spreadsheet would run as a formula (=, +, -, @, tab, CR first) begin
+    with an apostrophe: for every CSV we write (exports, the import's rejects file, the CLI's tables)."""
+    return _plain(frame)
 
 
 def to_csv(tables: Mapping[str, pd.DataFrame] | pd.DataFrame) -> bytes:

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from smartcustoms.cli.common import console, errors, fail
 from smartcustoms.control import capacity as cap
+from smartcustoms.exports import defused
 
 app = typer.Typer(
     help="Capacity planning for clearance: a discrete-event simulation of arrivals, lanes, officers, inspection "
@@ -226,7 +227,7 @@ def simulate_command(
     _warn_overload(config, errors if as_json else console)
     result = cap.simulate(config, hours=(days + warmup) * 24, seed=seed, warmup_hours=warmup * 24)
     if out is not None:
-        result.declarations.to_csv(out, index=False)
+        defused(result.declarations).to_csv(out, index=False)
     if chart is not None:
         _chart(result, within, chart)
     if as_json:

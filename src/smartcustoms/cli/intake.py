@@ -8,6 +8,7 @@ import typer
 from smartcustoms.cli.common import console, engine, errors, fail, progress_bar
 from smartcustoms.declarations.intake import ImportResult, import_file
 from smartcustoms.declarations.mapping import IntakeError, shipped_mappings
+from smartcustoms.exports import defused
 from smartcustoms.settings import get_settings
 from smartcustoms.store import migrate
 
@@ -17,7 +18,7 @@ def write_rejects(result: ImportResult, source: Path, target: Path | None) -> Pa
         return None
     target = target or get_settings().var_dir / "rejects" / f"{source.stem}-batch{result.batch_id}.csv"
     target.parent.mkdir(parents=True, exist_ok=True)
-    result.rejects.to_csv(target, index=False)
+    defused(result.rejects).to_csv(target, index=False)  # a value such as =cmd|... is text, not a formula
     return target
 
 

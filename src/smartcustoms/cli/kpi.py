@@ -13,6 +13,7 @@ from smartcustoms import charts
 from smartcustoms.cli.common import console, engine, fail
 from smartcustoms.control import kpis
 from smartcustoms.control.kpi_data import load_kpi_frames
+from smartcustoms.exports import defused
 from smartcustoms.settings import get_settings
 
 DASH = "–"
@@ -103,7 +104,7 @@ def write_csv(tables: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
     written = []
     for name, frame in tables.items():
         path = folder / f"{name}.csv"
-        frame.to_csv(path, index=False, float_format="%.4f")
+        defused(frame).to_csv(path, index=False, float_format="%.4f")
         written.append(path)
     return written
 
