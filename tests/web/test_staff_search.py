@@ -62,3 +62,11 @@ def test_every_staff_role_has_a_page_of_a_declaration_with_its_history(client, p
                                              office_id="FRLYS1"))
     as_user(client, people["oscar"])
     assert client.get("/staff/declarations/S-LYS-2").status_code == 404  # not his office: as if it did not exist
+
+
+def test_the_latest_declarations_on_the_home_page_link_to_their_pages(client, people):
+    lodge(client, people["alice"], declaration("S-PAR-6"))
+    as_user(client, people["anna"])
+    assert 'href="/staff/declarations/S-PAR-6"' in client.get("/").text
+    as_user(client, people["alice"])
+    assert 'href="/portal/declarations/S-PAR-6"' in client.get("/").text  # a trader's lead to the portal
