@@ -172,7 +172,7 @@ def earlier(group: np.ndarray, time: np.ndarray, weight: np.ndarray | None = Non
     seconds = (time - start) // _SECOND
     span = int(seconds.max()) + 1 if len(time) else 1
     if len(time) and int(group.max()) < (2**62) // span:
-        order = np.argsort(group * span + seconds)  # one key: much faster than a lexsort
+        order = np.argsort(group * span + seconds, kind="stable")  # one key: much faster than a lexsort
     else:
         order = np.lexsort((seconds, group))
     g, t = group[order], seconds[order]
@@ -181,9 +181,11 @@ def earlier(group: np.ndarray, time: np.ndarray, weight: np.ndarray | None = Non
     count[order] = tie - begin
     if weight is None:
         return count, None
-    before = np.concatenate([[0.0], np.cumsum(weight[order])])  # exclusive prefix sums
+    # running sums within each group only, in a stable order: a row's sum is added up from its own group's rows
+    # alone, the same whatever other groups the frame holds (a batch split by importer gives the same sums)
+    running = pd.Series(weight[order]).groupby(g, sort=False).cumsum().to_numpy()
     total = np.empty(len(group))
-    total[order] = before[tie] - before[begin]
+    total[order] = np.where(tie > begin, running[np.maximum(tie - 1, 0)], 0.0)
     return count, total
 
 
