@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from smartcustoms.control.infringements import found, kinds
+from smartcustoms.outcomes.infringements import found, kinds
 
 
 def test_kinds_split_lists_and_map_fraud_names():

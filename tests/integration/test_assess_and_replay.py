@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from smartcustoms.control.outcomes import store_outcomes
+from smartcustoms.outcomes.service import store_outcomes
 from smartcustoms.declarations.intake import import_file
 from smartcustoms.declarations.repository import load_declarations
 from smartcustoms.risk import repository as profile_store

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from smartcustoms.control.outcomes import load_outcomes, read_outcomes, store_outcomes
+from smartcustoms.outcomes.service import load_outcomes, read_outcomes, store_outcomes
 from smartcustoms.declarations.mapping import IntakeError
 from smartcustoms.risk.repository import OverrideError, latest_decisions, override, record_assessment
 

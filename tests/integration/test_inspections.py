@@ -27,7 +27,7 @@ from smartcustoms.control.inspections import (
     task_history,
     transition,
 )
-from smartcustoms.control.outcomes import load_outcomes
+from smartcustoms.outcomes.service import load_outcomes
 from smartcustoms.control.scheduling import add_slots, book
 from smartcustoms.control.tables import outcomes, task_events
 from smartcustoms.control.workflow import (

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import DBAPIError
 
-from smartcustoms.control.outcomes import load_outcomes
+from smartcustoms.outcomes.service import load_outcomes
 from smartcustoms.control.queries import (
     ConflictError,
     DeadlineError,

@@ -19,7 +19,7 @@ from smartcustoms.control.inspections import (
     task_frame,
     transition,
 )
-from smartcustoms.control.outcomes import store_outcomes
+from smartcustoms.outcomes.service import store_outcomes
 from smartcustoms.control.tables import clearance
 from smartcustoms.control.undertakings import (
     UndertakingError,

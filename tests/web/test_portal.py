@@ -8,7 +8,7 @@ import pandas as pd
 from conftest import as_user, declaration
 from sqlalchemy import insert
 
-from smartcustoms.control.outcomes import store_outcomes
+from smartcustoms.outcomes.service import store_outcomes
 from smartcustoms.control.tables import clearance, task_events, tasks
 from smartcustoms.store.db import utc_now
 from support import csv_bytes, item_row

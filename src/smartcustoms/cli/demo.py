@@ -18,8 +18,8 @@ from smartcustoms.cli.risk import run_assessment
 from smartcustoms.cli.serve import serve_command
 from smartcustoms.cli.world import build_world
 from smartcustoms.control.officer_work import simulate_audits, simulate_officer_work
-from smartcustoms.control.outcomes import read_outcomes, store_outcomes
 from smartcustoms.declarations.repository import count_declarations
+from smartcustoms.outcomes.service import read_outcomes, store_outcomes
 from smartcustoms.risk import repository as profile_store
 from smartcustoms.risk.profiles import profile_files
 from smartcustoms.settings import get_settings

@@ -36,7 +36,7 @@ def _day(value: datetime | None) -> str:
 
 
 def _features(e, as_of=None):
-    from smartcustoms.control.outcomes import load_outcomes
+    from smartcustoms.outcomes.service import load_outcomes
     from smartcustoms.declarations.repository import load_declarations
     from smartcustoms.targeting.features import declaration_features
 

@@ -6,8 +6,8 @@ from typing import Annotated
 import typer
 
 from smartcustoms.cli.common import console, engine, fail
-from smartcustoms.control.outcomes import read_outcomes, store_outcomes
 from smartcustoms.declarations.mapping import IntakeError
+from smartcustoms.outcomes.service import read_outcomes, store_outcomes
 
 app = typer.Typer(help="Control outcomes (inspection results).", no_args_is_help=True)
 

@@ -200,7 +200,7 @@ def performance(
     """How each profile performs: selections, controls, hits, hit rate, duty recovered per control, and a
     suggestion to retire the ones that no longer find anything."""
     from smartcustoms.control.feedback import profile_hits, profile_performance
-    from smartcustoms.control.outcomes import load_outcomes
+    from smartcustoms.outcomes.service import load_outcomes
     from smartcustoms.risk.repository import latest_decisions
 
     e = _engine()

@@ -16,7 +16,6 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy import case as sql_case
 
 from smartcustoms.control.audits import AUDIT_LANES, plan_audits
-from smartcustoms.control.outcomes import RESULTS
 from smartcustoms.control.queries import moment
 from smartcustoms.control.tables import (
     CASE_STATES,
@@ -27,6 +26,7 @@ from smartcustoms.control.tables import (
     outcomes,
 )
 from smartcustoms.declarations.tables import declarations
+from smartcustoms.outcomes.service import RESULTS
 from smartcustoms.risk.repository import latest_decisions
 from smartcustoms.store.db import transaction
 

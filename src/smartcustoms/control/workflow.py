@@ -14,6 +14,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from smartcustoms.outcomes.infringements import INFRINGEMENTS
 from smartcustoms.refusals import Kind, Refusal
 
 STATES = ("created", "assigned", "scheduled", "in_progress", "completed", "released", "detained", "seized")
@@ -31,7 +32,6 @@ OPEN_STATES = ("assigned", "scheduled", "in_progress")  # an officer's workload
 MODES = ("physical", "documentary", "remote")
 SLOT_MODE = {"physical": "on_site", "remote": "remote"}  # the slot a task books; documentary books none
 RESULTS = ("discrepancy", "no_discrepancy")
-INFRINGEMENTS = ("valuation", "classification", "origin", "quantity", "prohibited", "ipr", "other")
 
 
 class ControlError(Refusal):

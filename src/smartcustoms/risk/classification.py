@@ -37,7 +37,7 @@ import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from smartcustoms.control.infringements import found as infringement_found
+from smartcustoms.outcomes.infringements import found as infringement_found
 from smartcustoms.reference import hs
 
 NAME = "classification"

@@ -8,8 +8,8 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy import Engine
 
-from smartcustoms.control.outcomes import load_outcomes
 from smartcustoms.declarations.repository import load_declarations
+from smartcustoms.outcomes.service import load_outcomes
 from smartcustoms.risk.assess import RiskEngine, assess
 from smartcustoms.risk.config import RiskConfig
 from smartcustoms.risk.profiles import Profile, evaluate

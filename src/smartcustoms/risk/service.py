@@ -5,8 +5,8 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy import Engine
 
-from smartcustoms.control.outcomes import load_outcomes
 from smartcustoms.declarations.repository import load_declarations
+from smartcustoms.outcomes.service import load_outcomes
 from smartcustoms.risk import repository as profile_store
 from smartcustoms.risk.assess import RiskEngine, assess, calibrated, explain
 from smartcustoms.risk.classification import ClassificationScreen

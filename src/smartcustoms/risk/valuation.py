@@ -42,7 +42,7 @@ import pandas as pd
 from scipy import special
 from sklearn.base import BaseEstimator
 
-from smartcustoms.control.infringements import found as infringement_found
+from smartcustoms.outcomes.infringements import found as infringement_found
 
 LEVELS = ("hs6xorigin", "hs6", "hs4", "chapter")
 _KEYS = {

@@ -78,7 +78,7 @@ def run_product_path(data_dir: Path | str, settings=None, workdir: Path | str | 
                      on_step=None) -> ProductPathResult:
     """The benchmark through the product (see the module docstring). `settings`: a `RiskConfig` (default: the
     built-in settings). `on_step(description)` is called before each step."""
-    from smartcustoms.control.outcomes import store_outcomes
+    from smartcustoms.outcomes.service import store_outcomes
     from smartcustoms.declarations.intake import import_file
     from smartcustoms.declarations.repository import load_declarations
     from smartcustoms.risk.config import RiskConfig

@@ -4,11 +4,12 @@ Use them with ``Annotated``: ``user: Annotated[User, require("trader")]`` for th
 ``user: Annotated[User, require_page("trader")]`` for pages (session only).
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from smartcustoms.accounts import service as accounts
 from smartcustoms.accounts.service import User
@@ -35,6 +36,18 @@ def get_db(request: Request) -> Engine:
 
 
 Db = Annotated[Engine, Depends(get_db)]
+
+
+def get_session(request: Request) -> Iterator[Connection]:
+    """The request's unit of work: one connection in one transaction, committed when the route has answered,
+    rolled back when it raised. Routes that read take it (one consistent view of the database per request);
+    a route that changes something calls a service use case, which owns its transaction (a refusal inside it
+    leaves nothing behind, even when the route then answers with a page)."""
+    with request.app.state.db.begin() as conn:
+        yield conn
+
+
+Session = Annotated[Connection, Depends(get_session)]
 
 
 async def submitted_csrf(request: Request) -> str | None:

@@ -19,10 +19,10 @@ from smartcustoms.accounts.service import User
 from smartcustoms.control import kpis
 from smartcustoms.control.feedback import profile_hits, profile_performance
 from smartcustoms.control.kpi_data import load_kpi_frames
-from smartcustoms.control.outcomes import load_outcomes
 from smartcustoms.control.tables import clearance
 from smartcustoms.declarations.tables import declarations
 from smartcustoms.frames import plain, records
+from smartcustoms.outcomes.service import load_outcomes
 from smartcustoms.risk import repository
 from smartcustoms.risk.config import RiskConfig
 from smartcustoms.risk.profiles import DERIVED_FIELDS, FIELD_KINDS, OPERATORS_BY_KIND, ProfileError, parse_profiles

@@ -36,12 +36,12 @@ from smartcustoms.accounts.service import User
 from smartcustoms.control import evidence as evidence_store
 from smartcustoms.control import inspections, queries, scheduling
 from smartcustoms.control.inspections import Task
-from smartcustoms.control.outcomes import load_outcomes
 from smartcustoms.control.tables import DOCUMENT_TYPES, officers, outcomes, tasks
 from smartcustoms.control.workflow import INFRINGEMENTS, ControlError, NotFoundError
 from smartcustoms.declarations.repository import load_declarations
 from smartcustoms.declarations.tables import declarations
 from smartcustoms.frames import records
+from smartcustoms.outcomes.service import load_outcomes
 from smartcustoms.risk.repository import decisions, latest_decisions
 from smartcustoms.risk.valuation import UNIT_NAMES
 from smartcustoms.store.db import transaction, utc_now

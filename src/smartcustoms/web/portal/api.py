@@ -21,7 +21,7 @@ from smartcustoms.accounts.service import User
 from smartcustoms.declarations.models import Declaration
 from smartcustoms.web import scoped
 from smartcustoms.web.bounds import Offset
-from smartcustoms.web.deps import Db, require
+from smartcustoms.web.deps import Db, Session, require
 from smartcustoms.web.errors import NotFound
 from smartcustoms.web.portal.presenters import (
     answer_query,
@@ -89,7 +89,7 @@ async def lodge_declarations_file(
 
 
 @router.get("/declarations", response_model=DeclarationList)
-def list_declarations(user: Reader, db: Db,
+def list_declarations(user: Reader, db: Session,
                       limit: Annotated[int, Query(ge=1, le=500)] = 50,
                       offset: Offset = 0):
     """The declarations the caller may see, newest first: a trader's own, an officer's offices', or all."""
@@ -98,7 +98,7 @@ def list_declarations(user: Reader, db: Db,
 
 
 @router.get("/declarations/{declaration_id}", response_model=DeclarationDetail)
-def get_declaration(declaration_id: str, user: Reader, db: Db):
+def get_declaration(declaration_id: str, user: Reader, db: Session):
     """A declaration as lodged, its lane, reasons, status and timeline (404 when it is not the caller's)."""
     found = scoped.detail(db, user, declaration_id)
     if found is None:
@@ -255,7 +255,7 @@ class Services(BaseModel):
 
 
 @control_router.get("/documents", response_model=list[DocumentRequest])
-def list_documents(declaration_id: str, user: Trader, db: Db):
+def list_documents(declaration_id: str, user: Trader, db: Session):
     """The documents customs asked for, with their due dates; late and overdue ones are marked."""
     own(db, user, declaration_id)
     return document_list(db, declaration_id)
@@ -271,7 +271,7 @@ def send_document(declaration_id: str, request_id: int, user: Trader, db: Db, re
 
 
 @control_router.get("/queries", response_model=list[ValuationQuery])
-def list_queries(declaration_id: str, user: Trader, db: Db):
+def list_queries(declaration_id: str, user: Trader, db: Session):
     """The valuation queries raised on the declaration: the reasons to doubt its value, deadline, answer."""
     own(db, user, declaration_id)
     return query_list(db, declaration_id)
@@ -294,7 +294,7 @@ def _inspection(db, declaration_id: str) -> dict:
 
 
 @control_router.get("/slots", response_model=Inspection)
-def slots(declaration_id: str, user: Trader, db: Db):
+def slots(declaration_id: str, user: Trader, db: Session):
     """The declaration's inspection and the free slots of its office and mode it may book (404 without one)."""
     own(db, user, declaration_id)
     return _inspection(db, declaration_id)
@@ -330,7 +330,7 @@ def evidence(declaration_id: str, user: Trader, db: Db, request: Request,
 
 
 @control_router.get("/undertaking", response_model=UndertakingState)
-def undertaking(declaration_id: str, user: Trader, db: Db, request: Request):
+def undertaking(declaration_id: str, user: Trader, db: Session, request: Request):
     """The declaration's undertaking if signed; else whether it may be released on one, why (not), and the text
     to sign."""
     own(db, user, declaration_id)
@@ -347,7 +347,7 @@ def sign_undertaking(declaration_id: str, body: Signature, user: Trader, db: Db,
 
 
 @control_router.get("/services", response_model=Services)
-def services(declaration_id: str, user: Trader, db: Db, request: Request):
+def services(declaration_id: str, user: Trader, db: Session, request: Request):
     """The facilitations applied to the declaration without an application, and the importer's good standing."""
     found = scoped.detail(db, user, declaration_id)
     if found is None:

@@ -12,7 +12,7 @@ from smartcustoms.accounts.service import User
 from smartcustoms.declarations.mapping import shipped_mappings
 from smartcustoms.store.db import utc_now
 from smartcustoms.web import forms, scoped
-from smartcustoms.web.deps import Db, require_page
+from smartcustoms.web.deps import Db, Session, require_page
 from smartcustoms.web.errors import NotFound, WebError
 from smartcustoms.web.i18n import N_
 from smartcustoms.web.portal.presenters import (
@@ -42,7 +42,7 @@ Trader = Annotated[User, require_page("trader")]
 
 
 @router.get("/declarations", name="my_declarations")
-def my_declarations(request: Request, user: Trader, db: Db, page: Annotated[int, Query(ge=1, le=100_000)] = 1):
+def my_declarations(request: Request, user: Trader, db: Session, page: Annotated[int, Query(ge=1, le=100_000)] = 1):
     size = request.app.state.settings.page_size
     rows, total = scoped.page(db, user, size, (page - 1) * size)
     return render(request, "portal/declarations.html", {"rows": rows, "total": total, "page": page,
@@ -50,7 +50,7 @@ def my_declarations(request: Request, user: Trader, db: Db, page: Annotated[int,
 
 
 @router.get("/declarations/{declaration_id}", name="my_declaration")
-def my_declaration(request: Request, declaration_id: str, user: Trader, db: Db):
+def my_declaration(request: Request, declaration_id: str, user: Trader, db: Session):
     found = scoped.detail(db, user, declaration_id)
     if found is None:
         raise NotFound(f"no declaration {declaration_id}")
@@ -123,7 +123,7 @@ async def submit_file(request: Request, user: Trader):
 
 
 @router.get("/compliance", name="my_compliance")
-def my_compliance(request: Request, user: Trader, db: Db):
+def my_compliance(request: Request, user: Trader, db: Session):
     return render(request, "portal/compliance.html", {"record": scoped.compliance_record(db, user)})
 
 
@@ -154,12 +154,12 @@ def _number(value) -> int | None:
 
 
 @router.get("/todo", name="portal_todo")
-def todo_page(request: Request, user: Trader, db: Db):
+def todo_page(request: Request, user: Trader, db: Session):
     return render(request, "portal_control/todo.html", {"todo": todo(request, db, user), "words": WORDS})
 
 
 @router.get("/declarations/{declaration_id}/documents", name="portal_documents")
-def documents_page(request: Request, declaration_id: str, user: Trader, db: Db):
+def documents_page(request: Request, declaration_id: str, user: Trader, db: Session):
     own(db, user, declaration_id)
     return _section_page(request, db, user, declaration_id, ("documents",))
 
@@ -178,7 +178,7 @@ async def document_upload(request: Request, declaration_id: str, request_id: int
 
 
 @router.get("/declarations/{declaration_id}/queries/{query_id}", name="portal_query")
-def query_page(request: Request, declaration_id: str, query_id: int, user: Trader, db: Db):
+def query_page(request: Request, declaration_id: str, query_id: int, user: Trader, db: Session):
     own(db, user, declaration_id)
     if not query_list(db, declaration_id, query_id):
         raise NotFound(f"no valuation query {query_id} for declaration {declaration_id}")
@@ -201,7 +201,7 @@ async def query_answer(request: Request, declaration_id: str, query_id: int, use
 
 
 @router.get("/declarations/{declaration_id}/inspection", name="portal_inspection")
-def inspection_page(request: Request, declaration_id: str, user: Trader, db: Db):
+def inspection_page(request: Request, declaration_id: str, user: Trader, db: Session):
     own(db, user, declaration_id)
     return _section_page(request, db, user, declaration_id, ("inspection",))
 
@@ -245,7 +245,7 @@ async def inspection_evidence(request: Request, declaration_id: str, user: Trade
 
 
 @router.get("/declarations/{declaration_id}/undertaking", name="portal_undertaking")
-def undertaking_page(request: Request, declaration_id: str, user: Trader, db: Db):
+def undertaking_page(request: Request, declaration_id: str, user: Trader, db: Session):
     own(db, user, declaration_id)
     return _section_page(request, db, user, declaration_id, ("undertaking",))
 

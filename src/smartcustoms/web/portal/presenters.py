@@ -37,7 +37,7 @@ from smartcustoms.declarations.tables import declarations
 from smartcustoms.frames import records
 from smartcustoms.risk.config import RiskConfig
 from smartcustoms.risk.repository import decisions
-from smartcustoms.store.db import utc_now
+from smartcustoms.store.db import transaction, utc_now
 from smartcustoms.web import scoped
 from smartcustoms.web.errors import Conflict, Invalid, NotFound, TooLarge, WebError
 from smartcustoms.web.i18n import N_, gettext
@@ -172,7 +172,7 @@ def risk_config(request: Request) -> RiskConfig:
 def own(db: Engine, user: User, declaration_id: str) -> dict:
     """The caller's declaration (ID, office, importer), or 404 when it is not theirs (or does not exist)."""
     c = declarations.c
-    with db.connect() as conn:
+    with transaction(db) as conn:
         row = conn.execute(select(c.declaration_id, c.office_id, c.importer_id, c.declarant_id)
                            .where(c.declaration_id == declaration_id, scoped.visible_to(user))).first()
     if row is None:
@@ -218,7 +218,7 @@ def query_list(db: Engine, declaration_id: str, query_id: int | None = None) -> 
 
 def _inspection_task(db: Engine, declaration_id: str):
     """The declaration's newest physical or remote inspection task, with its decision's explanation."""
-    with db.connect() as conn:
+    with transaction(db) as conn:
         return conn.execute(
             select(tasks.c.task_id, tasks.c.office_id, tasks.c.mode, tasks.c.state, tasks.c.due_at, tasks.c.version,
                    decisions.c.explanation)
@@ -507,7 +507,7 @@ def todo(request: Request, db: Engine, user: User, limit: int = 100) -> dict:
     now = utc_now()
     mine = scoped.visible_to(user)
     d = declarations.c
-    with db.connect() as conn:
+    with transaction(db) as conn:
         documents = [row._asdict() for row in conn.execute(
             select(document_requests.c.request_id, document_requests.c.declaration_id,
                    document_requests.c.document_type, document_requests.c.due_at)

@@ -1,13 +1,10 @@
-"""Read and store control outcomes (CSV in the layout of the synthetic world's inspections.csv)."""
+"""The outcomes frame (COLUMNS) and reading it from a CSV in the layout of the synthetic world's inspections.csv."""
 
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Engine, select
 
-from smartcustoms.control.tables import outcomes
 from smartcustoms.declarations.mapping import IntakeError
-from smartcustoms.store.db import bulk_insert
 
 COLUMNS = ["declaration_id", "inspection_date", "control_type", "selection_reason", "result", "infringement",
            "duty_recovered"]
@@ -33,22 +30,3 @@ def read_outcomes(path: Path) -> pd.DataFrame:
             row = int(mask.to_numpy().argmax())
             raise IntakeError(f"{path.name} row {row + 2}, {field}: {why} ({frame.iloc[row][field]!r})")
     return frame[COLUMNS].assign(inspection_date=dates.dt.normalize(), duty_recovered=duty)
-
-
-def store_outcomes(engine: Engine, frame: pd.DataFrame) -> int:
-    """Append outcomes not already stored (same declaration, date, control type and result)."""
-    key = ["declaration_id", "inspection_date", "control_type", "result"]
-    with engine.begin() as conn:
-        known = pd.read_sql(select(*[outcomes.c[c] for c in key]), conn)
-        known["inspection_date"] = pd.to_datetime(known["inspection_date"])
-        fresh = frame.merge(known.drop_duplicates(), on=key, how="left", indicator=True)
-        fresh = fresh[fresh["_merge"] == "left_only"].drop(columns="_merge")
-        bulk_insert(conn, outcomes, fresh[COLUMNS])
-    return len(fresh)
-
-
-def load_outcomes(engine: Engine) -> pd.DataFrame:
-    with engine.connect() as conn:
-        frame = pd.read_sql(select(*[outcomes.c[c] for c in COLUMNS]), conn)
-    frame["inspection_date"] = pd.to_datetime(frame["inspection_date"])
-    return frame

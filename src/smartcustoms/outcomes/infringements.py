@@ -5,7 +5,7 @@ onto them."""
 
 import pandas as pd
 
-from smartcustoms.control.workflow import INFRINGEMENTS
+INFRINGEMENTS = ("valuation", "classification", "origin", "quantity", "prohibited", "ipr", "other")
 
 SYNONYMS = {"undervaluation": "valuation", "misclassification": "classification", "false_origin": "origin",
             "understated_quantity": "quantity", "prohibited_goods": "prohibited"}
