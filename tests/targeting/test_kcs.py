@@ -93,8 +93,9 @@ def test_the_labels_of_the_reported_split_are_never_stored(folder):
     flipped = folder.parent / "flipped"
     flipped.mkdir(exist_ok=True)
     (flipped / kcs.TRAIN_FILE).write_bytes((folder / kcs.TRAIN_FILE).read_bytes())
-    valid = pd.read_csv(folder / kcs.VALID_FILE)
-    valid.assign(Fraud=1 - valid["Fraud"], **{"Critical Fraud": 0}).to_csv(flipped / kcs.VALID_FILE, index=False)
+    valid = pd.read_csv(folder / kcs.VALID_FILE, dtype=str, keep_default_na=False)
+    valid.assign(Fraud=(1 - valid["Fraud"].astype(int)).astype(str), **{"Critical Fraud": "0"}).to_csv(
+        flipped / kcs.VALID_FILE, index=False)
     again = run_product_path(flipped).to_json()
     original = run_product_path(folder).to_json()
     assert again["lanes"] == original["lanes"] and again["combination"] == original["combination"]
