@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pandas as pd
 from conftest import as_user, declaration
-from sqlalchemy import insert
+from sqlalchemy import delete, insert
 
 from smartcustoms.outcomes.service import store_outcomes
 from smartcustoms.control.tables import clearance, task_events, tasks
@@ -117,6 +117,7 @@ def test_the_declaration_page_shows_the_timeline_of_the_control_chain(client, pe
              "note": None},
             {"task_id": task_id, "from_state": "created", "to_state": "in_progress", "actor": "officer 7",
              "at": now + 2 * hour, "note": "tip from intelligence"}])
+        conn.execute(delete(clearance).where(clearance.c.declaration_id == "T1"))  # lodging opened it: as if red
         conn.execute(insert(clearance).values(declaration_id="T1", office_id="FRPAR1", lane="red",
                                               lodged_at=now - timedelta(minutes=1), lane_at=now,
                                               released_at=now + 5 * hour, status="released"))
