@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 
 from smartcustoms.risk.assess import RiskEngine
 from smartcustoms.web.batcher import QUIET
+from smartcustoms.web.processes import die_with_parent
 
 
 class LodgingProcess:
@@ -72,6 +73,7 @@ _risk: RiskEngine | None = None
 
 def _connect(url: str, synchronous: str) -> None:
     global _db
+    die_with_parent()  # a kill -9 of the server ends this process too (it holds the database open)
     import warnings
 
     import pandas as pd

@@ -3,11 +3,15 @@ kernel spreads new connections among them. With one shared socket (uvicorn's --w
 wakes first accepts a whole burst: under the load benchmark one process often held all 50 connections while
 the other idled."""
 
+import ctypes
 import logging
 import multiprocessing
+import os
 import signal
 import socket
+import sys
 import threading
+import time
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +51,33 @@ def serve_processes(app: str, *, host: str, port: int, processes: int, **uvicorn
     return 0 if stop.is_set() else 1
 
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def die_with_parent(poll: float = 0.5) -> None:
+    """Call first thing in a worker process: it ends when the process that started it dies, even by SIGKILL
+    (a `kill -9` of the server left its lodging process alive under PID 1, the database open). On Linux the
+    kernel sends SIGTERM at the parent's death (prctl PR_SET_PDEATHSIG); everywhere, a daemon thread also
+    watches the parent's PID and exits at once when the process was handed to another parent."""
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+        except (OSError, AttributeError):  # no libc prctl: the watch alone
+            log.warning("prctl(PR_SET_PDEATHSIG) is unavailable: watching the parent's PID only")
+    if os.getppid() != parent or parent == 1:  # it died before the signal was asked for
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(poll)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def _check_free(host: str, port: int) -> None:
     """Refuse a port another program listens on (bound sockets with SO_REUSEPORT would share it silently)."""
     with socket.socket(_family(host)) as probe:
@@ -63,6 +94,8 @@ def _family(host: str) -> socket.AddressFamily:
 
 def _serve_one(app: str, host: str, port: int, options: dict) -> None:
     import uvicorn
+
+    die_with_parent()
 
     sock = socket.socket(_family(host))
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
