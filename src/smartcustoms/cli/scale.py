@@ -90,7 +90,7 @@ def benchmark_command(
     """Scale: generate, export as Parquet partitions, assess the last month with the local engine and on Dask
     with 1 and 2 local workers; whether every lane and score matches, throughput per core, scaling from 1 to 2
     workers, peak memory per process, and a projection to a cluster (labelled as such)."""
-    from smartcustoms.scale.benchmark import run
+    from smartcustoms.scale.service import run_benchmark as run
 
     def say(text: str) -> None:
         errors.print(f"[dim]{text}[/]", highlight=False)

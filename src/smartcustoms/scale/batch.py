@@ -101,13 +101,12 @@ def _plain(value):
     return value
 
 
-def differences(left: pd.DataFrame, right: pd.DataFrame, rtol: float = 1e-9, atol: float = 1e-6) -> dict[str, int]:
+def differences(left: pd.DataFrame, right: pd.DataFrame, rtol: float = 0.0, atol: float = 0.0) -> dict[str, int]:
     """Per column, how many rows of two decision frames differ: texts, lanes and flags exactly (any missing value
-    equals any other), numbers within a relative `rtol` or an absolute `atol` (a millionth of a
-    score or of a euro). Empty: the same decisions row for
-    row. Numbers are allowed the tolerance because a few sums of non-integer values (the origin screen's earlier
-    duty rates) are added in another order when the batch is split, which moves their last bits (and a
-    difference of two close averages, times a customs value, shows them at about 1e-9 EUR)."""
+    equals any other), numbers exactly by default (NaN equals NaN), or within a relative `rtol` or an absolute
+    `atol` when given. Empty: the same decisions row for row. The bucketed assessment is exact: every sum a
+    screen adds up over earlier rows is added within its own key (importer, importer x HS6) in a stable order,
+    so that splitting the batch by importer does not change a bit."""
     if list(left.columns) != list(right.columns):
         return {"<columns>": abs(len(left.columns) - len(right.columns)) or 1}
     if len(left) != len(right):

@@ -230,3 +230,30 @@ def partition_files(root: Path, kind: str = DECLARATIONS) -> list[Path]:
         return []
     return sorted((p for p in base.rglob("part-*.parquet")), key=lambda p: (
         partition_of(p).get("month", ""), partition_of(p).get("office", ""), p.name))
+
+
+def write_declarations(directory: Path, frame: pd.DataFrame, first: int, last: int, chunk: int = 0) -> int:
+    """Write a declarations frame into its month x office partitions (one new file each); returns files written."""
+    schema, files = declaration_schema(), 0
+    for (month, office), rows in declaration_partitions(frame):
+        name = part_name(first, last).replace(".parquet", f"-{chunk:05d}.parquet")
+        write_file(to_table(rows, schema), declaration_folder(directory, month, office) / name)
+        files += 1
+    return files
+
+
+def write_outcomes(directory: Path, frame: pd.DataFrame, first: int, last: int, chunk: int = 0) -> int:
+    """Write an outcomes frame into its inspection-month partitions; returns files written."""
+    schema, files = outcome_schema(), 0
+    for month, rows in outcome_partitions(frame):
+        name = part_name(first, last).replace(".parquet", f"-{chunk:05d}.parquet")
+        write_file(to_table(rows, schema), outcome_folder(directory, month) / name)
+        files += 1
+    return files
+
+
+def read_files(files: list[Path], kind: str = DECLARATIONS) -> pd.DataFrame:
+    """The given partition files as one frame, in order (PartitionError naming a bad file)."""
+    schema = declaration_schema() if kind == DECLARATIONS else outcome_schema()
+    parts = [read_partition(path, schema) for path in files]
+    return pd.concat(parts, ignore_index=True) if parts else empty_frame(schema)

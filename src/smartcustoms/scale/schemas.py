@@ -36,7 +36,10 @@ class ExportResult(BaseModel):
 
 
 class ScaleBenchmark(BaseModel):
-    """What `smartcustoms benchmark scale` measures (declarations per second per core; peak memory in MB)."""
+    """What `smartcustoms benchmark scale` measures: `identical` (every lane, score and reason of the Dask runs
+    equals the local engine's), `per_core_local` and `per_core_dask` (declarations per CPU-second of all the
+    run's processes; `wall` has the wall-time rates), `scaling_1_to_2` (wall time with 1 worker / with 2), peak
+    memory per process (MB), and a projection to a cluster (labelled as one)."""
 
     declarations: int
     history_declarations: int
@@ -50,6 +53,7 @@ class ScaleBenchmark(BaseModel):
     per_core_dask: float
     per_core_dask_1: float
     scaling_1_to_2: float
+    wall: dict[str, float]
     peak_memory_mb: dict[str, float]
     history_files_mb: float
     machine: str

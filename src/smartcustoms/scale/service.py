@@ -28,17 +28,10 @@ from smartcustoms.scale.partitions import (
     MANIFEST,
     OUTCOMES,
     PartitionError,
-    declaration_folder,
-    declaration_partitions,
-    declaration_schema,
-    outcome_folder,
-    outcome_partitions,
-    outcome_schema,
-    part_name,
     partition_files,
-    read_partition,
-    to_table,
-    write_file,
+    read_files,
+    write_declarations,
+    write_outcomes,
 )
 from smartcustoms.scale.schemas import EngineOptions, ExportResult
 
@@ -56,25 +49,6 @@ def _write_manifest(directory: Path, manifest: dict) -> None:
     temporary = path.with_name(f".{MANIFEST}.tmp-{os.getpid()}")
     temporary.write_text(json.dumps(manifest, indent=2, sort_keys=True))
     os.replace(temporary, path)
-
-
-def write_declarations(directory: Path, frame: pd.DataFrame, first: int, last: int, chunk: int = 0) -> int:
-    """Write a declarations frame into its month x office partitions (one new file each); returns files written."""
-    schema, files = declaration_schema(), 0
-    for (month, office), rows in declaration_partitions(frame):
-        name = part_name(first, last).replace(".parquet", f"-{chunk:05d}.parquet")
-        write_file(to_table(rows, schema), declaration_folder(directory, month, office) / name)
-        files += 1
-    return files
-
-
-def write_outcomes(directory: Path, frame: pd.DataFrame, first: int, last: int, chunk: int = 0) -> int:
-    schema, files = outcome_schema(), 0
-    for month, rows in outcome_partitions(frame):
-        name = part_name(first, last).replace(".parquet", f"-{chunk:05d}.parquet")
-        write_file(to_table(rows, schema), outcome_folder(directory, month) / name)
-        files += 1
-    return files
 
 
 def export_history(db: Engine, directory: Path, *, append: bool = False, chunk: int = 50_000,
@@ -140,16 +114,10 @@ def _unreadable(exc: PartitionError) -> Refusal:
 
 def read_frame(files: list[Path], kind: str = DECLARATIONS) -> pd.DataFrame:
     """The given partition files as one frame, in order (the local engine's view of a batch or history)."""
-    schema = declaration_schema() if kind == DECLARATIONS else outcome_schema()
     try:
-        parts = [read_partition(path, schema) for path in files]
+        return read_files(files, kind)
     except PartitionError as exc:
         raise _unreadable(exc) from exc
-    if not parts:
-        from smartcustoms.scale.partitions import empty_frame
-
-        return empty_frame(schema)
-    return pd.concat(parts, ignore_index=True)
 
 
 def read_history(directory: Path, start=None, end=None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -256,3 +224,10 @@ def history_statistics(directory: Path, as_of) -> dict:
             "importers": len(traders), "declarants": len(stats.combine_traders(declarants)),
             "routes": len(stats.combine_counts(routes)), "controls": int(traders["controls"].sum()),
             "hits": int(traders["hits"].sum())}
+
+
+def run_benchmark(declarations: int, directory: Path, **kwargs):
+    """`smartcustoms benchmark scale` (see `scale.benchmark.run`): no database."""
+    from smartcustoms.scale.benchmark import run
+
+    return run(declarations, directory, **kwargs)
