@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from smartcustoms.cli.common import console, engine, errors, fail
+from smartcustoms.cli.common import console, engine, errors, fail  # plain lines: typer.echo (never wrapped)
 
 app = typer.Typer(
     help="Passengers: import PAXLST and PNRGOV messages, match passengers against watchlists, passenger risk "
@@ -56,10 +56,9 @@ def import_command(
     if as_json:
         typer.echo(summary.model_dump_json())
         return
-    console.print(f"{summary.format.upper()} {summary.reference} from {summary.sender}: {summary.flights} flight(s), "
+    typer.echo(f"{summary.format.upper()} {summary.reference} from {summary.sender}: {summary.flights} flight(s), "
                   f"{summary.passengers} passenger(s), {summary.crew} crew, {summary.documents} document(s), "
-                  f"{summary.bags} bag(s) stored; {summary.completed} passenger(s) already known completed",
-                  highlight=False)
+                  f"{summary.bags} bag(s) stored; {summary.completed} passenger(s) already known completed")
 
 
 @app.command("match")
@@ -86,9 +85,9 @@ def match_command(
         return
     hits = [(r["id"], m) for r in results for m in r["matches"]]
     for pid, m in hits:
-        console.print(f"{pid} -> {m['entry']} {m['surname']} {m['given_names']}: {m['score']:.3f} "
-                      f"({'; '.join(m['reasons'])})", highlight=False)
-    console.print(f"{len(results)} passenger(s), {len(hits)} alert(s) at or above {threshold}", highlight=False)
+        typer.echo(f"{pid} -> {m['entry']} {m['surname']} {m['given_names']}: {m['score']:.3f} "
+                      f"({'; '.join(m['reasons'])})")
+    typer.echo(f"{len(results)} passenger(s), {len(hits)} alert(s) at or above {threshold}")
 
 
 @app.command("watchlist")
@@ -106,7 +105,7 @@ def watchlist_command(
         added = service.load_watchlist(_engine(), file.read_text(encoding="utf-8-sig"), name)
     except Refusal as exc:
         fail(str(exc), 2)
-    console.print(f"{added} entr{'y' if added == 1 else 'ies'} added to {name}", highlight=False)
+    typer.echo(f"{added} entr{'y' if added == 1 else 'ies'} added to {name}")
 
 
 @app.command("rules")
@@ -124,15 +123,14 @@ def rules_command(
     try:
         if retire:
             service.retire_rule(e, retire)
-            console.print(f"{retire} retired", highlight=False)
+            typer.echo(f"{retire} retired")
         elif file:
             for done in service.commit_rules(e, file.read_text(encoding="utf-8"), author):
-                console.print(f"{done.rule_id} v{done.version}" + ("" if done.changed else " (unchanged)"),
-                              highlight=False)
+                typer.echo(f"{done.rule_id} v{done.version}" + ("" if done.changed else " (unchanged)"))
         else:
             for row in service.rule_log(e):
-                console.print(f"{row['rule_id']} v{row['version']} {row['status']} by {row['author']} "
-                              f"{row['committed_at']:%Y-%m-%d %H:%M}", highlight=False)
+                typer.echo(f"{row['rule_id']} v{row['version']} {row['status']} by {row['author']} "
+                              f"{row['committed_at']:%Y-%m-%d %H:%M}")
     except Refusal as exc:
         fail(str(exc), 2)
 
@@ -160,9 +158,8 @@ def screen_command(
         typer.echo(json.dumps([r.model_dump() for r in results]))
         return
     for r in results:
-        console.print(f"flight {r.flight_id}: {r.passengers} people, {r.selected} selected, {r.matches} watchlist "
-                      f"match(es), {r.bags_flagged} bag(s) flagged ({r.bag_source}), {r.rules} rule(s)",
-                      highlight=False)
+        typer.echo(f"flight {r.flight_id}: {r.passengers} people, {r.selected} selected, {r.matches} watchlist "
+                      f"match(es), {r.bags_flagged} bag(s) flagged ({r.bag_source}), {r.rules} rule(s)")
 
 
 @app.command("plan")
@@ -192,16 +189,15 @@ def plan_command(
         return f"{value['mean']:.2f} [{value['ci95'][0]:.2f}, {value['ci95'][1]:.2f}]" if value else "-"
 
     staffing = result["staffing"]
-    console.print(f"with pre-screening: {staffing['officers']} inspecting officer(s), {staffing['lanes']} exit "
-                  f"lane(s), {staffing['bag_scanners']} in-line bag scanner(s)", highlight=False)
-    console.print(f"  flight cleared (min): {ci(result['flight_cleared_minutes'])}", highlight=False)
-    console.print(f"  share out within 5 min: {ci(result['share_out_within_5_min'])}", highlight=False)
-    console.print(f"  bags screened (min): {ci(result['bags_screened_minutes'])}", highlight=False)
+    typer.echo(f"with pre-screening: {staffing['officers']} inspecting officer(s), {staffing['lanes']} exit "
+                  f"lane(s), {staffing['bag_scanners']} in-line bag scanner(s)")
+    typer.echo(f"  flight cleared (min): {ci(result['flight_cleared_minutes'])}")
+    typer.echo(f"  share out within 5 min: {ci(result['share_out_within_5_min'])}")
+    typer.echo(f"  bags screened (min): {ci(result['bags_screened_minutes'])}")
     without = result["without_prescreening"]
-    console.print(f"without pre-screening: both targets met up to 12 staff: "
+    typer.echo(f"without pre-screening: both targets met up to 12 staff: "
                   f"{without['meets_both_targets_up_to_12_staff']}; same staff: share within 5 min "
-                  f"{ci((without['same_staff_as_prescreening'] or {}).get('share_out_within_5_min'))}",
-                  highlight=False)
+                  f"{ci((without['same_staff_as_prescreening'] or {}).get('share_out_within_5_min'))}")
 
 
 class _nothing:
@@ -231,4 +227,4 @@ def benchmark_command(
         typer.echo(json.dumps(result))
         return
     for key, value in result.items():
-        console.print(f"{key}: {value}", highlight=False)
+        typer.echo(f"{key}: {value}")
