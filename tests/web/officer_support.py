@@ -161,7 +161,8 @@ def csrf_of(html: str) -> str:
 
 def version_in(html: str, form_action: str) -> str:
     """The expected_version of the form posting to `form_action` on a page."""
-    form = re.search(rf'<form method="post" action="{re.escape(form_action)}".*?</form>', html, re.S).group(0)
+    form = re.search(rf'<form method="post" action="{re.escape(form_action)}(#[a-z-]+)?".*?</form>', html,
+                     re.S).group(0)  # a form of the decision part lands back on it (#control-heading)
     return re.search(r'name="expected_version" value="(\d+)"', form).group(1)
 
 

@@ -471,3 +471,16 @@ def test_without_a_model_in_the_engine_the_registrys_champion_explains(client, w
     assert "the registry&#39;s champion" in html or "the registry's champion" in html
     words = texts(as_user(client, sam).get(f"/officer/tasks/{world['tasks']['A-RED']}/contributions.svg").content)
     assert "no data" not in words and {"raises the risk", "lowers the risk"} & set(words)
+
+
+def test_the_task_page_puts_the_decision_on_top_and_folds_the_rest(client, world):
+    oscar = world["people"]["oscar"]
+    taken = post(client, oscar, "/officer/queue/next", {"office": OFFICE_A})
+    path = taken.headers["location"].split("?")[0]
+    html = page(client, oscar, path)
+    # the control (what the officer decides) comes right after the task's facts, before why it was selected
+    assert html.index('id="task-heading"') < html.index('id="control-heading"') < html.index('id="why-heading"')
+    for part in ("why", "checklist", "documents", "evidence", "declared", "importer", "history"):
+        assert f'<details class="task-part" id="part-{part}"' in html, part
+    assert '<details class="task-part" id="part-why" open>' in html  # why it was selected stays open
+    assert f'action="{path}/start#control-heading"' in html  # a refused form lands where its errors are
