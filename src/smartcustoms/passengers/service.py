@@ -1,8 +1,10 @@
 """Passenger use cases: the only thing the web and the CLI call. One transaction each; refusals carry codes."""
 
+import copy
 import json
 import random
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 import yaml
 from pydantic import ValidationError
@@ -378,15 +380,23 @@ def simulate_hall(passengers: int = 300, selection_rate: float = 0.03, officers:
                   replications: int = 6, seed: int = 1) -> dict:
     """The hall at a given staffing, with pre-screening and without it (one lane officer moved to a hall X-ray
     machine), and the claim-to-exit distribution of each: what the planning page shows."""
-    from dataclasses import replace
-
-    from smartcustoms.passengers.hall import Hall, histogram, meets, replicate
-
     if not (1 <= passengers <= 1000 and 1 <= officers <= 30 and 1 <= lanes <= 30 and 2 <= replications <= 50):
         raise Refusal("passengers.plan_size", "passengers 1-1000, officers and lanes 1-30, replications 2-50",
                       field="passengers")
     if not 0 <= selection_rate <= 1:
         raise Refusal("passengers.plan_rate", "selection rate must be in [0, 1]", field="selection_rate")
+    return copy.deepcopy(_simulated(passengers, selection_rate, officers, lanes, replications, seed))
+
+
+@lru_cache(maxsize=32)
+def _simulated(passengers: int, selection_rate: float, officers: int, lanes: int, replications: int,
+               seed: int) -> dict:
+    """simulate_hall's figures, kept for the next call with the same arguments (the planning page asks twice:
+    the figures, then the chart); deterministic for its arguments."""
+    from dataclasses import replace
+
+    from smartcustoms.passengers.hall import Hall, histogram, meets, replicate
+
     hall = Hall(passengers=passengers, selection_rate=selection_rate, officers=officers, lanes=lanes)
     without = replace(hall, prescreening=False, lanes=max(lanes - 1, 1), hall_scanners=1)
     out = {"with": replicate(hall, replications, seed), "without": replicate(without, replications, seed)}
