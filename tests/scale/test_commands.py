@@ -45,3 +45,24 @@ def test_models_train_on_a_local_dask_cluster_registers_a_model(stored):
 def test_scheduler_without_dask_engine_is_refused(stored):
     result = run(stored, "models", "train", "--until", "2025-10-01", "--by", "analyst", "--scheduler", "tcp://x:1")
     assert result.returncode == 2 and "--engine dask" in result.stderr
+
+
+def test_assess_on_dask_gives_the_local_engines_lanes(stored):
+    import sqlite3
+
+    settings = stored / "risk.yaml"  # the four screens and the fixed combination: a small world, a quick fit
+    settings.write_text("model: false\nselectivity:\n  combination: fixed\n")
+    on_dask = run(stored, "assess", "--since", "2025-12-01", "--settings", str(settings), "--engine", "dask",
+                  "--workers", "2")
+    assert on_dask.returncode == 0, on_dask.stderr
+    assert "Lanes for" in on_dask.stdout and "inspection task(s) opened" in on_dask.stdout
+    local = run(stored, "assess", "--since", "2025-12-01", "--settings", str(settings))
+    assert local.returncode == 0, local.stderr
+    with sqlite3.connect(stored / "cli.db") as db:
+        rows = db.execute("SELECT assessment_id, declaration_id, lane, source, random, risk_score, duty_at_risk, "
+                          "explanation FROM decisions ORDER BY decision_id").fetchall()
+    runs = sorted({row[0] for row in rows})
+    assert len(runs) == 2
+    first = {row[1]: row[2:] for row in rows if row[0] == runs[0]}
+    second = {row[1]: row[2:] for row in rows if row[0] == runs[1]}
+    assert len(first) > 50 and first == second  # lanes, sources, scores and explanations, row for row

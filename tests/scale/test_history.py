@@ -7,12 +7,12 @@ import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import func, select
 
-from smartcustoms.outcomes.service import store_outcomes
 from smartcustoms.declarations.intake import import_file
+from smartcustoms.outcomes.service import store_outcomes
 from smartcustoms.refusals import Refusal
 from smartcustoms.risk.assess import RiskEngine
-from smartcustoms.risk.repository import assessments, decisions
 from smartcustoms.risk.config import RiskConfig
+from smartcustoms.risk.repository import assessments, decisions
 from smartcustoms.scale import service
 from smartcustoms.scale.partitions import partition_files, partition_of
 from smartcustoms.scale.schemas import EngineOptions
@@ -112,7 +112,7 @@ def test_an_unreachable_scheduler_is_refused_and_nothing_is_written(engine, worl
     frame = world.declarations[world.declarations["acceptance_datetime"] >= CUT]
     options = EngineOptions(engine="dask", scheduler="tcp://127.0.0.1:9", timeout=1)
     with pytest.raises(Refusal) as refused:
-        service.assess_and_record(engine, frame, RiskEngine(settings=RiskConfig().selectivity), "test", options)
+        service.assess_and_decide(engine, frame, RiskEngine(settings=RiskConfig().selectivity), "test", options)
     assert refused.value.code == "scale.scheduler_unreachable"
     assert refused.value.params["address"] == "tcp://127.0.0.1:9" and "tcp://127.0.0.1:9" in str(refused.value)
     with engine.connect() as conn:
@@ -120,9 +120,10 @@ def test_an_unreachable_scheduler_is_refused_and_nothing_is_written(engine, worl
         assert conn.execute(select(func.count()).select_from(assessments)).scalar_one() == 0
 
 
-def test_decisions_are_written_back_in_one_transaction(engine, world):
+def test_decisions_and_their_control_chains_are_written_back_in_one_transaction(engine, world):
     frame = world.declarations[world.declarations["acceptance_datetime"] >= CUT]
-    decided = service.assess_and_record(engine, frame, RiskEngine(settings=RiskConfig().selectivity), "test",
-                                        EngineOptions())
+    decided, opened = service.assess_and_decide(engine, frame, RiskEngine(settings=RiskConfig().selectivity),
+                                                "test", EngineOptions())
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(decisions)).scalar_one() == len(decided) > 0
+    assert opened["released"] + opened["held"] == len(decided)

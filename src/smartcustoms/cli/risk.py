@@ -11,7 +11,9 @@ from rich.table import Table
 from smartcustoms.cli import profiles
 from smartcustoms.cli.common import console, engine, fail, progress_bar
 from smartcustoms.cli.intake import run_import
+from smartcustoms.cli.scale import EngineOption, SchedulerOption, WorkersOption, engine_options
 from smartcustoms.declarations.repository import load_declarations
+from smartcustoms.refusals import Refusal
 from smartcustoms.risk.config import RiskConfigError, load_config
 from smartcustoms.risk.profiles import ProfileError, load_profile_dir
 from smartcustoms.risk.replay import replay
@@ -61,7 +63,7 @@ def top_table(decided: pd.DataFrame, top: int) -> Table:
 
 def run_assessment(since: datetime | None, settings: Path | None, top: int, actor: str,
                    ids: list[str] | None = None, *, lane_time: str = "assessed",
-                   remote_offices: tuple[str, ...] = ()) -> pd.DataFrame:
+                   remote_offices: tuple[str, ...] = (), options=None) -> pd.DataFrame:
     from smartcustoms.control.service import BATCH_LANE, assess_and_decide
 
     db = engine()
@@ -82,8 +84,17 @@ def run_assessment(since: datetime | None, settings: Path | None, top: int, acto
         progress.update(task, advance=1, description=f"fitting the screens on history before {as_of:%Y-%m-%d}")
         risk_engine = build_engine(db, as_of, config)
         progress.update(task, advance=1, description=f"assessing {frame['declaration_id'].nunique():,} declarations")
-        decided, opened = assess_and_decide(db, frame, risk_engine, actor, lane_time=lane_time,
-                                            remote_offices=remote_offices)
+        if options is not None and options.engine == "dask":  # the same decisions, computed on Dask
+            from smartcustoms.scale.service import assess_and_decide as assess_and_decide_on
+
+            try:
+                decided, opened = assess_and_decide_on(db, frame, risk_engine, actor, options, lane_time=lane_time,
+                                                       remote_offices=remote_offices)
+            except Refusal as exc:
+                fail(str(exc), 2)
+        else:
+            decided, opened = assess_and_decide(db, frame, risk_engine, actor, lane_time=lane_time,
+                                                remote_offices=remote_offices)
         progress.update(task, advance=2, description="decisions recorded, control chains opened")
     console.print(lane_table(decided, f"Lanes for {len(decided):,} declarations "
                                       f"(profiles in force: {len(risk_engine.profiles)})"))
@@ -112,6 +123,9 @@ def assess_command(
                                                 "replay past traffic (lane one second after lodgement).")] = "assessed",
     remote_office: Annotated[list[str] | None, typer.Option(help="Offices that inspect remotely where the "
                                                                  "reasons allow it; repeat for several.")] = None,
+    engine_kind: EngineOption = "local",
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = 2,
 ) -> None:
     """Give each declaration a lane (green, blue, yellow, red) with its reasons, and record the decisions in
     the append-only audit trail. Screens learn from declarations and outcomes dated before the first assessed
@@ -127,7 +141,9 @@ def assess_command(
             fail("nothing in the file could be assessed", 1)
     if lane_time not in ("assessed", "lodged"):
         fail(f"--lane-time must be 'assessed' or 'lodged', not {lane_time!r}", 2)
-    run_assessment(since, settings, top, actor, ids, lane_time=lane_time, remote_offices=tuple(remote_office or ()))
+    options = engine_options(engine_kind, scheduler, workers)
+    run_assessment(since, settings, top, actor, ids, lane_time=lane_time, remote_offices=tuple(remote_office or ()),
+                   options=options)
 
 
 @app.command("replay")

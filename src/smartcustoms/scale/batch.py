@@ -9,7 +9,8 @@ The risk engine's assessment splits in two (`risk.assess.risk_signals`, then `se
    by the importer, so the batch is shuffled by a hash of `importer_id` into buckets: a bucket holds every row
    of its importers, and scoring it alone gives each row what scoring the whole batch gives it. The other
    screens and the profiles look at one row or one declaration, which a bucket holds whole.
-2. **Selectivity, on the gathered signals, in batch order.** The capacity of an office per day and lane, and
+2. **Selectivity, on the gathered signals, in batch order** (`risk.assess.decide`). The capacity of an office per
+   day and lane, and
    every (k+1)-th unselected hit of a profile, depend on the order of the whole batch: one row per
    declaration of signals (numbers and short texts) is gathered, put back in batch order and selected in one
    call. This step holds the batch's signals, never the history.
@@ -29,8 +30,7 @@ import numpy as np
 import pandas as pd
 
 from smartcustoms.frames import first_rows
-from smartcustoms.risk.assess import RiskEngine, risk_signals
-from smartcustoms.risk.selectivity import SelectivitySettings, select
+from smartcustoms.risk.assess import RiskEngine, decide, risk_signals
 
 ORDER = "_batch_order"
 BUCKET = "_bucket"
@@ -70,10 +70,11 @@ def partition_signals(partition: pd.DataFrame, engine: RiskEngine) -> pd.DataFra
     return signals.assign(**{ORDER: order[first_rows(frame["declaration_id"])]})
 
 
-def select_gathered(signals: pd.DataFrame, settings: SelectivitySettings) -> pd.DataFrame:
-    """Lanes for the gathered signals of every bucket: put back in batch order, then selected in one call."""
+def select_gathered(signals: pd.DataFrame, engine: RiskEngine) -> pd.DataFrame:
+    """Lanes for the gathered signals of every bucket: put back in batch order, then decided in one call
+    (`risk.assess.decide`: the learned combination when the engine has one, then selectivity)."""
     ordered = signals.sort_values(ORDER, kind="stable").drop(columns=[ORDER]).reset_index(drop=True)
-    return select(ordered, settings)
+    return decide(ordered, engine)
 
 
 def assess_in_buckets(frame: pd.DataFrame, engine: RiskEngine, buckets: int) -> pd.DataFrame:
@@ -81,7 +82,7 @@ def assess_in_buckets(frame: pd.DataFrame, engine: RiskEngine, buckets: int) -> 
     bucket, selectivity on the gathered signals. Equal to `assess(frame, engine)` row for row."""
     frame = with_buckets(with_order(frame, 0), buckets)
     parts = [partition_signals(rows, engine) for _, rows in frame.groupby(BUCKET, sort=True)]
-    return select_gathered(pd.concat(parts, ignore_index=True), engine.settings)
+    return select_gathered(pd.concat(parts, ignore_index=True), engine)
 
 
 def check_no_early_outcomes(frame: pd.DataFrame, outcomes: pd.DataFrame | None) -> int:

@@ -143,7 +143,7 @@ def assess_frame(client, ddf, engine: RiskEngine, buckets: int | None = None,
     shuffled = bucketed.shuffle(on=batch.BUCKET, npartitions=buckets)
     signals = shuffled.map_partitions(batch.partition_signals, engine_future, meta=meta)
     gathered = client.compute(signals, retries=retries).result()
-    return batch.select_gathered(gathered, engine.settings)
+    return batch.select_gathered(gathered, engine)
 
 
 # --- training -------------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """SQL of the scale domain: the history read from the database in chunks (keyset pagination, so that no query
-holds the whole history), and decisions written back in bulk. Given a Connection; never commits."""
+holds the whole history). Given a Connection; never commits. (Decisions are written back in bulk by
+`control.service.record_decisions`, with the opening of their control chains.)"""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from sqlalchemy import Connection, func, select
 from smartcustoms.control.tables import outcomes
 from smartcustoms.declarations.models import HEADER_FIELDS, ITEM_FIELDS
 from smartcustoms.declarations.tables import declarations, goods_items
-from smartcustoms.risk.repository import record_assessment
 from smartcustoms.scale.partitions import OUTCOME_COLUMNS
 
 
@@ -66,8 +66,3 @@ def outcome_chunks(conn: Connection, after_id: int, upto_id: int, chunk: int = 2
         last = int(frame["outcome_id"].max())
         frame["inspection_date"] = pd.to_datetime(frame["inspection_date"])
         yield frame
-
-
-def write_decisions(conn: Connection, decided: pd.DataFrame, provenance: dict, actor: str) -> int:
-    """One assessment run and all its decisions, in the caller's transaction (bulk: COPY on PostgreSQL)."""
-    return record_assessment(conn, decided, provenance, actor)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +34,7 @@ from smartcustoms.scale.partitions import (
     write_outcomes,
 )
 from smartcustoms.scale.schemas import EngineOptions, ExportResult
+from smartcustoms.store.db import writing
 
 
 # --- the history as Parquet -----------------------------------------------------------------------------------
@@ -171,16 +172,22 @@ def assess_batch(batch: pd.DataFrame | list[Path], risk_engine: RiskEngine, opti
         return run(connection)
 
 
-def assess_and_record(db: Engine, frame: pd.DataFrame, risk_engine: RiskEngine, actor: str,
-                      options: EngineOptions) -> pd.DataFrame:
-    """Assess on the chosen engine (before any write), then write the assessment and every decision with its
-    explanation in one transaction, in bulk: all of them or, on any error, none."""
+def assess_and_decide(db: Engine, frame: pd.DataFrame, risk_engine: RiskEngine, actor: str, options: EngineOptions,
+                      *, remote_offices: Collection[str] = (), lane_time: str = "assessed"
+                      ) -> tuple[pd.DataFrame, dict[str, int]]:
+    """`control.service.assess_and_decide` with the assessment on the chosen engine: assess first (no
+    transaction open; a scheduler that does not answer, a lost worker or a bad file stops here), then write the
+    assessment, every decision with its explanation (in bulk) and the opening of their control chains in one
+    transaction: all of them or, on any error, none."""
+    from smartcustoms.control.service import record_decisions
+
     if frame.empty:
         raise Refusal("scale.nothing_to_assess", "no declarations to assess", kind=Kind.INVALID)
     decided = explain(assess_batch(frame, risk_engine, options), list(risk_engine.screens))
-    with db.begin() as conn:
-        repository.write_decisions(conn, decided, risk_engine.provenance(), actor)
-    return decided
+    with writing(db) as conn:
+        counts = record_decisions(conn, decided, risk_engine.provenance(), actor, remote_offices=remote_offices,
+                                  lane_time=lane_time)
+    return decided, counts
 
 
 def train_targeting_model(features: pd.DataFrame, options: EngineOptions, **model_kwargs):
