@@ -29,8 +29,8 @@ def test_lodging_a_declaration_gives_its_lane_and_reasons_and_records_it(client,
     body = answer.json()
     assert body["declaration_id"] == "D1"  # its control chain opened with its decision: held or released
     assert body["status"] == ("held" if body["lane"] in ("red", "yellow") else "released")
-    assert body["lane"] in ("green", "blue", "yellow", "red") and 0 <= body["risk_score"] <= 1
-    assert isinstance(body["reasons"], list)
+    assert body["lane"] in ("green", "blue", "yellow", "red") and body["what_to_do"]
+    assert "risk_score" not in body and "reasons" not in body  # a trader: how customs chose stays with customs
     assert counts(engine) == {"declarations": 1, "decisions": 1, "assessments": 1, "submissions": 1}
     with engine.connect() as conn:
         who = conn.execute(select(submissions.c.channel, submissions.c.user_id)).one()
@@ -42,7 +42,8 @@ def test_a_risky_declaration_gets_a_lane_with_reasons_in_words(client, people):
     cheap = declaration("D2", items=1)
     cheap["items"][0].update(commodity_code="87087050", goods_description="car rims", quantity=500,
                              net_mass=5000, gross_mass=5200, item_price=3800, customs_value=3500, duty_rate=26.5)
-    body = lodge(client, people["alice"], cheap).json()
+    body = lodge(client, people["root"], cheap).json()  # a system account of customs: staff see the reasons
+    assert 0 <= body["risk_score"] <= 1
     screen = [r for r in body["reasons"] if r["kind"] == "screen"]
     assert body["lane"] != "green" and screen, body
     assert all(r["text"] and r["name"] in ("valuation", "classification", "origin", "trader") for r in screen)
@@ -128,7 +129,8 @@ def test_a_declaration_reads_with_its_data_lane_reasons_and_timeline(client, peo
     assert answer.status_code == 200
     body = answer.json()
     assert body["declaration"]["importer_id"] == "IMP001" and len(body["declaration"]["items"]) == 2
-    assert (body["lane"], body["reasons"], body["status"]) == (lodged["lane"], lodged["reasons"], lodged["status"])
+    assert (body["lane"], body["what_to_do"], body["status"]) == (lodged["lane"], lodged["what_to_do"],
+                                                                  lodged["status"])
     released = ["released"] if lodged["status"] == "released" else []  # green and blue: released with the lane
     assert [e["event"] for e in body["timeline"]] == ["lodged", "lane", *released]
     assert body["timeline"][0]["value"] == "api" and body["timeline"][1]["value"] == lodged["lane"]
@@ -212,7 +214,7 @@ def test_api_tokens_authenticate_until_revoked(client, people, engine):
     assert lodge(client, alice, declaration("D1")).status_code == 401
 
 
-def test_a_revoked_token_is_refused_once_the_servers_token_cache_lets_it_go(client, people, engine):
+def test_a_revoked_token_is_refused_at_once_though_the_server_caches_tokens(client, people, engine):
     alice, clock = people["alice"], [1000.0]
     cache = client.app.state.tokens
     cache.clock = lambda: clock[0]
@@ -220,9 +222,7 @@ def test_a_revoked_token_is_refused_once_the_servers_token_cache_lets_it_go(clie
     assert client.get("/api/v1/me", headers=alice.bearer).status_code == 200
     [token] = accounts.list_tokens(engine, "alice")
     accounts.revoke_token(engine, token.token_id)
-    clock[0] += 9.9
-    assert client.get("/api/v1/me", headers=alice.bearer).status_code == 200  # checked 9.9 s ago: trusted
-    clock[0] += 0.1
+    clock[0] += 0.1  # issue 14: no longer trusted for up to 10 s (the accounts' change counter moved)
     assert client.get("/api/v1/me", headers=alice.bearer).status_code == 401
     assert lodge(client, alice, declaration("D1")).status_code == 401
 

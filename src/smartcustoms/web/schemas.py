@@ -94,7 +94,7 @@ class Reject(BaseModel):
 class FileResult(BaseModel):
     accepted: int = Field(description="declarations stored (or found stored already) and assessed")
     rejected: int = Field(description="declarations refused: invalid, conflicting, or not yours to lodge")
-    results: list[Assessment]
+    results: list[Assessment | TraderAssessment] = Field(description="a trader's: TraderAssessment")
     rejects: list[Reject]
     warnings: list[str]
 

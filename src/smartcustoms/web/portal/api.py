@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, File, Form, Query, Request, UploadFile
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, field_validator
 
@@ -41,8 +42,17 @@ from smartcustoms.web.portal.presenters import (
     upload_document,
     upload_evidence,
 )
-from smartcustoms.web.schemas import ERRORS, Assessment, DeclarationDetail, DeclarationList, FileResult
+from smartcustoms.web.schemas import (
+    ERRORS,
+    Assessment,
+    DeclarationDetail,
+    DeclarationList,
+    FileResult,
+    TraderAssessment,
+    TraderDeclarationDetail,
+)
 from smartcustoms.web.submissions import LODGING_ROLES, Assessed, from_declaration, may_lodge, not_permitted
+from smartcustoms.web.trader_view import for_role, is_trader
 from smartcustoms.web.uploads import lodge_file
 
 router = APIRouter(prefix="/api/v1", tags=["declarations"], responses=ERRORS)
@@ -51,15 +61,19 @@ Lodger = Annotated[User, require(*LODGING_ROLES)]
 Reader = Annotated[User, require()]
 
 
-def assessment(result: Assessed) -> dict:
-    return {key: value for key, value in asdict(result).items() if key != "created"}
+def assessment(result: Assessed, role: str | None) -> dict:
+    """The answer to a lodging: everything for staff; for a trader the lane, status and what to do, never the
+    source, score or reasons (selection criteria stay with customs: web/trader_view.py)."""
+    return for_role({key: value for key, value in asdict(result).items() if key != "created"}, role)
 
 
-@router.post("/declarations", response_model=Assessment, status_code=201,
-             responses={200: {"model": Assessment, "description": "lodged before with the same content: the "
-                                                                  "decision it got then (nothing is written)"}})
+@router.post("/declarations", response_model=Assessment | TraderAssessment, status_code=201,
+             responses={200: {"model": Assessment | TraderAssessment,
+                              "description": "lodged before with the same content: the decision it got then "
+                                             "(nothing is written)"}})
 async def lodge_declaration(declaration: Declaration, user: Lodger, request: Request):
-    """Lodge one declaration (the JSON layout of `smartcustoms import`) and get its lane and the reasons.
+    """Lodge one declaration (the JSON layout of `smartcustoms import`) and get its lane: a trader gets the lane,
+    the status and what to do (TraderAssessment); system accounts of customs also the source, score and reasons.
 
     Lodging the same declaration again answers 200 with its decision; the same ID with other content is
     refused with 409."""
@@ -67,7 +81,7 @@ async def lodge_declaration(declaration: Declaration, user: Lodger, request: Req
         raise not_permitted(user, declaration.importer_id, declaration.declarant_id)
     result = await request.app.state.batcher.submit(from_declaration(declaration, user, "api"))
     # the answer is already in the documented shape: sent as is, without validating it again (the busiest route)
-    return JSONResponse(assessment(result), status_code=201 if result.created else 200)
+    return JSONResponse(assessment(result, user.role), status_code=201 if result.created else 200)
 
 
 @router.post("/declarations/file", response_model=FileResult)
@@ -85,7 +99,7 @@ async def lodge_declarations_file(
     data = await file.read(settings.upload_max_bytes + 1)
     outcome = await lodge_file(request.app.state.batcher, user, data, file.filename or "upload", fmt, mapping,
                                settings.upload_max_bytes)
-    return {**outcome, "results": [assessment(r) for r in outcome["results"]]}
+    return {**outcome, "results": [assessment(r, user.role) for r in outcome["results"]]}
 
 
 @router.get("/declarations", response_model=DeclarationList)
@@ -97,12 +111,16 @@ def list_declarations(user: Reader, db: Session,
     return {"items": items, "total": total, "limit": limit, "offset": offset}
 
 
-@router.get("/declarations/{declaration_id}", response_model=DeclarationDetail)
+@router.get("/declarations/{declaration_id}", response_model=DeclarationDetail | TraderDeclarationDetail)
 def get_declaration(declaration_id: str, user: Reader, db: Session):
-    """A declaration as lodged, its lane, reasons, status and timeline (404 when it is not the caller's)."""
+    """A declaration as lodged, its lane, status and timeline (404 when it is not the caller's); staff also get
+    what chose the lane (source, score, reasons), a trader what to do (TraderDeclarationDetail)."""
     found = scoped.detail(db, user, declaration_id)
     if found is None:
         raise NotFound(f"no declaration {declaration_id}", loc=["path", "declaration_id"])
+    if is_trader(user.role):
+        told = TraderDeclarationDetail.model_validate(for_role(found, user.role))
+        return JSONResponse(jsonable_encoder(told))
     return found
 
 
