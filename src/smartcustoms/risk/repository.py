@@ -411,10 +411,11 @@ def override(engine: Engine, decision_id: int, lane: str, reason: str, officer: 
 
 
 def _latest_query(since: datetime | None, ids: list[str] | None):
-    last_override = (
-        select(overrides.c.decision_id, func.max(overrides.c.override_id).label("override_id"))
-        .group_by(overrides.c.decision_id).subquery()
-    )
+    last_override = select(overrides.c.decision_id, func.max(overrides.c.override_id).label("override_id"))
+    if ids is not None:  # the overrides of these declarations' decisions only
+        last_override = last_override.where(overrides.c.decision_id.in_(
+            select(decisions.c.decision_id).where(decisions.c.declaration_id.in_(list(ids)))))
+    last_override = last_override.group_by(overrides.c.decision_id).subquery()
     query = (
         select(decisions, overrides.c.lane.label("override_lane"), overrides.c.reason.label("override_reason"),
                assessments.c.assessed_at, assessments.c.actor.label("assessed_by"))
