@@ -24,6 +24,7 @@ from smartcustoms.accounts.passwords import (  # noqa: F401 - the web's and CLI'
 from smartcustoms.accounts.schemas import CHANNELS, ROLES, SCOPE_KINDS, Token, User  # noqa: F401
 from smartcustoms.accounts.tables import (  # noqa: F401
     api_tokens,
+    auth_changes,
     login_attempts,
     submissions,
     user_scopes,
@@ -234,6 +235,13 @@ def list_tokens(bind: Bind, username: str | None = None) -> list[Token]:
     with transaction(bind) as conn:
         return [Token(row.token_id, row.username, row.name, row.prefix, row.created_at, row.revoked_at)
                 for row in conn.execute(query)]
+
+
+def change_counter(bind: Bind) -> int:
+    """A number that changes whenever a user, a scope or an API token changes (database triggers raise it, in
+    the transaction of the change): one primary-key read, for the servers' token caches."""
+    with transaction(bind) as conn:
+        return conn.execute(select(auth_changes.c.counter).where(auth_changes.c.id == 1)).scalar() or 0
 
 
 def user_for_token(bind: Bind, token: str) -> User | None:

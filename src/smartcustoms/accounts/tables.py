@@ -81,3 +81,10 @@ submissions = Table(  # who lodged each declaration through the web, how and whe
     Column("submitted_at", DateTime, nullable=False),
     CheckConstraint("channel IN ('api', 'file', 'form')", name="ck_submissions_channel"),
 )
+
+auth_changes = Table(  # one row: a counter that database triggers raise at every change of users, scopes, tokens
+    "auth_changes",    # (migration 0009); a server trusts the API tokens it checked only while it is unchanged
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("counter", Integer, nullable=False, default=0),
+)

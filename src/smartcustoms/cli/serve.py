@@ -46,7 +46,7 @@ def serve_command(
                   f"http://{host}:{port}", highlight=False)
     if workers == 1:
         app = create_app(web, db, risk_config=config, refit_every=refit_every * 60 if refit_every else None)
-        uvicorn.run(app, host=host, port=port, log_level=log_level)
+        uvicorn.run(app, host=host, port=port, log_level=log_level, proxy_headers=False)  # see TrustedProxies
         return
     # worker processes build their own app from the environment (the settings object reads SMARTCUSTOMS_*)
     if settings is not None:
@@ -57,7 +57,7 @@ def serve_command(
 
     if not processes.available():  # no SO_REUSEPORT (Windows): uvicorn's processes on one shared socket
         uvicorn.run("smartcustoms.web.app:create_app", factory=True, host=host, port=port, log_level=log_level,
-                    workers=workers)
+                    workers=workers, proxy_headers=False)
         return
     try:
         code = processes.serve_processes("smartcustoms.web.app:create_app", host=host, port=port,

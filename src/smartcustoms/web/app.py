@@ -23,7 +23,7 @@ from smartcustoms.web.batcher import MicroBatcher, quiet_collector
 from smartcustoms.web.config import WebSettings, get_web_settings
 from smartcustoms.web.handlers import install_error_handlers
 from smartcustoms.web.lodging_process import LodgingProcess
-from smartcustoms.web.middleware import BodyLimit, SecurityHeaders
+from smartcustoms.web.middleware import BodyLimit, SecurityHeaders, TrustedProxies
 from smartcustoms.web.officer import api as officer_api
 from smartcustoms.web.officer import pages as officer_pages
 from smartcustoms.web.portal import api as portal_api
@@ -107,6 +107,7 @@ def create_app(settings: WebSettings | None = None, engine: Engine | None = None
                                      max_size=settings.batch_max)
     app.add_middleware(BodyLimit, max_bytes=settings.upload_max_bytes + 64 * 1024)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(TrustedProxies, trusted=settings.trusted_proxies)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_api_route("/favicon.ico", _favicon, include_in_schema=False)  # for clients that ask there
     for router in (portal_api.router, officer_api.router, analyst_api.router, portal_api.control_router,

@@ -64,3 +64,16 @@ def same_token(expected: str | None, given: str | None) -> bool:
 
 def new_token() -> str:
     return secrets.token_urlsafe(32)
+
+
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]", "testserver"})  # testserver: Starlette's test client
+
+
+def secure_cookies(request) -> bool:
+    """Whether cookies carry the Secure flag: the setting when given, else on for every site but one reached as
+    localhost (a developer's machine, the tests): outside it, sessions travel over HTTPS only."""
+    setting = request.app.state.settings.cookie_secure
+    if setting is not None:
+        return setting
+    host = (request.url.hostname or "").lower()
+    return not (host in LOCAL_HOSTS or host.endswith(".localhost") or host.startswith("127."))

@@ -13,15 +13,20 @@ class WebSettings(Settings):
     risk_settings: Path | None = Field(None, description="risk settings YAML (default: built-in settings)")
     refit_minutes: float | None = Field(None, gt=0, description="refit the risk engine this often (default: "
                                         "at startup and on an admin's request only)")
-    cookie_secure: bool = Field(False, description="send cookies over HTTPS only (set it behind TLS)")
+    cookie_secure: bool | None = Field(None, description="send cookies over HTTPS only; by default (unset) on, "
+                                       "except for a site reached as localhost, 127.0.0.1 or ::1")
+    trusted_proxies: list[str] = Field(default_factory=list, description="addresses or networks (JSON list, "
+                                       "e.g. [\"10.0.0.5\", \"10.1.0.0/16\"]) of the reverse proxies whose "
+                                       "X-Forwarded-For names the client (login throttling); none by default: the "
+                                       "header is ignored")
     session_hours: float = Field(12, gt=0, description="a session cookie's lifetime")
     login_limit: int = Field(5, ge=1, description="failed logins per username or address before refusing")
     login_window_minutes: float = Field(15, gt=0, description="the window in which failed logins count")
     password_time_cost: int = Field(3, ge=1, description="argon2id iterations")
     password_memory_kib: int = Field(65536, ge=32, description="argon2id memory (KiB)")
-    token_cache_seconds: float = Field(10, ge=0, description="how long a server trusts an API token it has "
-                                       "checked: a revoked token or disabled account is refused within this time "
-                                       "(0: look it up on every request)")
+    token_cache_seconds: float = Field(10, ge=0, description="how long a server keeps an API token it has "
+                                       "checked (a revoked token or disabled account is refused at once all the "
+                                       "same: the accounts' change counter; 0: look it up on every request)")
     remote_offices: list[str] = Field(default_factory=list, description="offices whose red-lane tasks may be "
                                       "remote inspections (JSON list)")
     batch_wait_ms: float = Field(20, ge=0, description="the longest a batch waits for submissions to join it "

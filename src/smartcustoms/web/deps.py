@@ -92,13 +92,15 @@ async def principal(request: Request, session_only: bool = False) -> Principal |
 
 
 def _token_user(request: Request, token: str) -> User | None:
-    """The token's user, from the server's token cache when it checked the token lately."""
+    """The token's user, from the server's token cache when it checked the token under the accounts' current
+    change counter (read first: a revocation after it changes it for the next request)."""
     cache, key = request.app.state.tokens, accounts.digest(token)
-    user = cache.get(key)
+    counter = accounts.change_counter(request.app.state.db)
+    user = cache.get(key, counter)
     if user is None:
         user = accounts.user_for_token(request.app.state.db, token)
         if user is not None:
-            cache.put(key, user)
+            cache.put(key, user, counter)
     return user
 
 

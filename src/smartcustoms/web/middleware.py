@@ -1,4 +1,7 @@
-"""ASGI middleware of the web: security headers on every response, and a limit on request bodies."""
+"""ASGI middleware of the web: security headers on every response, a limit on request bodies, and the client's
+address behind trusted proxies only."""
+
+import ipaddress
 
 from fastapi.responses import JSONResponse
 from starlette.datastructures import MutableHeaders
@@ -61,3 +64,36 @@ class BodyLimit:
             return event
 
         await self.app(scope, limited, send)
+
+
+class TrustedProxies:
+    """The client's address (what login throttling counts per address) is the connection's peer, unless that peer
+    is one of the configured proxies: then X-Forwarded-For is read from the right, past the trusted proxies, to
+    the first address that is not one. Any other peer's X-Forwarded-For is ignored (uvicorn's own reading of the
+    header, which trusts 127.0.0.1, is switched off where we start uvicorn)."""
+
+    def __init__(self, app, trusted: list[str]):
+        self.app = app
+        self.networks = [ipaddress.ip_network(entry, strict=False) for entry in trusted]
+
+    def trusted(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in self.networks)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] in ("http", "websocket") and self.networks and scope.get("client") \
+                and self.trusted(scope["client"][0]):
+            forwarded = [value.decode("latin-1") for name, value in scope["headers"] if name == b"x-forwarded-for"]
+            hops = [hop.strip() for header in forwarded for hop in header.split(",") if hop.strip()]
+            for hop in reversed(hops):
+                if not self.trusted(hop):
+                    try:
+                        ipaddress.ip_address(hop)
+                    except ValueError:
+                        break  # garbage: keep the proxy's own address
+                    scope = {**scope, "client": (hop, 0)}
+                    break
+        return await self.app(scope, receive, send)

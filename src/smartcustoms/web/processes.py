@@ -102,4 +102,5 @@ def _serve_one(app: str, host: str, port: int, options: dict) -> None:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C reaches the whole group: the parent decides
-    uvicorn.Server(uvicorn.Config(app, factory=True, host=host, port=port, **options)).run(sockets=[sock])
+    uvicorn.Server(uvicorn.Config(app, factory=True, host=host, port=port, proxy_headers=False,  # see TrustedProxies
+                                  **options)).run(sockets=[sock])

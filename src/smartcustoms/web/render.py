@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from smartcustoms import written
 from smartcustoms.web import feature_words, i18n, words
+from smartcustoms.web.auth import secure_cookies
 from smartcustoms.web.i18n import COOKIE, LOCALES, locale_of, translations
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -85,6 +86,6 @@ def render(request: Request, name: str, context: dict | None = None, status_code
     response = request.app.state.templates.TemplateResponse(request, name, values, status_code=status_code)
     if request.query_params.get("lang") in LOCALES:
         response.set_cookie(COOKIE, locale, max_age=YEAR, httponly=True, samesite="lax",
-                            secure=request.app.state.settings.cookie_secure)
+                            secure=secure_cookies(request))
     response.headers["Cache-Control"] = "no-store"
     return response

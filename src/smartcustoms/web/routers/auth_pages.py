@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from smartcustoms.accounts import service as accounts
 from smartcustoms.accounts.service import User
-from smartcustoms.web.auth import LoginFailed, LoginThrottled, Throttle, login, new_token, same_token
+from smartcustoms.web.auth import LoginFailed, LoginThrottled, Throttle, login, new_token, same_token, secure_cookies
 from smartcustoms.web.deps import SESSION_COOKIE, principal, require_page
 from smartcustoms.web.errors import CsrfFailed, WebError
 from smartcustoms.web.i18n import N_, gettext
@@ -33,7 +33,7 @@ def _login_page(request: Request, next_path: str, error: str | None = None, stat
     response = render(request, "login.html", {"next": next_path, "error": error, "login_csrf": token,
                                               "username": username}, status_code)
     response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
-                        secure=request.app.state.settings.cookie_secure, path="/login")
+                        secure=secure_cookies(request), path="/login")
     return response
 
 
@@ -74,7 +74,7 @@ async def login_submit(request: Request, username: Annotated[str, Form(max_lengt
     cookie, _ = await run_in_threadpool(accounts.create_session, app.state.db, user.user_id, settings.session_hours)
     response = RedirectResponse(safe_next(next), 303)
     response.set_cookie(SESSION_COOKIE, cookie, max_age=int(settings.session_hours * 3600), httponly=True,
-                        samesite="lax", secure=settings.cookie_secure, path="/")
+                        samesite="lax", secure=secure_cookies(request), path="/")
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
 

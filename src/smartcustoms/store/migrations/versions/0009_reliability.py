@@ -7,10 +7,14 @@ CHECK: a year between 1900 and 2199 and, on SQLite (which stores text), the one 
 that exists without rebuilding it (and its children's foreign keys), so it gets the same condition as BEFORE
 INSERT / UPDATE triggers that abort like a CHECK does ("CHECK constraint failed: <name>").
 
+auth_changes: one counter that triggers raise at every change of users, their scopes and API tokens, so that a
+server's token cache sees a revocation at once (issue 14, 8).
+
 Revision ID: 0009
 Revises: 0008
 """
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = '0009'
@@ -27,8 +31,42 @@ def _name(table: str, column: str) -> str:
     return f"ck_{table}_{column}"
 
 
+# every change of these tables raises auth_changes.counter (the servers' API token caches compare it)
+AUTH_TABLES = {"users": ("UPDATE", "DELETE"), "user_scopes": ("INSERT", "UPDATE", "DELETE"),
+               "api_tokens": ("UPDATE", "DELETE")}
+
+
+def _auth_changes(dialect: str) -> None:
+    op.create_table("auth_changes", sa.Column("id", sa.Integer, primary_key=True),
+                    sa.Column("counter", sa.Integer, nullable=False))
+    op.execute("INSERT INTO auth_changes (id, counter) VALUES (1, 0)")
+    bump = "UPDATE auth_changes SET counter = counter + 1 WHERE id = 1"
+    if dialect == "postgresql":
+        op.execute(f"CREATE FUNCTION auth_changed() RETURNS trigger LANGUAGE plpgsql AS "
+                   f"$$ BEGIN {bump}; RETURN NULL; END $$")
+    for table, actions in AUTH_TABLES.items():
+        for action in actions:
+            name = f"{table}_{action.lower()}_auth_changed"
+            if dialect == "sqlite":
+                op.execute(f"CREATE TRIGGER {name} AFTER {action} ON {table} BEGIN {bump}; END")
+            elif dialect == "postgresql":
+                op.execute(f"CREATE TRIGGER {name} AFTER {action} ON {table} FOR EACH STATEMENT "
+                           f"EXECUTE FUNCTION auth_changed()")
+
+
+def _drop_auth_changes(dialect: str) -> None:
+    for table, actions in AUTH_TABLES.items():
+        for action in actions:
+            name = f"{table}_{action.lower()}_auth_changed"
+            op.execute(f"DROP TRIGGER IF EXISTS {name}" + (f" ON {table}" if dialect == "postgresql" else ""))
+    if dialect == "postgresql":
+        op.execute("DROP FUNCTION IF EXISTS auth_changed()")
+    op.drop_table("auth_changes")
+
+
 def upgrade() -> None:
     dialect = op.get_bind().dialect.name
+    _auth_changes(dialect)
     for table, column in CHECKED:
         name = _name(table, column)
         if dialect == "sqlite":
@@ -53,6 +91,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     dialect = op.get_bind().dialect.name
+    _drop_auth_changes(dialect)
     for table, column in CHECKED:
         name = _name(table, column)
         if dialect == "sqlite":
