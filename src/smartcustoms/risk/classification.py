@@ -86,6 +86,12 @@ class ClassificationScreen:
     C, max_iter: inverse regularisation and iterations of the logistic regression.
     min_examples: a code needs this many history items (after exclusions) to be a class of the model.
     max_classes: at most this many classes (the most frequent codes), to bound memory and training time.
+    max_coefficients: at most this many weights (classes x n-gram features): the vocabulary keeps the most
+        frequent n-grams, ``max_coefficients // classes`` of them when the classes are many. The logistic
+        regression's L-BFGS fit holds about 25 float64 copies of the weights (10 pairs of correction vectors, the
+        gradient, the iterate), so its peak memory is about 200 bytes x classes x features: 0.8 million weights
+        (160 MB) on the generated world's 74 codes, 11 million (2.2 GB) on 1,000 codes described with real HS
+        texts. The default bounds it at about 400 MB whatever the data's shape (docs/scale.md, section 5).
     nomenclature_weight: weight of each HS 2022 text (subheading, and heading + subheading) as an example;
         0 leaves the nomenclature out.
     no_hop_weight: factor on the score when the likely code carries no more duty than the declared one.
@@ -98,7 +104,7 @@ class ClassificationScreen:
 
     def __init__(self, code_digits=8, ngram_range=(2, 5), min_df=2, max_features=100_000, C=20.0, max_iter=300,
                  min_examples=5, max_classes=1000, nomenclature_weight=3.0, no_hop_weight=0.5,
-                 flag_threshold=0.4, min_rate_count=5, batch_size=20_000):
+                 flag_threshold=0.4, min_rate_count=5, batch_size=20_000, max_coefficients=2_000_000):
         self.code_digits = code_digits
         self.ngram_range = ngram_range
         self.min_df = min_df
@@ -112,6 +118,7 @@ class ClassificationScreen:
         self.flag_threshold = flag_threshold
         self.min_rate_count = min_rate_count
         self.batch_size = batch_size
+        self.max_coefficients = max_coefficients
 
     # ------------------------------------------------------------------------------------------ helpers
     def _codes(self, codes: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -162,7 +169,7 @@ class ClassificationScreen:
             return self
 
         self.vectorizer_ = TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(self.ngram_range),
-                                           min_df=self.min_df, max_features=self.max_features,
+                                           min_df=self.min_df, max_features=self._features_bound(),
                                            sublinear_tf=True, lowercase=False, dtype=np.float32)
         self.vectorizer_.fit(pairs["text"])
         examples = pd.concat([pairs, self._nomenclature_examples(self.classes_)], ignore_index=True)
@@ -174,6 +181,13 @@ class ClassificationScreen:
         self.coef_ = np.ascontiguousarray(self.model_.coef_.T.astype(np.float32))  # (features, classes)
         self.intercept_ = self.model_.intercept_.astype(np.float32)
         return self
+
+    def _features_bound(self) -> int | None:
+        """max_features, lowered so that classes x features stays within max_coefficients."""
+        if not self.max_coefficients:
+            return self.max_features
+        bound = max(int(self.max_coefficients // max(len(self.classes_), 1)), 1)
+        return bound if self.max_features is None else min(self.max_features, bound)
 
     def _set_groups(self):
         """For HS6 and HS4: the group labels, each class's group, and a (classes x groups) 0/1 matrix."""
