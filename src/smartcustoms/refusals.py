@@ -29,3 +29,15 @@ class Refusal(ValueError):
 
     def __repr__(self) -> str:
         return f"Refusal({self.code!r}, field={self.field!r}, params={self.params!r})"
+
+
+class Refused(Refusal):
+    """The base of a domain's family of refusals raised with their English words first: the code and the kind
+    come from the class (``code_default``, ``kind_default``) unless the raise names them."""
+
+    code_default = "refused"
+    kind_default = Kind.INVALID
+
+    def __init__(self, message: str, *, code: str | None = None, field: str | None = None,
+                 kind: Kind | None = None, **params):
+        super().__init__(code or self.code_default, message, field=field, kind=kind or self.kind_default, **params)

@@ -43,23 +43,18 @@ from smartcustoms.control.tables import (
     valuation_query_events,
 )
 from smartcustoms.declarations.tables import declarations, goods_items
-from smartcustoms.refusals import Kind, Refusal
+from smartcustoms.refusals import Kind, Refused
 from smartcustoms.store.db import moment, transaction
 
 Bind = Engine | Connection
 MIN_REASON_WORDS = 3
 
 
-class QueryError(Refusal):
+class QueryError(Refused):
     """A documentary step that is not allowed (unknown ID, wrong state, bad input); ``code`` says which rule,
     ``field`` what it is about."""
 
     code_default = "query_refused"
-    kind_default = Kind.INVALID
-
-    def __init__(self, message: str, *, code: str | None = None, field: str | None = None,
-                 kind: Kind | None = None, **params):
-        super().__init__(code or self.code_default, message, field=field, kind=kind or self.kind_default, **params)
 
 
 class DeadlineError(QueryError):

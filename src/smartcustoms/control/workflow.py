@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from smartcustoms.outcomes.infringements import INFRINGEMENTS
-from smartcustoms.refusals import Kind, Refusal
+from smartcustoms.refusals import Kind, Refused
 
 STATES = ("created", "assigned", "scheduled", "in_progress", "completed", "released", "detained", "seized")
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -34,16 +34,11 @@ SLOT_MODE = {"physical": "on_site", "remote": "remote"}  # the slot a task books
 RESULTS = ("discrepancy", "no_discrepancy")
 
 
-class ControlError(Refusal):
+class ControlError(Refused):
     """A step of the control chain that the rules do not allow; the message says what and why (in English), the
     code which rule (the key of its words in the translation catalogues), the field what it is about."""
 
     code_default = "control_refused"
-    kind_default = Kind.INVALID
-
-    def __init__(self, message: str, *, code: str | None = None, field: str | None = None,
-                 kind: Kind | None = None, **params):
-        super().__init__(code or self.code_default, message, field=field, kind=kind or self.kind_default, **params)
 
 
 class TransitionError(ControlError):
