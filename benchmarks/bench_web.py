@@ -541,7 +541,7 @@ def report(args) -> None:
         *lines,
         "",
         "CPU is the CPU time of the server's processes and of the load generator over the measured window, in "
-        "cores, its lodging and opener processes included (the machine has 2; PostgreSQL's own processes are not "
+        "cores, its lodging processes included (the machine has 2; PostgreSQL's own processes are not "
         "counted). Batch worker busy: the share of the window in which a batch was being stored, assessed and "
         "recorded (in the lodging process). Repeats: requests sent after the pre-generated declarations ran out "
         "(none should be).",
@@ -554,7 +554,7 @@ def report(args) -> None:
         + ". Each server process answers HTTP while a lodging process of its own stores, assesses and records "
         "the batches, so that one server uses two cores; two server processes (a listening socket each, so the "
         "kernel spreads the connections between them) have two lodging processes, their SQLite writes taking "
-        "turns on a file lock. The control chain's opener runs in a process of its own at a lower priority. "
+        "turns on a file lock. Each lodging batch opens its declarations' control chain in its own transaction. "
         + "".join(f"Paced, with one process on {database}, the micro-batches hold {r['batch_size']:.1f} declarations "
                   f"on average and keep the lodging process {r['worker_busy']:.0%} busy at {r['rate']:,.0f}/s: a "
                   f"batch has a fixed cost, whatever its size (pandas' overhead per call in the screens, profiles "
