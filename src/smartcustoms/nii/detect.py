@@ -157,6 +157,24 @@ def boxes_from_probability(prob: np.ndarray, shape, threshold: float, min_area: 
     return kept
 
 
+def suppress(boxes: list[Box], overlap: float = 0.3, inside: float = 0.6) -> list[Box]:
+    """Non-maximum suppression of rescored boxes (best first): a box is dropped when it overlaps a better one by
+    IoU above ``overlap``, or lies mostly (``inside`` of its area) within it or around it: the candidates of one
+    item at several levels are nested."""
+    kept: list[Box] = []
+    for box in boxes:
+        if all(_overlap(box, other) <= overlap and _nested(box, other) <= inside for other in kept):
+            kept.append(box)
+    return kept
+
+
+def _nested(a: Box, b: Box) -> float:
+    r0, c0, r1, c1 = max(a.row0, b.row0), max(a.col0, b.col0), min(a.row1, b.row1), min(a.col1, b.col1)
+    inter = max(0, r1 - r0) * max(0, c1 - c0)
+    smaller = min((a.row1 - a.row0) * (a.col1 - a.col0), (b.row1 - b.row0) * (b.col1 - b.col0))
+    return inter / smaller if smaller else 0.0
+
+
 def _overlap(a: Box, b: Box) -> float:
     r0, c0, r1, c1 = max(a.row0, b.row0), max(a.col0, b.col0), min(a.row1, b.row1), min(a.col1, b.col1)
     inter = max(0, r1 - r0) * max(0, c1 - c0)
@@ -231,8 +249,8 @@ class WindowDetector:
         rescorer = getattr(self, "rescorer_", None)
         if boxes and rescorer is not None:
             scores = rescorer.predict(rows, num_threads=1)
-            boxes = sorted((Box(b.row0, b.col0, b.row1, b.col1, float(p)) for b, p in zip(boxes, scores)),
-                           key=lambda b: -b.score)
+            boxes = suppress(sorted((Box(b.row0, b.col0, b.row1, b.col1, float(p)) for b, p in zip(boxes, scores)),
+                                    key=lambda b: -b.score))
         score = boxes[0].score if boxes else 0.1 * image_score(prob)
         return Detection(score, [b for b in boxes if b.score >= threshold])
 
