@@ -33,6 +33,18 @@ from smartcustoms.targeting import registry
 from smartcustoms.web.bounds import day_problem
 from smartcustoms.web.errors import Forbidden, Invalid
 from smartcustoms.web.i18n import N_
+from smartcustoms.web.words import (
+    ANALYST_CHART_TITLES as CHART_TITLES,
+)
+from smartcustoms.web.words import (
+    ANALYST_CONTROL_MODES as CONTROL_MODES,
+)
+from smartcustoms.web.words import (
+    ANALYST_LANE_NAMES as LANE_NAMES,
+)
+from smartcustoms.web.words import (
+    ANALYST_SOURCES as SOURCES,
+)
 
 # --- who may do what ---------------------------------------------------------------------------------------------
 
@@ -48,68 +60,6 @@ CHARTS = ("hit_rates", "lanes_per_day", "release_times", "revenue", "control_tim
 
 # --- words for codes (translated where they are shown) --------------------------------------------------------
 
-STATES = {
-    "committed": N_("awaiting approval"),
-    "approved": N_("approved, not published"),
-    "published": N_("published"),
-    "superseded": N_("superseded"),
-    "retired": N_("retired"),
-}
-MODES = {"active": N_("live"), "shadow": N_("shadow")}
-LOG_ACTIONS = {
-    "committed": N_("committed"),
-    "approved": N_("approved"),
-    "published": N_("published"),
-    "retired": N_("retired"),
-    "suppressed": N_("suppressed"),
-}
-MODEL_STATUSES = {
-    "champion": N_("champion"),
-    "challenger": N_("challenger"),
-    "registered": N_("registered"),
-    "retired": N_("retired"),
-}
-MODEL_EVENTS = {
-    "registered": N_("registered"),
-    "promoted": N_("promoted"),
-    "demoted": N_("demoted"),
-    "rolled_back": N_("rolled back"),
-    "retired": N_("retired"),
-}
-SOURCES = {
-    "model": N_("model"),
-    "profile": N_("profiles"),
-    "screen": N_("screens"),
-    "random": N_("random sample"),
-    "override": N_("officer override"),
-    "audit": N_("post-clearance audit"),
-    "none": N_("none"),
-    "unknown": N_("unknown"),
-    "all": N_("all"),
-}
-CONTROL_MODES = {"physical": N_("on site"), "remote": N_("remote"), "documentary": N_("desk"), "all": N_("all")}
-LANE_NAMES = {"green": N_("green"), "blue": N_("blue"), "yellow": N_("yellow"), "red": N_("red"), "all": N_("all")}
-VARIANTS = {"published": N_("published profiles"), "draft": N_("your draft")}
-DRIFT_LEVELS = {"none": N_("none"), "moderate": N_("moderate"), "significant drift": N_("significant drift")}
-CHART_TITLES = {
-    "hit_rates": N_("Hit rate by selection source, per week"),
-    "lanes_per_day": N_("Declarations per day, by lane"),
-    "release_times": N_("Share of declarations released within t hours of lodgement, by lane"),
-    "revenue": N_("Duty recovered per month, by selection source"),
-    "control_times": N_("Hours from scheduling to completion, by control mode"),
-}
-PROFILE_KEYS = [  # the keys of a profile, for the editor's help
-    ("profile_id", N_("required: stable across versions, capitals, digits and . _ - (for example P-STEEL-AD)")),
-    ("title", N_("required: one line")),
-    ("purpose", N_("required: the risk it targets and the evidence for it")),
-    ("owner", N_("required: the team or officer answerable for it")),
-    ("lane", N_("required: yellow, red or blue")),
-    ("weight", N_("required: 0 to 100; the lane is forced red from the forcing weight (100) on")),
-    ("valid_from, valid_to", N_("optional: the first and last day it applies (2025-01-31)")),
-    ("mode", N_("optional: active (the default) selects; shadow is evaluated and reported but selects nothing")),
-    ("force", N_("optional: true sends to red whatever the capacity (prohibited goods); needs lane red")),
-    ("criteria", N_("required: a list of conditions that must all hold, each a field and one operator")),
-]
 EXAMPLE = """\
 profile_id: P-FOOTWEAR-LOW
 title: Leather footwear declared far below its usual price

@@ -32,6 +32,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from sqlalchemy import Engine, false, func, select
 from sqlalchemy.exc import IntegrityError
 
+from smartcustoms import written
 from smartcustoms.accounts.service import User
 from smartcustoms.control import evidence as evidence_store
 from smartcustoms.control import inspections, queries, scheduling
@@ -39,9 +40,10 @@ from smartcustoms.control.inspections import Task
 from smartcustoms.control.tables import DOCUMENT_TYPES, officers, outcomes, tasks
 from smartcustoms.control.workflow import INFRINGEMENTS, ControlError, NotFoundError
 from smartcustoms.declarations.repository import load_declarations
-from smartcustoms.declarations.tables import declarations
+from smartcustoms.declarations.tables import declarations, goods_items
 from smartcustoms.frames import records
 from smartcustoms.outcomes.service import load_outcomes
+from smartcustoms.refusals import Refusal
 from smartcustoms.risk.repository import decisions, latest_decisions
 from smartcustoms.risk.valuation import UNIT_NAMES
 from smartcustoms.store.db import transaction, utc_now
@@ -50,7 +52,24 @@ from smartcustoms.targeting.features import plain_name
 from smartcustoms.targeting.screen import ModelScreen
 from smartcustoms.web import scoped
 from smartcustoms.web.forms import MESSAGES
-from smartcustoms.web.i18n import N_
+from smartcustoms.web.words import (
+    OFFICER_CONFIRM_DUTY as CONFIRM_DUTY,
+)
+from smartcustoms.web.words import (
+    OFFICER_CONFIRM_SAME_DUTY as CONFIRM_SAME_DUTY,
+)
+from smartcustoms.web.words import (
+    OFFICER_CONFIRM_VALUE as CONFIRM_VALUE,
+)
+from smartcustoms.web.words import (
+    OFFICER_FIELD_MESSAGES as FIELD_MESSAGES,
+)
+from smartcustoms.web.words import (
+    OFFICER_NUMBER_MESSAGES as NUMBER_MESSAGES,
+)
+from smartcustoms.web.words import (
+    OFFICER_STALE_FORM as STALE_FORM,
+)
 
 log = logging.getLogger(__name__)
 
@@ -65,47 +84,6 @@ RELEASE_DECISIONS = ("released", "detained", "seized")
 LANES = ("green", "blue", "yellow", "red")
 TOP_CONTRIBUTIONS = 10
 
-SOURCES = {  # what selected a declaration, as the task and the decision name it
-    "profile": N_("a risk profile"),
-    "screen": N_("the risk screens"),
-    "model": N_("the targeting model"),
-    "random": N_("the random control sample"),
-    "override": N_("an officer's decision"),
-    "none": N_("nothing: no risk was found"),
-}
-MODES = {"physical": N_("physical (on site)"), "documentary": N_("documentary (desk)"), "remote": N_("remote")}
-INFRINGEMENT_NAMES = {
-    "valuation": N_("valuation"), "classification": N_("classification"), "origin": N_("origin"),
-    "quantity": N_("quantity"), "prohibited": N_("prohibited or restricted goods"),
-    "ipr": N_("intellectual property rights"), "other": N_("other"),
-}
-DOCUMENT_NAMES = {
-    "invoice": N_("invoice"), "certificate_of_origin": N_("certificate of origin"),
-    "packing_list": N_("packing list"), "transport_document": N_("transport document"),
-    "licence": N_("licence"), "other": N_("other document"),
-}
-REQUEST_STATES = {"requested": N_("requested"), "received": N_("received"), "waived": N_("waived")}
-QUERY_STATES = {"open": N_("waiting for the trader's answer"), "answered": N_("answered"),
-                "accepted": N_("value accepted"), "adjusted": N_("value adjusted"),
-                "expired": N_("deadline passed without an answer")}
-RELEASE_NAMES = {"released": N_("Release the goods"), "detained": N_("Detain the goods"),
-                 "seized": N_("Seize the goods")}
-REFERENCE_LEVELS = {"hs6xorigin": N_("same HS subheading and origin"), "hs6": N_("same HS subheading, all origins"),
-                    "hs4": N_("same HS heading"), "chapter": N_("same HS chapter")}
-DONE = {  # ?done= after a form succeeded -> the notice shown
-    "taken": N_("The task is yours: it is locked to you."),
-    "started": N_("The control is started."),
-    "completed": N_("The outcome is recorded and the control completed."),
-    "released": N_("The goods are released."),
-    "detained": N_("The goods are detained."),
-    "seized": N_("The goods are seized."),
-    "documents": N_("The documents are requested from the trader."),
-    "query": N_("The valuation query is sent to the trader."),
-    "decided": N_("The valuation query is decided."),
-    "override": N_("The lane is changed, and the reason recorded."),
-}
-CONFLICT = N_("Someone else changed this task while you were looking at it. Here it is as it is now: check it, "
-              "then try again.")
 
 
 # --- input ----------------------------------------------------------------------------------------------------
@@ -150,6 +128,7 @@ class OutcomeIn(Versioned):
     offence_code: text(20) | None = None
     penalty: float | None = Field(None, ge=0, allow_inf_nan=False)
     note: Note | None = None
+    confirm_change: bool = False  # the officer confirms a change the page asked about (confirmation_needed)
 
 
 class ReleaseIn(Versioned):
@@ -192,11 +171,56 @@ class DecideIn(BaseModel):
     expected_version: int = Field(ge=1, le=MAX_ID)
     decision: Literal["accept", "adjust"]
     adjusted_value: float | None = Field(None, gt=0, allow_inf_nan=False)
+    confirm_change: bool = False
 
 
 # --- reading a posted form --------------------------------------------------------------------------------------
 
 _SPACES = re.compile(r"[\s\u00a0\u202f]")
+
+
+CONFIRM_FACTOR = 3.0  # an adjustment changing a value or duty by more than this factor is confirmed first
+
+
+def read_numbers(values: dict, fields: dict[str, str], locale: str) -> tuple[dict, dict[str, str]]:
+    """The form's values with their number fields read as the user's locale writes numbers (written.read_amount:
+    "24,500" is 24500 in English, ambiguous in French), as plain decimals; and the ambiguous ones, with what to
+    tell the officer. What is no number at all stays as typed, for the model to refuse ("Enter a number.")."""
+    out, errors = dict(values), {}
+    for name, kind in fields.items():
+        if kind != "number" or not values.get(name):
+            continue
+        try:
+            out[name] = str(written.read_amount(values[name], locale, field=name))
+        except Refusal as refusal:
+            if refusal.code == "number_ambiguous":
+                errors[name] = NUMBER_MESSAGES["number_ambiguous"]
+    return out, errors
+
+
+def outcome_confirmation(data: "OutcomeIn") -> str | None:
+    """What the officer must confirm before an outcome is recorded, or None."""
+    if data.confirm_change:
+        return None
+    if written.change_factor(data.duty_before, data.duty_after) > CONFIRM_FACTOR:
+        return CONFIRM_DUTY
+    if data.result == "discrepancy" and data.duty_after == data.duty_before and not data.penalty and not data.seized:
+        return CONFIRM_SAME_DUTY
+    return None
+
+
+def value_confirmation(data: "DecideIn", declared_value: float | None) -> str | None:
+    if data.confirm_change or data.decision != "adjust" or data.adjusted_value is None or not declared_value:
+        return None
+    return CONFIRM_VALUE if written.change_factor(declared_value, data.adjusted_value) > CONFIRM_FACTOR else None
+
+
+def declared_value(db: Engine, declaration_id: str) -> float | None:
+    """The declaration's customs value (the sum of its items')."""
+    with db.connect() as conn:
+        total = conn.execute(select(func.sum(goods_items.c.customs_value))
+                             .where(goods_items.c.declaration_id == declaration_id)).scalar_one_or_none()
+    return float(total) if total is not None else None
 
 
 def number_text(value: str | None) -> str | None:
@@ -234,29 +258,6 @@ def model_data(values: dict, fields: dict[str, str], rename: dict[str, str] | No
     return data
 
 
-FIELD_MESSAGES = {  # (field, pydantic error type) -> what to tell the officer
-    ("result", "missing"): N_("Choose a result."),
-    ("result", "literal_error"): N_("Choose a result."),
-    ("infringements", "literal_error"): N_("Choose among the listed infringement types."),
-    ("decision", "missing"): N_("Choose a decision."),
-    ("decision", "literal_error"): N_("Choose a decision."),
-    ("lane", "missing"): N_("Choose a lane."),
-    ("lane", "literal_error"): N_("Choose a lane."),
-    ("reason", "missing"): N_("Give the reason for the new lane (at least a few words)."),
-    ("reason", "string_too_short"): N_("Give the reason for the new lane (at least a few words)."),
-    ("document_types", "missing"): N_("Tick at least one document."),
-    ("document_types", "too_short"): N_("Tick at least one document."),
-    ("document_types", "literal_error"): N_("Choose among the listed documents."),
-    ("reasons_to_doubt", "missing"): N_("State the reasons to doubt the declared value."),
-    ("due_days", "greater_than_equal"): N_("Give a number of days from 1 to 60."),
-    ("due_days", "less_than_equal"): N_("Give a number of days from 1 to 60."),
-    ("due_days", "int_parsing"): N_("Give a number of days from 1 to 60."),
-    ("deadline_days", "greater_than_equal"): N_("Give a number of days from 1 to 60."),
-    ("deadline_days", "less_than_equal"): N_("Give a number of days from 1 to 60."),
-    ("deadline_days", "int_parsing"): N_("Give a number of days from 1 to 60."),
-    ("adjusted_value", "greater_than"): N_("Give the adjusted customs value (a number above zero)."),
-}
-STALE_FORM = N_("This form is out of date: reload the page and try again.")
 VERSION_FIELDS = ("expected_version", "query_id")
 
 

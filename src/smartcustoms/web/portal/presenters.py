@@ -40,102 +40,49 @@ from smartcustoms.risk.repository import decisions
 from smartcustoms.store.db import transaction, utc_now
 from smartcustoms.web import scoped
 from smartcustoms.web.errors import Conflict, Invalid, NotFound, TooLarge, WebError
-from smartcustoms.web.i18n import N_, gettext
+from smartcustoms.web.i18n import gettext
+from smartcustoms.web.words import (  # this area's words
+    PORTAL_DOCUMENT_TYPES as DOCUMENT_TYPES,
+)
+from smartcustoms.web.words import (
+    PORTAL_DONE as DONE,
+)
+from smartcustoms.web.words import (
+    PORTAL_EVIDENCE_KINDS as EVIDENCE_KINDS,
+)
+from smartcustoms.web.words import (
+    PORTAL_FINDINGS as FINDINGS,
+)
+from smartcustoms.web.words import (
+    PORTAL_QUERY_STATES as QUERY_STATES,
+)
+from smartcustoms.web.words import (
+    PORTAL_REFUSALS as REFUSALS,
+)
+from smartcustoms.web.words import (
+    PORTAL_REQUEST_STATES as REQUEST_STATES,
+)
+from smartcustoms.web.words import (
+    PORTAL_RESULTS as RESULTS,
+)
+from smartcustoms.web.words import (
+    PORTAL_SAY as SAY,
+)
+from smartcustoms.web.words import (
+    PORTAL_SERVICES as SERVICES,
+)
+from smartcustoms.web.words import (
+    PORTAL_SLOT_MODES as SLOT_MODES,
+)
+from smartcustoms.web.words import (
+    PORTAL_UNDERTAKING_TEXT as UNDERTAKING_TEXT,
+)
 
 # --- words ------------------------------------------------------------------------------------------------------
 
-DOCUMENT_TYPES = {
-    "invoice": N_("Commercial invoice"),
-    "certificate_of_origin": N_("Certificate of origin"),
-    "packing_list": N_("Packing list"),
-    "transport_document": N_("Transport document"),
-    "licence": N_("Licence or permit"),
-    "other": N_("Other document"),
-}
-REQUEST_STATES = {"requested": N_("waiting for your document"), "received": N_("received"),
-                  "waived": N_("no longer needed")}
-QUERY_STATES = {
-    "open": N_("waiting for your answer"),
-    "answered": N_("answered: customs will decide"),
-    "accepted": N_("declared value accepted"),
-    "adjusted": N_("customs value adjusted"),
-    "expired": N_("no answer before the deadline: customs will decide"),
-}
-EVIDENCE_KINDS = {"photo": N_("photo"), "video": N_("video"), "document": N_("document")}
-SLOT_MODES = {"on_site": N_("on site"), "remote": N_("remote")}
-SERVICES = {
-    "preference": N_("Preferential tariff rate applied under %(agreement)s: certificate of origin %(certificate)s "
-                     "valid for origin %(origin)s (items %(items)s)."),
-    "aeo": N_("Authorised economic operator: fewer physical controls, and promise-based release available."),
-    "good_record": N_("No documents asked up front: thanks to your compliance record you may promise the documents "
-                      "and have the goods released at once."),
-}
-FINDINGS = {
-    "aeo": N_("You are an authorised economic operator."),
-    "declarations": N_("Declarations in the last %(days)d days: %(count)d (at least %(needed)d needed)."),
-    "controls": N_("Controls in the last %(days)d days: %(count)d (at least %(needed)d needed)."),
-    "discrepancies": N_("Discrepancies found by those controls: %(count)d (at most %(allowed)d allowed)."),
-}
-REFUSALS = {  # UndertakingError / Refusal codes
-    "not_yellow": N_("Promise-based release is only for declarations in the yellow lane (documents check)."),
-    "no_control": N_("The documents check of this declaration is not open yet: come back once customs has opened "
-                     "it."),
-    "already_controlled": N_("Customs has already checked this declaration: there is nothing left to promise."),
-    "not_held": N_("The goods are not held, so there is nothing to release."),
-    "already_signed": N_("An undertaking was already signed for this declaration."),
-    "not_in_good_standing": N_("Your compliance record does not allow promise-based release yet: send the documents "
-                               "instead."),
-    "not_found": N_("There is no such declaration."),
-    "unsigned": N_("The undertaking could not be signed."),
-}
-DONE = {
-    "document": N_("Thank you: the document was received."),
-    "document_late": N_("Thank you: the document was received after its due date. It is accepted and counted as "
-                        "late."),
-    "answer": N_("Your answer was sent to customs."),
-    "remote": N_("You asked for a remote inspection: book a remote slot below."),
-    "booked": N_("Your inspection slot is booked."),
-    "cancelled": N_("Your booking is cancelled: the slot is free again. Book another slot below."),
-    "evidence": N_("Your file was uploaded."),
-    "signed": N_("You signed the undertaking: the goods are released. Customs will check the documents after "
-                 "release."),
-}
-RESULTS = {"documents_confirmed": N_("the documents confirm the declaration"),
-           "discrepancy": N_("a discrepancy was found"), "not_provided": N_("the documents were not provided")}
 WORDS = {"document_types": DOCUMENT_TYPES, "request_states": REQUEST_STATES, "query_states": QUERY_STATES,
          "evidence_kinds": EVIDENCE_KINDS, "slot_modes": SLOT_MODES, "services": SERVICES, "findings": FINDINGS,
          "refusals": REFUSALS, "results": RESULTS}
-UNDERTAKING_TEXT = N_(
-    "I, %(name)s, undertake to provide customs on request, after release, with the supporting documents of "
-    "declaration %(id)s (invoice, certificate of origin, transport and other documents as applicable), to keep them "
-    "for at least three years, and to pay any duty, tax or penalty that their verification shows to be due. On "
-    "this undertaking the goods are released now and the documents are checked after release.")
-SAY = {
-    "choose_file": N_("Choose a file to upload."),
-    "too_large": N_("The file is too large for its type. Nothing was stored."),
-    "file_type": N_("Files of this type are not accepted: send a photo (JPEG, PNG), a video (MP4, WebM) or a "
-                    "document (PDF, CSV). Nothing was stored."),
-    "file_content": N_("The file's content does not match its type. Nothing was stored."),
-    "file_empty": N_("The file is empty. Nothing was stored."),
-    "not_requested": N_("This document is no longer requested."),
-    "deadline": N_("The deadline to answer has passed: answers are no longer accepted. Nothing was recorded."),
-    "write_answer": N_("Write your answer."),
-    "changed": N_("This was changed meanwhile: reload the page and try again."),
-    "not_open": N_("This query is no longer open for answers."),
-    "no_inspection": N_("This declaration has no inspection to arrange."),
-    "not_remote": N_("This inspection cannot be done remotely."),
-    "remote_refused": N_("The inspection could not be switched to remote."),
-    "no_remote_slots": N_("The office has no free slot for remote inspections at the moment: please look again "
-                          "later."),
-    "choose_slot": N_("Choose a slot."),
-    "slot_full": N_("This slot is full: choose another one. Nothing was booked."),
-    "not_assigned": N_("No officer is assigned to your inspection yet: you can book a slot once one is."),
-    "booking_refused": N_("This slot cannot be booked: choose another one."),
-    "not_booked": N_("Your inspection has no booked slot: there is no booking to cancel."),
-    "cancel_refused": N_("This booking can no longer be cancelled: its slot has started."),
-    "no_evidence_yet": N_("Files can be uploaded once a remote inspection is booked."),
-    "agree": N_("Tick the box to confirm that you sign the undertaking."),
-}
 
 
 def refused(kind: type[WebError], message: str, say: str, *, loc=(), type_: str | None = None,
