@@ -6,6 +6,7 @@ easy, hard, hidden), the manifest check's AUROC, seconds per scan on this machin
 settings, and the superpixel baseline; updates the ``nii`` section of docs/benchmarks.md.
 
     .venv/bin/python benchmarks/bench_nii.py [--images 300] [--baseline 120] [--json] [--no-docs]
+    .venv/bin/python benchmarks/bench_nii.py --from-json result.json  # docs from `smartcustoms nii benchmark --json`
 """
 
 import argparse
@@ -27,9 +28,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2017)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--no-docs", action="store_true")
+    parser.add_argument("--from-json", help="Write the docs from this result of `smartcustoms nii benchmark --json`.")
     args = parser.parse_args()
-    result = benchmark.run(pipeline.Analyzer.load(), seed=args.seed, n_images=args.images,
-                           baseline_train=args.baseline)
+    if args.from_json:
+        with open(args.from_json, encoding="utf-8") as handle:
+            result = json.load(handle)
+        args.images, args.baseline = result["images"], result.get("baseline", {}).get("trained_on", 0)
+    else:
+        result = benchmark.run(pipeline.Analyzer.load(), seed=args.seed, n_images=args.images,
+                               baseline_train=args.baseline)
     if args.json:
         print(json.dumps(result, sort_keys=True))
     else:
