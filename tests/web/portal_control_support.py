@@ -13,8 +13,8 @@ from smartcustoms.control.inspections import add_officers, assign, change_mode, 
 from smartcustoms.control.scheduling import add_slots, book, free_slots
 from smartcustoms.control.tables import clearance, evidence
 from smartcustoms.control.tables import tasks as task_rows
-from smartcustoms.risk.repository import latest_decisions, record_assessment
 from smartcustoms.risk.config import RiskConfig
+from smartcustoms.risk.repository import latest_decisions, record_assessment
 from smartcustoms.store.db import utc_now
 from smartcustoms.web.app import create_app
 from smartcustoms.web.config import WebSettings

@@ -8,8 +8,8 @@ import pandas as pd
 from conftest import as_user, declaration
 from sqlalchemy import delete, insert
 
-from smartcustoms.outcomes.service import store_outcomes
 from smartcustoms.control.tables import clearance, task_events, tasks
+from smartcustoms.outcomes.service import store_outcomes
 from smartcustoms.store.db import utc_now
 from support import csv_bytes, item_row
 

@@ -17,7 +17,8 @@ from smartcustoms.risk.assess import RiskEngine, assess, explain
 from smartcustoms.risk.repository import record_assessment
 from smartcustoms.store.db import writing
 
-__all__ = ["BATCH_LANE", "answer_query", "assess_and_decide", "catch_up", "receive_document", "record_decisions"]
+__all__ = ["BATCH_LANE", "answer_query", "assess_and_decide", "catch_up", "compliance_record", "declaration_detail",
+           "declaration_page", "receive_document", "record_decisions"]
 
 
 def record_decisions(conn: Connection, decided: pd.DataFrame, provenance: dict, actor: str, *,
@@ -81,3 +82,18 @@ def answer_query(db: Engine, folder, limits: EvidenceLimits, *, declaration_id: 
             answer += f"\n\n[attached: {stored.filename}, evidence {evidence_id}, SHA-256 {stored.sha256}]"
         queries.answer_valuation_query(conn, query_id, answer=answer, answered_by=answered_by,
                                        expected_version=expected_version)
+
+
+def declaration_page(db, user, limit: int, offset: int) -> tuple[list[dict], int]:
+    """The declarations the user may see, newest first (a page of them), with lane and status; and how many."""
+    return repository.page(db, user, limit, offset)
+
+
+def declaration_detail(db, user, declaration_id: str) -> dict | None:
+    """A declaration the user may see, with its lane, reasons, status and timeline (None: not there for them)."""
+    return repository.detail(db, user, declaration_id)
+
+
+def compliance_record(db, user, recent: int = 10) -> dict:
+    """The trader's compliance record: declarations, controls, discrepancies, and the latest declarations."""
+    return repository.compliance_record(db, user, recent)

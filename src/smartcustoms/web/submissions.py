@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
 
 from smartcustoms.accounts.service import User, submissions
+from smartcustoms.control.repository import clearance_statuses, reasons
 from smartcustoms.control.service import record_decisions
 from smartcustoms.declarations import repository
 from smartcustoms.declarations.models import HEADER_FIELDS, ITEM_FIELDS, Declaration
@@ -22,7 +23,6 @@ from smartcustoms.risk.repository import latest_decisions
 from smartcustoms.settings import get_settings
 from smartcustoms.store.db import insert_rows, utc_now, writing
 from smartcustoms.web.errors import Conflict, Forbidden, Invalid
-from smartcustoms.web.scoped import clearance_statuses, reasons
 
 LODGING_ROLES = ("trader", "admin")  # admin: for systems that lodge on behalf of every trader
 ACTOR = "web"

@@ -36,6 +36,8 @@ from smartcustoms import written
 from smartcustoms.accounts.service import User
 from smartcustoms.control import evidence as evidence_store
 from smartcustoms.control import inspections, queries, scheduling
+from smartcustoms.control import repository as scoped
+from smartcustoms.control import service as control_service
 from smartcustoms.control.inspections import Task
 from smartcustoms.control.tables import DOCUMENT_TYPES, officers, outcomes, tasks
 from smartcustoms.control.workflow import INFRINGEMENTS, ControlError, NotFoundError
@@ -50,7 +52,6 @@ from smartcustoms.store.db import transaction, utc_now
 from smartcustoms.targeting import registry
 from smartcustoms.targeting.features import plain_name
 from smartcustoms.targeting.screen import ModelScreen
-from smartcustoms.web import scoped
 from smartcustoms.web.forms import MESSAGES
 from smartcustoms.web.words import (
     OFFICER_CONFIRM_DUTY as CONFIRM_DUTY,
@@ -651,7 +652,7 @@ def task_context(app, db: Engine, user: User, task: Task) -> dict:
     """The task, its declaration and decision, why it was selected, the checks, the history, the importer's
     earlier declarations, evidence, documents and valuation queries, and what the user may do."""
     records_of = officer_records(db, user, create=True)
-    detail = scoped.detail(db, user, task.declaration_id)
+    detail = control_service.declaration_detail(db, user, task.declaration_id)
     decision = decision_of(db, task.decision_id)
     with transaction(db) as conn:
         latest = latest_decisions(conn, ids=[task.declaration_id], by_declaration=True).get(task.declaration_id)

@@ -19,8 +19,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, field_validator
 
 from smartcustoms.accounts.service import User
+from smartcustoms.control import service as control_service
 from smartcustoms.declarations.models import Declaration
-from smartcustoms.web import scoped
 from smartcustoms.web.bounds import Offset
 from smartcustoms.web.deps import Db, Session, require
 from smartcustoms.web.errors import NotFound
@@ -107,7 +107,7 @@ def list_declarations(user: Reader, db: Session,
                       limit: Annotated[int, Query(ge=1, le=500)] = 50,
                       offset: Offset = 0):
     """The declarations the caller may see, newest first: a trader's own, an officer's offices', or all."""
-    items, total = scoped.page(db, user, limit, offset)
+    items, total = control_service.declaration_page(db, user, limit, offset)
     return {"items": items, "total": total, "limit": limit, "offset": offset}
 
 
@@ -115,7 +115,7 @@ def list_declarations(user: Reader, db: Session,
 def get_declaration(declaration_id: str, user: Reader, db: Session):
     """A declaration as lodged, its lane, status and timeline (404 when it is not the caller's); staff also get
     what chose the lane (source, score, reasons), a trader what to do (TraderDeclarationDetail)."""
-    found = scoped.detail(db, user, declaration_id)
+    found = control_service.declaration_detail(db, user, declaration_id)
     if found is None:
         raise NotFound(f"no declaration {declaration_id}", loc=["path", "declaration_id"])
     if is_trader(user.role):
@@ -367,7 +367,7 @@ def sign_undertaking(declaration_id: str, body: Signature, user: Trader, db: Db,
 @control_router.get("/services", response_model=Services)
 def services(declaration_id: str, user: Trader, db: Session, request: Request):
     """The facilitations applied to the declaration without an application, and the importer's good standing."""
-    found = scoped.detail(db, user, declaration_id)
+    found = control_service.declaration_detail(db, user, declaration_id)
     if found is None:
         raise NotFound(f"no declaration {declaration_id}", loc=["path", "declaration_id"])
     return services_of(db, risk_config(request), found["declaration"])

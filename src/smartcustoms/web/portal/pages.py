@@ -9,9 +9,10 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from smartcustoms.accounts.service import User
+from smartcustoms.control import service as control_service
 from smartcustoms.declarations.mapping import shipped_mappings
 from smartcustoms.store.db import utc_now
-from smartcustoms.web import forms, scoped
+from smartcustoms.web import forms
 from smartcustoms.web.deps import Db, Session, require_page
 from smartcustoms.web.errors import NotFound, WebError
 from smartcustoms.web.i18n import N_
@@ -44,14 +45,14 @@ Trader = Annotated[User, require_page("trader")]
 @router.get("/declarations", name="my_declarations")
 def my_declarations(request: Request, user: Trader, db: Session, page: Annotated[int, Query(ge=1, le=100_000)] = 1):
     size = request.app.state.settings.page_size
-    rows, total = scoped.page(db, user, size, (page - 1) * size)
+    rows, total = control_service.declaration_page(db, user, size, (page - 1) * size)
     return render(request, "portal/declarations.html", {"rows": rows, "total": total, "page": page,
                                                         "pages": max(1, -(-total // size))})
 
 
 @router.get("/declarations/{declaration_id}", name="my_declaration")
 def my_declaration(request: Request, declaration_id: str, user: Trader, db: Session):
-    found = scoped.detail(db, user, declaration_id)
+    found = control_service.declaration_detail(db, user, declaration_id)
     if found is None:
         raise NotFound(f"no declaration {declaration_id}")
     return render(request, "portal/declaration.html", {**found, "lodged": request.query_params.get("lodged"),
@@ -124,7 +125,7 @@ async def submit_file(request: Request, user: Trader):
 
 @router.get("/compliance", name="my_compliance")
 def my_compliance(request: Request, user: Trader, db: Session):
-    return render(request, "portal/compliance.html", {"record": scoped.compliance_record(db, user)})
+    return render(request, "portal/compliance.html", {"record": control_service.compliance_record(db, user)})
 
 
 # --- the control pages ------------------------------------------------------------------------------------------
@@ -132,7 +133,7 @@ def my_compliance(request: Request, user: Trader, db: Session):
 
 def _section_page(request: Request, db: Engine, user: User, declaration_id: str, sections: tuple[str, ...], *,
                   query_id: int | None = None, error: WebError | None = None, values: dict | None = None):
-    found = scoped.detail(db, user, declaration_id)
+    found = control_service.declaration_detail(db, user, declaration_id)
     if found is None:
         raise NotFound(f"no declaration {declaration_id}")
     control = control_context(request, db, user, found["declaration"], found["lane"], sections=sections,

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, and_, exists, select
 
 from smartcustoms.accounts.service import User
 from smartcustoms.control import inspections, queries, scheduling, workflow
+from smartcustoms.control import repository as scoped
 from smartcustoms.control import service as control_service
 from smartcustoms.control.evidence import KIND, EvidenceError, EvidenceLimits, evidence_frame, store_evidence
 from smartcustoms.control.facilitation import application_free_services, good_standing
@@ -38,7 +39,6 @@ from smartcustoms.frames import records
 from smartcustoms.risk.config import RiskConfig
 from smartcustoms.risk.repository import decisions
 from smartcustoms.store.db import transaction, utc_now
-from smartcustoms.web import scoped
 from smartcustoms.web.errors import Conflict, Invalid, NotFound, TooLarge, WebError
 from smartcustoms.web.i18n import gettext
 from smartcustoms.web.words import (  # this area's words

@@ -7,7 +7,7 @@ from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from smartcustoms.accounts.service import User
-from smartcustoms.web import scoped
+from smartcustoms.control import service as control_service
 from smartcustoms.web.deps import Db, SessionUser, require_page
 from smartcustoms.web.render import render
 
@@ -17,7 +17,7 @@ LATEST = 10
 
 @router.get("/", name="home")
 def home(request: Request, user: SessionUser, db: Db):
-    latest, total = scoped.page(db, user, LATEST, 0)
+    latest, total = control_service.declaration_page(db, user, LATEST, 0)
     risk = request.app.state.risk.info() if user.role == "admin" else None
     return render(request, "home.html", {"latest": latest, "total": total, "risk": risk,
                                          "refitted": request.query_params.get("refitted") == "1"})

@@ -3,10 +3,11 @@
 from sqlalchemy import select
 
 from smartcustoms.accounts.service import Bind, User
+from smartcustoms.control import repository as scoped
+from smartcustoms.control import service as control_service
 from smartcustoms.control.tables import tasks
 from smartcustoms.declarations import repository
 from smartcustoms.store.db import transaction
-from smartcustoms.web import scoped
 from smartcustoms.web.i18n import N_
 
 ROLES = ("officer", "analyst", "supervisor", "admin")  # staff: traders have their portal
@@ -31,7 +32,7 @@ def exact(rows: list[dict], text: str) -> str | None:
 def declaration(bind: Bind, user: User, declaration_id: str) -> dict | None:
     """scoped.detail (staff: reasons, score, notes) and the declaration's inspection tasks; None when the user
     may not see it."""
-    found = scoped.detail(bind, user, declaration_id)
+    found = control_service.declaration_detail(bind, user, declaration_id)
     if found is None:
         return None
     with transaction(bind) as conn:
