@@ -484,3 +484,41 @@ def test_the_task_page_puts_the_decision_on_top_and_folds_the_rest(client, world
         assert f'<details class="task-part" id="part-{part}"' in html, part
     assert '<details class="task-part" id="part-why" open>' in html  # why it was selected stays open
     assert f'action="{path}/start#control-heading"' in html  # a refused form lands where its errors are
+
+
+def _started(client, oscar) -> tuple[str, str]:
+    """A task taken and started by oscar: its path and the page."""
+    taken = post(client, oscar, "/officer/queue/next", {"office": OFFICE_A})
+    path = taken.headers["location"].split("?")[0]
+    html = page(client, oscar, path)
+    started = as_user(client, oscar).post(f"{path}/start", follow_redirects=False, data={
+        "csrf_token": csrf_of(html), "expected_version": version_in(html, f"{path}/start"), "note": ""})
+    assert started.status_code == 303
+    return path, client.get(path).text
+
+
+def _outcome(client, oscar, path, html, headers=None, **fields):
+    data = {"csrf_token": csrf_of(html), "expected_version": version_in(html, f"{path}/complete"),
+            "result": "discrepancy", "infringements": ["valuation"], "duty_before": "176.64", **fields}
+    return as_user(client, oscar).post(f"{path}/complete", data=data, headers=headers or {}, follow_redirects=False)
+
+
+def test_amounts_are_read_as_the_officers_locale_writes_them_and_a_large_change_is_confirmed(client, world):
+    oscar = world["people"]["oscar"]
+    path, html = _started(client, oscar)
+    # the issue's reproduction: "24,500" typed by an English-speaking officer is 24500, never 24.50...
+    english = _outcome(client, oscar, path, html, {"Accept-Language": "en-GB"}, duty_after="24,500")
+    assert english.status_code == 422  # ...and a duty 139 times the declared one is confirmed first
+    assert "more than three times larger or smaller" in english.text
+    assert 'name="confirm_change"' in english.text and 'value="24,500"' in english.text  # what was typed stays
+    # a French officer's "24,500" could be 24.5 or 24500: refused as ambiguous, in French
+    french = _outcome(client, oscar, path, html, {"Accept-Language": "fr-FR"}, duty_after="24,500")
+    assert french.status_code == 422 and "Ce nombre peut se lire de deux façons" in french.text
+    # the same duty with a discrepancy, no penalty, no seizure: asked too
+    same = _outcome(client, oscar, path, html, duty_after="176.64")
+    assert same.status_code == 422 and "the duty stays the same" in same.text
+    confirmed = _outcome(client, oscar, path, html, {"Accept-Language": "en-GB"}, duty_after="24,500",
+                         confirm_change="yes")
+    assert confirmed.status_code == 303, confirmed.text
+    recorded = client.get(path).text
+    assert "24,500.00" in recorded  # stored as 24500, shown in the officer's format

@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from smartcustoms import charts
+from smartcustoms import charts, written
 from smartcustoms.accounts.service import User
 from smartcustoms.control import evidence as evidence_store
 from smartcustoms.control import inspections, queries
@@ -22,7 +22,7 @@ from smartcustoms.risk import repository as audit
 from smartcustoms.web import words
 from smartcustoms.web.deps import Db, require_page
 from smartcustoms.web.errors import Forbidden, NotFound
-from smartcustoms.web.i18n import N_, gettext
+from smartcustoms.web.i18n import N_, gettext, locale_of
 from smartcustoms.web.officer import presenters as views
 from smartcustoms.web.render import render
 
@@ -38,12 +38,13 @@ SAME_LANE = N_("The declaration is in this lane already.")
 
 OUTCOME_FIELDS = {"expected_version": "text", "result": "text", "infringements": "list", "duty_before": "number",
                   "duty_after": "number", "seized": "flag", "offence_code": "text", "penalty": "number",
-                  "note": "text"}
+                  "note": "text", "confirm_change": "flag"}
 START_FIELDS = {"expected_version": "text", "note": "text"}
 RELEASE_FIELDS = {"expected_version": "text", "decision": "text", "note": "text"}
 DOCUMENT_FIELDS = {"document_types": "list", "due_days": "text"}
 QUERY_FIELDS = {"reasons_to_doubt": "text", "deadline_days": "text"}
-DECIDE_FIELDS = {"query_id": "text", "expected_version": "text", "decision": "text", "adjusted_value": "number"}
+DECIDE_FIELDS = {"query_id": "text", "expected_version": "text", "decision": "text", "adjusted_value": "number",
+                 "confirm_change": "flag"}
 OVERRIDE_FIELDS = {"lane": "text", "reason": "text"}
 
 
@@ -153,10 +154,16 @@ async def _read(request: Request, user: User, db, task_id: int, name: str, field
     wrong, the task page with the errors next to the fields (422) to answer with."""
     form, task, actor = await _posted(request, user, db, task_id, work=work)
     values = views.form_values(form, fields)
+    # numbers as the user's locale writes them ("24,500" in English is 24500; ambiguous ones are refused)
+    formats = written.format_locale(locale_of(request), request.headers.get("accept-language"))
+    read, ambiguous = views.read_numbers(values, fields, formats)
     try:
-        return task, actor, values, model.model_validate(views.model_data(values, fields))
-    except ValidationError as exc:
-        return await _again(request, user, db, task_id, name, values, views.field_errors(exc))
+        data = model.model_validate(views.model_data(read, fields))
+    except ValidationError as exc:  # every problem at once, an ambiguous number's among them
+        return await _again(request, user, db, task_id, name, values, {**views.field_errors(exc), **ambiguous})
+    if ambiguous:
+        return await _again(request, user, db, task_id, name, values, ambiguous)
+    return task, actor, values, data
 
 
 async def _again(request: Request, user: User, db, task_id: int, name: str, values: dict, errors: dict[str, str],
@@ -203,6 +210,9 @@ async def complete(request: Request, task_id: PathId, user: Console, db: Db):
     if not isinstance(read, tuple):  # the form had errors: the page shows them
         return read
     task, actor, values, data = read
+    confirm = views.outcome_confirmation(data)
+    if confirm is not None:  # a change this large (or none with a discrepancy) is confirmed first
+        return await _again(request, user, db, task_id, "complete", values, {"confirm_change": confirm})
     failed = await _step(request, user, db, task_id, "complete", values, lambda: inspections.complete(
         db, task_id, actor=actor, expected_version=data.expected_version, result=data.result,
         infringements=data.infringements, duty_before=data.duty_before, duty_after=data.duty_after,
@@ -255,6 +265,10 @@ async def decide_query(request: Request, task_id: PathId, user: Console, db: Db)
     known = await run_in_threadpool(lambda: queries.queries_frame(db, task.declaration_id))
     if data.query_id not in set(known["query_id"]):
         raise NotFound(f"no valuation query {data.query_id} for declaration {task.declaration_id}")
+    declared = await run_in_threadpool(lambda: views.declared_value(db, task.declaration_id))
+    confirm = views.value_confirmation(data, declared)
+    if confirm is not None:
+        return await _again(request, user, db, task_id, "decide", values, {"confirm_change": confirm})
     failed = await _step(request, user, db, task_id, "decide", values, lambda: queries.decide_valuation_query(
         db, data.query_id, decision=data.decision, decided_by=actor, adjusted_value=data.adjusted_value,
         expected_version=data.expected_version), default_field="decision")
