@@ -33,7 +33,6 @@ from sqlalchemy import Engine, false, func, select
 from sqlalchemy.exc import IntegrityError
 
 from smartcustoms import written
-from smartcustoms import written
 from smartcustoms.accounts.service import User
 from smartcustoms.control import evidence as evidence_store
 from smartcustoms.control import inspections, queries, scheduling
@@ -45,7 +44,6 @@ from smartcustoms.control.workflow import INFRINGEMENTS, ControlError, NotFoundE
 from smartcustoms.declarations.repository import load_declarations
 from smartcustoms.declarations.tables import declarations, goods_items
 from smartcustoms.frames import records
-from smartcustoms.refusals import Refusal
 from smartcustoms.outcomes.service import load_outcomes
 from smartcustoms.refusals import Refusal
 from smartcustoms.risk.repository import decisions, latest_decisions
@@ -132,7 +130,6 @@ class OutcomeIn(Versioned):
     penalty: float | None = Field(None, ge=0, allow_inf_nan=False)
     note: Note | None = None
     confirm_change: bool = False  # the officer confirms a change the page asked about (confirmation_needed)
-    confirm_change: bool = False  # the officer confirms a change the page asked about (confirmation_needed)
 
 
 class ReleaseIn(Versioned):
@@ -176,7 +173,6 @@ class DecideIn(BaseModel):
     decision: Literal["accept", "adjust"]
     adjusted_value: float | None = Field(None, gt=0, allow_inf_nan=False)
     confirm_change: bool = False
-    confirm_change: bool = False
 
 
 # --- reading a posted form --------------------------------------------------------------------------------------
@@ -205,52 +201,8 @@ def read_numbers(values: dict, fields: dict[str, str], locale: str) -> tuple[dic
 
 def outcome_confirmation(data: "OutcomeIn") -> str | None:
     """What the officer must confirm before an outcome is recorded, or None."""
-    if data.confirm_change:
-        return None
-    if written.change_factor(data.duty_before, data.duty_after) > CONFIRM_FACTOR:
-        return CONFIRM_DUTY
-    if data.result == "discrepancy" and data.duty_after == data.duty_before and not data.penalty and not data.seized:
-        return CONFIRM_SAME_DUTY
-    return None
-
-
-def value_confirmation(data: "DecideIn", declared_value: float | None) -> str | None:
-    if data.confirm_change or data.decision != "adjust" or data.adjusted_value is None or not declared_value:
-        return None
-    return CONFIRM_VALUE if written.change_factor(declared_value, data.adjusted_value) > CONFIRM_FACTOR else None
-
-
-def declared_value(db: Engine, declaration_id: str) -> float | None:
-    """The declaration's customs value (the sum of its items')."""
-    with db.connect() as conn:
-        total = conn.execute(select(func.sum(goods_items.c.customs_value))
-                             .where(goods_items.c.declaration_id == declaration_id)).scalar_one_or_none()
-    return float(total) if total is not None else None
-
-
-CONFIRM_FACTOR = 3.0  # an adjustment changing a value or duty by more than this factor is confirmed first
-
-
-def read_numbers(values: dict, fields: dict[str, str], locale: str) -> tuple[dict, dict[str, str]]:
-    """The form's values with their number fields read as the user's locale writes numbers (written.read_amount:
-    "24,500" is 24500 in English, ambiguous in French), as plain decimals; and the ambiguous ones, with what to
-    tell the officer. What is no number at all stays as typed, for the model to refuse ("Enter a number.")."""
-    out, errors = dict(values), {}
-    for name, kind in fields.items():
-        if kind != "number" or not values.get(name):
-            continue
-        try:
-            out[name] = str(written.read_amount(values[name], locale, field=name))
-        except Refusal as refusal:
-            if refusal.code == "number_ambiguous":
-                errors[name] = NUMBER_MESSAGES["number_ambiguous"]
-    return out, errors
-
-
-def outcome_confirmation(data: "OutcomeIn") -> str | None:
-    """What the officer must confirm before an outcome is recorded, or None."""
-    if data.confirm_change:
-        return None
+    if data.confirm_change or data.result != "discrepancy" or not data.infringements:
+        return None  # nothing to confirm, or the control chain refuses it anyway (and says why)
     if written.change_factor(data.duty_before, data.duty_after) > CONFIRM_FACTOR:
         return CONFIRM_DUTY
     if data.result == "discrepancy" and data.duty_after == data.duty_before and not data.penalty and not data.seized:
