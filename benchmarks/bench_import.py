@@ -14,7 +14,7 @@ import uuid
 from pathlib import Path
 
 from report import machine, update_section
-from smartcustoms.declarations.intake import import_file
+from smartcustoms.declarations.service import import_file
 from smartcustoms.store import migrate
 from smartcustoms.store.db import make_engine
 from smartcustoms.world import WorldConfig, generate, write_world

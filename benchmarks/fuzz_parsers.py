@@ -53,12 +53,13 @@ def encoders():
 
 
 def run(fmt: str, examples: int, seed: int) -> dict:
-    from hypothesis import HealthCheck, given, seed as fix_seed, settings
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import seed as fix_seed
     from hypothesis import strategies as st
     from strategies import declaration, near_valid
 
-    from smartcustoms.declarations.intake import read_declarations
     from smartcustoms.declarations.mapping import IntakeError
+    from smartcustoms.declarations.service import read_declarations
 
     encode = encoders()[fmt]
     counts = {"examples": 0, "accepted": 0, "refused_whole": 0, "refused_records": 0, "crashes": 0}

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from smartcustoms.cli.intake import write_rejects
-from smartcustoms.declarations.intake import import_file
+from smartcustoms.declarations.service import import_file
 from smartcustoms.exports import defused, to_csv
 
 FORMULAS = ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]

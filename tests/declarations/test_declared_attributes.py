@@ -6,10 +6,10 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from smartcustoms.declarations.intake import import_file
 from smartcustoms.declarations.mapping import IntakeError, load_mapping
 from smartcustoms.declarations.models import content_digest
 from smartcustoms.declarations.repository import load_declarations
+from smartcustoms.declarations.service import import_file
 from smartcustoms.declarations.validate import to_declaration
 from support import SHARED, csv_bytes, item_row
 

@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from strategies import declaration, near_valid
 
 from smartcustoms.declarations.ingest.cusdec import write_cusdec
-from smartcustoms.declarations.intake import read_declarations
 from smartcustoms.declarations.mapping import IntakeError
 from smartcustoms.declarations.models import FIELDS, Declaration
+from smartcustoms.declarations.service import read_declarations
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

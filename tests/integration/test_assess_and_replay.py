@@ -6,14 +6,14 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from smartcustoms.outcomes.service import store_outcomes
-from smartcustoms.declarations.intake import import_file
 from smartcustoms.declarations.repository import load_declarations
+from smartcustoms.declarations.service import import_file
+from smartcustoms.outcomes.service import store_outcomes
 from smartcustoms.risk import repository as profile_store
-from smartcustoms.risk.repository import assessments, decisions, latest_decisions
 from smartcustoms.risk.config import RiskConfig
 from smartcustoms.risk.profiles import parse_profiles
 from smartcustoms.risk.replay import replay
+from smartcustoms.risk.repository import assessments, decisions, latest_decisions
 from smartcustoms.risk.service import assess_and_record, build_engine, fit_screens
 from smartcustoms.world import WorldConfig, generate, write_world
 

@@ -20,7 +20,7 @@ from smartcustoms.control.evidence import (
 from smartcustoms.control.inspections import open_controls, task_frame
 from smartcustoms.control.tables import evidence
 from smartcustoms.control.workflow import NotFoundError
-from smartcustoms.declarations.intake import import_file
+from smartcustoms.declarations.service import import_file
 from smartcustoms.risk.repository import record_assessment
 from support import csv_bytes, item_row
 

@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from smartcustoms.declarations.intake import import_file
-from smartcustoms.declarations.models import FIELDS
 from smartcustoms.declarations.mapping import IntakeError
+from smartcustoms.declarations.models import FIELDS
 from smartcustoms.declarations.repository import count_declarations, load_declarations
+from smartcustoms.declarations.service import import_file
 from smartcustoms.declarations.tables import import_batches, import_rejects
 from smartcustoms.declarations.validate import to_declaration
 from support import SHARED, csv_bytes, item_row

@@ -27,7 +27,6 @@ from smartcustoms.control.inspections import (
     task_history,
     transition,
 )
-from smartcustoms.outcomes.service import load_outcomes
 from smartcustoms.control.scheduling import add_slots, book
 from smartcustoms.control.tables import outcomes, task_events
 from smartcustoms.control.workflow import (
@@ -39,8 +38,9 @@ from smartcustoms.control.workflow import (
     OutcomeError,
     TransitionError,
 )
-from smartcustoms.declarations.intake import import_file
 from smartcustoms.declarations.repository import load_declarations
+from smartcustoms.declarations.service import import_file
+from smartcustoms.outcomes.service import load_outcomes
 from smartcustoms.risk.repository import latest_decisions, override, record_assessment
 from smartcustoms.targeting.features import declaration_features
 from support import csv_bytes, item_row

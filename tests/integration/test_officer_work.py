@@ -10,9 +10,9 @@ from sqlalchemy import select
 from smartcustoms.control.evidence import evidence_frame
 from smartcustoms.control.inspections import clearance_frame, open_controls, task_frame
 from smartcustoms.control.officer_work import FOUND_AS, simulate_officer_work
-from smartcustoms.outcomes.service import load_outcomes
 from smartcustoms.control.tables import outcomes, task_events
-from smartcustoms.declarations.intake import import_file
+from smartcustoms.declarations.service import import_file
+from smartcustoms.outcomes.service import load_outcomes
 from smartcustoms.risk.repository import record_assessment
 from smartcustoms.world import WorldConfig, generate, write_world
 

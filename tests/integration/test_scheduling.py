@@ -22,7 +22,7 @@ from smartcustoms.control.inspections import (
 from smartcustoms.control.scheduling import BookingError, add_slots, book, booking_of, cancel_booking, free_slots
 from smartcustoms.control.tables import bookings, slots
 from smartcustoms.control.workflow import NotFoundError, TransitionError
-from smartcustoms.declarations.intake import import_file
+from smartcustoms.declarations.service import import_file
 from smartcustoms.risk.repository import record_assessment
 from support import csv_bytes, item_row
 

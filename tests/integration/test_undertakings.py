@@ -19,7 +19,6 @@ from smartcustoms.control.inspections import (
     task_frame,
     transition,
 )
-from smartcustoms.outcomes.service import store_outcomes
 from smartcustoms.control.tables import clearance
 from smartcustoms.control.undertakings import (
     UndertakingError,
@@ -31,7 +30,8 @@ from smartcustoms.control.undertakings import (
     undertakings_frame,
     verify_undertaking,
 )
-from smartcustoms.declarations.intake import import_file
+from smartcustoms.declarations.service import import_file
+from smartcustoms.outcomes.service import store_outcomes
 from smartcustoms.risk.repository import latest_decisions, overrides, record_assessment
 from smartcustoms.store.db import utc_now
 from support import csv_bytes, item_row

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from smartcustoms.declarations.intake import import_file
+from smartcustoms.declarations.service import import_file
 from smartcustoms.nii import pipeline, scanfile, scenes, service
 from smartcustoms.nii.tables import nii_analyses, nii_findings, nii_scans
 from smartcustoms.refusals import Kind, Refusal

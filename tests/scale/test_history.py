@@ -7,7 +7,7 @@ import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import func, select
 
-from smartcustoms.declarations.intake import import_file
+from smartcustoms.declarations.service import import_file
 from smartcustoms.outcomes.service import store_outcomes
 from smartcustoms.refusals import Refusal
 from smartcustoms.risk.assess import RiskEngine

@@ -10,8 +10,8 @@ from conftest import TestClient, as_user, csrf_of, declaration
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import DBAPIError
 
-from smartcustoms.declarations.intake import import_file
 from smartcustoms.declarations.models import Declaration, acceptance_window
+from smartcustoms.declarations.service import import_file
 from smartcustoms.declarations.tables import declarations
 from smartcustoms.store import migrate
 from smartcustoms.store.db import insert_rows, make_engine, sqlite_time

@@ -2,15 +2,12 @@
 
 import multiprocessing
 import os
-from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Engine
 
-from smartcustoms.declarations import repository
 from smartcustoms.declarations.ingest.csv_file import decode, read_csv
 from smartcustoms.declarations.ingest.cusdec import CusdecError, read_cusdec
 from smartcustoms.declarations.ingest.json_file import read_json
@@ -102,37 +99,3 @@ def read_declarations(data: bytes, fmt: str, mapping: str = "own", encoding: str
         result.rejects = pd.concat([extra.reindex(columns=REJECT_COLUMNS), result.rejects], ignore_index=True)
         result.rejects = result.rejects.sort_values("row_number", kind="stable", ignore_index=True)
     return result, warnings
-
-
-def import_file(
-    engine: Engine,
-    path: Path,
-    fmt: str | None = None,
-    mapping: str = "own",
-    encoding: str = "utf-8-sig",
-    chunk_size: int = 5000,
-    progress: Callable[[int], None] | None = None,
-    on_validated: Callable[[Validated], None] | None = None,
-) -> ImportResult:
-    """Import one file. Raises IntakeError (nothing stored) when the file cannot be read at all."""
-    fmt = fmt or guess_format(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise IntakeError(f"cannot read {path}: {exc.strerror}") from exc
-    validated, warnings = read_declarations(data, fmt, mapping, encoding)
-    if on_validated:
-        on_validated(validated)
-    if validated.declarations == 0 and validated.rejected_declarations == 0:
-        raise IntakeError(f"{path.name}: no declarations in the file")
-    batch_id = repository.start_batch(engine, str(path), fmt, mapping if fmt == "csv" else None)
-    stored = repository.store(engine, validated.valid, batch_id, chunk_size, progress)
-    repository.finish_batch(engine, batch_id, stored, validated.rejects, validated.rejected_declarations)
-    rejects = pd.concat(
-        [validated.rejects.assign(kind="invalid"), pd.DataFrame(stored.conflicts, columns=REJECT_COLUMNS).assign(
-            kind="conflict")],
-        ignore_index=True,
-    )
-    return ImportResult(batch_id, stored.imported, stored.items, stored.unchanged, len(stored.conflicts),
-                        validated.rejected_declarations, rejects, warnings,
-                        validated.valid["declaration_id"].unique().tolist())

@@ -78,9 +78,9 @@ def run_product_path(data_dir: Path | str, settings=None, workdir: Path | str | 
                      on_step=None) -> ProductPathResult:
     """The benchmark through the product (see the module docstring). `settings`: a `RiskConfig` (default: the
     built-in settings). `on_step(description)` is called before each step."""
-    from smartcustoms.outcomes.service import store_outcomes
-    from smartcustoms.declarations.intake import import_file
     from smartcustoms.declarations.repository import load_declarations
+    from smartcustoms.declarations.service import import_file
+    from smartcustoms.outcomes.service import store_outcomes
     from smartcustoms.risk.config import RiskConfig
     from smartcustoms.risk.repository import latest_decisions
     from smartcustoms.risk.service import assess_and_record, build_engine

@@ -6,8 +6,8 @@ from pathlib import Path
 from starlette.concurrency import run_in_threadpool
 
 from smartcustoms.accounts.service import User
-from smartcustoms.declarations.intake import guess_format, read_declarations
 from smartcustoms.declarations.mapping import IntakeError, shipped_mappings
+from smartcustoms.declarations.service import guess_format, read_declarations
 from smartcustoms.frames import records
 from smartcustoms.web.batcher import MicroBatcher
 from smartcustoms.web.errors import Invalid, TooLarge, WebError
