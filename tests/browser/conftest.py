@@ -17,19 +17,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import pandas as pd
 import pytest
 import uvicorn
 
+import fitted
+from smartcustoms.accounts import service as accounts
 from smartcustoms.risk.assess import RiskEngine
-from smartcustoms.risk.config import RiskConfig
-from smartcustoms.risk.service import fit_screens
 from smartcustoms.store import migrate
 from smartcustoms.store.db import make_engine
-from smartcustoms.accounts import service as accounts
 from smartcustoms.web.app import create_app
 from smartcustoms.web.config import WebSettings
-from smartcustoms.world import WorldConfig, generate
 
 from .browser_support import PASSWORD, PEOPLE, declaration
 
@@ -75,8 +72,7 @@ def site(tmp_path_factory, chromium) -> Site:
     folder = tmp_path_factory.mktemp("browser")
     engine = make_engine(f"sqlite:///{folder / 'site.db'}")
     migrate.upgrade(engine)
-    world = generate(WorldConfig(declarations=800, seed=3, days=60))
-    screens = fit_screens(world.declarations, world.inspections, pd.Timestamp("2025-03-02"), RiskConfig())
+    screens = fitted.screens()  # the web tests' (once per test process)
     settings = WebSettings(password_time_cost=1, password_memory_kib=64, batch_wait_ms=1,
                            lodging_process=False, var_dir=folder / "var")
     app = create_app(settings, engine, risk_engine=RiskEngine(screens=screens))

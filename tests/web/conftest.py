@@ -4,16 +4,13 @@ import re
 import warnings
 from dataclasses import dataclass
 
-import pandas as pd
 import pytest
 
+import fitted
 from smartcustoms.accounts import service as accounts
 from smartcustoms.risk.assess import RiskEngine
-from smartcustoms.risk.config import RiskConfig
-from smartcustoms.risk.service import fit_screens
 from smartcustoms.web.app import create_app
 from smartcustoms.web.config import WebSettings
-from smartcustoms.world import WorldConfig, generate
 
 with warnings.catch_warnings():  # Starlette 1.x would rather have httpx2 drive its TestClient
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
@@ -47,10 +44,8 @@ class Person:
 
 @pytest.fixture(scope="session")
 def risk_engine():
-    """Screens fitted on a small generated history (what the database would give)."""
-    world = generate(WorldConfig(declarations=800, seed=3, days=60))
-    screens = fit_screens(world.declarations, world.inspections, pd.Timestamp("2025-03-02"), RiskConfig())
-    return RiskEngine(screens=screens)
+    """Screens fitted on a small generated history (what the database would give), once per test process."""
+    return RiskEngine(screens=fitted.screens())
 
 
 @pytest.fixture

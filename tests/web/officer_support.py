@@ -13,23 +13,20 @@ import re
 from dataclasses import replace
 from datetime import timedelta
 
-import pandas as pd
 import pytest
 from conftest import PASSWORD, Person, as_user, declaration
 from sqlalchemy import delete, func, select
 
+import fitted
 from smartcustoms.accounts import service as accounts
 from smartcustoms.control import inspections
 from smartcustoms.control.tables import clearance, outcomes, task_events, tasks
 from smartcustoms.risk import repository as audit
 from smartcustoms.risk.assess import RiskEngine
-from smartcustoms.risk.config import RiskConfig
 from smartcustoms.risk.profiles import parse_profiles
-from smartcustoms.risk.service import fit_screens
 from smartcustoms.web.app import create_app
 from smartcustoms.web.config import WebSettings
 from smartcustoms.web.officer.presenters import officer_records
-from smartcustoms.world import WorldConfig, generate
 
 OFFICE_A, OFFICE_B = "FRPAR1", "FRLYS1"
 MORE_PEOPLE = {"otto": ("officer", {"offices": [OFFICE_A]}), "olga": ("officer", {"offices": [OFFICE_B]})}
@@ -168,9 +165,8 @@ def version_in(html: str, form_action: str) -> str:
 
 @pytest.fixture(scope="session")
 def model_engine() -> RiskEngine:
-    """Screens and a targeting model fitted on a small generated history."""
-    world = generate(WorldConfig(declarations=800, seed=3, days=60))
-    screens = fit_screens(world.declarations, world.inspections, pd.Timestamp("2025-03-02"), RiskConfig(model=True))
+    """Screens and a targeting model fitted on a small generated history, once per test process."""
+    screens = fitted.screens(model=True)
     return RiskEngine(screens=screens, model_version=screens["model"].version)
 
 

@@ -1,0 +1,29 @@
+"""Risk screens fitted on the small generated history that the web, browser and passenger tests share: once per
+test process (a session-scoped fixture imported into several test modules is otherwise set up once per module)."""
+
+import functools
+
+import pandas as pd
+
+from smartcustoms.risk.config import RiskConfig
+from smartcustoms.risk.service import fit_screens
+from smartcustoms.world import WorldConfig, generate
+
+AS_OF = pd.Timestamp("2025-03-02")
+
+
+@functools.cache
+def small_world():
+    return generate(WorldConfig(declarations=800, seed=3, days=60))
+
+
+@functools.cache
+def _screens(model: bool) -> dict:
+    world = small_world()
+    return fit_screens(world.declarations, world.inspections, AS_OF, RiskConfig(model=model))
+
+
+def screens(model: bool = False) -> dict:
+    """The screens (and the targeting model when `model`) fitted on `small_world()` before AS_OF; a new dict of the
+    same fitted screens each time (do not change a screen itself: monkeypatch it)."""
+    return dict(_screens(model))
