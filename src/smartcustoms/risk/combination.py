@@ -236,8 +236,8 @@ def fit_combination(history: pd.DataFrame, outcomes: pd.DataFrame | None, as_of,
     combination = combination or LearnedCombination()
     labels = holdout_labels(history, outcomes, as_of)
     if len(labels) < combination.min_labelled:
-        return combination.fit_holdout(pd.DataFrame(), np.zeros(len(labels)), np.zeros(len(labels)),
-                                       labels["when"])
+        none = pd.DataFrame(index=range(len(labels)))  # no parts, one row per label (an empty frame broke .loc)
+        return combination.fit_holdout(none, np.zeros(len(labels)), np.zeros(len(labels)), labels["when"])
     days = labels["when"].dt.floor("D")
     cut = days.iloc[min(len(days) - 1, int(len(days) * (1 - holdout_share)))]
     when = pd.to_datetime(history["acceptance_datetime"])
