@@ -66,3 +66,19 @@ def test_assess_on_dask_gives_the_local_engines_lanes(stored):
     first = {row[1]: row[2:] for row in rows if row[0] == runs[0]}
     second = {row[1]: row[2:] for row in rows if row[0] == runs[1]}
     assert len(first) > 50 and first == second  # lanes, sources, scores and explanations, row for row
+
+
+def test_evaluate_trains_on_a_local_dask_cluster(tmp_path):
+    result = run(tmp_path, "evaluate", "--declarations", "6000", "--weeks", "1", "--json", "--engine", "dask",
+                 "--workers", "2")
+    assert result.returncode == 0, result.stderr
+    import json
+
+    out = json.loads(result.stdout)
+    assert "simulation" in out and out["simulation"] is not None
+
+
+def test_evaluate_with_an_unreachable_scheduler_names_it(tmp_path):
+    result = run(tmp_path, "evaluate", "--declarations", "1000", "--engine", "dask", "--scheduler",
+                 "tcp://127.0.0.1:9")
+    assert result.returncode == 2 and "tcp://127.0.0.1:9" in result.stderr

@@ -1,6 +1,7 @@
 """`smartcustoms evaluate`: the targeting model against manual targeting (profiles) and random, on a world."""
 
 import json
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated
 
@@ -9,6 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from smartcustoms.cli.common import console, errors, fail
+from smartcustoms.cli.scale import EngineOption, SchedulerOption, WorkersOption, engine_options
 
 PROFILES_FOLDER = "profiles"
 STRATEGIES = ("model", "profiles", "random")
@@ -118,6 +120,9 @@ def evaluate_command(
     rank_by: Annotated[str, typer.Option("--rank-by", help="fraud (p_fraud) or revenue.")] = "fraud",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout, nothing else.")] = False,
     threads: Annotated[int, typer.Option("--threads", min=1, help="LightGBM threads.")] = 2,
+    engine_kind: EngineOption = "local",
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = 2,
 ) -> None:
     """Evaluate the targeting model against the truth of a world: fit on the declarations before --cut,
     score the rest, report Precision/Recall/Revenue@n% (n = 1, 2, 5, 10), AUC and calibration for the model,
@@ -134,14 +139,26 @@ def evaluate_command(
     except (ProfileError, OSError) as exc:
         fail(f"cannot read the profiles in {folder}: {exc}", 2)
 
+    options = engine_options(engine_kind, scheduler, workers)
+    if online and options.engine == "dask":
+        fail("--online trains its weekly models in this process: leave out --engine dask", 2)
     if online:
         _online(declarations, seed, drift, world, rules, folder, cut or "2025-07-01", weeks, budget,
                 0.2 if explore_share is None else explore_share, as_json, threads, chart)
         return
     cut = cut or "2025-10-01"
     explore_share = 0.10 if explore_share is None else explore_share
+    stack, train_model = ExitStack(), None
+    if options.engine == "dask":  # the targeting models train with lightgbm.dask; features and judging stay here
+        from smartcustoms.refusals import Refusal
+        from smartcustoms.scale.service import client, model_trainer
+
+        try:
+            train_model = model_trainer(stack.enter_context(client(options)))
+        except Refusal as exc:
+            fail(str(exc), 2)
     shown = errors if as_json else console  # with --json, stdout carries the JSON object only
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+    with stack, Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=shown, transient=as_json) as progress:
         step = progress.add_task("world", total=None)
         if world is not None:
@@ -159,7 +176,7 @@ def evaluate_command(
         progress.update(step, description=f"fit before {cut}, score from {cut}")
         try:
             evaluation = ev.evaluate_split(decls, inspections, truth, rules, cut=cut, seed=seed, rank_by=rank_by,
-                                           n_jobs=threads)
+                                           n_jobs=threads, train_model=train_model)
         except ValueError as exc:
             fail(f"cannot evaluate: {exc}", 1)
         progress.update(step, total=1, completed=1, description="split evaluated")
@@ -168,7 +185,7 @@ def evaluate_command(
             task = progress.add_task(f"weekly simulation ({weeks} weeks)", total=weeks)
             simulation = ev.simulate(decls, inspections, truth, rules, cut=cut, weeks=weeks, fraction=budget,
                                      explore_share=explore_share, seed=seed, rank_by=rank_by, n_jobs=threads,
-                                     on_week=lambda _w, _row: progress.advance(task))
+                                     train_model=train_model, on_week=lambda _w, _row: progress.advance(task))
 
     if as_json:
         out = {"source": source, "profiles": str(folder), **evaluation.to_json()}

@@ -12,7 +12,9 @@ tasks recomputed on the others.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -59,11 +61,19 @@ def dask_client(scheduler: str | None = None, workers: int = 2, threads: int = 1
     cluster = LocalCluster(n_workers=workers, threads_per_worker=threads, processes=processes,
                            memory_limit=memory_limit, dashboard_address=dashboard, silence_logs=40)
     client = Client(cluster, set_as_default=False)
+    if processes:  # what libraries print in the workers (LightGBM's network set-up) goes to stderr, not stdout
+        client.run(_stdout_to_stderr)
     try:
         yield client
     finally:
         client.close()
         cluster.close()
+
+
+def _stdout_to_stderr() -> None:
+    import os
+
+    os.dup2(2, 1)
 
 
 # --- reading --------------------------------------------------------------------------------------------------
@@ -170,7 +180,8 @@ class DaskClassifier:
         dw = None if sample_weight is None else da.from_array(np.asarray(sample_weight, dtype=float), chunks=(rows,))
         params = {key: value for key, value in self.params.items() if key != "n_jobs"}
         model = DaskLGBMClassifier(client=self.client, **params)
-        with self.client.as_current():  # lightgbm.dask looks the client up as the current one
+        # lightgbm.dask looks the client up as the current one, and prints its port search on stdout
+        with self.client.as_current(), contextlib.redirect_stdout(sys.stderr):
             model.fit(dx, dy, sample_weight=dw)
         return model.to_local()
 

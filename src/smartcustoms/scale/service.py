@@ -238,3 +238,14 @@ def run_benchmark(declarations: int, directory: Path, **kwargs):
     from smartcustoms.scale.benchmark import run
 
     return run(declarations, directory, **kwargs)
+
+
+def model_trainer(connection) -> Callable:
+    """`train_model(train, **parameters)` for `targeting.evaluate`: fits with lightgbm.dask on `connection` (a
+    client from `client(options)`)."""
+    from smartcustoms.scale.distributed import fit_distributed
+
+    def train(frame: pd.DataFrame, **parameters):
+        return fit_distributed(connection, frame, **parameters)
+
+    return train

@@ -178,16 +178,24 @@ def gain_table(metrics: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows).T
 
 
+def _train(train: pd.DataFrame, train_model: Callable | None, **parameters) -> TargetingModel:
+    """A TargetingModel fitted on `train`: here, or by `train_model(train, **parameters)` (e.g. on Dask)."""
+    if train_model is not None:
+        return train_model(train, **parameters)
+    return TargetingModel(**parameters).fit(train)
+
+
 def evaluate_split(declarations: pd.DataFrame, inspections: pd.DataFrame, truth: pd.DataFrame, profiles,
                    cut: str = CUT, fractions: Iterable[float] = FRACTIONS, seed: int = 0, rank_by: str = "fraud",
-                   n_jobs: int = 2) -> Evaluation:
+                   n_jobs: int = 2, train_model: Callable | None = None) -> Evaluation:
     """Fit the model on declarations before `cut` (features as of each date, outcomes known before the cut),
-    score the declarations from the cut on, and judge model, profiles and random against the truth."""
+    score the declarations from the cut on, and judge model, profiles and random against the truth.
+    `train_model(train, **parameters)` fits the model elsewhere (smartcustoms.scale: on Dask)."""
     fractions = tuple(fractions)
     feats = declaration_features(declarations, inspections, as_of=cut)
     when = feats["declaration_date"]
     train, test = feats.loc[when < cut], feats.loc[when >= cut]
-    model = TargetingModel(rank_by=rank_by, n_jobs=n_jobs, random_state=seed).fit(train)
+    model = _train(train, train_model, rank_by=rank_by, n_jobs=n_jobs, random_state=seed)
     scored = model.predict_proba(test)
     t = truth_frame(truth, test.index)
     scores = {"model": scored["score"].to_numpy(),
@@ -252,7 +260,7 @@ def reveal(selected: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
 def simulate(declarations: pd.DataFrame, inspections: pd.DataFrame, truth: pd.DataFrame, profiles,
              cut: str = CUT, weeks: int = 8, fraction: float = 0.05, explore_share: float = 0.10, seed: int = 0,
              rank_by: str = "fraud", n_jobs: int = 2,
-             on_week: Callable[[int, dict], None] | None = None) -> Simulation:
+             on_week: Callable[[int, dict], None] | None = None, train_model: Callable | None = None) -> Simulation:
     """Week by week from `cut`: fit the model on every outcome known before the week (the historic controls
     inspected before the cut, plus the simulated controls of earlier weeks), select `fraction` of the week's
     declarations (with an `explore_share` of the budget drawn by `explore`), reveal the outcomes of the selected
@@ -278,7 +286,7 @@ def simulate(declarations: pd.DataFrame, inspections: pd.DataFrame, truth: pd.Da
         train, current = feats.loc[day < start], feats.loc[(day >= start) & (day < end)]
         if len(current) == 0:
             break
-        model = TargetingModel(rank_by=rank_by, n_jobs=n_jobs, random_state=seed).fit(train)
+        model = _train(train, train_model, rank_by=rank_by, n_jobs=n_jobs, random_state=seed)
         scored = model.predict_proba(current)
         budget = top_count(len(current), fraction)
         chosen = explore(scored, budget, share=explore_share, seed=seed + week)
