@@ -116,3 +116,22 @@ def test_the_api_answers_the_summary_tables(client, scenario):
     assert garbled.status_code == 422 and garbled.json()["detail"][0]["loc"] == ["query", "since"]
     empty = api.get("/api/v1/kpis", params={"since": "2020-01-01", "until": "2020-01-02"}, headers=anna).json()
     assert empty["tables"]["release_times"][0]["declarations"] == 0
+
+
+def test_every_kpi_table_downloads_as_csv_and_xlsx_and_charts_open_full_size(client, scenario):
+    import io
+
+    from openpyxl import load_workbook
+
+    page = as_user(client, scenario["anna"]).get("/analyst/kpis", params=MARCH).text
+    assert 'href="/analyst/kpis/export.csv?since=2025-03-01&amp;until=2025-03-31"' in page
+    assert 'href="/analyst/kpis/charts/' in page  # each chart opens whole (legible) from its link
+    sheet = client.get("/analyst/kpis/export.xlsx", params=MARCH)
+    assert sheet.status_code == 200 and "attachment" in sheet.headers["content-disposition"]
+    book = load_workbook(io.BytesIO(sheet.content))
+    assert {"release_times", "hit_rates", "revenue_by_office"} <= set(book.sheetnames)
+    text = client.get("/analyst/kpis/export.csv", params=MARCH).content.decode("utf-8-sig")
+    assert text.startswith("# release_times\n") and "FRLYS1" in text
+    assert client.get("/analyst/kpis/export.pdf", params=MARCH).status_code in (404, 422)
+    as_user(client, scenario["alice"])
+    assert client.get("/analyst/kpis/export.csv", params=MARCH).status_code == 403  # traders: no KPIs

@@ -7,7 +7,7 @@ officers read the KPIs of their own offices. Traders get 403 everywhere here.
 """
 
 from datetime import datetime, time, timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Request
@@ -306,9 +306,27 @@ def kpis_page(request: Request, user: KpiReader, db: Db, since: str | None = Non
     charts = [{"name": name, "title": views.CHART_TITLES[name],
                "src": request.app.url_path_for("analyst_kpi_chart", name=name) + (f"?{query}" if query else ""),
                "alt": views.chart_alt(name, loaded["tables"], gettext, locale, currency)} for name in views.CHARTS]
+    exports = {fmt: request.app.url_path_for("analyst_kpi_export", fmt=fmt) + (f"?{query}" if query else "")
+               for fmt in ("csv", "xlsx")}
     return render(request, "analyst/kpis.html", {
         **context, "tables": loaded["tables"], "rows": views.kpi_tables(loaded["tables"]), "charts": charts,
-        "currency": currency, "empty": loaded["frames"]["clearance"].empty})
+        "currency": currency, "empty": loaded["frames"]["clearance"].empty, "exports": exports})
+
+
+@router.get("/kpis/export.{fmt}", name="analyst_kpi_export")
+def kpi_export(fmt: Literal["csv", "xlsx"], user: KpiReader, db: Db, since: str | None = None,
+               until: str | None = None, office: str | None = None):
+    """Every KPI table of the report as one file: CSV (the tables one after the other) or XLSX (a sheet each)."""
+    from smartcustoms.exports import FORMATS, export
+
+    first, last, chosen = _kpi_filter(user, since, until, office)
+    try:
+        loaded = views.kpi_frames(db, first, last, chosen)
+    except KpiError as exc:
+        raise Invalid([{"loc": ["query", "until"], "msg": str(exc), "type": "period"}]) from None
+    name = f"kpis-{first or 'start'}-{last or 'today'}{'-' + chosen if chosen else ''}.{fmt}"
+    return Response(export(loaded["tables"], fmt), media_type=FORMATS[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 
 
 @router.get("/kpis/charts/{name}.svg", name="analyst_kpi_chart")
