@@ -41,11 +41,14 @@ def test_promote_and_roll_back_through_the_pages(client, people, two_models):
     assert "Promote" not in page.split("<table")[1]  # an analyst reads, a supervisor acts
 
     html = as_user(client, sam).get("/analyst/models").text
+    assert "Roll back to the previous champion" not in html  # no earlier champion yet: not offered
     promoted = client.post(f"/analyst/models/{second}/promote", data={"csrf_token": csrf_of(html)},
                            follow_redirects=False)
     assert promoted.status_code == 303 and promoted.headers["location"] == "/analyst/models?done=promoted"
     assert "Promoted: the model is the champion." in client.get(promoted.headers["location"]).text
     assert statuses(client, sam) == {"summer": "champion", "spring": "retired"}
+    offered = client.get("/analyst/models").text
+    assert "Roll back to the previous champion" in offered and f"({first})" in offered  # now it is
     again = client.post(f"/analyst/models/{first}/promote", data={"csrf_token": sam.csrf}, follow_redirects=False)
     assert again.status_code == 409 and "use rollback to bring back a former champion" in again.text
 
@@ -56,6 +59,7 @@ def test_promote_and_roll_back_through_the_pages(client, people, two_models):
     log = table(client.get("/analyst/models").text, "Who did what")
     assert [r[2:] for r in log[1:3]] == [["rolled back", "sam", "summer misfires"],
                                          ["demoted", "sam", f"rolled back to {first}"]]
+    assert "Roll back to the previous champion" not in client.get("/analyst/models").text
     none_left = client.post("/analyst/models/rollback", data={"csrf_token": sam.csrf}, follow_redirects=False)
     assert none_left.status_code == 409 and "no earlier champion" in none_left.text
     unknown = client.post("/analyst/models/M0/promote", data={"csrf_token": sam.csrf}, follow_redirects=False)

@@ -259,6 +259,15 @@ def promote(bind: Bind, model_id: str, actor: str, note: str | None = None) -> s
     return old
 
 
+def rollback_target(bind: Bind) -> str | None:
+    """The champion a rollback would bring back (the one before the current), or None when there is none: the
+    pages offer "Roll back" only then."""
+    with transaction(bind) as conn:
+        current = _champion_id(conn)
+        stack = _champion_stack(conn) if current is not None else []
+    return stack[-2] if len(stack) >= 2 and stack[-1] == current else None
+
+
 def rollback(bind: Bind, actor: str, note: str | None = None) -> str:
     """Bring back the champion before the current one (from the event log); the current champion is retired.
     Returns the model_id of the restored champion."""

@@ -234,6 +234,7 @@ def _models_page(request: Request, db, user: User, *, error: str | None = None, 
     return render(request, "analyst/models.html", {
         "rows": views.model_rows(db), "events": views.model_events(db), "views": views, "error": error,
         "done": _done(request), "checker": user.role in views.CHECKERS,
+        "rollback_to": views.rollback_target(db),  # "Roll back" only with an earlier champion
     }, status_code)
 
 

@@ -30,21 +30,24 @@ from smartcustoms.risk.replay import replay
 from smartcustoms.risk.repository import latest_decisions
 from smartcustoms.store.db import utc_now
 from smartcustoms.targeting import registry
+from smartcustoms.web import words
 from smartcustoms.web.bounds import day_problem
 from smartcustoms.web.errors import Forbidden, Invalid
 from smartcustoms.web.i18n import N_
-from smartcustoms.web.words import (
-    ANALYST_CHART_TITLES as CHART_TITLES,
-)
-from smartcustoms.web.words import (
-    ANALYST_CONTROL_MODES as CONTROL_MODES,
-)
-from smartcustoms.web.words import (
-    ANALYST_LANE_NAMES as LANE_NAMES,
-)
-from smartcustoms.web.words import (
-    ANALYST_SOURCES as SOURCES,
-)
+
+# this area's words (web/words.py), by the names its code and templates use
+STATES = words.ANALYST_STATES
+MODES = words.ANALYST_MODES
+LOG_ACTIONS = words.ANALYST_LOG_ACTIONS
+MODEL_STATUSES = words.ANALYST_MODEL_STATUSES
+MODEL_EVENTS = words.ANALYST_MODEL_EVENTS
+SOURCES = words.ANALYST_SOURCES
+CONTROL_MODES = words.ANALYST_CONTROL_MODES
+LANE_NAMES = words.ANALYST_LANE_NAMES
+VARIANTS = words.ANALYST_VARIANTS
+DRIFT_LEVELS = words.ANALYST_DRIFT_LEVELS
+CHART_TITLES = words.ANALYST_CHART_TITLES
+PROFILE_KEYS = words.ANALYST_PROFILE_KEYS
 
 # --- who may do what ---------------------------------------------------------------------------------------------
 
@@ -263,6 +266,10 @@ def model_rows(db: Engine) -> list[dict]:
         row["feature_count"] = len(row.get("features") or [])
         row["metrics"] = json_ready(row.get("metrics") or {})
     return rows[::-1]
+
+
+def rollback_target(db: Engine) -> str | None:
+    return registry.rollback_target(db)
 
 
 def model_events(db: Engine, limit: int = 50) -> list[dict]:
