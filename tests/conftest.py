@@ -33,6 +33,23 @@ from smartcustoms.store.db import make_engine  # noqa: E402
 
 threadpool_limits(1)  # in case a plugin loaded numpy before this file
 
+
+def _cli_consoles_as_in_a_pipe() -> None:
+    """cli.common makes its consoles when it is first imported, from COLUMNS and whether stdout is a terminal at that
+    moment: import it here, as a command whose output goes to a pipe (COLUMNS unset), so that their width does not
+    depend on which test, in which pytest-xdist worker, happened to import it first."""
+    columns = os.environ.pop("COLUMNS", None)
+    try:
+        import smartcustoms.cli.common  # noqa: F401
+    except ImportError:  # moved: nothing to settle
+        pass
+    finally:
+        if columns is not None:
+            os.environ["COLUMNS"] = columns
+
+
+_cli_consoles_as_in_a_pipe()
+
 POSTGRES_URL = os.environ.get("SMARTCUSTOMS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 # a test's database need not survive a power cut: commits do not wait for the disk (what they see is unchanged)
 POSTGRES_OPTIONS = "-csynchronous_commit%3Doff"
