@@ -52,25 +52,26 @@ from smartcustoms.store.db import transaction, utc_now
 from smartcustoms.targeting import registry
 from smartcustoms.targeting.features import plain_name
 from smartcustoms.targeting.screen import ModelScreen
+from smartcustoms.web import words
 from smartcustoms.web.forms import MESSAGES
-from smartcustoms.web.words import (
-    OFFICER_CONFIRM_DUTY as CONFIRM_DUTY,
-)
-from smartcustoms.web.words import (
-    OFFICER_CONFIRM_SAME_DUTY as CONFIRM_SAME_DUTY,
-)
-from smartcustoms.web.words import (
-    OFFICER_CONFIRM_VALUE as CONFIRM_VALUE,
-)
-from smartcustoms.web.words import (
-    OFFICER_FIELD_MESSAGES as FIELD_MESSAGES,
-)
-from smartcustoms.web.words import (
-    OFFICER_NUMBER_MESSAGES as NUMBER_MESSAGES,
-)
-from smartcustoms.web.words import (
-    OFFICER_STALE_FORM as STALE_FORM,
-)
+
+# this area's words (web/words.py), by the names its code and templates use
+SOURCES = words.OFFICER_SOURCES
+MODES = words.OFFICER_MODES
+INFRINGEMENT_NAMES = words.OFFICER_INFRINGEMENT_NAMES
+DOCUMENT_NAMES = words.OFFICER_DOCUMENT_NAMES
+REQUEST_STATES = words.OFFICER_REQUEST_STATES
+QUERY_STATES = words.OFFICER_QUERY_STATES
+RELEASE_NAMES = words.OFFICER_RELEASE_NAMES
+REFERENCE_LEVELS = words.OFFICER_REFERENCE_LEVELS
+DONE = words.OFFICER_DONE
+CONFLICT = words.OFFICER_CONFLICT
+NUMBER_MESSAGES = words.OFFICER_NUMBER_MESSAGES
+CONFIRM_DUTY = words.OFFICER_CONFIRM_DUTY
+CONFIRM_SAME_DUTY = words.OFFICER_CONFIRM_SAME_DUTY
+CONFIRM_VALUE = words.OFFICER_CONFIRM_VALUE
+FIELD_MESSAGES = words.OFFICER_FIELD_MESSAGES
+STALE_FORM = words.OFFICER_STALE_FORM
 
 log = logging.getLogger(__name__)
 

@@ -39,44 +39,23 @@ from smartcustoms.frames import records
 from smartcustoms.risk.config import RiskConfig
 from smartcustoms.risk.repository import decisions
 from smartcustoms.store.db import transaction, utc_now
+from smartcustoms.web import words
 from smartcustoms.web.errors import Conflict, Invalid, NotFound, TooLarge, WebError
 from smartcustoms.web.i18n import gettext
-from smartcustoms.web.words import (  # this area's words
-    PORTAL_DOCUMENT_TYPES as DOCUMENT_TYPES,
-)
-from smartcustoms.web.words import (
-    PORTAL_DONE as DONE,
-)
-from smartcustoms.web.words import (
-    PORTAL_EVIDENCE_KINDS as EVIDENCE_KINDS,
-)
-from smartcustoms.web.words import (
-    PORTAL_FINDINGS as FINDINGS,
-)
-from smartcustoms.web.words import (
-    PORTAL_QUERY_STATES as QUERY_STATES,
-)
-from smartcustoms.web.words import (
-    PORTAL_REFUSALS as REFUSALS,
-)
-from smartcustoms.web.words import (
-    PORTAL_REQUEST_STATES as REQUEST_STATES,
-)
-from smartcustoms.web.words import (
-    PORTAL_RESULTS as RESULTS,
-)
-from smartcustoms.web.words import (
-    PORTAL_SAY as SAY,
-)
-from smartcustoms.web.words import (
-    PORTAL_SERVICES as SERVICES,
-)
-from smartcustoms.web.words import (
-    PORTAL_SLOT_MODES as SLOT_MODES,
-)
-from smartcustoms.web.words import (
-    PORTAL_UNDERTAKING_TEXT as UNDERTAKING_TEXT,
-)
+
+# this area's words (web/words.py), by the names its code and templates use
+DOCUMENT_TYPES = words.PORTAL_DOCUMENT_TYPES
+REQUEST_STATES = words.PORTAL_REQUEST_STATES
+QUERY_STATES = words.PORTAL_QUERY_STATES
+EVIDENCE_KINDS = words.PORTAL_EVIDENCE_KINDS
+SLOT_MODES = words.PORTAL_SLOT_MODES
+SERVICES = words.PORTAL_SERVICES
+FINDINGS = words.PORTAL_FINDINGS
+REFUSALS = words.PORTAL_REFUSALS
+DONE = words.PORTAL_DONE
+RESULTS = words.PORTAL_RESULTS
+UNDERTAKING_TEXT = words.PORTAL_UNDERTAKING_TEXT
+SAY = words.PORTAL_SAY
 
 # --- words ------------------------------------------------------------------------------------------------------
 
