@@ -17,7 +17,8 @@ pytestmark = pytest.mark.skipif(os.environ.get("SMARTCUSTOMS_SCREENSHOTS") != "1
 
 
 SHOTS = ["login", "trader-declarations", "trader-declaration", "trader-lodge-form-errors", "officer-queue",
-         "officer-task", "analyst-profiles", "analyst-kpis", "phone-trader-declaration"]
+         "officer-task", "analyst-profiles", "analyst-kpis", "phone-trader-declaration", "staff-search",
+         "staff-declaration", "phone-officer-task"]
 
 
 def shoot(page, name: str) -> None:
@@ -52,6 +53,10 @@ def test_screenshots_of_the_main_pages(browser, site):
     shoot(page, "officer-queue")
     page.goto(site.url + f"/officer/tasks/{task}")
     shoot(page, "officer-task")
+    page.goto(site.url + "/staff/search?q=IMP001")
+    shoot(page, "staff-search")
+    page.goto(site.url + "/staff/declarations/SHOT-RED")
+    shoot(page, "staff-declaration")
 
     context.clear_cookies()
     sign_in(page, site, "anna")
@@ -67,5 +72,9 @@ def test_screenshots_of_the_main_pages(browser, site):
     sign_in(page, site, "alice")
     page.goto(site.url + "/portal/declarations/SHOT-RED")
     shoot(page, "phone-trader-declaration")
+    phone.clear_cookies()
+    sign_in(page, site, "oscar")
+    page.goto(site.url + f"/officer/tasks/{task}")
+    shoot(page, "phone-officer-task")
     phone.close()
     assert {path.stem for path in FOLDER.glob("*.png")} >= set(SHOTS)
