@@ -206,7 +206,16 @@ class TraderRisk:
     def _in_history(self, ids: np.ndarray) -> np.ndarray:
         """Whether each declaration ID is one of the fitted declarations."""
         if len(ids) > SMALL:
-            return pd.Series(ids, dtype=object).isin(self.declarations_["declaration_id"]).to_numpy(dtype=bool)
+            # the history's IDs as an Index, kept: its hash table is built once, not at every scored frame (a
+            # batch split into partitions calls this once per partition)
+            index = getattr(self, "id_index_", None)
+            if index is None:
+                index = self.id_index_ = pd.Index(
+                    pd.unique(self.declarations_["declaration_id"].dropna().to_numpy(dtype=object)), dtype=object)
+            found = index.get_indexer(pd.Index(ids, dtype=object)) >= 0
+            if self.ids_have_nan_:
+                found |= pd.isna(ids)
+            return found
         return np.array([self.ids_have_nan_ if pd.isna(i) else i in self.ids_ for i in ids.tolist()], dtype=bool)
 
     # ------------------------------------------------------------------------------------------ score
