@@ -137,13 +137,14 @@ def assess_frame(client, ddf, engine: RiskEngine, buckets: int | None = None,
                  retries: int = RETRIES, engine_future=None) -> pd.DataFrame:
     """Decisions for the batch `ddf` (from `files_frame` or `memory_frame`): shuffle by importer bucket, risk
     signals per bucket on the workers, selectivity on the gathered signals here. The same decisions as
-    ``assess(whole batch, engine)`` (see `batch.differences` for the tolerance on numbers). `buckets` defaults
-    to 2 per worker: each bucket pays a fixed cost per call (the text model encodes the bucket's distinct
-    descriptions), so more buckets only help to bound a worker's memory on a very large batch."""
+    ``assess(whole batch, engine)``, bit for bit (`batch.differences`). `buckets` defaults to one per worker:
+    each bucket pays a cost that does not shrink with its size (the text model encodes the bucket's distinct
+    descriptions, and most buckets see most wordings), so more buckets only help to bound a worker's memory on
+    a very large batch."""
     import dask
 
     workers = max(len(client.scheduler_info().get("workers", {})), 1)
-    buckets = buckets or 2 * workers
+    buckets = buckets or workers
     engine_future = engine_future if engine_future is not None else send_engine(client, engine)
     sample = ddf.partitions[0].head(200, compute=False)
     with dask.config.set(scheduler=client):

@@ -20,8 +20,7 @@ class EngineOptions(BaseModel):
     processes: bool = True
     memory_limit: str | None = "auto"
     timeout: float = Field(10.0, gt=0, description="seconds to wait for the scheduler to answer")
-    buckets: int | None = Field(None, ge=1, description="importer buckets of the shuffle (default: 2 per worker, "
-                                                         "at least the number of partitions)")
+    buckets: int | None = Field(None, ge=1, description="importer buckets of the shuffle (default: one per worker)")
 
 
 class ExportResult(BaseModel):
