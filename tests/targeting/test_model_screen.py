@@ -191,4 +191,5 @@ def test_fit_screens_adds_the_model_when_enabled(world, monkeypatch):
     monkeypatch.setattr(service, "ClassificationScreen", _Cheap)  # the slow one, not under test here
     screens = fit_screens(world.declarations, world.inspections, START, RiskConfig(model=True))
     assert isinstance(screens["model"], ModelScreen) and screens["model"].version is not None
-    assert "model" not in fit_screens(world.declarations, world.inspections, START, RiskConfig())
+    assert "model" not in fit_screens(world.declarations, world.inspections, START, RiskConfig(model=False))
+    assert RiskConfig().model  # on by default (issue 15)

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from smartcustoms.targeting.features import declaration_features
+from smartcustoms.targeting.features import declaration_features, small_frame_features
 from smartcustoms.targeting.screen import ModelScreen
 from smartcustoms.world import WorldConfig, generate
 
@@ -20,12 +20,16 @@ def test_one_declaration_from_the_lookup_tables_equals_the_counted_history_path(
     changed = groups[0].assign(importer_id="NEW-IMPORTER", commodity_code="9999999999", duty_rate=np.nan)
     for frame in [*groups, changed]:
         assert screen._one_day(frame)
-        fast = screen.features(frame)
+        fast = small_frame_features(frame, screen.lookup_)
         slow = declaration_features(frame, screen.other_outcomes_, as_of=screen.as_of_, base=screen.snapshot_)
         columns = screen.model_.feature_names_
         assert list(fast.index) == list(pd.unique(frame["declaration_id"].astype(str)))
         np.testing.assert_allclose(fast[columns].to_numpy(float), slow.loc[fast.index, columns].to_numpy(float),
                                    rtol=1e-9, atol=1e-9)
+        np.testing.assert_array_equal(screen.score(frame)["model_score"].to_numpy(),
+                                      screen.model_.predict_proba(slow.loc[pd.unique(frame["declaration_id"].astype(
+                                          str))])["p_fraud"].reindex(frame["declaration_id"].astype(str)).clip(0, 1)
+                                      .to_numpy())
     # two days, or a declaration of the history: not the lookup path
     assert not screen._one_day(live.iloc[:400]) or live.iloc[:400]["acceptance_datetime"].dt.floor("D").nunique() == 1
     assert not screen._one_day(items.loc[when < cut].iloc[:1])

@@ -170,8 +170,6 @@ score says "not checked: no model (not enough outcomes yet: ...)", so the assess
         """Features of the declarations of `frame` (index declaration_id as text), each as of its own date,
         counting the kept history and outcomes as their past (fast or slow, the same features)."""
         ids = frame["declaration_id"].astype(str)
-        if self._one_day(frame):  # a declaration being lodged: lookups, no pandas
-            return small_frame_features(frame, self.lookup_)
         if self.fast(frame):
             features = declaration_features(frame, self.other_outcomes_, as_of=self.as_of_, base=self.snapshot_)
         else:
@@ -191,7 +189,8 @@ score says "not checked: no model (not enough outcomes yet: ...)", so the assess
         if n == 0:
             return pd.DataFrame({c: pd.Series(dtype=float if c != COLUMNS[2] else object) for c in COLUMNS},
                                 index=frame.index)
-        features = self.features(frame)
+        # a declaration being lodged: its features from the lookup tables (the same values, no pandas per call)
+        features = small_frame_features(frame, self.lookup_) if self._one_day(frame) else self.features(frame)
         predicted = self.model_.predict_proba(features)
         p = predicted["p_fraud"].to_numpy(dtype=float)
         reasons = np.full(len(features), "", dtype=object)
