@@ -522,3 +522,15 @@ def test_amounts_are_read_as_the_officers_locale_writes_them_and_a_large_change_
     assert confirmed.status_code == 303, confirmed.text
     recorded = client.get(path).text
     assert "24,500.00" in recorded  # stored as 24500, shown in the officer's format
+
+
+def test_take_next_passes_over_a_task_waiting_for_the_trader(client, world, engine):
+    oscar = world["people"]["oscar"]
+    red = world["tasks"]["A-RED"]
+    lock_to(engine, "oscar", red)  # oscar's physical inspection: the trader has not booked a slot yet
+    taken = post(client, oscar, "/officer/queue/next", {"office": OFFICE_A})
+    assert taken.status_code == 303 and f"/officer/tasks/{red}" not in taken.headers["location"]
+    again = post(client, oscar, "/officer/queue/next", {"office": OFFICE_A})
+    assert f"/officer/tasks/{red}" not in again.headers["location"]  # not handed out at every click
+    queue = page(client, oscar, "/officer/queue")
+    assert "waiting for the trader to book a slot" in queue

@@ -433,9 +433,11 @@ def assign_open(engine: Engine, *, actor: str, rng: int | np.random.Generator | 
 
 
 def take_next(engine: Engine, officer_id: str, *, at: datetime | None = None) -> Task | None:
-    """The officer's case queue: their assigned task due first; else the created task of their office due first
-    that they are qualified for, which is assigned to them (another officer taking it at the same moment makes
-    this one try the next). None when there is nothing to do."""
+    """The officer's case queue: their assigned task due first that they can work now (a desk check; a physical or
+    remote inspection waits for the trader to book a slot and is passed over, not handed out again and again);
+    else the created task of their office due first that they are qualified for, which is assigned to them
+    (another officer taking it at the same moment makes this one try the next). None when there is nothing to
+    do."""
     at = moment(at)
     with engine.connect() as conn:
         officer = conn.execute(select(officers).where(officers.c.officer_id == officer_id)).first()
@@ -443,7 +445,8 @@ def take_next(engine: Engine, officer_id: str, *, at: datetime | None = None) ->
             raise NotFoundError(f"no officer {officer_id}")
         if not officer.active:
             raise ControlError(f"officer {officer_id} is not active")
-        own = conn.execute(select(tasks).where(tasks.c.officer_id == officer_id, tasks.c.state == "assigned")
+        own = conn.execute(select(tasks).where(tasks.c.officer_id == officer_id, tasks.c.state == "assigned",
+                                               tasks.c.mode == "documentary")  # the others wait for the trader
                            .order_by(tasks.c.due_at, tasks.c.task_id).limit(1)).first()
         if own is not None:
             return _task(own)
