@@ -103,6 +103,8 @@ group("passengers", "smartcustoms.cli.passengers:app",
 group("nii", "smartcustoms.cli.nii:app",
       "Non-intrusive inspection: train and benchmark the scan analysis, receive scans, run a drive-through lane. All "
       "models and figures are trained and measured on synthetic scans.")
+group("trail", "smartcustoms.cli.trail:app",
+      "The tamper-evident audit trail: hash chains over decisions, overrides, task events and outcomes.")
 
 
 def load(name: str, pretty_exceptions_short: bool = True, rich_markup_mode=typer.core.DEFAULT_MARKUP_MODE,

@@ -33,6 +33,7 @@ from smartcustoms.web.risk_state import RiskState
 from smartcustoms.web.routers import api_admin, auth_pages, home
 from smartcustoms.web.submissions import lodge
 from smartcustoms.web.token_cache import TokenCache
+from smartcustoms.web.trail import api as trail_api
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -77,6 +78,8 @@ def create_app(settings: WebSettings | None = None, engine: Engine | None = None
         if lodging is not None:
             await lodging.start(risk.engine)
         background = [asyncio.create_task(_refit_every(risk, refit_every))] if refit_every else []
+        if settings.trail_seal_seconds:  # the audit trail's chains (smartcustoms.trail)
+            background.append(asyncio.create_task(trail_api.seal_every(db, settings.trail_seal_seconds)))
         with quiet_collector():
             yield
         for task in background:
@@ -84,6 +87,8 @@ def create_app(settings: WebSettings | None = None, engine: Engine | None = None
         await app.state.batcher.close()
         if lodging is not None:
             await asyncio.to_thread(lodging.close)
+        if settings.trail_seal_seconds:
+            await trail_api.seal_now(db)
 
     app = FastAPI(title="smartcustoms", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url="/api/v1/openapi.json",
@@ -130,5 +135,6 @@ def create_app(settings: WebSettings | None = None, engine: Engine | None = None
 
     for module in (staff_api, staff_pages):  # staff: the search box, every declaration's page
         app.include_router(module.router)
+    app.include_router(trail_api.router)  # the audit trail's state, for supervisors
     install_error_handlers(app)
     return app

@@ -40,6 +40,9 @@ class WebSettings(Settings):
     batch_max: int = Field(256, ge=1, description="the most declarations assessed in one batch")
     upload_max_bytes: int = Field(10_000_000, ge=1, description="the largest declarations file accepted")
     page_size: int = Field(50, ge=1, le=500)
+    trail_seal_seconds: float = Field(5, ge=0, description="how often the server seals the audit trail's chains "
+                                      "(decisions, overrides, task events, outcomes; 0: only `smartcustoms trail "
+                                      "seal`)")
 
 
 @lru_cache

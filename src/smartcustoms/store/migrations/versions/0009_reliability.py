@@ -7,6 +7,8 @@ CHECK: a year between 1900 and 2199 and, on SQLite (which stores text), the one 
 that exists without rebuilding it (and its children's foreign keys), so it gets the same condition as BEFORE
 INSERT / UPDATE triggers that abort like a CHECK does ("CHECK constraint failed: <name>").
 
+trail_links: the tamper-evident audit trail's hash chain, one per table (smartcustoms.trail).
+
 auth_changes: one counter that triggers raise at every change of users, their scopes and API tokens, so that a
 server's token cache sees a revocation at once (issue 14, 8).
 
@@ -67,6 +69,18 @@ def _drop_auth_changes(dialect: str) -> None:
 def upgrade() -> None:
     dialect = op.get_bind().dialect.name
     _auth_changes(dialect)
+    op.create_table(  # the audit trail's links (smartcustoms.trail)
+        "trail_links",
+        sa.Column("table_name", sa.String(40), nullable=False),
+        sa.Column("seq", sa.Integer, nullable=False),
+        sa.Column("row_id", sa.Integer, nullable=False),
+        sa.Column("row_hash", sa.String(64), nullable=False),
+        sa.Column("prev_hash", sa.String(64), nullable=False),
+        sa.Column("link_hash", sa.String(64), nullable=False),
+        sa.Column("sealed_at", sa.DateTime, nullable=False),
+        sa.PrimaryKeyConstraint("table_name", "seq", name="pk_trail_links"),
+        sa.UniqueConstraint("table_name", "row_id", name="uq_trail_links_table_name"),
+    )
     for table, column in CHECKED:
         name = _name(table, column)
         if dialect == "sqlite":
@@ -91,6 +105,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     dialect = op.get_bind().dialect.name
+    op.drop_table("trail_links")
     _drop_auth_changes(dialect)
     for table, column in CHECKED:
         name = _name(table, column)

@@ -1,0 +1,1 @@
+"""The tamper-evident audit trail: decisions, overrides, task events and outcomes chained by hashes."""

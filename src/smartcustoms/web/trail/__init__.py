@@ -1,0 +1,1 @@
+"""The audit trail on the web: the server seals the chains every few seconds; supervisors read their state."""
