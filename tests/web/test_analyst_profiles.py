@@ -298,3 +298,29 @@ def test_the_api_under_a_session_needs_the_csrf_header(client, people):
     assert session.post("/api/v1/profiles", json={"yaml": shoes()}).status_code == 403
     assert session.post("/api/v1/profiles", json={"yaml": shoes()},
                         headers={"X-CSRF-Token": anna.csrf}).status_code == 201
+
+
+def test_the_preview_adds_the_draft_to_the_published_profiles_replacing_only_its_own_version(history, engine):
+    """Issue 16: an unchanged copy of a published profile, previewed, showed fewer selections (217 -> 161): the
+    draft replaced every published profile. Now the draft run is the published profiles with the draft in place
+    of its own earlier version only."""
+    from datetime import date
+
+    from smartcustoms.risk.config import RiskConfig
+    from smartcustoms.web.analyst.presenters import run_replay
+
+    stage_profile(engine, "P-SHOES", until="published")
+    march = (date(2025, 3, 1), date(2025, 3, 31))
+    same = run_replay(engine, RiskConfig(), shoes("P-SHOES"), *march)
+    assert same is not None and all(row["draft"] == row["published"] for row in same["lanes"]), same["lanes"]
+    assert all(count == 0 for row in same["changes"] for lane, count in row.items()
+               if lane not in ("published", row["published"]))  # nothing moves lane
+    other = run_replay(engine, RiskConfig(), shoes("P-OTHER").replace("6403", "9999"), *march)
+    red = {row["lane"]: row for row in other["lanes"]}["red"]
+    assert red["draft"] >= red["published"] > 0  # P-SHOES's selections stay beside a draft that hits nothing
+
+
+def test_the_previews_default_period_is_the_last_month_that_holds_declarations(client, history):
+    page = as_user(client, history["anna"]).get("/analyst/profiles/new").text
+    # the history is of March 2025, long before today: the period ends on its latest declaration, not today
+    assert 'value="2025-03-07"' in page and 'value="2025-02-06"' in page

@@ -90,14 +90,18 @@ def _capacity(frame: pd.DataFrame, settings: SelectivitySettings) -> dict[str, i
 
 
 def replay(db: Engine, drafts: list[Profile], start: datetime, end: datetime, config: RiskConfig,
-           screens: dict | None = None) -> ReplayReport | None:
+           screens: dict | None = None, *, with_published: bool = False) -> ReplayReport | None:
     """Replay [start, end): the screens learn only from what was dated before `start` (or are given, fitted
-    that way already)."""
+    that way already). The draft run has the `drafts` as its profiles; `with_published`, the published profiles
+    too, each draft replacing only the published profile of its ID (its own earlier version): an unchanged copy
+    of a published profile then gives the same run as the published one."""
     frame = load_declarations(db, start=start, end=end)
     if frame.empty:
         return None
     published = build_engine(db, start, config, screens=screens)
-    draft = RiskEngine(screens=published.screens, profiles=drafts, suppressions=published.suppressions,
+    mine = {profile.profile_id for profile in drafts}
+    profiles = ([p for p in published.profiles if p.profile_id not in mine] if with_published else []) + list(drafts)
+    draft = RiskEngine(screens=published.screens, profiles=profiles, suppressions=published.suppressions,
                        settings=config.selectivity, combination=published.combination)
     outcomes = load_outcomes(db)
     outcomes = outcomes[outcomes["declaration_id"].isin(frame["declaration_id"])]

@@ -70,14 +70,15 @@ def _editor(request: Request, values: dict, *, problems: list | None = None, err
     }, status_code)
 
 
-def _default_period() -> dict:
-    since, until = views.period(None, None, default_days=views.REPLAY_DAYS)
+def _default_period(db) -> dict:
+    """The last REPLAY_DAYS days that hold declarations: up to the latest one stored (today's world or not)."""
+    since, until = views.period(None, views.latest_day(db), default_days=views.REPLAY_DAYS)
     return {"since": since.isoformat(), "until": until.isoformat()}
 
 
 @router.get("/profiles/new", name="analyst_profile_new")
-def new_profile(request: Request, user: Author):
-    return _editor(request, {"yaml": views.EXAMPLE, **_default_period()})
+def new_profile(request: Request, user: Author, db: Db):
+    return _editor(request, {"yaml": views.EXAMPLE, **_default_period(db)})
 
 
 @router.post("/profiles/new")

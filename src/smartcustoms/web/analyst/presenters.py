@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 
 import pandas as pd
 from babel.numbers import format_decimal, format_percent
-from sqlalchemy import Engine, select, union
+from sqlalchemy import Engine, func, select, union
 
 from smartcustoms import charts
 from smartcustoms.accounts.service import User
@@ -109,6 +109,13 @@ def parse_day(value: str | None, field: str, loc: tuple = ()) -> date | None:
     except ValueError:
         raise Invalid([{"loc": [*loc, field], "msg": N_("Enter a date as YYYY-MM-DD."), "type": "date_parsing"}]) \
             from None
+
+
+def latest_day(db: Engine) -> date | None:
+    """The day of the latest declaration stored (None when there is none)."""
+    with db.connect() as conn:
+        latest = conn.execute(select(func.max(declarations.c.acceptance_datetime))).scalar_one_or_none()
+    return latest.date() if latest is not None else None
 
 
 def period(since: date | None, until: date | None, loc: tuple = (), default_days: int | None = None) \
@@ -236,7 +243,7 @@ def run_replay(db: Engine, config: RiskConfig, text: str, since: date, until: da
     drafts = parse_profiles(text, SOURCE)
     start = datetime.combine(since, time())
     end = datetime.combine(until + timedelta(days=1), time())
-    report = replay(db, drafts, start, end, config)
+    report = replay(db, drafts, start, end, config, with_published=True)  # added to the profiles in force
     if report is None:
         return None
     lanes = records(report.lanes())
