@@ -106,3 +106,13 @@ def test_the_lane_matches_scans_to_declarations_and_reports_its_capacity(engine,
     assert report.capacity_scans_per_hour > 0 and report.seconds_per_scan_mean > 0
     assert count(engine, nii_scans) == report.arrivals
     assert count(engine, nii_findings) == report.unmatched_scans + report.never_scanned
+
+
+def test_the_demo_scans_controlled_containers_and_stores_the_analyses(engine, tmp_path, alarming_model):
+    declared(engine, tmp_path, {"NID001": "red", "NID002": "yellow", "NID003": "green"})
+    seeded = service.seed_demo(engine, controlled=2, gantry=1, model_path=alarming_model)
+    assert seeded["scans"] == 3 and sorted(seeded["declarations"]) == ["NID001", "NID002", "NID003"]
+    assert seeded["escalated"] == 2  # yellow and green to red; red stays red
+    for declaration_id in seeded["declarations"]:
+        (analysis,) = service.analyses_for(engine, declaration_id)
+        assert analysis.container_id.startswith("DEMU") and analysis.lane_after == "red"

@@ -119,3 +119,12 @@ def unlinked_declarations(conn: Connection, limit: int) -> list[str]:
                         .order_by(declarations.c.acceptance_datetime.desc(), declarations.c.declaration_id)
                         .limit(limit))
     return [row.declaration_id for row in rows]
+
+
+def accepted_since(conn: Connection, declaration_ids: list[str], since) -> set[str]:
+    """Those of the declarations accepted at or after `since`."""
+    if not declaration_ids:
+        return set()
+    rows = conn.execute(select(declarations.c.declaration_id).where(
+        declarations.c.declaration_id.in_(list(declaration_ids)), declarations.c.acceptance_datetime >= since))
+    return {row.declaration_id for row in rows}

@@ -268,15 +268,19 @@ def run_lane(db: Engine, trucks_per_hour: float = 60.0, hours: float = 0.5, seed
 
 def seed_demo(db: Engine, since=None, controlled: int = 6, gantry: int = 2, seed: int = 17,
               model_path: str | Path | None = None) -> dict:
-    """Scans for the demo world: containers of recent red and yellow declarations (the controlled ones, whose
-    tasks the officer console shows) and a few green ones driven through the gantry; every third container hides
-    something. Returns counts."""
+    """Scans for the demo world: containers of red and yellow declarations accepted since `since` (the controlled
+    ones whose tasks the officer console shows open) and a few green ones driven through the gantry; every third
+    container hides something. Returns counts."""
     import numpy as np
 
     from smartcustoms.nii import pipeline, scenes
     from smartcustoms.risk.repository import latest_decisions
 
-    frame = latest_decisions(db, since=since)
+    frame = latest_decisions(db)
+    if since is not None:  # the declarations of the last days: their tasks are the ones left open
+        with transaction(db) as conn:
+            recent = repository.accepted_since(conn, list(frame["declaration_id"]), since)
+        frame = frame[frame["declaration_id"].isin(recent)]
     chosen = (list(frame.loc[frame["final_lane"].isin(["red", "yellow"]), "declaration_id"].tail(controlled))
               + list(frame.loc[frame["final_lane"] == "green", "declaration_id"].tail(gantry)))
     rng = np.random.default_rng(seed)
