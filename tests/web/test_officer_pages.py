@@ -534,3 +534,31 @@ def test_take_next_passes_over_a_task_waiting_for_the_trader(client, world, engi
     assert f"/officer/tasks/{red}" not in again.headers["location"]  # not handed out at every click
     queue = page(client, oscar, "/officer/queue")
     assert "waiting for the trader to book a slot" in queue
+
+
+def test_an_officer_takes_this_task_and_a_supervisor_assigns_one(client, world, engine):
+    people = world["people"]
+    oscar, sam = people["oscar"], people["sam"]
+    task_id = world["tasks"]["A-DOC2"]
+    path = f"/officer/tasks/{task_id}"
+    html = page(client, oscar, path)
+    assert "Take this task" in html
+    taken = as_user(client, oscar).post(f"{path}/take", follow_redirects=False, data={
+        "csrf_token": csrf_of(html), "expected_version": version_in(html, f"{path}/take"), "officer_id": "oscar"})
+    assert taken.status_code == 303 and "done=taken" in taken.headers["location"]
+    html = page(client, oscar, path)
+    assert "Take this task" not in html and "Start the control" in html  # it is his now
+    # a supervisor assigns the other task to an officer of its office, chosen from a list
+    other = world["tasks"]["A-DOC1"]
+    html = page(client, sam, f"/officer/tasks/{other}")
+    assert 'id="take-officer_id"' in html and '<option value="oscar">' in html
+    assigned = as_user(client, sam).post(f"/officer/tasks/{other}/take", follow_redirects=False, data={
+        "csrf_token": csrf_of(html), "expected_version": version_in(html, f"/officer/tasks/{other}/take"),
+        "officer_id": "oscar"})
+    assert assigned.status_code == 303
+    with engine.connect() as conn:
+        assert inspections.load_task(conn, other).officer_id == "oscar"
+    # an officer cannot take a task locked to someone else
+    stale = as_user(client, oscar).post(f"/officer/tasks/{other}/take", follow_redirects=False, data={
+        "csrf_token": csrf_of(html), "expected_version": "99", "officer_id": "oscar"})
+    assert stale.status_code in (403, 409)

@@ -193,6 +193,23 @@ async def _step(request: Request, user: User, db, task_id: int, name: str, value
     return None
 
 
+@router.post("/tasks/{task_id}/take", name="officer_task_take")
+async def take_this(request: Request, task_id: PathId, user: Console, db: Db):
+    """"Take this task" (an officer of its office) or assign it to an officer (a supervisor or admin)."""
+    form = await request.form()
+    officer_id, version = form.get("officer_id"), form.get("expected_version")
+    if not isinstance(officer_id, str) or not isinstance(version, str) or not version.isdigit():
+        return await _again(request, user, db, task_id, "take", {}, {"officer_id": N_("Choose an officer.")})
+    await run_in_threadpool(lambda: _task_or_404(db, user, task_id))
+    try:
+        await run_in_threadpool(views.lock_to, db, user, task_id, officer_id, int(version))
+    except (ConflictError, TransitionError):
+        return await _conflict(request, user, db, task_id)
+    except ValueError:
+        raise Forbidden(NOT_YOURS) from None
+    return _done(request, task_id, "taken")
+
+
 @router.post("/tasks/{task_id}/start", name="officer_task_start")
 async def start(request: Request, task_id: PathId, user: Console, db: Db):
     read = await _read(request, user, db, task_id, "start", START_FIELDS, views.StartIn)

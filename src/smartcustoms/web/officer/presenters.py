@@ -681,7 +681,38 @@ def task_context(app, db: Engine, user: User, task: Task) -> dict:
         "actor": acting_as(user, task, records_of),
         "overrider": overrider(user, task.office_id, records_of),
         "records": records_of,
+        "takers": takers(db, user, task, records_of),
     }
+
+
+def takers(db: Engine, user: User, task: Task, records_of: dict[str, str]) -> list[str]:
+    """Who the user may lock a created or assigned task to from its page: an officer of its office themselves
+    ("take this task"); a supervisor or admin any active officer of the office qualified for its mode."""
+    if task.state not in ("created", "assigned"):
+        return []
+    if user.role == "officer":  # a created task only: another officer's is theirs
+        record = records_of.get(task.office_id)
+        return [record] if record is not None and task.state == "created" else []
+    if user.role not in ("supervisor", "admin"):
+        return []
+    with db.connect() as conn:
+        rows = conn.execute(select(officers.c.officer_id, officers.c.modes).where(
+            officers.c.office_id == task.office_id, officers.c.active)).all()
+    return sorted(row.officer_id for row in rows if task.mode in row.modes.split(",") and row.officer_id != task.officer_id)
+
+
+def lock_to(db: Engine, user: User, task_id: int, officer_id: str, expected_version: int) -> None:
+    """Take a task (an officer, for themselves) or assign it (a supervisor or admin, to an officer of its
+    office): the task is locked to that officer. ValueError when the user may not; ConflictError when the task
+    changed meanwhile."""
+    with transaction(db) as conn:
+        task = inspections.load_task(conn, task_id)
+        if officer_id not in takers(db, user, task, officer_records(db, user)):
+            raise ValueError(f"{user.username} may not lock task {task_id} to {officer_id}")
+        how = "took the task from its page" if user.role == "officer" else f"assigned by {user.username}"
+        inspections.move(conn, task, "assigned", actor=user.username if user.role != "officer" else officer_id,
+                         expected_version=expected_version, at=inspections.moment(None), officer_id=officer_id,
+                         note=how)
 
 
 def next_decisions(state: str) -> list[str]:
