@@ -562,3 +562,15 @@ def test_an_officer_takes_this_task_and_a_supervisor_assigns_one(client, world, 
     stale = as_user(client, oscar).post(f"/officer/tasks/{other}/take", follow_redirects=False, data={
         "csrf_token": csrf_of(html), "expected_version": "99", "officer_id": "oscar"})
     assert stale.status_code in (403, 409)
+
+
+def test_the_queue_searches_and_sorts(client, world):
+    oscar = world["people"]["oscar"]
+    found = page(client, oscar, "/officer/queue", q="a-doc")
+    assert re.findall(r">(A-[A-Z0-9]+)</a><br>", found) == ["A-DOC1", "A-DOC2"]
+    by_declaration = page(client, oscar, "/officer/queue", sort="declaration")
+    assert re.findall(r">(A-[A-Z0-9]+)</a><br>", by_declaration) == ["A-DOC1", "A-DOC2", "A-RED"]
+    by_lane = page(client, oscar, "/officer/queue", sort="lane")  # yellow before red (descending: y > r)
+    assert re.findall(r">(A-[A-Z0-9]+)</a><br>", by_lane)[-1] == "A-RED"
+    assert 'id="filter-q"' in found and 'id="filter-sort"' in found
+    assert as_user(client, oscar).get("/officer/queue", params={"sort": "nonsense"}).status_code == 422

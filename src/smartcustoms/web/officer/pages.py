@@ -52,15 +52,16 @@ OVERRIDE_FIELDS = {"lane": "text", "reason": "text"}
 
 
 def _queue_page(request: Request, user: User, db, *, office: str | None, lane: str | None, state: str, who: str,
-                page: int, error: str | None = None, status_code: int = 200):
+                page: int, error: str | None = None, status_code: int = 200, q: str = "", sort: str = "due"):
     size = request.app.state.settings.page_size
     records = views.officer_records(db, user, create=True)
     rows, total = views.queue(db, user, office=office, lane=lane, state=state, who=who, records=records,
-                              limit=size, offset=(page - 1) * size)
+                              limit=size, offset=(page - 1) * size, q=q, sort=sort)
     return render(request, "officer/queue.html", {
         "rows": rows, "total": total, "page": page, "pages": max(1, -(-total // size)),
         "offices": views.queue_offices(db, user), "records": records,
-        "filters": {"office": office or "", "lane": lane or "", "state": state, "who": who},
+        "filters": {"office": office or "", "lane": lane or "", "state": state, "who": who, "q": q, "sort": sort},
+        "sorts": views.QUEUE_SORTS,
         "states": views.STATE_FILTERS, "empty": request.query_params.get("empty"), "error": error,
         "missing_records": [o for o in user.office_ids if o not in records] if user.role == "officer" else [],
         "views": views,
@@ -73,9 +74,11 @@ def work_queue(request: Request, user: Console, db: Db,
                lane: Annotated[Literal["red", "yellow", ""] | None, Query()] = None,
                state: Annotated[Literal[views.STATE_FILTERS], Query()] = "open",
                who: Annotated[Literal["all", "mine", "unassigned"], Query()] = "all",
-               page: Annotated[int, Query(ge=1, le=100_000)] = 1):
+               page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+               q: Annotated[str, Query(max_length=35)] = "",
+               sort: Annotated[Literal[views.QUEUE_SORTS], Query()] = "due"):
     return _queue_page(request, user, db, office=office or None, lane=lane or None, state=state, who=who,
-                       page=page)
+                       page=page, q=q, sort=sort)
 
 
 @router.post("/queue/next", name="officer_take_next")

@@ -362,13 +362,17 @@ def visible_task(db: Engine, user: User, task_id: int) -> Task | None:
     return task if seen is not None else None
 
 
+QUEUE_SORTS = ("due", "declaration", "lane", "state", "office")
+
+
 def queue(db: Engine, user: User, *, office: str | None = None, lane: str | None = None, state: str = "open",
           who: str = "all", records: dict[str, str] | None = None, limit: int = 50,
-          offset: int = 0) -> tuple[list[dict], int]:
-    """A page of the tasks the user may see, most urgent first (due time, then ID), and their total.
+          offset: int = 0, q: str | None = None, sort: str = "due") -> tuple[list[dict], int]:
+    """A page of the tasks the user may see, most urgent first (due time, then ID) or by `sort` (QUEUE_SORTS,
+    then due time), and their total.
 
     state: open (not released or seized), all, or one state; who: all, mine (locked to the user's records) or
-    unassigned."""
+    unassigned; q: a declaration ID (or its beginning), an importer or declarant ID."""
     query = select(tasks).select_from(tasks.join(declarations, declarations.c.declaration_id == tasks.c.declaration_id))
     query = query.where(scoped.visible_to(user))
     if office:
@@ -384,10 +388,19 @@ def queue(db: Engine, user: User, *, office: str | None = None, lane: str | None
         query = query.where(tasks.c.officer_id.in_(mine) if mine else false())
     elif who == "unassigned":
         query = query.where(tasks.c.officer_id.is_(None))
+    if q and q.strip():
+        wanted = q.strip().upper()
+        escaped = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(func.upper(tasks.c.declaration_id).like(escaped + "%", escape="\\")
+                            | (func.upper(declarations.c.importer_id) == wanted)
+                            | (func.upper(declarations.c.declarant_id) == wanted))
+    order = {"declaration": [tasks.c.declaration_id], "lane": [tasks.c.lane.desc()], "state": [tasks.c.state],
+             "office": [tasks.c.office_id]}.get(sort, [])
     now = utc_now()
     with transaction(db) as conn:
         total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-        rows = conn.execute(query.order_by(tasks.c.due_at, tasks.c.task_id).limit(limit).offset(offset)).all()
+        rows = conn.execute(query.order_by(*order, tasks.c.due_at, tasks.c.task_id).limit(limit)
+                            .offset(offset)).all()
     out = []
     for row in rows:
         values = dict(row._mapping)
