@@ -574,3 +574,25 @@ def test_the_queue_searches_and_sorts(client, world):
     assert re.findall(r">(A-[A-Z0-9]+)</a><br>", by_lane)[-1] == "A-RED"
     assert 'id="filter-q"' in found and 'id="filter-sort"' in found
     assert as_user(client, oscar).get("/officer/queue", params={"sort": "nonsense"}).status_code == 422
+
+
+def test_an_officer_books_a_slot_on_the_traders_behalf(client, world, engine):
+    from datetime import datetime, timedelta
+
+    from smartcustoms.control import scheduling
+
+    oscar = world["people"]["oscar"]
+    red = world["tasks"]["A-RED"]
+    lock_to(engine, "oscar", red)
+    tomorrow = datetime.now().replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    scheduling.add_slots(engine, OFFICE_A, "on_site", tomorrow, tomorrow + timedelta(days=1), hours=(8, 10))
+    path = f"/officer/tasks/{red}"
+    html = page(client, oscar, path)
+    assert "Book for the trader (UTC)" in html
+    slot = re.search(r'<select id="book-slot_id" name="slot_id"><option value="(\d+)"', html).group(1)
+    booked = as_user(client, oscar).post(f"{path}/book", data={"csrf_token": csrf_of(html), "slot_id": slot},
+                                         follow_redirects=False)
+    assert booked.status_code == 303, booked.text
+    with engine.connect() as conn:
+        assert inspections.load_task(conn, red).state == "scheduled"
+    assert "Inspection slot (UTC)" in page(client, oscar, path)

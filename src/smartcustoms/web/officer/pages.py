@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from smartcustoms import charts, written
 from smartcustoms.accounts.service import User
 from smartcustoms.control import evidence as evidence_store
-from smartcustoms.control import inspections, queries
+from smartcustoms.control import inspections, queries, scheduling
 from smartcustoms.control.workflow import ConflictError, ControlError, NotFoundError, OutcomeError, TransitionError
 from smartcustoms.risk import repository as audit
 from smartcustoms.web import words
@@ -211,6 +211,18 @@ async def take_this(request: Request, task_id: PathId, user: Console, db: Db):
     except ValueError:
         raise Forbidden(NOT_YOURS) from None
     return _done(request, task_id, "taken")
+
+
+@router.post("/tasks/{task_id}/book", name="officer_task_book")
+async def book_for_trader(request: Request, task_id: PathId, user: Console, db: Db):
+    """Book an inspection slot on the trader's behalf (the trader asked by phone, or cannot use the portal)."""
+    form, task, actor = await _posted(request, user, db, task_id)
+    slot = form.get("slot_id")
+    if not isinstance(slot, str) or not slot.isdigit():
+        return await _again(request, user, db, task_id, "book", {}, {"slot_id": N_("Choose a slot.")})
+    failed = await _step(request, user, db, task_id, "book", {"slot_id": slot}, lambda: scheduling.book(
+        db, task_id, int(slot), booked_by=f"{actor} (for the trader)"), default_field="slot_id")
+    return failed or _done(request, task_id, "booked")
 
 
 @router.post("/tasks/{task_id}/start", name="officer_task_start")

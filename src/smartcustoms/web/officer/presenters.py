@@ -695,7 +695,17 @@ def task_context(app, db: Engine, user: User, task: Task) -> dict:
         "overrider": overrider(user, task.office_id, records_of),
         "records": records_of,
         "takers": takers(db, user, task, records_of),
+        "free_slots": slots_on_behalf(db, task),
     }
+
+
+def slots_on_behalf(db: Engine, task: Task, limit: int = 12) -> list[dict]:
+    """The free slots an officer may book for the trader (a physical or remote inspection, assigned, not booked):
+    the earliest `limit` of its office and mode."""
+    if task.state != "assigned" or task.mode not in inspections.workflow.SLOT_MODE:
+        return []
+    frame = scheduling.free_slots(db, task.office_id, inspections.workflow.SLOT_MODE[task.mode], limit=limit)
+    return records(frame)
 
 
 def takers(db: Engine, user: User, task: Task, records_of: dict[str, str]) -> list[str]:
