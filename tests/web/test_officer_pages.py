@@ -596,3 +596,18 @@ def test_an_officer_books_a_slot_on_the_traders_behalf(client, world, engine):
     with engine.connect() as conn:
         assert inspections.load_task(conn, red).state == "scheduled"
     assert "Inspection slot (UTC)" in page(client, oscar, path)
+
+
+def test_the_queue_downloads_as_csv_and_xlsx(client, world):
+    import io
+
+    from openpyxl import load_workbook
+
+    oscar = world["people"]["oscar"]
+    html = page(client, oscar, "/officer/queue")
+    assert "/officer/queue/export.csv?office=" in html
+    text = as_user(client, oscar).get("/officer/queue/export.csv").content.decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("task_id,declaration_id") and "A-RED" in text and "B-DOC" not in text
+    book = load_workbook(io.BytesIO(client.get("/officer/queue/export.xlsx", params={"q": "A-DOC"}).content))
+    ids = [row[1].value for row in book["tasks"].iter_rows(min_row=2)]
+    assert sorted(ids) == ["A-DOC1", "A-DOC2"]
