@@ -129,7 +129,9 @@ def _signals_meta(sample: pd.DataFrame, engine: RiskEngine) -> pd.DataFrame:
 
 
 def send_engine(client, engine: RiskEngine):
-    """The fitted engine, sent once to every worker (a future to pass to `assess_frame` for several batches)."""
+    """The fitted engine, sent once to every worker (a future to pass to `assess_frame` for several batches:
+    faster, but a worker lost for good can take the last copy along; without it, the engine travels in the
+    graph and survives a lost worker)."""
     return client.scatter(engine, broadcast=True, hash=False)
 
 
@@ -145,7 +147,11 @@ def assess_frame(client, ddf, engine: RiskEngine, buckets: int | None = None,
 
     workers = max(len(client.scheduler_info().get("workers", {})), 1)
     buckets = buckets or workers
-    engine_future = engine_future if engine_future is not None else send_engine(client, engine)
+    if engine_future is None:
+        # the engine as a value of the graph: a worker that dies takes its copy along, and the scheduler sends it
+        # again (scattered data that a lost worker held last cannot be recovered; Dask's memory manager drops the
+        # extra replicas of a broadcast)
+        engine_future = dask.delayed(engine, pure=True, traverse=False)
     sample = ddf.partitions[0].head(200, compute=False)
     with dask.config.set(scheduler=client):
         meta = _signals_meta(client.compute(sample, retries=retries).result(), engine)
