@@ -38,8 +38,8 @@ def test_the_lodging_process_gives_the_decisions_of_the_server_s_own_engine(clie
         answer = as_user(client, None).post("/api/v1/declarations", json=body, headers=staff["root"].bearer)
         assert answer.status_code == 201, answer.text
     assert client.app.state.lodging_process._pool is not None  # lodged in a process of its own
-    # its commits leave the wait for the disk to its checkpoints (the default), as do the opener's
-    assert client.app.state.lodging_process.synchronous == client.app.state.opener.synchronous == "normal"
+    # its commits leave the wait for the disk to its checkpoints (the default)
+    assert client.app.state.lodging_process.synchronous == "normal"
 
     ids = [body["declaration_id"] for body in bodies]
     stored = audit.latest_decisions(engine, ids=ids).set_index("declaration_id")
