@@ -67,7 +67,12 @@ def _head(files: list[Path]):
 def _dask_run(engine, files: list[Path], workers: int, memory_limit: str | None) -> tuple[pd.DataFrame, dict]:
     from smartcustoms.scale.distributed import assess_frame, dask_client, files_frame, send_engine
 
-    with dask_client(None, workers=workers, threads=1, processes=True, memory_limit=memory_limit) as client:
+    import dask
+
+    # the engine is sent to every worker once and stays there: Dask's memory manager would otherwise drop the
+    # extra replicas, and a worker would fetch (and unpickle) the engine again inside the measured run
+    with dask.config.set({"distributed.scheduler.active-memory-manager.start": False}), dask_client(
+            None, workers=workers, threads=1, processes=True, memory_limit=memory_limit) as client:
         # warm-up on 100 declarations: the engine is sent to every worker once, which import the libraries
         sent = send_engine(client, engine)
         assess_frame(client, _head(files), engine, engine_future=sent)
