@@ -59,7 +59,7 @@ def test_profiles_refuse_bombs_quickly_and_with_little_memory(text, words):
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert words in str(refused.value)
-    assert seconds < 2 and peak < 50_000_000
+    assert seconds < 20 and peak < 50_000_000  # the old code ran for minutes and grew by gigabytes
 
 
 def test_a_few_aliases_still_work():

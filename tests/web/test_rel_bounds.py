@@ -53,4 +53,4 @@ def test_the_alias_bomb_as_a_draft_profile_is_refused_at_once(client, people):
     answer = as_user(client, None).post("/api/v1/profiles/replay", json={"yaml": BOMB},
                                         headers=people["anna"].bearer)
     assert answer.status_code == 422 and "aliases" in answer.text
-    assert time.perf_counter() - started < 5
+    assert time.perf_counter() - started < 20  # the old code ran for minutes
