@@ -70,3 +70,21 @@ def test_the_latest_declarations_on_the_home_page_link_to_their_pages(client, pe
     assert 'href="/staff/declarations/S-PAR-6"' in client.get("/").text
     as_user(client, people["alice"])
     assert 'href="/portal/declarations/S-PAR-6"' in client.get("/").text  # a trader's lead to the portal
+
+
+def test_the_history_is_in_time_order_a_days_control_result_never_before_the_lodging(client, people, engine):
+    import pandas as pd
+
+    from smartcustoms.outcomes.service import store_outcomes
+    from smartcustoms.store.db import utc_now
+
+    lodge(client, people["alice"], declaration("S-TIME-1"))
+    today = pd.Timestamp(utc_now()).normalize()  # a control result dated by its day: 00:00, before the lodging
+    store_outcomes(engine, pd.DataFrame([{
+        "declaration_id": "S-TIME-1", "inspection_date": today, "control_type": "documentary",
+        "selection_reason": "random", "result": "no_discrepancy", "infringement": "none", "duty_recovered": 0.0}]))
+    detail = as_user(client, None).get("/api/v1/declarations/S-TIME-1", headers=people["anna"].bearer).json()
+    events = [e["event"] for e in detail["timeline"]]
+    assert events.index("lodged") < events.index("outcome"), events
+    times = [e["at"] for e in detail["timeline"]]
+    assert times == sorted(times)

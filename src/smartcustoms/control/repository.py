@@ -22,7 +22,7 @@ from smartcustoms.control.tables import (
     valuation_queries,
 )
 from smartcustoms.declarations.models import HEADER_FIELDS, ITEM_FIELDS, Declaration
-from smartcustoms.declarations.tables import declarations, goods_items, import_batches
+from smartcustoms.declarations.tables import declarations, goods_items
 from smartcustoms.risk.repository import assessments, decisions, latest_decisions, overrides
 from smartcustoms.store.db import transaction
 
@@ -156,9 +156,10 @@ def timeline(conn: Connection, declaration_id: str, batch_id: int, with_notes: b
         add(cleared.lodged_at, "lodged", submitted.channel if submitted else None)
     elif submitted is not None:
         add(submitted.submitted_at, "lodged", submitted.channel)
-    else:
-        add(conn.execute(select(import_batches.c.started_at).where(import_batches.c.batch_id == batch_id)
-                         ).scalar_one_or_none(), "lodged")
+    else:  # imported history: lodged when customs accepted it, not when the file was imported
+        add(conn.execute(select(declarations.c.acceptance_datetime).where(
+            declarations.c.declaration_id == declaration_id)).scalar_one_or_none(), "lodged")
+    lodged = events[0]["at"] if events else None
     for row in conn.execute(select(assessments.c.assessed_at, decisions.c.lane, decisions.c.decision_id)
                             .join(assessments, assessments.c.assessment_id == decisions.c.assessment_id)
                             .where(decisions.c.declaration_id == declaration_id).order_by(decisions.c.decision_id)):
@@ -171,9 +172,18 @@ def timeline(conn: Connection, declaration_id: str, batch_id: int, with_notes: b
                             .join(tasks, tasks.c.task_id == task_events.c.task_id)
                             .where(tasks.c.declaration_id == declaration_id).order_by(task_events.c.event_id)):
         add(row.at, "task", row.to_state, row.note if with_notes else None)
-    for row in conn.execute(select(outcomes.c.inspection_date, outcomes.c.result, outcomes.c.control_type)
+    completed = {row.task_id: row.at for row in conn.execute(
+        select(task_events.c.task_id, func.max(task_events.c.at).label("at"))
+        .join(tasks, tasks.c.task_id == task_events.c.task_id)
+        .where(tasks.c.declaration_id == declaration_id, task_events.c.to_state == "completed")
+        .group_by(task_events.c.task_id))}
+    for row in conn.execute(select(outcomes.c.inspection_date, outcomes.c.result, outcomes.c.control_type,
+                                   outcomes.c.task_id)
                             .where(outcomes.c.declaration_id == declaration_id).order_by(outcomes.c.outcome_id)):
-        add(row.inspection_date, "outcome", row.result, row.control_type)
+        # a control result is dated by its day (00:00): shown when its task was completed, never before lodging
+        at = completed.get(row.task_id) or row.inspection_date
+        add(max(at, lodged) if lodged is not None and at is not None else at, "outcome", row.result,
+            row.control_type)
     if cleared is not None:
         add(cleared.released_at, "released")
     # assessed_at has the database clock's resolution (seconds on SQLite): order within a second by the chain
