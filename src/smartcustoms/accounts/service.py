@@ -61,7 +61,8 @@ def normal_username(username: str) -> str:
 def _check_username(username: str) -> str:
     name = normal_username(username)
     if not _USERNAME.match(name):
-        raise AccountError("username_invalid", f"username {username!r} must be 2 to 64 characters: letters, digits, . _ @ -",
+        raise AccountError("username_invalid",
+                           f"username {username!r} must be 2 to 64 characters: letters, digits, . _ @ -",
                            field="username")
     return name
 
@@ -83,7 +84,8 @@ def _check_scopes(role: str, importers: Iterable[str], declarants: Iterable[str]
     if role == "trader" and "office" in kinds:
         raise AccountError("trader_no_offices", "a trader is bound to importer and declarant IDs, not to offices")
     if role == "officer" and kinds != {"office"}:
-        raise AccountError("officer_needs_office", "an officer must be bound to at least one office, and only to offices")
+        raise AccountError("officer_needs_office",
+                           "an officer must be bound to at least one office, and only to offices")
     if role not in ("trader", "officer") and scopes:
         raise AccountError("role_sees_all", f"a {role} sees every declaration: give no importer, declarant or office",
                            role=role)
