@@ -24,3 +24,11 @@ def test_supervisors_see_the_chains_and_a_tampered_row(client, people, engine):
         conn.execute(update(decisions).values(lane="red"))
     state = {row["table"]: row for row in client.get("/api/v1/trail", headers=people["sam"].bearer).json()}
     assert not state["decisions"]["intact"] and "edited" in state["decisions"]["problems"][0]
+
+
+def test_the_trail_page_shows_the_chains_to_supervisors_in_their_language(client, people, engine):
+    service.seal(engine)
+    page = as_user(client, people["sam"]).get("/trail")
+    assert page.status_code == 200 and "Lane decisions" in page.text and "Intact" in page.text
+    assert "Décisions de circuit" in as_user(client, people["sam"]).get("/trail?lang=fr").text
+    assert as_user(client, people["alice"]).get("/trail").status_code == 403

@@ -34,6 +34,7 @@ from smartcustoms.web.routers import api_admin, auth_pages, home
 from smartcustoms.web.submissions import lodge
 from smartcustoms.web.token_cache import TokenCache
 from smartcustoms.web.trail import api as trail_api
+from smartcustoms.web.trail import pages as trail_pages
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -136,5 +137,6 @@ def create_app(settings: WebSettings | None = None, engine: Engine | None = None
     for module in (staff_api, staff_pages):  # staff: the search box, every declaration's page
         app.include_router(module.router)
     app.include_router(trail_api.router)  # the audit trail's state, for supervisors
+    app.include_router(trail_pages.router)
     install_error_handlers(app)
     return app
