@@ -65,10 +65,10 @@ def _head(files: list[Path]):
 
 
 def _dask_run(engine, files: list[Path], workers: int, memory_limit: str | None) -> tuple[pd.DataFrame, dict]:
-    from smartcustoms.scale.distributed import assess_frame, dask_client, files_frame, send_engine
-
     import dask
     import distributed  # noqa: F401  (its configuration defaults, before one of them is set)
+
+    from smartcustoms.scale.distributed import assess_frame, dask_client, files_frame, send_engine
 
     # the engine is sent to every worker once and stays there: Dask's memory manager would otherwise drop the
     # extra replicas, and a worker would fetch (and unpickle) the engine again inside the measured run
