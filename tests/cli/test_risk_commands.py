@@ -82,3 +82,11 @@ def test_models_train_promote_rollback_end_to_end(demo_db):
     assert run(demo_db, "models", "rollback", "--by", "supervisor").returncode == 0
     log = run(demo_db, "models", "log")
     assert "rolled_back" in log.stdout and "promoted" in log.stdout
+    drift = run(demo_db, "models", "drift", "--top", "3")
+    assert drift.returncode == 0, drift.stderr
+    assert "training vs" in drift.stdout and "significant drift:" in drift.stdout
+    shadow = run(demo_db, "models", "shadow", "--since", "2025-10-01")
+    assert shadow.returncode == 0, shadow.stderr
+    assert "Shadow scoring of" in shadow.stdout and "champion" in shadow.stdout
+    empty = run(demo_db, "models", "shadow", "--since", "2099-01-01")
+    assert empty.returncode == 1 and "no declarations accepted since 2099-01-01" in empty.stderr

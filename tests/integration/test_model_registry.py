@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from smartcustoms.targeting import registry
+from smartcustoms.targeting import service as registry
 from smartcustoms.targeting.features import declaration_features
 from smartcustoms.targeting.model import TargetingModel
 from smartcustoms.world import WorldConfig, generate

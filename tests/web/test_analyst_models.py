@@ -6,7 +6,7 @@ from analyst_support import CUT, row_of, table, tiny_model
 from conftest import as_user, csrf_of
 
 from smartcustoms.declarations.service import import_file
-from smartcustoms.targeting import registry
+from smartcustoms.targeting import service as registry
 from smartcustoms.world import write_world
 
 

@@ -15,7 +15,7 @@ import pytest
 from analyst_support import CUT, shoes, stage_profile, tiny_model
 from conftest import as_user, declaration
 
-from smartcustoms.targeting import registry
+from smartcustoms.targeting import service as registry
 
 CALLERS = ["alice", "bob", "oscar", "anna", "sam", "root", None]
 PERIOD = {"since": "2025-03-01", "until": "2025-03-31"}

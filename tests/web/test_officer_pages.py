@@ -35,7 +35,7 @@ from smartcustoms.control.evidence import get_evidence, store_evidence
 from smartcustoms.control.tables import document_requests, officers, outcomes
 from smartcustoms.declarations.repository import load_declarations
 from smartcustoms.risk import repository as audit
-from smartcustoms.targeting import registry
+from smartcustoms.targeting import service as registry
 from smartcustoms.web.app import create_app
 from smartcustoms.web.officer.presenters import officer_records
 

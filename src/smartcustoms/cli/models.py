@@ -12,7 +12,7 @@ from smartcustoms.cli.scale import EngineOption, SchedulerOption, WorkersOption,
 from smartcustoms.refusals import Refusal
 from smartcustoms.settings import get_settings
 from smartcustoms.store import migrate
-from smartcustoms.targeting import registry
+from smartcustoms.targeting import service as targeting
 
 app = typer.Typer(
     help="Targeting models: the champion scores declarations, challengers wait for promotion. Every step is "
@@ -36,20 +36,16 @@ def _day(value: datetime | None) -> str:
 
 
 def _features(e, as_of=None):
-    from smartcustoms.outcomes.service import load_outcomes
-    from smartcustoms.declarations.repository import load_declarations
-    from smartcustoms.targeting.features import declaration_features
-
-    declarations = load_declarations(e)
-    if declarations.empty:
+    feats = targeting.training_features(e, as_of=as_of)
+    if feats.empty:
         fail("no declarations stored: run `smartcustoms import` first")
-    return declaration_features(declarations, load_outcomes(e), as_of=as_of)
+    return feats
 
 
 @app.command("list")
 def list_command() -> None:
     """List registered models, oldest first."""
-    frame = registry.list_models(_engine())
+    frame = targeting.list_models(_engine())
     if frame.empty:
         console.print("no models registered: run `smartcustoms models train`")
         return
@@ -67,7 +63,7 @@ def list_command() -> None:
 @app.command()
 def log(model_id: Annotated[str | None, typer.Argument(help="One model (default: all).")] = None) -> None:
     """Show the model event log (registered, promoted, demoted, rolled_back, retired)."""
-    for row in registry.events(_engine(), model_id).itertuples():
+    for row in targeting.events(_engine(), model_id).itertuples():
         console.print(f"{pd.Timestamp(row.at):%Y-%m-%d %H:%M:%S}  {row.model_id}  {row.action:<11}  {row.actor}"
                       + (f"  {row.note}" if isinstance(row.note, str) and row.note else ""), highlight=False)
 
@@ -80,8 +76,8 @@ def promote(
 ) -> None:
     """Make a challenger the champion; the old champion is retired (it can come back with `rollback`)."""
     try:
-        old = registry.promote(_engine(), model_id, by, note=note)
-    except registry.RegistryError as exc:
+        old = targeting.promote(_engine(), model_id, by, note=note)
+    except targeting.RegistryError as exc:
         fail(str(exc))
     console.print(f"{model_id} is the champion" + (f" (replaces {old}, now retired)" if old else ""),
                   highlight=False)
@@ -91,8 +87,8 @@ def promote(
 def rollback(by: By, note: Note = None) -> None:
     """Bring back the previous champion (from the log); the current one is retired."""
     try:
-        restored = registry.rollback(_engine(), by, note=note)
-    except registry.RegistryError as exc:
+        restored = targeting.rollback(_engine(), by, note=note)
+    except targeting.RegistryError as exc:
         fail(str(exc))
     console.print(f"rolled back: {restored} is the champion again", highlight=False)
 
@@ -102,8 +98,8 @@ def retire(model_id: Annotated[str, typer.Argument(help="A challenger or registe
            note: Note = None) -> None:
     """Withdraw a challenger or registered model."""
     try:
-        registry.retire(_engine(), model_id, by, note=note)
-    except registry.RegistryError as exc:
+        targeting.retire(_engine(), model_id, by, note=note)
+    except targeting.RegistryError as exc:
         fail(str(exc))
     console.print(f"{model_id} retired", highlight=False)
 
@@ -147,9 +143,9 @@ def train(
                "discrepancies": int((frame["label_fraud"] == 1).sum()),
                "discrepancy_rate": float(frame.loc[labelled, "label_fraud"].mean()),
                "random_share": float(frame.loc[labelled, "label_random"].mean()), "rank_by": rank_by}
-    model_id = registry.register(e, model, frame, metrics, get_settings().var_dir / "models", by, label=label,
+    model_id = targeting.register(e, model, frame, metrics, get_settings().var_dir / "models", by, label=label,
                                  window=(frame["declaration_date"].min(), until), as_challenger=challenger)
-    status = registry.get_model(e, model_id)["status"]
+    status = targeting.get_model(e, model_id)["status"]
     console.print(f"registered {model_id} ({status}): {len(frame):,} declarations before {until:%Y-%m-%d}, "
                   f"{metrics['labelled']:,} with outcomes ({metrics['discrepancies']:,} discrepancies)",
                   highlight=False)
@@ -164,26 +160,17 @@ def drift(
 ) -> None:
     """Population stability index (PSI) of the champion's inputs and score: its training declarations against
     recent ones. PSI >= 0.25 is significant drift, 0.1 to 0.25 moderate."""
-    from smartcustoms.targeting.drift import drift_report
-
-    e = _engine()
     try:
-        row, model = registry.champion(e)
-    except registry.RegistryError as exc:
+        found = targeting.drift(_engine(), since=since)
+    except targeting.RegistryError as exc:
         fail(str(exc))
-    feats = _features(e)
-    dates = feats["declaration_date"]
-    start, end = row["window_start"], row["window_end"]
-    train = feats.loc[((dates >= start) if start is not None and not pd.isna(start) else True)
-                      & ((dates < end) if end is not None and not pd.isna(end) else True)]
-    since = pd.Timestamp(since) if since is not None else end
-    recent = feats.loc[dates >= since] if since is not None and not pd.isna(since) else feats.iloc[0:0]
-    if train.empty or recent.empty:
-        fail(f"nothing to compare: {len(train):,} training and {len(recent):,} recent declarations")
-    report = drift_report(train, recent, model.predict_proba(train)["score"], model.predict_proba(recent)["score"],
-                          features=[c for c in row["features"] if c in feats])
-    table = Table(title=f"Drift of {row['model_id']}: {len(train):,} training vs {len(recent):,} declarations "
-                        f"since {since:%Y-%m-%d}")
+    if not found["declarations"]:
+        fail("no declarations stored: run `smartcustoms import` first")
+    row, report, since = found["model"], found["report"], found["since"]
+    if report is None:
+        fail(f"nothing to compare: {found['train']:,} training and {found['recent']:,} recent declarations")
+    table = Table(title=f"Drift of {row['model_id']}: {found['train']:,} training vs {found['recent']:,} "
+                        f"declarations since {since:%Y-%m-%d}")
     for name in ("feature", "PSI", "drift", "train mean", "recent mean"):
         table.add_column(name)
     for r in report.head(top + 1).itertuples():
@@ -206,18 +193,9 @@ def shadow(
     """Shadow scoring: the champion and every challenger score the same recent declarations (features as of each
     declaration's own date); nothing is decided or written. Shows each model's top set, its overlap with the
     champion's, and the hit rate among those of its top set that were controlled."""
-    from smartcustoms.targeting.shadow import shadow_table
-
-    e = _engine()
-    listed = registry.list_models(e)
-    listed = listed[listed["status"].isin(["champion", "challenger"])]
-    if listed.empty:
-        fail("no champion or challenger registered: run `smartcustoms models train`")
-    feats = _features(e)
-    recent = feats.loc[feats["declaration_date"] >= pd.Timestamp(since)]
-    if recent.empty:
-        fail(f"no declarations accepted since {since:%Y-%m-%d}")
-    models = {row.model_id: (row.status, registry.load_model(e, row.model_id)[1]) for row in listed.itertuples()}
-    table = shadow_table(recent, models, budget)
-    console.print(frame_table(table, f"Shadow scoring of {len(recent):,} declarations since {since:%Y-%m-%d} "
+    try:
+        scored, table = targeting.shadow(_engine(), since, budget)
+    except targeting.RegistryError as exc:
+        fail(str(exc))
+    console.print(frame_table(table, f"Shadow scoring of {scored:,} declarations since {since:%Y-%m-%d} "
                                      f"(top {budget:.0%} each)"))

@@ -16,7 +16,7 @@ from smartcustoms.risk.profiles import Profile, Suppression
 from smartcustoms.risk.repository import record_assessment
 from smartcustoms.risk.traders import TraderRisk
 from smartcustoms.risk.valuation import ValuationScreen
-from smartcustoms.targeting import registry
+from smartcustoms.targeting import service as targeting
 from smartcustoms.targeting.model import TargetingModel
 from smartcustoms.targeting.screen import ModelScreen
 
@@ -53,10 +53,10 @@ def learn_combination(history: pd.DataFrame, outcomes: pd.DataFrame, as_of, conf
 
 def _champion(db: Engine) -> tuple[dict, TargetingModel] | None:
     try:
-        return registry.champion(db)
-    except registry.ArtifactError:
+        return targeting.champion(db)
+    except targeting.ArtifactError:
         raise  # a champion whose file is missing or altered must stop the assessment, not be skipped
-    except registry.RegistryError:  # no champion yet
+    except targeting.RegistryError:  # no champion yet
         return None
 
 

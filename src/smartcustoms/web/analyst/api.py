@@ -16,7 +16,7 @@ from smartcustoms.control.kpis import KpiError
 from smartcustoms.risk import repository
 from smartcustoms.risk.profiles import ProfileError
 from smartcustoms.settings import get_settings
-from smartcustoms.targeting import registry
+from smartcustoms.targeting import service as targeting
 from smartcustoms.web.analyst import presenters as views
 from smartcustoms.web.deps import Db, require
 from smartcustoms.web.errors import Conflict, Forbidden, Invalid, NotFound
@@ -333,8 +333,8 @@ def list_models(user: Viewer, db: Db):
 def rollback_model(user: Checker, db: Db, body: Note | None = None):
     """Bring back the champion before the current one; the current one is retired. 409 when there is none."""
     try:
-        restored = registry.rollback(db, user.username, note=body.note if body else None)
-    except registry.RegistryError as exc:
+        restored = targeting.rollback(db, user.username, note=body.note if body else None)
+    except targeting.RegistryError as exc:
         raise Conflict(str(exc)) from None
     return {"champion": restored}
 
@@ -344,12 +344,12 @@ def promote_model(model_id: str, user: Checker, db: Db, body: Note | None = None
     """Make a challenger (or registered) model the champion; the old champion is retired (it can come back with
     a rollback)."""
     try:
-        registry.get_model(db, model_id)
-    except registry.RegistryError:
+        targeting.get_model(db, model_id)
+    except targeting.RegistryError:
         raise NotFound(f"no model {model_id}", loc=["path", "model_id"]) from None
     try:
-        old = registry.promote(db, model_id, user.username, note=body.note if body else None)
-    except registry.RegistryError as exc:
+        old = targeting.promote(db, model_id, user.username, note=body.note if body else None)
+    except targeting.RegistryError as exc:
         raise Conflict(str(exc)) from None
     return {"champion": model_id, "replaced": old}
 

@@ -20,7 +20,7 @@ from smartcustoms.risk import repository
 from smartcustoms.risk.profiles import ProfileError
 from smartcustoms.settings import get_settings
 from smartcustoms.store.db import utc_now
-from smartcustoms.targeting import registry
+from smartcustoms.targeting import service as targeting
 from smartcustoms.web.analyst import presenters as views
 from smartcustoms.web.deps import Db, require_page
 from smartcustoms.web.errors import Invalid, NotFound
@@ -247,7 +247,7 @@ def models(request: Request, user: Viewer, db: Db):
 async def _model_step(request: Request, db, user: User, done: str, action):
     try:
         await run_in_threadpool(action)
-    except registry.RegistryError as exc:
+    except targeting.RegistryError as exc:
         refused = str(exc)
         return await run_in_threadpool(lambda: _models_page(request, db, user, error=refused, status_code=409))
     return RedirectResponse(request.app.url_path_for("analyst_models") + f"?done={done}", 303)
@@ -256,25 +256,25 @@ async def _model_step(request: Request, db, user: User, done: str, action):
 @router.post("/models/rollback", name="analyst_model_rollback")
 async def rollback(request: Request, user: Checker, db: Db):
     note = _form_text(await request.form(), "note") or None
-    return await _model_step(request, db, user, "rolled_back", lambda: registry.rollback(db, user.username, note=note))
+    return await _model_step(request, db, user, "rolled_back", lambda: targeting.rollback(db, user.username, note=note))
 
 
 @router.post("/models/{model_id}/promote", name="analyst_model_promote")
 async def promote(request: Request, model_id: str, user: Checker, db: Db):
     note = _form_text(await request.form(), "note") or None
     try:
-        await run_in_threadpool(registry.get_model, db, model_id)
-    except registry.RegistryError:
+        await run_in_threadpool(targeting.get_model, db, model_id)
+    except targeting.RegistryError:
         raise NotFound(f"no model {model_id}") from None
     return await _model_step(request, db, user, "promoted",
-                             lambda: registry.promote(db, model_id, user.username, note=note))
+                             lambda: targeting.promote(db, model_id, user.username, note=note))
 
 
 @router.get("/models/drift", name="analyst_model_drift")
 def model_drift(request: Request, user: Viewer, db: Db):
     try:
         report, error = views.drift(db), None
-    except registry.RegistryError as exc:
+    except targeting.RegistryError as exc:
         report, error = None, str(exc)
     return render(request, "analyst/drift.html", {"report": report, "error": error, "views": views})
 

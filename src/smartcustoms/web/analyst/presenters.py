@@ -29,7 +29,7 @@ from smartcustoms.risk.profiles import DERIVED_FIELDS, FIELD_KINDS, OPERATORS_BY
 from smartcustoms.risk.replay import replay
 from smartcustoms.risk.repository import latest_decisions
 from smartcustoms.store.db import utc_now
-from smartcustoms.targeting import registry
+from smartcustoms.targeting import service as targeting
 from smartcustoms.web import words
 from smartcustoms.web.bounds import day_problem
 from smartcustoms.web.errors import Forbidden, Invalid
@@ -268,7 +268,7 @@ def run_replay(db: Engine, config: RiskConfig, text: str, since: date, until: da
 
 def model_rows(db: Engine) -> list[dict]:
     """The registry, newest first: id, label, status, created (at, by), training window, features, metrics."""
-    rows = records(registry.list_models(db))
+    rows = records(targeting.list_models(db))
     for row in rows:
         row["feature_count"] = len(row.get("features") or [])
         row["metrics"] = json_ready(row.get("metrics") or {})
@@ -276,38 +276,26 @@ def model_rows(db: Engine) -> list[dict]:
 
 
 def rollback_target(db: Engine) -> str | None:
-    return registry.rollback_target(db)
+    return targeting.rollback_target(db)
 
 
 def model_events(db: Engine, limit: int = 50) -> list[dict]:
-    return records(registry.events(db))[::-1][:limit]
+    return records(targeting.events(db))[::-1][:limit]
 
 
 def drift(db: Engine) -> dict:
     """PSI of the champion's inputs and score, its training window against the declarations since its end (as
     ``smartcustoms models drift``). RegistryError without a champion (or with a changed artifact); a dict with
     ``rows`` empty when there is nothing to compare."""
-    from smartcustoms.declarations.repository import load_declarations
-    from smartcustoms.targeting.drift import drift_report
-    from smartcustoms.targeting.features import declaration_features
-
-    row, model = registry.champion(db)
-    stored = load_declarations(db)
+    found = targeting.drift(db)
+    row, report = found["model"], found["report"]
     result = {"model_id": row["model_id"], "label": row["label"], "since": None, "train": 0, "recent": 0,
               "rows": [], "significant": 0, "moderate": 0}
-    if stored.empty:
+    if not found["declarations"]:
         return result
-    feats = declaration_features(stored, load_outcomes(db))
-    dates = feats["declaration_date"]
-    start, end = row["window_start"], row["window_end"]
-    train = feats.loc[((dates >= start) if start is not None and not pd.isna(start) else True)
-                      & ((dates < end) if end is not None and not pd.isna(end) else True)]
-    recent = feats.loc[dates >= end] if end is not None and not pd.isna(end) else feats.iloc[0:0]
-    result.update(since=plain(end), train=len(train), recent=len(recent))
-    if train.empty or recent.empty:
+    result.update(since=plain(found["since"]), train=found["train"], recent=found["recent"])
+    if report is None:
         return result
-    report = drift_report(train, recent, model.predict_proba(train)["score"], model.predict_proba(recent)["score"],
-                          features=[c for c in row["features"] if c in feats])
     counts = report["drift"].value_counts()
     result.update(rows=records(report.head(DRIFT_TOP + 1)), significant=int(counts.get("significant drift", 0)),
                   moderate=int(counts.get("moderate", 0)))

@@ -44,14 +44,11 @@ from smartcustoms.control.workflow import INFRINGEMENTS, ControlError, NotFoundE
 from smartcustoms.declarations.repository import load_declarations
 from smartcustoms.declarations.tables import declarations, goods_items
 from smartcustoms.frames import records
-from smartcustoms.outcomes.service import load_outcomes
 from smartcustoms.refusals import Refusal
 from smartcustoms.risk.repository import decisions, latest_decisions
 from smartcustoms.risk.valuation import UNIT_NAMES
 from smartcustoms.store.db import transaction, utc_now
-from smartcustoms.targeting import registry
-from smartcustoms.targeting.features import plain_name
-from smartcustoms.targeting.screen import ModelScreen
+from smartcustoms.targeting import service as targeting
 from smartcustoms.web import words
 from smartcustoms.web.forms import MESSAGES
 
@@ -606,7 +603,7 @@ def price_bands(app, db: Engine, declaration_id: str) -> dict:
     return _memo(app, ("bands", declaration_id, id(screen), state.fitted_at), compute)
 
 
-def _model_screen(app, db: Engine) -> tuple[ModelScreen | None, str | None]:
+def _model_screen(app, db: Engine) -> tuple[targeting.ModelScreen | None, str | None]:
     """The targeting model to explain with: the risk engine's own (in service), else the registry's champion
     fitted to the history the engine was fitted on; (None, None) when there is neither."""
     state = app.state.risk
@@ -614,14 +611,13 @@ def _model_screen(app, db: Engine) -> tuple[ModelScreen | None, str | None]:
     if screen is not None and getattr(screen, "model_", None) is not None:
         return screen, "engine"
     try:
-        row, model = registry.champion(db)
-    except (registry.RegistryError, OSError, ValueError) as exc:
+        row, model = targeting.champion(db)
+    except (targeting.RegistryError, OSError, ValueError) as exc:
         log.info("no champion model to explain with: %s", exc)
         return None, None
 
-    def fit() -> ModelScreen:
-        as_of = state.as_of or utc_now()
-        return ModelScreen(model=model).fit(load_declarations(db, end=as_of), load_outcomes(db), as_of=as_of)
+    def fit() -> targeting.ModelScreen:
+        return targeting.champion_screen(db, model, as_of=state.as_of or utc_now())
 
     return _memo(app, ("champion", row["model_id"], state.fitted_at), fit), "champion"
 
@@ -649,7 +645,7 @@ def model_contributions(app, db: Engine, declaration_id: str, top: int = TOP_CON
         biggest = contributions.abs().sort_values(ascending=False, kind="stable").index[:top]
         return {"error": None, "p_fraud": p_fraud, "bias": bias, "origin": origin, "version": screen.version,
                 "raw_score": bias + float(contributions.sum()),
-                "items": [{"feature": name, "words": plain_name(name), "value": float(contributions[name]),
+                "items": [{"feature": name, "words": targeting.plain_name(name), "value": float(contributions[name]),
                            "feature_value": _finite(features.iloc[0][name])} for name in biggest]}
 
     return _memo(app, ("contributions", declaration_id, id(screen), app.state.risk.fitted_at), compute)

@@ -1,4 +1,7 @@
-"""The model registry: which targeting model is in service (the champion), which ones wait (challengers), and
+"""The targeting domain's use cases, the only part of it that web and CLI call: the model registry, drift and
+shadow scoring of its models, and the champion fitted as a screen to explain a declaration's score.
+
+The model registry: which targeting model is in service (the champion), which ones wait (challengers), and
 how each came to be there.
 
 Life of a model:
@@ -20,7 +23,7 @@ demoted (stopped being champion), rolled_back (became champion again by a rollba
 
 `champion` loads the champion's artifact after checking its sha256, so a changed or replaced file raises
 `ArtifactError` instead of scoring with a model nobody registered. Times are naive UTC. Functions take the Engine
-(own transaction) or a Connection (the caller's transaction).
+(own transaction) or a Connection (the caller's transaction); the SQL is in targeting.repository.
 """
 
 from __future__ import annotations
@@ -33,11 +36,17 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine
 
 from smartcustoms.store.db import transaction, utc_now
+from smartcustoms.targeting import repository
+from smartcustoms.targeting.features import plain_name
 from smartcustoms.targeting.model import TargetingModel
-from smartcustoms.targeting.tables import model_events, models
+from smartcustoms.targeting.screen import ModelScreen
+
+__all__ = ["ArtifactError", "ModelScreen", "RegistryError", "champion", "champion_screen", "data_fingerprint",
+           "drift", "events", "file_sha256", "get_model", "list_models", "load_model", "plain_name", "promote",
+           "register", "retire", "rollback", "rollback_target", "shadow", "training_features"]
 
 Bind = Engine | Connection
 
@@ -98,23 +107,16 @@ def data_fingerprint(features_frame: pd.DataFrame) -> str:
     return digest.hexdigest()
 
 
-def _log(conn: Connection, model_id: str, action: str, actor: str, at: datetime, note: str | None = None):
-    conn.execute(insert(model_events).values(model_id=model_id, action=action, actor=actor, at=at, note=note))
+_log = repository.log_event
+_champion_id = repository.champion_id
+_set_status = repository.set_status
 
 
-def _row(conn: Connection, model_id: str):
-    row = conn.execute(select(models).where(models.c.model_id == model_id)).mappings().first()
+def _row(conn: Connection, model_id: str) -> dict:
+    row = repository.model_row(conn, model_id)
     if row is None:
         raise RegistryError(f"no model {model_id}")
     return row
-
-
-def _champion_id(conn: Connection) -> str | None:
-    return conn.execute(select(models.c.model_id).where(models.c.status == "champion")).scalar_one_or_none()
-
-
-def _set_status(conn: Connection, model_id: str, status: str) -> None:
-    conn.execute(update(models).where(models.c.model_id == model_id).values(status=status))
 
 
 # --- registering --------------------------------------------------------------------------------------------
@@ -143,18 +145,18 @@ def register(bind: Bind, model: TargetingModel, features_frame: pd.DataFrame, me
     try:
         sha = file_sha256(path)
         with transaction(bind) as conn:
-            count = conn.execute(select(func.count()).select_from(models)).scalar_one()
+            count = repository.count_models(conn)
             champion = _champion_id(conn)
             status = "champion" if champion is None else "challenger" if as_challenger else "registered"
-            conn.execute(insert(models).values(
-                model_id=model_id, label=label or f"v{count + 1}",
+            repository.insert_model(
+                conn, model_id=model_id, label=label or f"v{count + 1}",
                 model_version=getattr(model, "version_", None) or "unknown", created_at=created,
                 created_by=actor, artifact_path=str(path), artifact_sha256=sha,
                 window_start=_naive(window[0]), window_end=_naive(window[1]),
                 features=json.dumps(list(model.feature_names_)),
                 metrics=json.dumps(metrics or {}, default=_json_default, sort_keys=True),
                 data_fingerprint=data_fingerprint(features_frame), status=status,
-            ))
+            )
             _log(conn, model_id, "registered", actor, created, note)
             if status == "champion":
                 _log(conn, model_id, "promoted", actor, created, "first champion: no champion before it")
@@ -168,7 +170,7 @@ def register(bind: Bind, model: TargetingModel, features_frame: pd.DataFrame, me
 
 
 def _frame(rows) -> pd.DataFrame:
-    frame = pd.DataFrame([dict(r) for r in rows], columns=[c.name for c in models.columns])
+    frame = pd.DataFrame([dict(r) for r in rows], columns=repository.MODEL_COLUMNS)
     frame["features"] = [json.loads(v) for v in frame["features"]]
     frame["metrics"] = [json.loads(v) for v in frame["metrics"]]
     return frame
@@ -177,7 +179,7 @@ def _frame(rows) -> pd.DataFrame:
 def list_models(bind: Bind) -> pd.DataFrame:
     """Every registered model, oldest first (``features`` as lists, ``metrics`` as dicts)."""
     with transaction(bind) as conn:
-        rows = conn.execute(select(models).order_by(models.c.created_at, models.c.model_id)).mappings().all()
+        rows = repository.model_rows(conn)
     return _frame(rows)
 
 
@@ -190,12 +192,9 @@ def get_model(bind: Bind, model_id: str) -> dict:
 
 def events(bind: Bind, model_id: str | None = None) -> pd.DataFrame:
     """The event log (all models, or one), oldest first."""
-    query = select(model_events).order_by(model_events.c.event_id)
-    if model_id is not None:
-        query = query.where(model_events.c.model_id == model_id)
     with transaction(bind) as conn:
-        rows = conn.execute(query).mappings().all()
-    return pd.DataFrame([dict(r) for r in rows], columns=[c.name for c in model_events.columns])
+        rows = repository.event_rows(conn, model_id)
+    return pd.DataFrame(rows, columns=repository.EVENT_COLUMNS)
 
 
 def load_model(bind: Bind, model_id: str) -> tuple[dict, TargetingModel]:
@@ -226,16 +225,14 @@ def champion(bind: Bind) -> tuple[dict, TargetingModel]:
 def _champion_stack(conn: Connection) -> list[str]:
     """Replay the log: each promotion pushes a champion, each rollback pops back to the one before."""
     stack: list[str] = []
-    for row in conn.execute(select(model_events.c.model_id, model_events.c.action)
-                            .where(model_events.c.action.in_(("promoted", "rolled_back")))
-                            .order_by(model_events.c.event_id)):
-        if row.action == "promoted":
-            stack.append(row.model_id)
+    for model_id, action in repository.champion_changes(conn):
+        if action == "promoted":
+            stack.append(model_id)
         else:
             if stack:
                 stack.pop()
-            if not stack or stack[-1] != row.model_id:  # a log that does not line up: trust the event
-                stack.append(row.model_id)
+            if not stack or stack[-1] != model_id:  # a log that does not line up: trust the event
+                stack.append(model_id)
     return stack
 
 
@@ -298,3 +295,75 @@ def retire(bind: Bind, model_id: str, actor: str, note: str | None = None) -> No
                                 "be retired (a champion is replaced by promote or rollback)")
         _set_status(conn, model_id, "retired")
         _log(conn, model_id, "retired", actor, utc_now(), note)
+
+
+# --- watching the models: features, drift, shadow scoring, explanation ----------------------------------------
+
+
+def training_features(bind: Bind, as_of=None) -> pd.DataFrame:
+    """`declaration_features` of every stored declaration with the outcomes known (as of `as_of`); an empty
+    frame when no declaration is stored."""
+    from smartcustoms.declarations.repository import load_declarations
+    from smartcustoms.outcomes.service import load_outcomes
+    from smartcustoms.targeting.features import declaration_features
+
+    stored = load_declarations(bind)
+    if stored.empty:
+        return pd.DataFrame()
+    return declaration_features(stored, load_outcomes(bind), as_of=as_of)
+
+
+def drift(bind: Bind, since=None) -> dict:
+    """PSI of the champion's inputs and score (targeting.drift): the declarations of its training window against
+    those accepted since `since` (default: the window's end). RegistryError without a champion (or with a changed
+    artifact). Returns ``model`` (its registry row), ``declarations`` (how many stored), ``since``, ``train`` and
+    ``recent`` (counts) and ``report`` (the drift_report frame; None when there is nothing to compare)."""
+    from smartcustoms.targeting.drift import drift_report
+
+    row, model = champion(bind)
+    feats = training_features(bind)
+    start, end = row["window_start"], row["window_end"]
+    since = pd.Timestamp(since) if since is not None else end
+    result = {"model": row, "declarations": len(feats), "since": since, "train": 0, "recent": 0, "report": None}
+    if feats.empty:
+        return result
+    dates = feats["declaration_date"]
+    train = feats.loc[((dates >= start) if start is not None and not pd.isna(start) else True)
+                      & ((dates < end) if end is not None and not pd.isna(end) else True)]
+    recent = feats.loc[dates >= since] if since is not None and not pd.isna(since) else feats.iloc[0:0]
+    result.update(train=len(train), recent=len(recent))
+    if train.empty or recent.empty:
+        return result
+    result["report"] = drift_report(train, recent, model.predict_proba(train)["score"],
+                                    model.predict_proba(recent)["score"],
+                                    features=[c for c in row["features"] if c in feats])
+    return result
+
+
+def shadow(bind: Bind, since, budget: float = 0.05) -> tuple[int, pd.DataFrame]:
+    """Shadow scoring (targeting.shadow) of the declarations accepted since `since` by the champion and every
+    challenger; nothing is written. Returns (declarations scored, the shadow table). RegistryError when there is
+    no champion or challenger, or nothing to score."""
+    from smartcustoms.targeting.shadow import shadow_table
+
+    listed = list_models(bind)
+    listed = listed[listed["status"].isin(["champion", "challenger"])]
+    if listed.empty:
+        raise RegistryError("no champion or challenger registered: run `smartcustoms models train`")
+    feats = training_features(bind)
+    if feats.empty:
+        raise RegistryError("no declarations stored: run `smartcustoms import` first")
+    recent = feats.loc[feats["declaration_date"] >= pd.Timestamp(since)]
+    if recent.empty:
+        raise RegistryError(f"no declarations accepted since {pd.Timestamp(since):%Y-%m-%d}")
+    scored = {row.model_id: (row.status, load_model(bind, row.model_id)[1]) for row in listed.itertuples()}
+    return len(recent), shadow_table(recent, scored, budget)
+
+
+def champion_screen(bind: Bind, model: TargetingModel, as_of) -> ModelScreen:
+    """A model screen (targeting.screen) around `model` (the champion), fitted on the declarations and outcomes
+    known before `as_of`: what explains a declaration's score when the risk engine has no model of its own."""
+    from smartcustoms.declarations.repository import load_declarations
+    from smartcustoms.outcomes.service import load_outcomes
+
+    return ModelScreen(model=model).fit(load_declarations(bind, end=as_of), load_outcomes(bind), as_of=as_of)
