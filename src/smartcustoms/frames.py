@@ -54,3 +54,9 @@ def first_rows(ids: pd.Series) -> list[int]:
     for position, key in enumerate(ids.tolist()):
         first.setdefault(key, position)
     return list(first.values())
+
+
+def ordered(values, known: tuple[str, ...]) -> list[str]:
+    """Distinct values: the known ones in their order, then the others sorted."""
+    present = {str(v) for v in pd.unique(pd.Series(values, dtype=object).dropna())}
+    return [v for v in known if v in present] + sorted(present - set(known))

@@ -7,7 +7,9 @@ import pytest
 from test_kpis import clearance_frame, decisions_frame, outcomes_frame, tasks_and_events
 
 from smartcustoms import charts
+from smartcustoms.control import charts as control_charts
 from smartcustoms.control import kpis
+from smartcustoms.control import service as control_service
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -23,12 +25,13 @@ def kpi_charts(fmt: str) -> dict[str, bytes]:
     tables = kpis.summary(clearance_frame(), tasks, events, decisions_frame(), outcomes_frame())
     return {
         "Share of declarations released within t hours of lodgement, by lane":
-            charts.release_time_chart(clearance_frame(), fmt),
-        "Declarations per day by lane": charts.lanes_per_day_chart(clearance_frame(), fmt),
-        "Hit rate by selection source, per week": charts.hit_rate_chart(tables["weekly_hit_rates"], fmt),
-        "Duty recovered per month by selection source": charts.revenue_chart(tables["revenue_by_month_and_source"],
-                                                                             fmt),
-        "Hours from scheduling to completion: remote versus on site": charts.control_time_chart(tasks, events, fmt),
+            control_charts.release_time_chart(clearance_frame(), fmt),
+        "Declarations per day by lane": control_charts.lanes_per_day_chart(clearance_frame(), fmt),
+        "Hit rate by selection source, per week": control_charts.hit_rate_chart(tables["weekly_hit_rates"], fmt),
+        "Duty recovered per month by selection source":
+            control_charts.revenue_chart(tables["revenue_by_month_and_source"], fmt),
+        "Hours from scheduling to completion: remote versus on site":
+            control_charts.control_time_chart(tasks, events, fmt),
     }
 
 
@@ -55,27 +58,39 @@ def test_kpi_charts_as_svg_parse_and_read_out_title_labels_and_legend():
 
 def test_revenue_chart_leaves_out_the_total_rows():
     attributed = kpis.attribute_outcomes(outcomes_frame(), decisions_frame(), clearance=clearance_frame())
-    words = texts(charts.revenue_chart(kpis.revenue(attributed, "office_id"), "svg", currency="EUR"))
+    words = texts(control_charts.revenue_chart(kpis.revenue(attributed, "office_id"), "svg", currency="EUR"))
     assert {"Duty recovered per office", "O1", "O2", "unknown", "duty recovered (EUR)"} <= set(words)
     assert "all" not in words
     with pytest.raises(charts.ChartError, match="month, office_id or source"):
-        charts.revenue_chart(pd.DataFrame({"duty_recovered": [1.0]}))
+        control_charts.revenue_chart(pd.DataFrame({"duty_recovered": [1.0]}))
+
+
+def test_kpi_chart_draws_each_chart_by_its_name():
+    tasks, events = tasks_and_events()
+    frames = {"clearance": clearance_frame(), "tasks": tasks, "events": events}
+    tables = kpis.summary(clearance_frame(), tasks, events, decisions_frame(), outcomes_frame())
+    drawn = {name: control_service.kpi_chart(name, frames, tables, "svg", currency="EUR")
+             for name in control_service.KPI_CHARTS}
+    assert "Duty recovered per month by selection source" in texts(drawn["revenue"])
+    assert "Declarations per day by lane" in texts(drawn["lanes_per_day"])
+    with pytest.raises(KeyError):
+        control_service.kpi_chart("pie", frames, tables)
 
 
 def test_empty_input_gives_a_chart_that_says_no_data():
     no_outcomes = kpis.attribute_outcomes(kpis.empty(kpis.OUTCOMES), kpis.empty(kpis.DECISIONS))
     empty = [
-        charts.release_time_chart(kpis.empty(kpis.CLEARANCE), "svg"),
-        charts.lanes_per_day_chart(kpis.empty(kpis.CLEARANCE), "svg"),
-        charts.hit_rate_chart(kpis.weekly(no_outcomes), "svg"),
-        charts.revenue_chart(kpis.revenue(no_outcomes, ["month", "source"]), "svg"),
-        charts.control_time_chart(kpis.empty(kpis.TASKS), kpis.empty(kpis.EVENTS), "svg"),
+        control_charts.release_time_chart(kpis.empty(kpis.CLEARANCE), "svg"),
+        control_charts.lanes_per_day_chart(kpis.empty(kpis.CLEARANCE), "svg"),
+        control_charts.hit_rate_chart(kpis.weekly(no_outcomes), "svg"),
+        control_charts.revenue_chart(kpis.revenue(no_outcomes, ["month", "source"]), "svg"),
+        control_charts.control_time_chart(kpis.empty(kpis.TASKS), kpis.empty(kpis.EVENTS), "svg"),
         charts.histogram([], "Nothing", "x", fmt="svg"),
     ]
     for svg in empty:
         assert "no data" in texts(svg)
     held_only = clearance_frame().assign(released_at=pd.NaT, status="held")  # nothing released yet
-    assert "no data" in texts(charts.release_time_chart(held_only, "svg"))
+    assert "no data" in texts(control_charts.release_time_chart(held_only, "svg"))
     assert charts.line_chart(pd.DataFrame({"x": [], "y": []}), "x", "y", "Empty", "x", "y").startswith(PNG_SIGNATURE)
 
 
@@ -94,8 +109,8 @@ def test_generic_helpers_draw_wide_and_long_frames():
 
 def test_bad_format_or_column_is_refused_before_drawing():
     with pytest.raises(charts.ChartError, match="unknown chart format 'pdf'"):
-        charts.release_time_chart(clearance_frame(), "pdf")
+        control_charts.release_time_chart(clearance_frame(), "pdf")
     with pytest.raises(charts.ChartError, match=r"missing column\(s\) \['hit_rate'\]"):
-        charts.hit_rate_chart(pd.DataFrame({"week": [], "source": []}))
+        control_charts.hit_rate_chart(pd.DataFrame({"week": [], "source": []}))
     with pytest.raises(ValueError, match="missing column"):
         charts.bar_chart(pd.DataFrame({"a": [1]}), "a", "b", "t", "x", "y")

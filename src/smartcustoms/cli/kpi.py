@@ -113,13 +113,9 @@ def write_charts(frames: dict[str, pd.DataFrame], tables: dict[str, pd.DataFrame
                  currency: str) -> list[Path]:
     """One chart per KPI."""
     folder.mkdir(parents=True, exist_ok=True)
-    drawn = {
-        "release_times": charts.release_time_chart(frames["clearance"], fmt),
-        "lanes_per_day": charts.lanes_per_day_chart(frames["clearance"], fmt),
-        "control_times": charts.control_time_chart(frames["tasks"], frames["events"], fmt),
-        "hit_rates": charts.hit_rate_chart(tables["weekly_hit_rates"], fmt),
-        "revenue": charts.revenue_chart(tables["revenue_by_month_and_source"], fmt, currency=currency),
-    }
+    from smartcustoms.control import service
+
+    drawn = {name: service.kpi_chart(name, frames, tables, fmt, currency=currency) for name in service.KPI_CHARTS}
     written = []
     for name, content in drawn.items():
         path = folder / f"{name}.{fmt}"

@@ -10,6 +10,8 @@ unit (``_min``, ``_h``); money is in the national currency, as stored.
 import numpy as np
 import pandas as pd
 
+from smartcustoms.frames import ordered
+
 ALL = "all"
 LANES = ("green", "yellow", "red", "blue")
 SELECTED = ("red", "yellow")  # a selection for control; blue is released and audited later
@@ -52,12 +54,6 @@ def _stats(values: pd.Series) -> tuple[float, float]:
     if values.size == 0:
         return float("nan"), float("nan")
     return float(np.percentile(values, 50)), float(np.percentile(values, 90))
-
-
-def ordered(values, known: tuple[str, ...]) -> list[str]:
-    """Distinct values: the known ones in their order, then the others sorted."""
-    present = {str(v) for v in pd.unique(pd.Series(values, dtype=object).dropna())}
-    return [v for v in known if v in present] + sorted(present - set(known))
 
 
 def _ratio(part: float, whole: float) -> float:

@@ -97,3 +97,14 @@ def declaration_detail(db, user, declaration_id: str) -> dict | None:
 def compliance_record(db, user, recent: int = 10) -> dict:
     """The trader's compliance record: declarations, controls, discrepancies, and the latest declarations."""
     return repository.compliance_record(db, user, recent)
+
+
+KPI_CHARTS = ("release_times", "lanes_per_day", "control_times", "hit_rates", "revenue")
+
+
+def kpi_chart(name: str, frames: dict[str, pd.DataFrame], tables: dict[str, pd.DataFrame], fmt: str = "png",
+              currency: str = "") -> bytes:
+    """One KPI chart (control.charts, one of `KPI_CHARTS`) drawn from the KPI frames and tables."""
+    from smartcustoms.control.charts import kpi_chart as draw
+
+    return draw(name, frames, tables, fmt, currency)

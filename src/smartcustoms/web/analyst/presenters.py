@@ -14,9 +14,9 @@ import pandas as pd
 from babel.numbers import format_decimal, format_percent
 from sqlalchemy import Engine, func, select, union
 
-from smartcustoms import charts
 from smartcustoms.accounts.service import User
 from smartcustoms.control import kpis
+from smartcustoms.control import service as control_service
 from smartcustoms.control.feedback import profile_hits, profile_performance
 from smartcustoms.control.kpi_data import load_kpi_frames
 from smartcustoms.control.tables import clearance
@@ -341,18 +341,8 @@ def kpi_tables(tables: dict[str, pd.DataFrame]) -> dict[str, list[dict]]:
 
 
 def chart(name: str, frames: dict, tables: dict, currency: str) -> bytes:
-    """One KPI chart as SVG bytes."""
-    if name == "hit_rates":
-        return charts.hit_rate_chart(tables["weekly_hit_rates"], "svg")
-    if name == "lanes_per_day":
-        return charts.lanes_per_day_chart(frames["clearance"], "svg")
-    if name == "release_times":
-        return charts.release_time_chart(frames["clearance"], "svg")
-    if name == "revenue":
-        return charts.revenue_chart(tables["revenue_by_month_and_source"], "svg", currency=currency)
-    if name == "control_times":
-        return charts.control_time_chart(frames["tasks"], frames["events"], "svg")
-    raise KeyError(name)
+    """One KPI chart as SVG bytes (KeyError for an unknown name)."""
+    return control_service.kpi_chart(name, frames, tables, "svg", currency=currency)
 
 
 def chart_alt(name: str, tables: dict[str, pd.DataFrame], gettext, locale: str, currency: str) -> str:
