@@ -36,6 +36,13 @@ def test_assess_prints_lanes_and_reasons_and_records_decisions(demo_db):
     kpi = run(demo_db, "kpi")  # each decision opened its control chain: the KPIs report lanes at once
     assert kpi.returncode == 0, kpi.stderr
     assert "Time Release Study" in kpi.stdout and "got their lane from a batch assessment" in kpi.stdout
+    charts = run(demo_db, "kpi", "--charts", str(demo_db / "charts"), "--format", "svg")
+    assert charts.returncode == 0, charts.stderr
+    assert sorted(p.name for p in (demo_db / "charts").iterdir()) == [
+        "control_times.svg", "hit_rates.svg", "lanes_per_day.svg", "release_times.svg", "revenue.svg"]
+    performance = run(demo_db, "risk", "profiles", "performance")
+    assert performance.returncode == 0, performance.stderr
+    assert "no decision has hit a profile yet" in performance.stdout  # no profile is published in this database
     again = run(demo_db, "assess")  # everything before December has no decision yet
     assert again.returncode == 0, again.stderr
     nothing_left = run(demo_db, "assess")

@@ -11,8 +11,7 @@ from rich.table import Table
 
 from smartcustoms import charts
 from smartcustoms.cli.common import console, engine, fail
-from smartcustoms.control import kpis
-from smartcustoms.control.kpi_data import load_kpi_frames
+from smartcustoms.control import service as control
 from smartcustoms.exports import defused
 from smartcustoms.settings import get_settings
 
@@ -46,7 +45,7 @@ def _table(title: str, columns: list[str], caption: str | None = None, keys: int
 
 def _total_last(table: Table, frame: pd.DataFrame, key: str) -> None:
     """Put a line above the 'all' rows."""
-    if len(frame) > 1 and frame[key].iloc[-1] == kpis.ALL:
+    if len(frame) > 1 and frame[key].iloc[-1] == control.ALL:
         table.rows[-2].end_section = True
 
 
@@ -57,7 +56,7 @@ def release_table(frame: pd.DataFrame) -> Table:
                    "times: median / 90th percentile (numpy's linear percentile); release times of released "
                    "declarations only", keys=2)
     for i, r in enumerate(frame.itertuples()):
-        office_total = r.lane == kpis.ALL
+        office_total = r.lane == control.ALL
         table.add_row(r.office_id, r.lane, _n(r.declarations), _n(r.released), _n(r.held), _n(r.detained_or_seized),
                       _pair(r.lodgement_to_lane_median_min, r.lodgement_to_lane_p90_min, 1),
                       _pair(r.lane_to_release_median_h, r.lane_to_release_p90_h),
@@ -113,9 +112,7 @@ def write_charts(frames: dict[str, pd.DataFrame], tables: dict[str, pd.DataFrame
                  currency: str) -> list[Path]:
     """One chart per KPI."""
     folder.mkdir(parents=True, exist_ok=True)
-    from smartcustoms.control import service
-
-    drawn = {name: service.kpi_chart(name, frames, tables, fmt, currency=currency) for name in service.KPI_CHARTS}
+    drawn = {name: control.kpi_chart(name, frames, tables, fmt, currency=currency) for name in control.KPI_CHARTS}
     written = []
     for name, content in drawn.items():
         path = folder / f"{name}.{fmt}"
@@ -149,16 +146,16 @@ def kpi_command(
     first: date | None = since.date() if since else None
     last: date | None = until.date() if until else None
     try:
-        frames = load_kpi_frames(engine(), first, last, office)
-    except kpis.KpiError as exc:
+        frames = control.kpi_frames(engine(), first, last, office)
+    except control.KpiError as exc:
         fail(str(exc), 2)
     period = f" from {first or 'the start'} to {last or 'today'}" if first or last else ""
     where = f" at office {office}" if office else ""
     if frames["clearance"].empty:
         fail(f"nothing to report: no declaration lodged{period}{where} has been given a lane")
     try:
-        tables = kpis.summary(**frames)
-    except kpis.KpiError as exc:
+        tables = control.kpi_tables(frames)
+    except control.KpiError as exc:
         fail(f"cannot compute the KPIs: {exc}")
     currency = get_settings().national_currency
 
@@ -167,8 +164,8 @@ def kpi_command(
     late = int(tables["release_times"]["lane_by_batch"].iloc[-1])
     if late:
         console.print(f"{late:,} declaration(s) got their lane from a batch assessment run more than "
-                      f"{kpis.BATCH_LANE.days} day after they were lodged (`smartcustoms assess` of an import): they "
-                      f"are counted, but left out of the times from lodgement (not waits at the border).\n",
+                      f"{control.BATCH_LANE.days} day after they were lodged (`smartcustoms assess` of an import): "
+                      f"they are counted, but left out of the times from lodgement (not waits at the border).\n",
                       highlight=False)
     console.print(control_table(tables["control_times"]))
     console.print(hit_table(tables["hit_rates"], currency))

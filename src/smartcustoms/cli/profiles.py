@@ -199,19 +199,12 @@ def performance(
 ) -> None:
     """How each profile performs: selections, controls, hits, hit rate, duty recovered per control, and a
     suggestion to retire the ones that no longer find anything."""
-    from smartcustoms.control.feedback import profile_hits, profile_performance
-    from smartcustoms.outcomes.service import load_outcomes
-    from smartcustoms.risk.repository import latest_decisions
+    from smartcustoms.control.service import profile_performance
 
-    e = _engine()
-    hits = profile_hits(latest_decisions(e))
-    if hits.empty:
+    as_of, frame = profile_performance(_engine(), retire_after_days=retire_after, min_selections=min_controls)
+    if frame is None:
         console.print("no decision has hit a profile yet: run `smartcustoms assess` first")
         return
-    outcomes = load_outcomes(e)
-    as_of = outcomes["inspection_date"].max() if len(outcomes) else datetime.now()
-    frame = profile_performance(hits, outcomes, as_of=as_of, retire_after_days=retire_after,
-                                min_selections=min_controls)
     console.print(frame_table(frame, f"Profile performance as of {as_of:%Y-%m-%d}",
                               ["profile_id", "selections", "controls", "hits", "hit_rate", "duty_recovered",
                                "duty_per_control", "last_hit", "suggest_retire", "why"]))

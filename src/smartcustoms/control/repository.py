@@ -8,7 +8,7 @@ cannot forget it. A declaration the user may not see reads exactly like one that
 
 import json
 
-from sqlalchemy import ColumnElement, Connection, Engine, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Connection, Engine, false, func, or_, select, true, union
 
 from smartcustoms.accounts.schemas import User
 from smartcustoms.accounts.tables import submissions
@@ -27,6 +27,12 @@ from smartcustoms.risk.repository import assessments, decisions, latest_decision
 from smartcustoms.store.db import transaction
 
 Bind = Engine | Connection
+
+
+def kpi_offices(conn: Connection) -> list[str]:
+    """Every office that has a declaration or a clearance record, sorted."""
+    query = union(select(clearance.c.office_id), select(declarations.c.office_id))
+    return sorted(str(v) for v in conn.execute(query).scalars() if v)
 
 
 def request_task(conn: Connection, request_id: int) -> int | None:

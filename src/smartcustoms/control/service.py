@@ -9,16 +9,17 @@ from collections.abc import Collection
 import pandas as pd
 from sqlalchemy import Connection, Engine
 
-from smartcustoms.control import queries, repository
+from smartcustoms.control import kpis, queries, repository
 from smartcustoms.control.evidence import EvidenceLimits, store_evidence
 from smartcustoms.control.inspections import CHUNK, open_chain, open_controls, unopened
 from smartcustoms.control.kpis import BATCH_LANE
 from smartcustoms.risk.assess import RiskEngine, assess, explain
 from smartcustoms.risk.repository import record_assessment
-from smartcustoms.store.db import writing
+from smartcustoms.store.db import transaction, utc_now, writing
 
-__all__ = ["BATCH_LANE", "answer_query", "assess_and_decide", "catch_up", "compliance_record", "declaration_detail",
-           "declaration_page", "receive_document", "record_decisions"]
+__all__ = ["ALL", "BATCH_LANE", "KPI_CHARTS", "LANES", "KpiError", "answer_query", "assess_and_decide", "catch_up",
+           "compliance_record", "declaration_detail", "declaration_page", "kpi_chart", "kpi_frames", "kpi_offices",
+           "kpi_tables", "profile_performance", "receive_document", "record_decisions"]
 
 
 def record_decisions(conn: Connection, decided: pd.DataFrame, provenance: dict, actor: str, *,
@@ -108,3 +109,45 @@ def kpi_chart(name: str, frames: dict[str, pd.DataFrame], tables: dict[str, pd.D
     from smartcustoms.control.charts import kpi_chart as draw
 
     return draw(name, frames, tables, fmt, currency)
+
+
+# --- KPIs and profile feedback --------------------------------------------------------------------------------
+
+ALL, LANES, KpiError = kpis.ALL, kpis.LANES, kpis.KpiError  # the "all" rows of a KPI table, lanes in order; refusal
+
+
+def kpi_offices(db: Engine) -> list[str]:
+    """Every office that has a declaration or a clearance record, sorted (the KPI filter's choices)."""
+    with transaction(db) as conn:
+        return repository.kpi_offices(conn)
+
+
+def kpi_frames(db: Engine, since=None, until=None, office: str | None = None) -> dict[str, pd.DataFrame]:
+    """The KPI inputs of the declarations lodged in [since, until] (at `office`): control.kpi_data's frames
+    (clearance, tasks, events, decisions, outcomes). KpiError for a period that makes no sense."""
+    from smartcustoms.control.kpi_data import load_kpi_frames
+
+    return load_kpi_frames(db, since, until, office)
+
+
+def kpi_tables(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Every KPI summary table (control.kpis.summary) of `kpi_frames`. KpiError when they cannot be computed."""
+    return kpis.summary(**frames)
+
+
+def profile_performance(db: Engine, *, retire_after_days: int = 180, min_selections: int = 20):
+    """How each profile performs (control.feedback.profile_performance), as of the latest control outcome (now
+    when there is none): (as_of, frame), the frame None when no decision has hit a profile yet."""
+    from smartcustoms.control.feedback import profile_hits
+    from smartcustoms.control.feedback import profile_performance as performance
+    from smartcustoms.outcomes.service import load_outcomes
+    from smartcustoms.risk.repository import latest_decisions
+
+    hits = profile_hits(latest_decisions(db))
+    outcomes = load_outcomes(db) if not hits.empty else None
+    as_of = outcomes["inspection_date"].max() if outcomes is not None and len(outcomes) else utc_now()
+    as_of = as_of if pd.notna(as_of) else utc_now()
+    if hits.empty:
+        return as_of, None
+    return as_of, performance(hits, outcomes, as_of=as_of, retire_after_days=retire_after_days,
+                              min_selections=min_selections)

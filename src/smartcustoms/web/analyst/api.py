@@ -12,7 +12,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from smartcustoms.accounts.service import User
-from smartcustoms.control.kpis import KpiError
+from smartcustoms.control.service import KpiError
 from smartcustoms.risk import repository
 from smartcustoms.risk.profiles import ProfileError
 from smartcustoms.settings import get_settings

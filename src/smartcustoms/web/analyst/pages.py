@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from smartcustoms.accounts.service import User
-from smartcustoms.control.kpis import KpiError
+from smartcustoms.control.service import KpiError
 from smartcustoms.risk import repository
 from smartcustoms.risk.profiles import ProfileError
 from smartcustoms.settings import get_settings

@@ -12,28 +12,24 @@ from datetime import date, datetime, time, timedelta
 
 import pandas as pd
 from babel.numbers import format_decimal, format_percent
-from sqlalchemy import Engine, func, select, union
+from sqlalchemy import Engine, func, select
 
 from smartcustoms.accounts.service import User
-from smartcustoms.control import kpis
 from smartcustoms.control import service as control_service
-from smartcustoms.control.feedback import profile_hits, profile_performance
-from smartcustoms.control.kpi_data import load_kpi_frames
-from smartcustoms.control.tables import clearance
 from smartcustoms.declarations.tables import declarations
-from smartcustoms.frames import plain, records
-from smartcustoms.outcomes.service import load_outcomes
+from smartcustoms.frames import ordered, plain, records
 from smartcustoms.risk import repository
 from smartcustoms.risk.config import RiskConfig
 from smartcustoms.risk.profiles import DERIVED_FIELDS, FIELD_KINDS, OPERATORS_BY_KIND, ProfileError, parse_profiles
 from smartcustoms.risk.replay import replay
-from smartcustoms.risk.repository import latest_decisions
 from smartcustoms.store.db import utc_now
 from smartcustoms.targeting import service as targeting
 from smartcustoms.web import words
 from smartcustoms.web.bounds import day_problem
 from smartcustoms.web.errors import Forbidden, Invalid
 from smartcustoms.web.i18n import N_
+
+ALL, LANES = control_service.ALL, control_service.LANES  # a KPI table's total rows; the lanes in order
 
 # this area's words (web/words.py), by the names its code and templates use
 STATES = words.ANALYST_STATES
@@ -140,13 +136,8 @@ def period(since: date | None, until: date | None, loc: tuple = (), default_days
 def performance(db: Engine) -> dict[str, dict]:
     """profile_id -> its performance row (``control.feedback.profile_performance``): selections, controls, hits,
     hit_rate, duty_recovered, duty_per_control, last_hit, suggest_retire, why."""
-    hits = profile_hits(latest_decisions(db))
-    if hits.empty:
-        return {}
-    outcomes = load_outcomes(db)
-    as_of = outcomes["inspection_date"].max() if len(outcomes) else utc_now()
-    frame = profile_performance(hits, outcomes, as_of=as_of if pd.notna(as_of) else utc_now())
-    return {row["profile_id"]: row for row in records(frame)}
+    _, frame = control_service.profile_performance(db)
+    return {} if frame is None else {row["profile_id"]: row for row in records(frame)}
 
 
 def profile_rows(db: Engine) -> list[dict]:
@@ -324,16 +315,14 @@ def offices(db: Engine, user: User) -> list[str]:
     """The offices to choose from in the KPI filter."""
     if user.role == "officer":
         return list(user.office_ids)
-    query = union(select(clearance.c.office_id), select(declarations.c.office_id))
-    with db.connect() as conn:
-        return sorted(str(v) for v in conn.execute(query).scalars() if v)
+    return control_service.kpi_offices(db)
 
 
 def kpi_frames(db: Engine, since: date | None, until: date | None, office: str | None) -> dict:
     """The KPI inputs (``control.kpi_data.load_kpi_frames``) and every summary table (``control.kpis.summary``).
     KpiError for an empty period."""
-    frames = load_kpi_frames(db, since, until, office)
-    return {"frames": frames, "tables": kpis.summary(**frames)}
+    frames = control_service.kpi_frames(db, since, until, office)
+    return {"frames": frames, "tables": control_service.kpi_tables(frames)}
 
 
 def kpi_tables(tables: dict[str, pd.DataFrame]) -> dict[str, list[dict]]:
@@ -370,12 +359,12 @@ def chart_alt(name: str, tables: dict[str, pd.DataFrame], gettext, locale: str, 
         rows = tables["lanes_per_day"]
         days = rows["day"].nunique() if len(rows) else 0
         totals = rows.groupby("lane")["declarations"].sum() if len(rows) else pd.Series(dtype=int)
-        parts = [f"{word(LANE_NAMES, lane)} {num(totals[lane])}" for lane in kpis.ordered(totals.index, kpis.LANES)]
+        parts = [f"{word(LANE_NAMES, lane)} {num(totals[lane])}" for lane in ordered(totals.index, LANES)]
         figures = (gettext("Over %(days)s days, in all: %(lanes)s") % {"days": num(days), "lanes": ", ".join(parts)}
                    if parts else "")
     elif name == "release_times":
         rows = tables["release_times"]
-        rows = rows[(rows["office_id"] == kpis.ALL) & (rows["lane"] != kpis.ALL)]
+        rows = rows[(rows["office_id"] == ALL) & (rows["lane"] != ALL)]
         parts = [gettext("%(lane)s %(hours)s h") % {"lane": word(LANE_NAMES, r.lane),
                                                      "hours": num(r.lodgement_to_release_median_h, 1)}
                  for r in rows.itertuples() if pd.notna(r.lodgement_to_release_median_h)]
@@ -383,10 +372,10 @@ def chart_alt(name: str, tables: dict[str, pd.DataFrame], gettext, locale: str, 
             if parts else ""
     elif name == "revenue":
         rows = tables["revenue_by_source"]
-        total = rows[rows["source"] == kpis.ALL]
+        total = rows[rows["source"] == ALL]
         duty = float(total["duty_recovered"].iloc[0]) if len(total) else 0.0
         parts = [f"{word(SOURCES, r.source)} {num(r.duty_recovered)}" for r in rows.itertuples()
-                 if r.source != kpis.ALL and r.duty_recovered]
+                 if r.source != ALL and r.duty_recovered]
         figures = gettext("In all %(total)s %(currency)s recovered") % {"total": num(duty), "currency": currency}
         if parts:
             figures += " (" + ", ".join(parts) + ")"
@@ -394,7 +383,7 @@ def chart_alt(name: str, tables: dict[str, pd.DataFrame], gettext, locale: str, 
         rows = tables["control_times"]
         parts = [gettext("%(mode)s %(hours)s h") % {"mode": word(CONTROL_MODES, r.mode),
                                                      "hours": num(r.scheduled_to_completed_median_h, 1)}
-                 for r in rows.itertuples() if r.mode != kpis.ALL and pd.notna(r.scheduled_to_completed_median_h)]
+                 for r in rows.itertuples() if r.mode != ALL and pd.notna(r.scheduled_to_completed_median_h)]
         figures = gettext("Median: %(modes)s") % {"modes": ", ".join(parts)} if parts else ""
     if not figures:
         return gettext("%(title)s: no data for this period.") % {"title": title}
