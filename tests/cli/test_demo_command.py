@@ -13,7 +13,7 @@ def test_demo_runs_the_whole_chain_and_reports_kpis(tmp_path):
     result = run(tmp_path, "demo", "-n", "3000", "--seed", "7", "--profiles", str(ROOT / "profiles"),
                  "--settings", str(ROOT / "config" / "risk.yaml"), "--no-serve")
     assert result.returncode == 0, result.stderr[-3000:]
-    for title in ("inspection tasks opened", "Controls worked by the (simulated) officers",
+    for title in ("control chain: inspections", "Controls worked by the (simulated) officers",
                   "Post-clearance audit cases", "Time Release Study", "Hit rate by selection source",
                   "Control times by mode"):
         assert title in result.stdout, title

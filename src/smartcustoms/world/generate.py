@@ -137,7 +137,8 @@ def _declarations(config: WorldConfig, rng: np.random.Generator, m: Matrices, he
         "duty_rate": duty_rate,
         "tax_type": _strings(["A00", "A30"], tax),
     }
-    frame = pd.DataFrame(columns, columns=FIELDS)
+    undeclared = np.full(len(declared), None, dtype=object)  # fields the world does not declare: empty, not NaN
+    frame = pd.DataFrame({name: columns.get(name, undeclared) for name in FIELDS})
     money = {"customs_value": customs_value, "duty": customs_value * duty_rate / 100,
              "declaration_id": declaration_id, "accepted": accepted}
     return frame, money
