@@ -8,8 +8,8 @@ import typer
 from rich.table import Table
 
 from smartcustoms.cli.common import console, engine, fail, frame_table
-from smartcustoms.risk import repository
-from smartcustoms.risk.profiles import ProfileError, load_profile_dir, profile_files
+from smartcustoms.risk import service as profile_store
+from smartcustoms.risk.service import ProfileError, load_profile_dir, profile_files
 from smartcustoms.store import migrate
 
 app = typer.Typer(
@@ -65,10 +65,10 @@ def commit(
     files = _files(path)
     sources = [(file.read_text(encoding="utf-8"), str(file)) for file in files]
     try:
-        created = repository.commit_sources(_engine(), sources, author)
+        created = profile_store.commit_sources(_engine(), sources, author)
     except ProfileError as exc:
         fail(f"{exc}\nNothing was committed.", 2)
-    except repository.ProfileStoreError as exc:
+    except profile_store.ProfileStoreError as exc:
         fail(str(exc))
     for profile_id, version in created:
         console.print(f"committed {profile_id} version {version}", highlight=False)
@@ -89,8 +89,8 @@ def approve(
 ) -> None:
     """Approve a committed version (maker-checker: its author cannot)."""
     try:
-        repository.approve(_engine(), profile_id, version, by, note=note)
-    except repository.ProfileStoreError as exc:
+        profile_store.approve(_engine(), profile_id, version, by, note=note)
+    except profile_store.ProfileStoreError as exc:
         fail(str(exc))
     console.print(f"{profile_id} version {version} approved by {by}", highlight=False)
 
@@ -105,8 +105,8 @@ def publish(
     """Publish an approved version: it takes part in selection (or runs in shadow) from now on, superseding the
     version published before it."""
     try:
-        previous = repository.publish(_engine(), profile_id, version, by, note=note)
-    except repository.ProfileStoreError as exc:
+        previous = profile_store.publish(_engine(), profile_id, version, by, note=note)
+    except profile_store.ProfileStoreError as exc:
         fail(str(exc))
     console.print(f"{profile_id} version {version} published" +
                   (f" (supersedes version {previous})" if previous else ""), highlight=False)
@@ -120,8 +120,8 @@ def retire(
 ) -> None:
     """Withdraw a profile's published version; its versions and log stay."""
     try:
-        version = repository.retire(_engine(), profile_id, by, reason)
-    except repository.ProfileStoreError as exc:
+        version = profile_store.retire(_engine(), profile_id, by, reason)
+    except profile_store.ProfileStoreError as exc:
         fail(str(exc))
     console.print(f"{profile_id} version {version} retired", highlight=False)
 
@@ -129,7 +129,7 @@ def retire(
 @app.command("list")
 def list_command() -> None:
     """Every profile: versions, the latest version's state, the published version, lane, mode and owner."""
-    summaries = repository.profile_summaries(_engine())
+    summaries = profile_store.profile_summaries(_engine())
     if not summaries:
         console.print("no profiles yet: `smartcustoms risk profiles commit FILE --author NAME`")
         return
@@ -147,8 +147,8 @@ def show(
 ) -> None:
     """Print one version as YAML (what the checker reads before approving)."""
     try:
-        profile = repository.get_profile(_engine(), profile_id, version)
-    except repository.ProfileStoreError as exc:
+        profile = profile_store.get_profile(_engine(), profile_id, version)
+    except profile_store.ProfileStoreError as exc:
         fail(str(exc))
     console.print(f"# {profile.profile_id} version {profile.version}", highlight=False)
     console.print(profile.to_yaml(), highlight=False, markup=False)
@@ -159,7 +159,7 @@ def log(
     profile_id: Annotated[str | None, typer.Argument(help="Only this profile.")] = None,
 ) -> None:
     """The append-only publication log: who committed, approved, published, retired or suppressed what, when."""
-    entries = repository.profile_log(_engine(), profile_id)
+    entries = profile_store.profile_log(_engine(), profile_id)
     table = Table("#", "at (UTC)", "profile", "version", "action", "by", "note")
     for e in entries:
         table.add_row(str(e.log_id), f"{e.at:%Y-%m-%d %H:%M:%S}", e.profile_id,
@@ -183,9 +183,9 @@ def suppress(
         fail("give either --importer or --commodity", 2)
     expires = datetime.combine(until.date() + timedelta(days=1), time()) if until.time() == time() else until
     try:
-        suppression = repository.add_suppression(_engine(), profile_id, reason=reason, expires_at=expires,
+        suppression = profile_store.add_suppression(_engine(), profile_id, reason=reason, expires_at=expires,
                                                  created_by=by, importer_id=importer, commodity_prefix=commodity)
-    except repository.ProfileStoreError as exc:
+    except profile_store.ProfileStoreError as exc:
         fail(str(exc))
     console.print(f"{profile_id} suppressed for {suppression.target()} until {suppression.expires_at:%Y-%m-%d %H:%M}"
                   f" (suppression {suppression.suppression_id})", highlight=False)

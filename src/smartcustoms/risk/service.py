@@ -12,8 +12,32 @@ from smartcustoms.risk.assess import RiskEngine, assess, calibrated, explain
 from smartcustoms.risk.classification import ClassificationScreen
 from smartcustoms.risk.config import RiskConfig
 from smartcustoms.risk.origin import OriginScreen
-from smartcustoms.risk.profiles import Profile, Suppression
-from smartcustoms.risk.repository import record_assessment
+from smartcustoms.risk.profiles import (
+    DERIVED_FIELDS,
+    FIELD_KINDS,
+    OPERATORS_BY_KIND,
+    Profile,
+    ProfileError,
+    Suppression,
+    load_profile_dir,
+    parse_profiles,
+    profile_files,
+)
+from smartcustoms.risk.repository import (
+    LogEntry,
+    MakerCheckerError,
+    ProfileStoreError,
+    active_suppressions,
+    add_suppression,
+    approve,
+    commit_sources,
+    get_profile,
+    profile_log,
+    profile_summaries,
+    publish,
+    record_assessment,
+    retire,
+)
 from smartcustoms.risk.traders import TraderRisk
 from smartcustoms.risk.valuation import ValuationScreen
 from smartcustoms.targeting import service as targeting
@@ -93,3 +117,24 @@ def assess_and_record(db: Engine, frame: pd.DataFrame, engine: RiskEngine, actor
     decided = explain(assess(frame, engine), list(engine.screens))
     record_assessment(db, decided, engine.provenance(), actor)
     return decided
+
+
+# --- the profile store and the replay of drafts: what web and CLI call ------------------------------------------
+# The profile store's use cases (one transaction each) live in risk.repository with their SQL; web and CLI reach
+# them (imported at the top), the profile language's words and its refusals here.
+
+__all__ = [
+    "DERIVED_FIELDS", "FIELD_KINDS", "OPERATORS_BY_KIND", "LogEntry", "MakerCheckerError", "ProfileError",
+    "ProfileStoreError", "RiskConfig", "active_suppressions", "add_suppression", "approve", "assess_and_record",
+    "build_engine", "commit_sources", "fit_screens", "get_profile", "learn_combination", "load_profile_dir",
+    "parse_profiles", "profile_files", "profile_log", "profile_summaries", "publish", "replay", "retire",
+]
+
+
+def replay(db: Engine, drafts: list[Profile], start: datetime, end: datetime, config: RiskConfig,
+           screens: dict | None = None, *, with_published: bool = False):
+    """Replay draft profiles over [start, end) (risk.replay.replay): what they would have selected, nothing
+    written. None when no declaration was accepted then."""
+    from smartcustoms.risk.replay import replay as run
+
+    return run(db, drafts, start, end, config, screens, with_published=with_published)

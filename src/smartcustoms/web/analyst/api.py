@@ -13,8 +13,8 @@ from pydantic import BaseModel, Field
 
 from smartcustoms.accounts.service import User
 from smartcustoms.control.service import KpiError
-from smartcustoms.risk import repository
-from smartcustoms.risk.profiles import ProfileError
+from smartcustoms.risk import service as profile_store
+from smartcustoms.risk.service import ProfileError
 from smartcustoms.settings import get_settings
 from smartcustoms.targeting import service as targeting
 from smartcustoms.web.analyst import presenters as views
@@ -227,8 +227,8 @@ def _version(db, profile_id: str, version: int) -> None:
         raise NotFound(f"{profile_id} has no version {version}", loc=["path", "version"])
 
 
-def _refused(exc: repository.ProfileStoreError):
-    if isinstance(exc, repository.MakerCheckerError):
+def _refused(exc: profile_store.ProfileStoreError):
+    if isinstance(exc, profile_store.MakerCheckerError):
         return Forbidden(str(exc))
     return Conflict(str(exc))
 
@@ -269,10 +269,10 @@ def commit_profiles(body: ProfileText, user: Author, db: Db, response: Response)
     """Commit profiles (YAML) as the caller: each new or changed profile becomes a new version that awaits the
     approval of a second person. Invalid YAML: 422, one item per problem with its line."""
     try:
-        created = repository.commit_sources(db, [(body.yaml, views.SOURCE)], user.username)
+        created = profile_store.commit_sources(db, [(body.yaml, views.SOURCE)], user.username)
     except ProfileError as exc:
         raise views.yaml_invalid(exc, body.yaml) from None
-    except repository.ProfileStoreError as exc:
+    except profile_store.ProfileStoreError as exc:
         raise Conflict(str(exc)) from None
     response.status_code = 201 if created else 200
     return {"created": [{"profile_id": p, "version": v} for p, v in created]}
@@ -283,8 +283,8 @@ def approve_profile(profile_id: str, version: VersionPath, user: Checker, db: Db
     """Approve a committed version. Its author may not (403: a second person must)."""
     _version(db, profile_id, version)
     try:
-        repository.approve(db, profile_id, version, user.username, note=body.note if body else None)
-    except repository.ProfileStoreError as exc:
+        profile_store.approve(db, profile_id, version, user.username, note=body.note if body else None)
+    except profile_store.ProfileStoreError as exc:
         raise _refused(exc) from None
     return _detail(db, profile_id)
 
@@ -296,8 +296,8 @@ def publish_profile(profile_id: str, version: VersionPath, user: Checker, db: Db
     takes it at once)."""
     _version(db, profile_id, version)
     try:
-        repository.publish(db, profile_id, version, user.username, note=body.note if body else None)
-    except repository.ProfileStoreError as exc:
+        profile_store.publish(db, profile_id, version, user.username, note=body.note if body else None)
+    except profile_store.ProfileStoreError as exc:
         raise _refused(exc) from None
     request.app.state.risk.reload_profiles()
     return _detail(db, profile_id)
@@ -312,8 +312,8 @@ def retire_profile(profile_id: str, version: VersionPath, body: RetireRequest, u
         raise Conflict(f"{profile_id} version {version} is not the published version"
                        + (f" (version {published} is)" if published else " (none is published)"))
     try:
-        repository.retire(db, profile_id, user.username, body.reason)
-    except repository.ProfileStoreError as exc:
+        profile_store.retire(db, profile_id, user.username, body.reason)
+    except profile_store.ProfileStoreError as exc:
         raise _refused(exc) from None
     request.app.state.risk.reload_profiles()
     return _detail(db, profile_id)

@@ -16,8 +16,8 @@ from starlette.concurrency import run_in_threadpool
 
 from smartcustoms.accounts.service import User
 from smartcustoms.control.service import KpiError
-from smartcustoms.risk import repository
-from smartcustoms.risk.profiles import ProfileError
+from smartcustoms.risk import service as profile_store
+from smartcustoms.risk.service import ProfileError
 from smartcustoms.settings import get_settings
 from smartcustoms.store.db import utc_now
 from smartcustoms.targeting import service as targeting
@@ -91,10 +91,10 @@ async def submit_profile(request: Request, user: Author, db: Db):
                                                    "reason": N_("Write at least one profile.")}], status_code=422)
     if form.get("action") == "commit":
         try:
-            created = await run_in_threadpool(repository.commit_sources, db, [(text, views.SOURCE)], user.username)
+            created = await run_in_threadpool(profile_store.commit_sources, db, [(text, views.SOURCE)], user.username)
         except ProfileError as exc:
             return _editor(request, values, problems=views.problems_of(exc, text), status_code=422)
-        except repository.ProfileStoreError as exc:
+        except profile_store.ProfileStoreError as exc:
             return _editor(request, values, problems=[{"line": None, "text": None, "reason": str(exc)}],
                            status_code=409)
         if not created:
@@ -148,9 +148,9 @@ async def _step(request: Request, db, user: User, profile_id: str, version: int 
     refused, status = None, 200
     try:
         await run_in_threadpool(action)
-    except repository.MakerCheckerError as exc:  # the author may not approve: a second person must
+    except profile_store.MakerCheckerError as exc:  # the author may not approve: a second person must
         refused, status = str(exc), 403
-    except repository.ProfileStoreError as exc:
+    except profile_store.ProfileStoreError as exc:
         refused, status = str(exc), 409
     if refused is not None:
         return await run_in_threadpool(lambda: _profile_page(request, db, user, profile_id, error=refused,
@@ -165,23 +165,23 @@ async def _step(request: Request, db, user: User, profile_id: str, version: int 
 async def approve(request: Request, profile_id: str, version: VersionPath, user: Checker, db: Db):
     note = _form_text(await request.form(), "note") or None
     return await _step(request, db, user, profile_id, version, "approved",
-                       lambda: repository.approve(db, profile_id, version, user.username, note=note))
+                       lambda: profile_store.approve(db, profile_id, version, user.username, note=note))
 
 
 @router.post("/profiles/{profile_id}/versions/{version}/publish", name="analyst_profile_publish")
 async def publish(request: Request, profile_id: str, version: VersionPath, user: Checker, db: Db):
     note = _form_text(await request.form(), "note") or None
     return await _step(request, db, user, profile_id, version, "published",
-                       lambda: repository.publish(db, profile_id, version, user.username, note=note))
+                       lambda: profile_store.publish(db, profile_id, version, user.username, note=note))
 
 
 def _retire(db, profile_id: str, version: int, actor: str, reason: str) -> None:
-    published = {s.profile_id: s.published for s in repository.profile_summaries(db)}.get(profile_id)
+    published = {s.profile_id: s.published for s in profile_store.profile_summaries(db)}.get(profile_id)
     if published != version:
-        raise repository.ProfileStoreError(
+        raise profile_store.ProfileStoreError(
             f"{profile_id} version {version} is not the published version" +
             (f" (version {published} is)" if published else " (none is published)"))
-    repository.retire(db, profile_id, actor, reason)
+    profile_store.retire(db, profile_id, actor, reason)
 
 
 @router.post("/profiles/{profile_id}/versions/{version}/retire", name="analyst_profile_retire")
@@ -223,7 +223,7 @@ async def suppress(request: Request, profile_id: str, user: Checker, db: Db):
             request, db, user, profile_id, errors={f"suppress-{name}": text for name, text in errors.items()},
             values=shown, status_code=422))
     expires = datetime.combine(until + timedelta(days=1), time())
-    return await _step(request, db, user, profile_id, None, "suppressed", lambda: repository.add_suppression(
+    return await _step(request, db, user, profile_id, None, "suppressed", lambda: profile_store.add_suppression(
         db, profile_id, reason=values["reason"], expires_at=expires, created_by=user.username,
         importer_id=values["importer"] or None, commodity_prefix=values["commodity"] or None), values=shown)
 

@@ -18,10 +18,16 @@ from smartcustoms.accounts.service import User
 from smartcustoms.control import service as control_service
 from smartcustoms.declarations.tables import declarations
 from smartcustoms.frames import ordered, plain, records
-from smartcustoms.risk import repository
-from smartcustoms.risk.config import RiskConfig
-from smartcustoms.risk.profiles import DERIVED_FIELDS, FIELD_KINDS, OPERATORS_BY_KIND, ProfileError, parse_profiles
-from smartcustoms.risk.replay import replay
+from smartcustoms.risk import service as profile_store
+from smartcustoms.risk.service import (
+    DERIVED_FIELDS,
+    FIELD_KINDS,
+    OPERATORS_BY_KIND,
+    ProfileError,
+    RiskConfig,
+    parse_profiles,
+    replay,
+)
 from smartcustoms.store.db import utc_now
 from smartcustoms.targeting import service as targeting
 from smartcustoms.web import words
@@ -141,14 +147,14 @@ def performance(db: Engine) -> dict[str, dict]:
 
 
 def profile_rows(db: Engine) -> list[dict]:
-    """One row per profile: its summary (``repository.profile_summaries``) and its performance (or None)."""
+    """One row per profile: its summary (``profile_store.profile_summaries``) and its performance (or None)."""
     found = performance(db)
     return [{"profile_id": s.profile_id, "title": s.title, "versions": s.versions, "latest": s.latest,
              "latest_state": s.latest_state, "published": s.published, "lane": s.lane, "mode": s.mode,
-             "owner": s.owner, "performance": found.get(s.profile_id)} for s in repository.profile_summaries(db)]
+             "owner": s.owner, "performance": found.get(s.profile_id)} for s in profile_store.profile_summaries(db)]
 
 
-def version_states(log: list[repository.LogEntry], published: int | None) -> dict[int, str]:
+def version_states(log: list[profile_store.LogEntry], published: int | None) -> dict[int, str]:
     """version -> committed | approved | published | superseded | retired, from the log."""
     states: dict[int, str] = {}
     for entry in log:
@@ -161,15 +167,15 @@ def version_states(log: list[repository.LogEntry], published: int | None) -> dic
 def profile_detail(db: Engine, profile_id: str) -> dict | None:
     """A profile: its summary, every version (newest first: state, author, approver, YAML), its log, the
     suppressions in force and its performance; None when there is no such profile."""
-    summary = next((s for s in repository.profile_summaries(db) if s.profile_id == profile_id), None)
+    summary = next((s for s in profile_store.profile_summaries(db) if s.profile_id == profile_id), None)
     if summary is None:
         return None
-    log = repository.profile_log(db, profile_id)
+    log = profile_store.profile_log(db, profile_id)
     states = version_states(log, summary.published)
     who = {(e.version, e.action): e for e in log if e.version is not None}
     versions = []
     for version in range(summary.latest, 0, -1):
-        profile = repository.get_profile(db, profile_id, version)
+        profile = profile_store.get_profile(db, profile_id, version)
         committed, approved = who.get((version, "committed")), who.get((version, "approved"))
         versions.append({
             "version": version, "state": states.get(version, "committed"), "title": profile.title,
@@ -178,7 +184,7 @@ def profile_detail(db: Engine, profile_id: str) -> dict | None:
             "author": committed.actor if committed else None, "committed_at": committed.at if committed else None,
             "approved_by": approved.actor if approved else None,
         })
-    suppressions = [s for s in repository.active_suppressions(db) if s.profile_id == profile_id]
+    suppressions = [s for s in profile_store.active_suppressions(db) if s.profile_id == profile_id]
     return {
         "profile_id": profile_id, "title": summary.title, "lane": summary.lane, "mode": summary.mode,
         "owner": summary.owner, "published": summary.published, "latest": summary.latest,
@@ -194,8 +200,8 @@ def profile_detail(db: Engine, profile_id: str) -> dict | None:
 
 def version_exists(db: Engine, profile_id: str, version: int) -> bool:
     try:
-        repository.get_profile(db, profile_id, version)
-    except repository.ProfileStoreError:
+        profile_store.get_profile(db, profile_id, version)
+    except profile_store.ProfileStoreError:
         return False
     return True
 
