@@ -7,6 +7,7 @@ import pandas as pd
 
 from smartcustoms.risk.config import RiskConfig
 from smartcustoms.risk.service import fit_screens
+from smartcustoms.targeting.screen import ModelScreen
 from smartcustoms.world import WorldConfig, generate
 
 AS_OF = pd.Timestamp("2025-03-02")
@@ -20,7 +21,11 @@ def small_world():
 @functools.cache
 def _screens(model: bool) -> dict:
     world = small_world()
-    return fit_screens(world.declarations, world.inspections, AS_OF, RiskConfig(model=model))
+    screens = fit_screens(world.declarations, world.inspections, AS_OF, RiskConfig(model=False))
+    if model:  # the small world has fewer outcomes than a model needs in service: a lower minimum here
+        screens["model"] = ModelScreen(min_outcomes=20, min_found=3).fit(world.declarations, world.inspections,
+                                                                         as_of=AS_OF)
+    return screens
 
 
 def screens(model: bool = False) -> dict:

@@ -18,7 +18,7 @@ def test_the_risk_engine_is_fitted_at_startup_and_refitted_by_an_admin(engine):
     with TestClient(app) as client:
         first = app.state.risk.info()
         assert first["fitted_at"] is not None and first["screens"] == ["valuation", "classification", "origin",
-                                                                        "trader"]
+                                                                        "trader", "model"]  # the model: on by default
         accounts.create_user(engine, "root", "correct horse battery", "admin", hasher=app.state.hasher)
         _, token = accounts.create_token(engine, "root", "t")
         refitted = as_user(client, None).post("/api/v1/admin/risk-engine/refit",
