@@ -12,14 +12,20 @@ from smartcustoms.cli import profiles
 from smartcustoms.cli.common import console, engine, fail, progress_bar
 from smartcustoms.cli.intake import run_import
 from smartcustoms.cli.scale import EngineOption, SchedulerOption, WorkersOption, engine_options
-from smartcustoms.declarations.repository import load_declarations
+from smartcustoms.declarations.service import load_declarations
 from smartcustoms.refusals import Refusal
-from smartcustoms.risk.config import RiskConfigError, load_config
-from smartcustoms.risk.profiles import ProfileError, load_profile_dir
-from smartcustoms.risk.replay import replay
-from smartcustoms.risk.repository import OverrideError, latest_decisions, override
-from smartcustoms.risk.service import build_engine
-from smartcustoms.risk.signals import LANES
+from smartcustoms.risk.service import (
+    LANES,
+    OverrideError,
+    ProfileError,
+    RiskConfigError,
+    build_engine,
+    latest_decisions,
+    load_config,
+    load_profile_dir,
+    override,
+    replay,
+)
 
 app = typer.Typer(help="Risk engine: profiles and replays.", no_args_is_help=True)
 app.add_typer(profiles.app, name="profiles")

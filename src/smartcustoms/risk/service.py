@@ -10,7 +10,7 @@ from smartcustoms.outcomes.service import load_outcomes
 from smartcustoms.risk import repository as profile_store
 from smartcustoms.risk.assess import RiskEngine, assess, calibrated, explain
 from smartcustoms.risk.classification import ClassificationScreen
-from smartcustoms.risk.config import RiskConfig
+from smartcustoms.risk.config import RiskConfig, RiskConfigError, load_config
 from smartcustoms.risk.origin import OriginScreen
 from smartcustoms.risk.profiles import (
     DERIVED_FIELDS,
@@ -26,18 +26,22 @@ from smartcustoms.risk.profiles import (
 from smartcustoms.risk.repository import (
     LogEntry,
     MakerCheckerError,
+    OverrideError,
     ProfileStoreError,
     active_suppressions,
     add_suppression,
     approve,
     commit_sources,
     get_profile,
+    latest_decisions,
+    override,
     profile_log,
     profile_summaries,
     publish,
     record_assessment,
     retire,
 )
+from smartcustoms.risk.signals import LANES
 from smartcustoms.risk.traders import TraderRisk
 from smartcustoms.risk.valuation import ValuationScreen
 from smartcustoms.targeting import service as targeting
@@ -124,10 +128,11 @@ def assess_and_record(db: Engine, frame: pd.DataFrame, engine: RiskEngine, actor
 # them (imported at the top), the profile language's words and its refusals here.
 
 __all__ = [
-    "DERIVED_FIELDS", "FIELD_KINDS", "OPERATORS_BY_KIND", "LogEntry", "MakerCheckerError", "ProfileError",
-    "ProfileStoreError", "RiskConfig", "active_suppressions", "add_suppression", "approve", "assess_and_record",
-    "build_engine", "commit_sources", "fit_screens", "get_profile", "learn_combination", "load_profile_dir",
-    "parse_profiles", "profile_files", "profile_log", "profile_summaries", "publish", "replay", "retire",
+    "DERIVED_FIELDS", "FIELD_KINDS", "LANES", "OPERATORS_BY_KIND", "LogEntry", "MakerCheckerError", "OverrideError",
+    "ProfileError", "ProfileStoreError", "RiskConfig", "RiskConfigError", "active_suppressions", "add_suppression",
+    "approve", "assess_and_record", "build_engine", "commit_sources", "fit_screens", "get_profile",
+    "latest_decisions", "learn_combination", "load_config", "load_profile_dir", "override", "parse_profiles",
+    "profile_files", "profile_log", "profile_summaries", "publish", "replay", "retire",
 ]
 
 
