@@ -6,8 +6,7 @@ from typing import Annotated
 import typer
 
 from smartcustoms.cli.common import console, engine, errors, fail, progress_bar
-from smartcustoms.declarations.mapping import IntakeError, shipped_mappings
-from smartcustoms.declarations.service import ImportResult, import_file
+from smartcustoms.declarations.service import ImportResult, IntakeError, import_file, shipped_mappings
 from smartcustoms.exports import defused
 from smartcustoms.settings import get_settings
 from smartcustoms.store import migrate

@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from smartcustoms.cli.common import console, engine, fail
-from smartcustoms.declarations.mapping import IntakeError
+from smartcustoms.declarations.service import IntakeError
 from smartcustoms.outcomes.service import read_outcomes, store_outcomes
 
 app = typer.Typer(help="Control outcomes (inspection results).", no_args_is_help=True)

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from smartcustoms.cli.common import console, engine, fail
-from smartcustoms.risk.config import RiskConfigError, load_config
+from smartcustoms.risk.service import RiskConfigError, load_config
 from smartcustoms.store import migrate
 from smartcustoms.web.config import get_web_settings
 

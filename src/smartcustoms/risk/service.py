@@ -128,9 +128,9 @@ def assess_and_record(db: Engine, frame: pd.DataFrame, engine: RiskEngine, actor
 # them (imported at the top), the profile language's words and its refusals here.
 
 __all__ = [
-    "DERIVED_FIELDS", "FIELD_KINDS", "LANES", "OPERATORS_BY_KIND", "LogEntry", "MakerCheckerError", "OverrideError",
-    "ProfileError", "ProfileStoreError", "RiskConfig", "RiskConfigError", "active_suppressions", "add_suppression",
-    "approve", "assess_and_record", "build_engine", "commit_sources", "fit_screens", "get_profile",
+    "DERIVED_FIELDS", "FIELD_KINDS", "LANES", "LogEntry", "MakerCheckerError", "OPERATORS_BY_KIND", "OverrideError",
+    "ProfileError", "ProfileStoreError", "RiskConfig", "RiskConfigError", "RiskEngine", "active_suppressions",
+    "add_suppression", "approve", "assess_and_record", "build_engine", "commit_sources", "fit_screens", "get_profile",
     "latest_decisions", "learn_combination", "load_config", "load_profile_dir", "override", "parse_profiles",
     "profile_files", "profile_log", "profile_summaries", "publish", "replay", "retire",
 ]

@@ -14,8 +14,7 @@ from sqlalchemy import Engine
 from smartcustoms import __version__
 from smartcustoms.accounts.service import make_hasher
 from smartcustoms.control.service import catch_up
-from smartcustoms.risk.assess import RiskEngine
-from smartcustoms.risk.config import RiskConfig, load_config
+from smartcustoms.risk.service import RiskConfig, RiskEngine, load_config
 from smartcustoms.store.db import make_engine, shared_database
 from smartcustoms.web.analyst import api as analyst_api
 from smartcustoms.web.analyst import pages as analyst_pages

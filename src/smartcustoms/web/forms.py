@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from smartcustoms.declarations.models import Declaration
+from smartcustoms.declarations.schemas import Declaration
 from smartcustoms.web.i18n import N_
 from smartcustoms.web.words import DECLARATION_TYPES, TRANSPORT_MODES
 

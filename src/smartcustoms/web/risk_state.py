@@ -5,9 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from smartcustoms.risk.assess import RiskEngine
-from smartcustoms.risk.config import RiskConfig
-from smartcustoms.risk.service import build_engine
+from smartcustoms.risk.service import RiskConfig, RiskEngine, build_engine
 from smartcustoms.store.db import utc_now
 
 

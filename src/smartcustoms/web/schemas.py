@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from smartcustoms.declarations.models import Declaration
+from smartcustoms.declarations.schemas import Declaration
 
 Lane = Literal["green", "blue", "yellow", "red"]
 

@@ -6,8 +6,7 @@ from pathlib import Path
 from starlette.concurrency import run_in_threadpool
 
 from smartcustoms.accounts.service import User
-from smartcustoms.declarations.mapping import IntakeError, shipped_mappings
-from smartcustoms.declarations.service import guess_format, read_declarations
+from smartcustoms.declarations.service import IntakeError, guess_format, read_declarations, shipped_mappings
 from smartcustoms.frames import records
 from smartcustoms.web.batcher import MicroBatcher
 from smartcustoms.web.errors import Invalid, TooLarge, WebError

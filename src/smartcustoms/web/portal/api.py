@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from smartcustoms.accounts.service import User
 from smartcustoms.control import service as control_service
-from smartcustoms.declarations.models import Declaration
+from smartcustoms.declarations.schemas import Declaration
 from smartcustoms.web.bounds import Offset
 from smartcustoms.web.deps import Db, Session, require
 from smartcustoms.web.errors import NotFound

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from smartcustoms.accounts.service import User
 from smartcustoms.control import service as control_service
-from smartcustoms.declarations.mapping import shipped_mappings
+from smartcustoms.declarations.service import shipped_mappings
 from smartcustoms.store.db import utc_now
 from smartcustoms.web import forms
 from smartcustoms.web.deps import Db, Session, require_page
