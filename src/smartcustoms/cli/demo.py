@@ -18,10 +18,10 @@ from smartcustoms.cli.risk import run_assessment
 from smartcustoms.cli.serve import serve_command
 from smartcustoms.cli.world import build_world
 from smartcustoms.control.officer_work import simulate_audits, simulate_officer_work
-from smartcustoms.declarations.repository import count_declarations
+from smartcustoms.declarations.service import count_declarations
 from smartcustoms.outcomes.service import read_outcomes, store_outcomes
-from smartcustoms.risk import repository as profile_store
-from smartcustoms.risk.profiles import profile_files
+from smartcustoms.risk import service as profile_store
+from smartcustoms.risk.service import profile_files
 from smartcustoms.settings import get_settings
 from smartcustoms.store import migrate
 from smartcustoms.web.config import get_web_settings
@@ -112,7 +112,7 @@ def demo_users(e, at) -> pd.DataFrame:
     from smartcustoms.accounts.service import AccountError, create_user, set_password
     from smartcustoms.control.inspections import task_frame
     from smartcustoms.control.queries import QueryError, raise_valuation_query, request_documents
-    from smartcustoms.declarations.repository import load_declarations
+    from smartcustoms.declarations.service import load_declarations
 
     open_tasks = task_frame(e).query("state not in ('released', 'detained', 'seized')")
     headers = load_declarations(e, ids=open_tasks["declaration_id"].tolist()).drop_duplicates("declaration_id")

@@ -38,6 +38,7 @@ from smartcustoms.risk.repository import (
     profile_log,
     profile_summaries,
     publish,
+    published_profiles,
     record_assessment,
     retire,
 )
@@ -132,7 +133,7 @@ __all__ = [
     "ProfileError", "ProfileStoreError", "RiskConfig", "RiskConfigError", "RiskEngine", "active_suppressions",
     "add_suppression", "approve", "assess_and_record", "build_engine", "commit_sources", "fit_screens", "get_profile",
     "latest_decisions", "learn_combination", "load_config", "load_profile_dir", "override", "parse_profiles",
-    "profile_files", "profile_log", "profile_summaries", "publish", "replay", "retire",
+    "profile_files", "profile_log", "profile_summaries", "publish", "published_profiles", "replay", "retire",
 ]
 
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from smartcustoms.accounts.service import User
 from smartcustoms.control import inspections
 from smartcustoms.control.workflow import ConflictError, ControlError, NotFoundError, OutcomeError, TransitionError
-from smartcustoms.risk import repository as audit
+from smartcustoms.risk import service as audit
 from smartcustoms.web.deps import Db, require
 from smartcustoms.web.errors import Conflict, Forbidden, Invalid, NotFound
 from smartcustoms.web.officer.presenters import (

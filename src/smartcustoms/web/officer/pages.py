@@ -18,7 +18,7 @@ from smartcustoms.accounts.service import User
 from smartcustoms.control import evidence as evidence_store
 from smartcustoms.control import inspections, queries, scheduling
 from smartcustoms.control.workflow import ConflictError, ControlError, NotFoundError, OutcomeError, TransitionError
-from smartcustoms.risk import repository as audit
+from smartcustoms.risk import service as audit
 from smartcustoms.web import words
 from smartcustoms.web.deps import Db, require_page
 from smartcustoms.web.errors import Forbidden, NotFound

@@ -41,7 +41,7 @@ from smartcustoms.control import service as control_service
 from smartcustoms.control.inspections import Task
 from smartcustoms.control.tables import DOCUMENT_TYPES, officers, outcomes, tasks
 from smartcustoms.control.workflow import INFRINGEMENTS, ControlError, NotFoundError
-from smartcustoms.declarations.repository import load_declarations
+from smartcustoms.declarations.service import load_declarations
 from smartcustoms.declarations.tables import declarations, goods_items
 from smartcustoms.frames import records
 from smartcustoms.refusals import Refusal

@@ -33,11 +33,11 @@ from smartcustoms.control.undertakings import (
     undertakings,
 )
 from smartcustoms.control.workflow import ControlError
-from smartcustoms.declarations.models import Declaration
+from smartcustoms.declarations.schemas import Declaration
 from smartcustoms.declarations.tables import declarations
 from smartcustoms.frames import records
-from smartcustoms.risk.config import RiskConfig
 from smartcustoms.risk.repository import decisions
+from smartcustoms.risk.service import RiskConfig
 from smartcustoms.store.db import transaction, utc_now
 from smartcustoms.web import words
 from smartcustoms.web.errors import Conflict, Invalid, NotFound, TooLarge, WebError
