@@ -5,9 +5,8 @@ from typing import Annotated
 import typer
 
 from smartcustoms.cli.common import console, engine, fail, frame_table
-from smartcustoms.control import audit_cases
-from smartcustoms.control.audit_cases import AuditCaseError
-from smartcustoms.control.audits import AuditPlanError
+from smartcustoms.control import service as audit_cases
+from smartcustoms.control.service import AuditCaseError, AuditPlanError
 
 app = typer.Typer(
     help="Post-clearance audit: plan audit cases among released declarations by residual risk x duty at stake "

@@ -9,10 +9,8 @@ import pandas as pd
 import typer
 
 from smartcustoms.cli.common import console, engine, fail, frame_table
-from smartcustoms.control import inspections, scheduling
-from smartcustoms.control.evidence import store_evidence
-from smartcustoms.control.tables import INFRINGEMENTS
-from smartcustoms.control.workflow import ControlError
+from smartcustoms.control import service as control
+from smartcustoms.control.service import INFRINGEMENTS, ControlError, store_evidence
 from smartcustoms.settings import get_settings
 
 app = typer.Typer(
@@ -45,7 +43,7 @@ def open_command(
 ) -> None:
     """Open an inspection task for every red and yellow decision without one, and time every decided
     declaration (green and blue are released at once). Running it again opens nothing new."""
-    counts = _run(lambda: inspections.open_controls(engine(), lane_time=lane_time,
+    counts = _run(lambda: control.open_controls(engine(), lane_time=lane_time,
                                                     remote_offices=tuple(remote_office or ())))
     console.print(f"{counts['tasks']:,} task(s) opened; {counts['released']:,} declaration(s) released at once, "
                   f"{counts['held']:,} held for control")
@@ -54,7 +52,7 @@ def open_command(
 @app.command("officers")
 def officers_command(office: Annotated[str | None, typer.Option(help="Only this office.")] = None) -> None:
     """List officers with their modes and open tasks."""
-    console.print(frame_table(inspections.officer_frame(engine(), office), "Officers"))
+    console.print(frame_table(control.officer_frame(engine(), office), "Officers"))
 
 
 @app.command("add-officer")
@@ -66,7 +64,7 @@ def add_officer(
 ) -> None:
     """Add an officer to an office."""
     frame = pd.DataFrame([{"officer_id": officer_id, "name": name, "office_id": office, "modes": modes}])
-    _run(lambda: inspections.add_officers(engine(), frame))
+    _run(lambda: control.add_officers(engine(), frame))
     console.print(f"officer {officer_id} added to {office}")
 
 
@@ -74,7 +72,7 @@ def add_officer(
 def assign_command(office: Annotated[str | None, typer.Option(help="Only this office.")] = None,
                    by: By = "system") -> None:
     """Assign every created task to a qualified officer of its office (at random among the least loaded)."""
-    counts = _run(lambda: inspections.assign_open(engine(), actor=by, office_id=office))
+    counts = _run(lambda: control.assign_open(engine(), actor=by, office_id=office))
     console.print(", ".join(f"{k}: {v:,}" for k, v in counts.items()))
 
 
@@ -85,7 +83,7 @@ def tasks_command(
     officer: Annotated[str | None, typer.Option(help="Only this officer's.")] = None,
 ) -> None:
     """List tasks, most urgent first (overdue ones are marked)."""
-    frame = inspections.task_frame(engine(), office, state, officer)
+    frame = control.task_frame(engine(), office, state, officer)
     if frame.empty:
         console.print("no tasks")
         return
@@ -98,7 +96,7 @@ def tasks_command(
 @app.command("show")
 def show(task_id: int) -> None:
     """One task: its reasons, its checklist and its history."""
-    task = _run(lambda: inspections.get_task(engine(), task_id))
+    task = _run(lambda: control.get_task(engine(), task_id))
     console.print(f"[bold]task {task.task_id}[/] declaration {task.declaration_id}, {task.lane} lane, {task.mode}, "
                   f"state {task.state}, officer {task.officer_id or '-'}, version {task.version}, due "
                   f"{task.due_at:%Y-%m-%d %H:%M}")
@@ -108,14 +106,14 @@ def show(task_id: int) -> None:
     console.print("[bold]checklist[/]")
     for item in task.checklist:
         console.print(f"  [ ] {item}", highlight=False)
-    console.print(frame_table(inspections.task_history(engine(), task_id), "History",
+    console.print(frame_table(control.task_history(engine(), task_id), "History",
                               ["from_state", "to_state", "actor", "at", "note"]))
 
 
 @app.command("take")
 def take(officer_id: str) -> None:
     """Take the next task of an officer's queue (it is locked to them)."""
-    task = _run(lambda: inspections.take_next(engine(), officer_id))
+    task = _run(lambda: control.take_next(engine(), officer_id))
     if task is None:
         console.print(f"nothing to do for {officer_id}")
         return
@@ -135,31 +133,31 @@ def slots_command(
     if add_days:
         first, last = (int(h) for h in hours.split("-"))
         today = datetime.combine(datetime.now().date(), datetime.min.time())
-        made = _run(lambda: scheduling.add_slots(engine(), office, mode, today, today + timedelta(days=add_days),
+        made = _run(lambda: control.add_slots(engine(), office, mode, today, today + timedelta(days=add_days),
                                                  capacity=capacity, hours=(first, last)))
         console.print(f"{made} slot(s) added")
-    free = _run(lambda: scheduling.free_slots(engine(), office, mode, after=datetime.now(), limit=20))
+    free = _run(lambda: control.free_slots(engine(), office, mode, after=datetime.now(), limit=20))
     console.print(frame_table(free, f"Free {mode} slots at {office} (next 20)"))
 
 
 @app.command("book")
 def book_command(task_id: int, slot_id: int, by: By = "trader") -> None:
     """Book an assigned task into a slot (refused when full, of the wrong mode or office, or in the past)."""
-    booking = _run(lambda: scheduling.book(engine(), task_id, slot_id, booked_by=by))
+    booking = _run(lambda: control.book(engine(), task_id, slot_id, booked_by=by))
     console.print(f"task {task_id} booked into slot {slot_id} (booking {booking})")
 
 
 @app.command("cancel-booking")
 def cancel_booking_command(task_id: int, by: By = "trader") -> None:
     """Cancel a task's booking before its slot starts: the place is free again and the task back to assigned."""
-    _run(lambda: scheduling.cancel_booking(engine(), task_id, cancelled_by=by))
+    _run(lambda: control.cancel_booking(engine(), task_id, cancelled_by=by))
     console.print(f"booking of task {task_id} cancelled: it can book another slot")
 
 
 @app.command("start")
 def start(task_id: int, version: Version, by: By) -> None:
     """Start the inspection."""
-    new = _run(lambda: inspections.transition(engine(), task_id, "in_progress", actor=by, expected_version=version))
+    new = _run(lambda: control.transition(engine(), task_id, "in_progress", actor=by, expected_version=version))
     console.print(f"task {task_id} in progress (version {new})")
 
 
@@ -178,7 +176,7 @@ def complete(
     note: Annotated[str | None, typer.Option(help="The officer's note.")] = None,
 ) -> None:
     """Complete an inspection with its outcome (one structured record: the model's label and the profiles' hit)."""
-    outcome = _run(lambda: inspections.complete(
+    outcome = _run(lambda: control.complete(
         engine(), task_id, actor=by, expected_version=version, result=result, infringements=infringement or [],
         duty_before=duty_before, duty_after=duty_after, seized=seized, offence_code=offence_code, note=note))
     console.print(f"task {task_id} completed: outcome {outcome}")
@@ -188,7 +186,7 @@ def complete(
 def release_command(task_id: int, version: Version, by: By,
                     decision: Annotated[str, typer.Option(help="released, detained or seized.")] = "released") -> None:
     """Release, detain or seize the goods of a completed (or detained) task."""
-    _run(lambda: inspections.release(engine(), task_id, actor=by, expected_version=version, decision=decision))
+    _run(lambda: control.release(engine(), task_id, actor=by, expected_version=version, decision=decision))
     console.print(f"task {task_id}: {decision}")
 
 
@@ -200,7 +198,7 @@ def evidence_command(
     content_type: Annotated[str | None, typer.Option(help="Default: guessed from the file name.")] = None,
 ) -> None:
     """Upload evidence for a (remote) inspection; it is stored under its checksum."""
-    task = _run(lambda: inspections.get_task(engine(), task_id))
+    task = _run(lambda: control.get_task(engine(), task_id))
     kind = content_type or mimetypes.guess_type(file.name)[0] or "application/octet-stream"
     with file.open("rb") as stream:
         evidence_id = _run(lambda: store_evidence(

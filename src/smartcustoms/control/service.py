@@ -10,16 +10,52 @@ import pandas as pd
 from sqlalchemy import Connection, Engine
 
 from smartcustoms.control import kpis, queries, repository
+from smartcustoms.control.audit_cases import (
+    AuditCaseError,
+    case_declarations,
+    cases_frame,
+    close_case,
+    open_case,
+    plan_and_store,
+    record_finding,
+)
+from smartcustoms.control.audits import AuditPlanError
 from smartcustoms.control.evidence import EvidenceLimits, store_evidence
-from smartcustoms.control.inspections import CHUNK, open_chain, open_controls, unopened
+from smartcustoms.control.inspections import (
+    CHUNK,
+    add_officers,
+    assign_open,
+    complete,
+    get_task,
+    officer_frame,
+    open_chain,
+    open_controls,
+    release,
+    take_next,
+    task_frame,
+    task_history,
+    transition,
+    unopened,
+)
 from smartcustoms.control.kpis import BATCH_LANE
+from smartcustoms.control.scheduling import add_slots, book, cancel_booking, free_slots
+from smartcustoms.control.tables import INFRINGEMENTS
+from smartcustoms.control.workflow import ControlError
 from smartcustoms.risk.assess import RiskEngine, assess, explain
 from smartcustoms.risk.repository import record_assessment
 from smartcustoms.store.db import transaction, utc_now, writing
 
-__all__ = ["ALL", "BATCH_LANE", "KPI_CHARTS", "LANES", "KpiError", "answer_query", "assess_and_decide", "catch_up",
-           "compliance_record", "declaration_detail", "declaration_page", "kpi_chart", "kpi_frames", "kpi_offices",
-           "kpi_tables", "profile_performance", "receive_document", "record_decisions"]
+# Web and CLI call the chain's steps that hold their own transaction in the chain's modules (inspections,
+# scheduling, audit cases) through this module too, imported above.
+__all__ = [
+    "ALL", "AuditCaseError", "AuditPlanError", "BATCH_LANE", "ControlError", "INFRINGEMENTS", "KPI_CHARTS",
+    "KpiError", "LANES", "add_officers", "add_slots", "answer_query", "assess_and_decide", "assign_open", "book",
+    "cancel_booking", "case_declarations", "cases_frame", "catch_up", "close_case", "complete", "compliance_record",
+    "declaration_detail", "declaration_page", "free_slots", "get_task", "kpi_chart", "kpi_frames", "kpi_offices",
+    "kpi_tables", "officer_frame", "open_case", "open_controls", "plan_and_store", "profile_performance",
+    "receive_document", "record_decisions", "record_finding", "release", "store_evidence", "take_next", "task_frame",
+    "task_history", "transition",
+]
 
 
 def record_decisions(conn: Connection, decided: pd.DataFrame, provenance: dict, actor: str, *,
