@@ -20,7 +20,7 @@ from smartcustoms.control.audit_cases import (
     record_finding,
 )
 from smartcustoms.control.audits import AuditPlanError
-from smartcustoms.control.evidence import EvidenceLimits, store_evidence
+from smartcustoms.control.evidence import EvidenceError, EvidenceLimits, read_evidence, store_evidence
 from smartcustoms.control.inspections import (
     CHUNK,
     add_officers,
@@ -38,23 +38,34 @@ from smartcustoms.control.inspections import (
     unopened,
 )
 from smartcustoms.control.kpis import BATCH_LANE
+from smartcustoms.control.queries import (
+    QueryError,
+    decide_valuation_query,
+    queries_frame,
+    raise_valuation_query,
+    request_documents,
+)
 from smartcustoms.control.scheduling import add_slots, book, cancel_booking, free_slots
 from smartcustoms.control.tables import INFRINGEMENTS
-from smartcustoms.control.workflow import ControlError
+from smartcustoms.control.workflow import ConflictError, ControlError, NotFoundError, OutcomeError, TransitionError
 from smartcustoms.risk.assess import RiskEngine, assess, explain
 from smartcustoms.risk.repository import record_assessment
 from smartcustoms.store.db import transaction, utc_now, writing
 
+QueryConflictError = queries.ConflictError  # a valuation query changed meanwhile (workflow's ConflictError: a task)
+
 # Web and CLI call the chain's steps that hold their own transaction in the chain's modules (inspections,
 # scheduling, audit cases) through this module too, imported above.
 __all__ = [
-    "ALL", "AuditCaseError", "AuditPlanError", "BATCH_LANE", "ControlError", "INFRINGEMENTS", "KPI_CHARTS",
-    "KpiError", "LANES", "add_officers", "add_slots", "answer_query", "assess_and_decide", "assign_open", "book",
-    "cancel_booking", "case_declarations", "cases_frame", "catch_up", "close_case", "complete", "compliance_record",
-    "declaration_detail", "declaration_page", "free_slots", "get_task", "kpi_chart", "kpi_frames", "kpi_offices",
-    "kpi_tables", "officer_frame", "open_case", "open_controls", "plan_and_store", "profile_performance",
-    "receive_document", "record_decisions", "record_finding", "release", "store_evidence", "take_next", "task_frame",
-    "task_history", "transition",
+    "ALL", "AuditCaseError", "AuditPlanError", "BATCH_LANE", "ConflictError", "ControlError", "EvidenceError",
+    "INFRINGEMENTS", "KPI_CHARTS", "KpiError", "LANES", "NotFoundError", "OutcomeError", "QueryConflictError",
+    "QueryError", "TransitionError", "add_officers", "add_slots", "answer_query", "assess_and_decide", "assign_open",
+    "book", "cancel_booking", "case_declarations", "cases_frame", "catch_up", "close_case", "complete",
+    "compliance_record", "decide_valuation_query", "declaration_detail", "declaration_page", "free_slots", "get_task",
+    "kpi_chart", "kpi_frames", "kpi_offices", "kpi_tables", "officer_frame", "open_case", "open_controls",
+    "plan_and_store", "profile_performance", "queries_frame", "raise_valuation_query", "read_evidence",
+    "receive_document", "record_decisions", "record_finding", "release", "request_documents", "store_evidence",
+    "take_next", "task_frame", "task_history", "transition",
 ]
 
 

@@ -14,9 +14,10 @@ from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from smartcustoms.accounts.service import User
-from smartcustoms.control import inspections
-from smartcustoms.control.workflow import ConflictError, ControlError, NotFoundError, OutcomeError, TransitionError
+from smartcustoms.control import service as chain
+from smartcustoms.control.service import ConflictError, ControlError, NotFoundError, OutcomeError, TransitionError
 from smartcustoms.risk import service as audit
+from smartcustoms.store.db import moment
 from smartcustoms.web.deps import Db, require
 from smartcustoms.web.errors import Conflict, Forbidden, Invalid, NotFound
 from smartcustoms.web.officer.presenters import (
@@ -215,9 +216,9 @@ def get_task(task_id: PathId, user: Console, db: Db):
 def start_task(task_id: PathId, body: StartIn, user: Console, db: Db):
     """Start the control (in_progress): a documentary task once assigned, a physical or remote one once booked."""
     _, actor = _workable(db, user, task_id)
-    control(lambda: inspections.transition(db, task_id, "in_progress", actor=actor,
+    control(lambda: chain.transition(db, task_id, "in_progress", actor=actor,
                                            expected_version=body.expected_version, note=body.note))
-    return task_dict(inspections.get_task(db, task_id))
+    return task_dict(chain.get_task(db, task_id))
 
 
 @router.post("/tasks/{task_id}/complete", response_model=Completed)
@@ -225,20 +226,20 @@ def complete_task(task_id: PathId, body: OutcomeIn, user: Console, db: Db):
     """Record the outcome and complete the task, in one transaction; a stale expected_version is refused (409) and
     nothing is written."""
     _, actor = _workable(db, user, task_id)
-    outcome_id = control(lambda: inspections.complete(
+    outcome_id = control(lambda: chain.complete(
         db, task_id, actor=actor, expected_version=body.expected_version, result=body.result,
         infringements=body.infringements, duty_before=body.duty_before, duty_after=body.duty_after,
         seized=body.seized, offence_code=body.offence_code, penalty=body.penalty, note=body.note))
-    return {"task": task_dict(inspections.get_task(db, task_id)), "outcome_id": outcome_id}
+    return {"task": task_dict(chain.get_task(db, task_id)), "outcome_id": outcome_id}
 
 
 @router.post("/tasks/{task_id}/release", response_model=TaskOut)
 def release_task(task_id: PathId, body: ReleaseIn, user: Console, db: Db):
     """End the control: release the goods, detain or seize them (a detained task is released or seized later)."""
     _, actor = _workable(db, user, task_id)
-    control(lambda: inspections.release(db, task_id, actor=actor, expected_version=body.expected_version,
+    control(lambda: chain.release(db, task_id, actor=actor, expected_version=body.expected_version,
                                         decision=body.decision, note=body.note))
-    return task_dict(inspections.get_task(db, task_id))
+    return task_dict(chain.get_task(db, task_id))
 
 
 @router.get("/outcomes", response_model=OutcomeList)
@@ -250,7 +251,7 @@ def list_outcomes(user: OutcomeReader, db: Db,
     """Control outcomes, newest first: an officer's offices', or all of them (analyst, supervisor, admin)."""
     if since is not None and since.tzinfo is not None:
         try:
-            since = inspections.moment(since)
+            since = moment(since)
         except (OverflowError, ValueError) as exc:
             raise Invalid([{"loc": ["query", "since"], "msg": "a time that UTC cannot express", "type": "value_error"}]
                           ) from exc

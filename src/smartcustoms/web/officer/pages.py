@@ -15,9 +15,8 @@ from starlette.concurrency import run_in_threadpool
 
 from smartcustoms import charts, written
 from smartcustoms.accounts.service import User
-from smartcustoms.control import evidence as evidence_store
-from smartcustoms.control import inspections, queries, scheduling
-from smartcustoms.control.workflow import ConflictError, ControlError, NotFoundError, OutcomeError, TransitionError
+from smartcustoms.control import service as chain
+from smartcustoms.control.service import ConflictError, ControlError, NotFoundError, OutcomeError, TransitionError
 from smartcustoms.risk import service as audit
 from smartcustoms.web import words
 from smartcustoms.web.deps import Db, require_page
@@ -212,11 +211,11 @@ async def _step(request: Request, user: User, db, task_id: int, name: str, value
     reloads the task; a refusal shows its message by its field)."""
     try:
         await run_in_threadpool(action)
-    except (ConflictError, queries.ConflictError):
+    except (ConflictError, chain.QueryConflictError):
         return await _conflict(request, user, db, task_id)
     except NotFoundError as exc:
         raise NotFound(str(exc)) from exc
-    except (OutcomeError, queries.QueryError, audit.OverrideError, ControlError) as exc:
+    except (OutcomeError, chain.QueryError, audit.OverrideError, ControlError) as exc:
         field, text = words.refusal(exc, default_field)
         status = 409 if isinstance(exc, TransitionError) else 422
         return await _again(request, user, db, task_id, name, values, {field: text}, status)
@@ -247,7 +246,7 @@ async def book_for_trader(request: Request, task_id: PathId, user: Console, db: 
     slot = form.get("slot_id")
     if not isinstance(slot, str) or not slot.isdigit():
         return await _again(request, user, db, task_id, "book", {}, {"slot_id": N_("Choose a slot.")})
-    failed = await _step(request, user, db, task_id, "book", {"slot_id": slot}, lambda: scheduling.book(
+    failed = await _step(request, user, db, task_id, "book", {"slot_id": slot}, lambda: chain.book(
         db, task_id, int(slot), booked_by=f"{actor} (for the trader)"), default_field="slot_id")
     return failed or _done(request, task_id, "booked")
 
@@ -258,7 +257,7 @@ async def start(request: Request, task_id: PathId, user: Console, db: Db):
     if not isinstance(read, tuple):  # the form had errors: the page shows them
         return read
     task, actor, values, data = read
-    failed = await _step(request, user, db, task_id, "start", values, lambda: inspections.transition(
+    failed = await _step(request, user, db, task_id, "start", values, lambda: chain.transition(
         db, task_id, "in_progress", actor=actor, expected_version=data.expected_version, note=data.note or None))
     return failed or _done(request, task_id, "started")
 
@@ -272,7 +271,7 @@ async def complete(request: Request, task_id: PathId, user: Console, db: Db):
     confirm = views.outcome_confirmation(data)
     if confirm is not None:  # a change this large (or none with a discrepancy) is confirmed first
         return await _again(request, user, db, task_id, "complete", values, {"confirm_change": confirm})
-    failed = await _step(request, user, db, task_id, "complete", values, lambda: inspections.complete(
+    failed = await _step(request, user, db, task_id, "complete", values, lambda: chain.complete(
         db, task_id, actor=actor, expected_version=data.expected_version, result=data.result,
         infringements=data.infringements, duty_before=data.duty_before, duty_after=data.duty_after,
         seized=data.seized, offence_code=data.offence_code, penalty=data.penalty, note=data.note or None))
@@ -285,7 +284,7 @@ async def release(request: Request, task_id: PathId, user: Console, db: Db):
     if not isinstance(read, tuple):  # the form had errors: the page shows them
         return read
     task, actor, values, data = read
-    failed = await _step(request, user, db, task_id, "release", values, lambda: inspections.release(
+    failed = await _step(request, user, db, task_id, "release", values, lambda: chain.release(
         db, task_id, actor=actor, expected_version=data.expected_version, decision=data.decision,
         note=data.note or None), default_field="decision")
     return failed or _done(request, task_id, data.decision)
@@ -297,7 +296,7 @@ async def request_documents(request: Request, task_id: PathId, user: Console, db
     if not isinstance(read, tuple):  # the form had errors: the page shows them
         return read
     task, actor, values, data = read
-    failed = await _step(request, user, db, task_id, "documents", values, lambda: queries.request_documents(
+    failed = await _step(request, user, db, task_id, "documents", values, lambda: chain.request_documents(
         db, task.declaration_id, list(data.document_types), requested_by=actor, due_in=views.days(data.due_days),
         task_id=task_id), default_field="document_types")
     return failed or _done(request, task_id, "documents")
@@ -309,7 +308,7 @@ async def raise_query(request: Request, task_id: PathId, user: Console, db: Db):
     if not isinstance(read, tuple):  # the form had errors: the page shows them
         return read
     task, actor, values, data = read
-    failed = await _step(request, user, db, task_id, "query", values, lambda: queries.raise_valuation_query(
+    failed = await _step(request, user, db, task_id, "query", values, lambda: chain.raise_valuation_query(
         db, task.declaration_id, reasons_to_doubt=data.reasons_to_doubt, raised_by=actor,
         deadline_days=data.deadline_days, task_id=task_id), default_field="reasons_to_doubt")
     return failed or _done(request, task_id, "query")
@@ -321,14 +320,14 @@ async def decide_query(request: Request, task_id: PathId, user: Console, db: Db)
     if not isinstance(read, tuple):  # the form had errors: the page shows them
         return read
     task, actor, values, data = read
-    known = await run_in_threadpool(lambda: queries.queries_frame(db, task.declaration_id))
+    known = await run_in_threadpool(lambda: chain.queries_frame(db, task.declaration_id))
     if data.query_id not in set(known["query_id"]):
         raise NotFound(f"no valuation query {data.query_id} for declaration {task.declaration_id}")
     declared = await run_in_threadpool(lambda: views.declared_value(db, task.declaration_id))
     confirm = views.value_confirmation(data, declared)
     if confirm is not None:
         return await _again(request, user, db, task_id, "decide", values, {"confirm_change": confirm})
-    failed = await _step(request, user, db, task_id, "decide", values, lambda: queries.decide_valuation_query(
+    failed = await _step(request, user, db, task_id, "decide", values, lambda: chain.decide_valuation_query(
         db, data.query_id, decision=data.decision, decided_by=actor, adjusted_value=data.adjusted_value,
         expected_version=data.expected_version), default_field="decision")
     return failed or _done(request, task_id, "decided")
@@ -406,8 +405,8 @@ def evidence_file(evidence_id: PathId, request: Request, user: Console, db: Db):
         raise NotFound(f"no evidence {evidence_id}")
     folder = request.app.state.settings.var_dir / "evidence"
     try:
-        record, data = evidence_store.read_evidence(db, folder, evidence_id)
-    except evidence_store.EvidenceError as exc:
+        record, data = chain.read_evidence(db, folder, evidence_id)
+    except chain.EvidenceError as exc:
         raise NotFound(str(exc)) from exc
     return Response(data, media_type=record.content_type, headers={
         "Content-Disposition": views.evidence_disposition(record), "Cache-Control": "private, no-store",
