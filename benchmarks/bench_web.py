@@ -79,10 +79,10 @@ def prepare(url: str, history: int, live: int, seed: int, folder: Path) -> tuple
 
     from smartcustoms.accounts import service as accounts
     from smartcustoms.accounts.passwords import make_hasher
-    from smartcustoms.outcomes.service import store_outcomes
     from smartcustoms.declarations import repository
     from smartcustoms.declarations.models import HEADER_FIELDS, ITEM_FIELDS
     from smartcustoms.declarations.validate import validate
+    from smartcustoms.outcomes.service import store_outcomes
     from smartcustoms.risk import repository as profile_store
     from smartcustoms.risk.profiles import profile_files
     from smartcustoms.store import migrate

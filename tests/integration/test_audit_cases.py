@@ -19,9 +19,9 @@ from smartcustoms.control.audit_cases import (
     plan_and_store,
     record_finding,
 )
-from smartcustoms.outcomes.service import load_outcomes
 from smartcustoms.control.tables import audit_case_declarations, audit_cases, officers, outcomes
 from smartcustoms.declarations.repository import load_declarations
+from smartcustoms.outcomes.service import load_outcomes
 from smartcustoms.risk.repository import latest_decisions, override, record_assessment
 from smartcustoms.risk.traders import TraderRisk
 from smartcustoms.risk.valuation import ValuationScreen

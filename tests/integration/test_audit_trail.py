@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from smartcustoms.outcomes.service import load_outcomes, read_outcomes, store_outcomes
 from smartcustoms.declarations.mapping import IntakeError
+from smartcustoms.outcomes.service import load_outcomes, read_outcomes, store_outcomes
 from smartcustoms.risk.repository import OverrideError, latest_decisions, override, record_assessment
 
 PROVENANCE = {"settings_version": "abc123", "settings": {"random_rate": 0.02}, "profiles": {"P-X": 3},

@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import DBAPIError
 
-from smartcustoms.outcomes.service import load_outcomes
 from smartcustoms.control.queries import (
     ConflictError,
     DeadlineError,
@@ -33,6 +32,7 @@ from smartcustoms.control.tables import (
     valuation_query_events,
 )
 from smartcustoms.declarations.tables import declarations, goods_items, import_batches
+from smartcustoms.outcomes.service import load_outcomes
 
 RAISED = datetime(2026, 4, 22, 12, 0)  # with 10 days, the deadline is 2026-05-02 12:00
 REASONS = "unit price 60 % below the reference price of HS 640399 from CN"

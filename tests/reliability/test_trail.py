@@ -75,7 +75,6 @@ def test_a_decision_edited_behind_the_append_only_trigger_is_found(engine):
 
 def test_trail_verify_on_the_command_line_names_the_edited_row(tmp_path):
     from cli_runner import invoke
-
     from smartcustoms.store import migrate
     from smartcustoms.store.db import make_engine
 

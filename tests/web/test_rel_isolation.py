@@ -7,7 +7,6 @@ import json
 from datetime import datetime
 
 import httpx
-import pytest
 from conftest import declaration
 from sqlalchemy import func, select
 

@@ -2,7 +2,7 @@
 not; X-Forwarded-For is believed only from configured proxies; cookies are Secure by default outside localhost."""
 
 import pytest
-from conftest import FAST, PASSWORD, TestClient, as_user
+from conftest import FAST, PASSWORD, TestClient
 
 from smartcustoms.accounts import service as accounts
 from smartcustoms.web.app import create_app

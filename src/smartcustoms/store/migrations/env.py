@@ -2,6 +2,7 @@
 
 from alembic import context
 
+import smartcustoms.accounts.tables  # noqa: F401
 import smartcustoms.control.tables  # noqa: F401  (each import registers its tables on the metadata)
 import smartcustoms.control.undertakings  # noqa: F401
 import smartcustoms.declarations.tables  # noqa: F401
@@ -10,7 +11,6 @@ import smartcustoms.passengers.tables  # noqa: F401
 import smartcustoms.risk.repository  # noqa: F401
 import smartcustoms.risk.tables  # noqa: F401
 import smartcustoms.targeting.tables  # noqa: F401
-import smartcustoms.accounts.tables  # noqa: F401
 from smartcustoms.store.db import metadata
 
 engine = context.config.attributes["engine"]
