@@ -169,9 +169,9 @@ def demo_command(
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
 ) -> None:
     """Build the demo: generate a world of the year up to today under var/demo, store its declarations and
-    historic outcomes, publish the risk profiles (committed by an analyst, approved by a supervisor), assess the last month as live
-    traffic, work the controls with simulated officers (the last two days are left for you), audit, report the
-    KPIs, register a targeting model, create demo users, and serve the portal and consoles on
+    historic outcomes, publish the risk profiles (committed by an analyst, approved by a supervisor), assess the
+    last month as live traffic, work the controls with simulated officers (the last two days are left for you),
+    audit, report the KPIs, register a targeting model, create demo users, and serve the portal and consoles on
     http://127.0.0.1:8000 until stopped."""
     folder = get_settings().var_dir / "demo"
     console.rule("1. synthetic customs world")

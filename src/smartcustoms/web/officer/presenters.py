@@ -717,7 +717,8 @@ def takers(db: Engine, user: User, task: Task, records_of: dict[str, str]) -> li
     with db.connect() as conn:
         rows = conn.execute(select(officers.c.officer_id, officers.c.modes).where(
             officers.c.office_id == task.office_id, officers.c.active)).all()
-    return sorted(row.officer_id for row in rows if task.mode in row.modes.split(",") and row.officer_id != task.officer_id)
+    return sorted(row.officer_id for row in rows
+                  if task.mode in row.modes.split(",") and row.officer_id != task.officer_id)
 
 
 def lock_to(db: Engine, user: User, task_id: int, officer_id: str, expected_version: int) -> None:
