@@ -5,15 +5,13 @@ messages) is checked here, because pydifact's own message splitting fails when f
 Every failure is an :class:`EdifactError` naming the segment (its position, 1-based, and tag) and the reason.
 """
 
-import warnings
 from dataclasses import dataclass, field
 
 from pydifact.control import Characters
-from pydifact.exceptions import EDISyntaxError, MissingImplementationWarning
-from pydifact.parser import Parser
-from pydifact.segments import Segment, SegmentFactory
+from pydifact.segments import Segment
 
-_PARSE_ERRORS = (EDISyntaxError, ValueError, IndexError, TypeError, AttributeError, AssertionError, KeyError)
+from smartcustoms.edifact import SegmentError
+from smartcustoms.edifact import read_segments as parse_segments
 
 
 class EdifactError(ValueError):
@@ -46,14 +44,6 @@ class Interchange:
     reference: str
     prepared: str
     messages: list[Message]
-
-
-class _Factory(SegmentFactory):
-    """pydifact's factory without directory validation (its service directories are not shipped)."""
-
-    @staticmethod
-    def create_segment(name, *elements, validate=True, version="4", directory=""):
-        return SegmentFactory.create_segment(name, *elements, validate=False, version=version, directory=directory)
 
 
 def element(segment: Segment, index: int, component: int | None = None) -> str:
@@ -120,18 +110,12 @@ def read_segments(text: str) -> list[Segment]:
     if terminator not in (text[9:] if text.startswith("UNA") else text):
         raise EdifactError(f"no segment terminator {terminator!r} in the file: wrong separators?", 1, text[:3])
     text = _tidy(text, terminator, text[6] if text.startswith("UNA") else Characters().escape_character)
-    segments: list[Segment] = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", MissingImplementationWarning)
-        warnings.simplefilter("ignore", SyntaxWarning)
-        try:
-            for segment in Parser(factory=_Factory()).parse(text):
-                segments.append(segment)  # noqa: PERF402 - one by one, to know where a failure happens
-        except _PARSE_ERRORS as exc:
-            reason = str(exc).removeprefix("EDIFACT Syntax Error: ").strip()
-            if "Unexpected end" in reason:
-                reason = "unexpected end of input: the last segment is not closed by a segment terminator"
-            raise EdifactError(f"syntax error: {reason}", len(segments) + 1) from exc
+    try:
+        segments = parse_segments(text)
+    except SegmentError as exc:
+        reason = ("unexpected end of input: the last segment is not closed by a segment terminator"
+                  if exc.unexpected_end else exc.reason)
+        raise EdifactError(f"syntax error: {reason}", exc.position) from exc
     for position, segment in enumerate(segments, start=1):
         tag = segment.tag.strip() if isinstance(segment.tag, str) else ""
         if len(tag) != 3 or not tag.isalnum() or not tag.isupper():

@@ -27,13 +27,12 @@ from decimal import Decimal, InvalidOperation
 
 import pandas as pd
 from pydifact.control import Characters
-from pydifact.exceptions import EDISyntaxError, MissingImplementationWarning
-from pydifact.exceptions import ValidationError as EdifactValidationError
-from pydifact.parser import Parser
+from pydifact.exceptions import MissingImplementationWarning
 from pydifact.segmentcollection import Interchange, Message
-from pydifact.segments import Segment, SegmentFactory
+from pydifact.segments import Segment
 
 from smartcustoms.declarations.models import FIELDS
+from smartcustoms.edifact import PARSE_ERRORS, SegmentError, read_segments
 
 __all__ = ["ERROR_COLUMNS", "ROW_COLUMNS", "CusdecError", "read_cusdec", "write_cusdec"]
 
@@ -70,8 +69,6 @@ TEXT_COMPONENT = 512  # FTX C108/4440 length in D.01B
 IGNORED_ELEMENTS = {"NAD": {2, 3, 4, 5, 6, 7, 8}, "CUX": {1}, "FTX": {4}}
 
 _NUMBER = re.compile(r"-?(?:\d+(?:[.,]\d*)?|[.,]\d+)")
-_PARSE_ERRORS = (EDISyntaxError, EdifactValidationError, ValueError, IndexError, TypeError, AttributeError,
-                 AssertionError, KeyError)
 
 
 class CusdecError(ValueError):
@@ -88,15 +85,6 @@ class CusdecError(ValueError):
 # ---------------------------------------------------------------------------------------------------------
 # reading
 # ---------------------------------------------------------------------------------------------------------
-
-
-class _Factory(SegmentFactory):
-    """pydifact's factory without directory validation (its service directories are not shipped)."""
-
-    @staticmethod
-    def create_segment(name, *elements, validate=True, version="4", directory=""):
-        return SegmentFactory.create_segment(name, *elements, validate=False, version=version,
-                                             directory=directory)
 
 
 def _segment_starts(text: str) -> list[int]:
@@ -154,18 +142,12 @@ def _parse(text: str) -> list[Segment]:
         for number, offset in enumerate(_segment_starts(text), start=1):
             if offset and text.startswith("UNA", offset):
                 raise _fail(text, number, "UNA (service string advice) is only allowed as the first segment")
-    segments: list[Segment] = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", MissingImplementationWarning)
-        warnings.simplefilter("ignore", SyntaxWarning)
-        try:
-            for segment in Parser(factory=_Factory()).parse(text):
-                segments.append(segment)  # noqa: PERF402 - one by one, to know where a failure happens
-        except _PARSE_ERRORS as exc:
-            reason = str(exc).removeprefix("EDIFACT Syntax Error: ").strip()
-            if "Unexpected end" in reason:
-                reason = "unexpected end of input: the segment is not closed by a segment terminator"
-            raise _fail(text, len(segments) + 1, f"syntax error: {reason}") from exc
+    try:
+        segments = read_segments(text)
+    except SegmentError as exc:
+        reason = ("unexpected end of input: the segment is not closed by a segment terminator"
+                  if exc.unexpected_end else exc.reason)
+        raise _fail(text, exc.position, f"syntax error: {reason}") from exc
     return segments
 
 
@@ -210,7 +192,7 @@ def _envelope(segments: list[Segment], text: str) -> tuple[Interchange, int]:
         warnings.simplefilter("ignore", MissingImplementationWarning)
         try:
             interchange = Interchange.from_segments(segments)
-        except _PARSE_ERRORS as exc:
+        except PARSE_ERRORS as exc:
             reason = str(exc).removeprefix("EDIFACT Syntax Error: ").strip() or type(exc).__name__
             raise _fail(text, first + 1, f"UNB: invalid interchange header ({reason})") from exc
     messages = sum(1 for segment in interchange.segments if segment.tag == "UNH")
