@@ -108,7 +108,8 @@ def read(content: bytes) -> ScanFile:
     try:
         meta = json.loads(str(meta_raw.item()) if meta_raw.dtype.kind == "U" else "")
     except (ValueError, AttributeError) as exc:
-        raise ScanFileError("nii_scan_bad_meta", "meta must be a JSON object in a string array") from exc
+        raise ScanFileError("nii_scan_bad_meta", "meta must be a JSON object in a string array",
+                            key="meta") from exc
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ScanFileError("nii_scan_bad_meta", f"meta.format must be {FORMAT!r}", key="format")
     if meta.get("kind") not in KINDS:

@@ -122,6 +122,21 @@ REFUSALS = {
     "password_too_short": N_("The password must have at least %(min_length)d characters."),
     "password_too_long": N_("The password may have at most %(max_length)d characters."),
     "password_blank": N_("The password may not be only spaces."),
+    # non-intrusive inspection: scan files and their links (nii)
+    "nii_scan_too_large": N_("The scan file is too large (at most %(limit)d bytes)."),
+    "nii_scan_not_npz": N_("A scan file is a NumPy .npz archive: this file is not one."),
+    "nii_scan_unreadable": N_("The scan file cannot be read: it is damaged or incomplete."),
+    "nii_scan_missing_channel": N_("The scan has no %(channel)s-energy image: a dual-energy scan needs both."),
+    "nii_scan_bad_type": N_("The %(channel)s-energy image must hold 16-bit unsigned integers (uint16), not %(dtype)s."),
+    "nii_scan_bad_size": N_("The %(channel)s-energy image must be 2-D with sides of 32 to 2048 pixels."),
+    "nii_scan_shape_mismatch": N_("The low- and high-energy images differ in size."),
+    "nii_scan_missing_meta": N_("The scan has no metadata (meta entry)."),
+    "nii_scan_bad_meta": N_("The scan's metadata is wrong at %(key)s."),
+    "nii_scan_unlinked": N_("Link the scan to a declaration, a container or a vehicle."),
+    "nii_container_invalid": N_("A container ID has 1 to 20 characters."),
+    "nii_declaration_unknown": N_("There is no such declaration."),
+    "nii_analysis_unknown": N_("There is no such scan analysis."),
+    "nii_model_missing": N_("No X-ray analysis model is installed."),
 }
 # the field a refusal concerns on the officer's forms, where it differs from the service's own (Refusal.field)
 FORM_FIELDS = {"number_negative": "duty_after"}
