@@ -12,9 +12,8 @@ from smartcustoms.outcomes.service import store_outcomes
 from smartcustoms.risk import repository as profile_store
 from smartcustoms.risk.config import RiskConfig
 from smartcustoms.risk.profiles import parse_profiles
-from smartcustoms.risk.replay import replay
 from smartcustoms.risk.repository import assessments, decisions, latest_decisions
-from smartcustoms.risk.service import assess_and_record, build_engine, fit_screens
+from smartcustoms.risk.service import assess_and_record, build_engine, fit_screens, replay
 from smartcustoms.world import WorldConfig, generate, write_world
 
 START = pd.Timestamp("2025-04-01")

@@ -1,20 +1,16 @@
 """Replay: draft profiles and settings over past declarations, beside the profiles published now. The screens
 know only what was dated before the period; the results are measured against the recorded outcomes. Writes
-nothing."""
+nothing. Pure: risk.service.replay reads the declarations, the outcomes and the published engine."""
 
 from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Engine
 
-from smartcustoms.declarations.repository import load_declarations
-from smartcustoms.outcomes.service import load_outcomes
 from smartcustoms.risk.assess import RiskEngine, assess
 from smartcustoms.risk.config import RiskConfig
 from smartcustoms.risk.profiles import Profile, evaluate
 from smartcustoms.risk.selectivity import SelectivitySettings
-from smartcustoms.risk.service import build_engine
 from smartcustoms.risk.signals import LANES
 
 CONTROLLED = ("yellow", "red")
@@ -89,21 +85,17 @@ def _capacity(frame: pd.DataFrame, settings: SelectivitySettings) -> dict[str, i
     return total
 
 
-def replay(db: Engine, drafts: list[Profile], start: datetime, end: datetime, config: RiskConfig,
-           screens: dict | None = None, *, with_published: bool = False) -> ReplayReport | None:
-    """Replay [start, end): the screens learn only from what was dated before `start` (or are given, fitted
-    that way already). The draft run has the `drafts` as its profiles; `with_published`, the published profiles
-    too, each draft replacing only the published profile of its ID (its own earlier version): an unchanged copy
-    of a published profile then gives the same run as the published one."""
-    frame = load_declarations(db, start=start, end=end)
-    if frame.empty:
-        return None
-    published = build_engine(db, start, config, screens=screens)
+def run(frame: pd.DataFrame, outcomes: pd.DataFrame, published: RiskEngine, drafts: list[Profile], start: datetime,
+        end: datetime, config: RiskConfig, *, with_published: bool = False) -> ReplayReport:
+    """Replay the declarations of [start, end) (`frame`, not empty) with the `drafts` beside the `published`
+    engine (fitted as of `start`; risk.service.replay loads both). The draft run has the `drafts` as its
+    profiles; `with_published`, the published profiles too, each draft replacing only the published profile of
+    its ID (its own earlier version): an unchanged copy of a published profile then gives the same run as the
+    published one."""
     mine = {profile.profile_id for profile in drafts}
     profiles = ([p for p in published.profiles if p.profile_id not in mine] if with_published else []) + list(drafts)
     draft = RiskEngine(screens=published.screens, profiles=profiles, suppressions=published.suppressions,
                        settings=config.selectivity, combination=published.combination)
-    outcomes = load_outcomes(db)
     outcomes = outcomes[outcomes["declaration_id"].isin(frame["declaration_id"])]
     items = frame.reset_index(drop=True)
     hits = evaluate(drafts, items, published.suppressions)

@@ -23,6 +23,8 @@ from smartcustoms.risk.profiles import (
     parse_profiles,
     profile_files,
 )
+from smartcustoms.risk.replay import ReplayReport
+from smartcustoms.risk.replay import run as replay_run
 from smartcustoms.risk.repository import (
     LogEntry,
     MakerCheckerError,
@@ -130,17 +132,23 @@ def assess_and_record(db: Engine, frame: pd.DataFrame, engine: RiskEngine, actor
 
 __all__ = [
     "DERIVED_FIELDS", "FIELD_KINDS", "LANES", "LogEntry", "MakerCheckerError", "OPERATORS_BY_KIND", "OverrideError",
-    "ProfileError", "ProfileStoreError", "RiskConfig", "RiskConfigError", "RiskEngine", "active_suppressions",
-    "add_suppression", "approve", "assess_and_record", "build_engine", "commit_sources", "fit_screens", "get_profile",
-    "latest_decisions", "learn_combination", "load_config", "load_profile_dir", "override", "parse_profiles",
-    "profile_files", "profile_log", "profile_summaries", "publish", "published_profiles", "replay", "retire",
+    "ProfileError", "ProfileStoreError", "ReplayReport", "RiskConfig", "RiskConfigError", "RiskEngine",
+    "active_suppressions", "add_suppression", "approve", "assess_and_record", "build_engine", "commit_sources",
+    "fit_screens", "get_profile", "latest_decisions", "learn_combination", "load_config", "load_profile_dir",
+    "override", "parse_profiles", "profile_files", "profile_log", "profile_summaries", "publish",
+    "published_profiles", "replay", "retire",
 ]
 
 
 def replay(db: Engine, drafts: list[Profile], start: datetime, end: datetime, config: RiskConfig,
-           screens: dict | None = None, *, with_published: bool = False):
-    """Replay draft profiles over [start, end) (risk.replay.replay): what they would have selected, nothing
-    written. None when no declaration was accepted then."""
-    from smartcustoms.risk.replay import replay as run
-
-    return run(db, drafts, start, end, config, screens, with_published=with_published)
+           screens: dict | None = None, *, with_published: bool = False) -> ReplayReport | None:
+    """Replay draft profiles over [start, end) (risk.replay): what they would have selected, nothing written.
+    The screens learn only from what was dated before `start` (or are given, fitted that way already); with
+    `with_published`, the published profiles run beside the drafts (each draft replacing its own earlier
+    version). None when no declaration was accepted then."""
+    frame = load_declarations(db, start=start, end=end)
+    if frame.empty:
+        return None
+    published = build_engine(db, start, config, screens=screens)
+    return replay_run(frame, load_outcomes(db), published, drafts, start, end, config,
+                      with_published=with_published)
