@@ -9,8 +9,9 @@ from typer.testing import CliRunner
 
 from smartcustoms.cli.benchmark import _product_table, app
 from smartcustoms.targeting import kcs
-from smartcustoms.targeting.kcs_product import outcomes_of, run_product_path
+from smartcustoms.targeting.kcs_product import outcomes_of
 from smartcustoms.targeting.metrics import precision_at
+from smartcustoms.targeting.service import kcs_product_path as run_product_path
 
 COLUMNS = ["Declaration ID", "Date", "Office ID", "Process Type", "Import Type", "Import Use", "Payment Type",
            "Mode of Transport", "Declarant ID", "Importer ID", "Seller ID", "Courier ID", "HS6 Code",

@@ -32,7 +32,8 @@ def default_kcs_dir() -> Path:
 
 
 def _product_table(result) -> Table:
-    from smartcustoms.targeting.kcs import FRACTIONS, PUBLISHED
+    from smartcustoms.targeting.service import KCS_FRACTIONS as FRACTIONS
+    from smartcustoms.targeting.service import KCS_PUBLISHED as PUBLISHED
 
     data = result.to_json()
     table = Table(title=f"KCS synthetic declarations through the product ({data['split']} split: "
@@ -82,13 +83,12 @@ def kcs_command(
     for n = 1, 2, 5, 10 and AUC of the combined score (`precision_at`) and of the model screen alone
     (`model_screen`), beside the paper's Table 3.
     """
-    from smartcustoms.risk.config import RiskConfigError, load_config
-    from smartcustoms.targeting.kcs import load_splits
-    from smartcustoms.targeting.kcs_product import run_product_path
+    from smartcustoms.risk.service import RiskConfigError, load_config
+    from smartcustoms.targeting.service import kcs_product_path, load_kcs_splits
 
     folder = data if data is not None else default_kcs_dir()
     try:
-        splits = load_splits(folder)
+        splits = load_kcs_splits(folder)
         config = load_config(settings)
     except (FileNotFoundError, KeyError, ValueError, RiskConfigError) as exc:
         fail(f"cannot read the KCS data in {folder}: {exc}", 2)
@@ -102,7 +102,7 @@ def kcs_command(
             progress.update(task, description=description)
             progress.advance(task)
 
-        result = run_product_path(folder, config, on_step=step)
+        result = kcs_product_path(folder, config, on_step=step)
     if as_json:
         typer.echo(json.dumps(result.to_json()))
         return

@@ -128,8 +128,8 @@ def evaluate_command(
     score the rest, report Precision/Recall/Revenue@n% (n = 1, 2, 5, 10), AUC and calibration for the model,
     the profiles (manual targeting) and random on the same budget; then simulate --weeks weeks of targeting
     where the model only learns the outcomes of the declarations it selected."""
-    from smartcustoms.risk.profiles import ProfileError, load_profile_dir
-    from smartcustoms.targeting import evaluate as ev
+    from smartcustoms.risk.service import ProfileError, load_profile_dir
+    from smartcustoms.targeting import service as targeting
 
     if rank_by not in ("fraud", "revenue"):
         fail("--rank-by must be 'fraud' or 'revenue'", 2)
@@ -161,69 +161,65 @@ def evaluate_command(
     with stack, Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=shown, transient=as_json) as progress:
         step = progress.add_task("world", total=None)
-        if world is not None:
-            try:
-                decls, inspections, truth = ev.read_world(world)
-            except (OSError, ValueError, KeyError) as exc:
-                fail(f"cannot read the world in {world}: {exc}", 2)
-            source = {"world": str(world)}
-        else:
-            from smartcustoms.world import WorldConfig, generate
-
-            generated = generate(WorldConfig(declarations=declarations, seed=seed, drift=drift))
-            decls, inspections, truth = generated.declarations, generated.inspections, generated.truth
-            source = {"declarations": declarations, "seed": seed, "drift": drift}
+        decls, inspections, truth, source = _world(world, declarations, seed, drift)
         progress.update(step, description=f"fit before {cut}, score from {cut}")
         try:
-            evaluation = ev.evaluate_split(decls, inspections, truth, rules, cut=cut, seed=seed, rank_by=rank_by,
-                                           n_jobs=threads, train_model=train_model)
+            evaluation = targeting.evaluate_split(decls, inspections, truth, rules, cut=cut, seed=seed,
+                                                  rank_by=rank_by, n_jobs=threads, train_model=train_model)
         except ValueError as exc:
             fail(f"cannot evaluate: {exc}", 1)
         progress.update(step, total=1, completed=1, description="split evaluated")
         simulation = None
         if weeks:
             task = progress.add_task(f"weekly simulation ({weeks} weeks)", total=weeks)
-            simulation = ev.simulate(decls, inspections, truth, rules, cut=cut, weeks=weeks, fraction=budget,
-                                     explore_share=explore_share, seed=seed, rank_by=rank_by, n_jobs=threads,
-                                     train_model=train_model, on_week=lambda _w, _row: progress.advance(task))
+            simulation = targeting.simulate(decls, inspections, truth, rules, cut=cut, weeks=weeks,
+                                            fraction=budget, explore_share=explore_share, seed=seed,
+                                            rank_by=rank_by, n_jobs=threads, train_model=train_model,
+                                            on_week=lambda _w, _row: progress.advance(task))
 
     if as_json:
         out = {"source": source, "profiles": str(folder), **evaluation.to_json()}
         out["simulation"] = simulation.to_json() if simulation is not None else None
         typer.echo(json.dumps(out, default=str))
         return
-    console.print(_metrics_table(evaluation, ev.FRACTIONS))
+    console.print(_metrics_table(evaluation, targeting.FRACTIONS))
     console.print(_calibration_table(evaluation))
     if simulation is not None:
         console.print(_weeks_table(simulation))
 
 
+def _world(world, declarations, seed, drift):
+    """The world's declarations, inspections and truth (read from `world`, or generated) and where they came from."""
+    from smartcustoms.targeting import service as targeting
+
+    if world is not None:
+        try:
+            decls, inspections, truth = targeting.read_world(world)
+        except (OSError, ValueError, KeyError) as exc:
+            fail(f"cannot read the world in {world}: {exc}", 2)
+        return decls, inspections, truth, {"world": str(world)}
+    from smartcustoms.world import WorldConfig, generate
+
+    generated = generate(WorldConfig(declarations=declarations, seed=seed, drift=drift))
+    return (generated.declarations, generated.inspections, generated.truth,
+            {"declarations": declarations, "seed": seed, "drift": drift})
+
+
 def _online(declarations, seed, drift, world, rules, folder, cut, weeks, budget, explore_share, as_json, threads,
             chart) -> None:
-    from smartcustoms.targeting import evaluate as ev
+    from smartcustoms.targeting import service as targeting
 
     shown = errors if as_json else console
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=shown, transient=as_json) as progress:
-        if world is not None:
-            try:
-                decls, inspections, truth = ev.read_world(world)
-            except (OSError, ValueError, KeyError) as exc:
-                fail(f"cannot read the world in {world}: {exc}", 2)
-            source = {"world": str(world)}
-        else:
-            from smartcustoms.world import WorldConfig, generate
-
-            generated = generate(WorldConfig(declarations=declarations, seed=seed, drift=drift))
-            decls, inspections, truth = generated.declarations, generated.inspections, generated.truth
-            source = {"declarations": declarations, "seed": seed, "drift": drift}
+        decls, inspections, truth, source = _world(world, declarations, seed, drift)
         task = progress.add_task(f"online: {weeks} weeks from {cut}", total=weeks)
-        simulation = ev.simulate_online(decls, inspections, truth, rules, cut=cut, weeks=weeks, fraction=budget,
-                                        explore_share=explore_share, seed=seed, n_jobs=threads,
-                                        on_week=lambda _w: progress.advance(task))
+        simulation = targeting.simulate_online(decls, inspections, truth, rules, cut=cut, weeks=weeks,
+                                               fraction=budget, explore_share=explore_share, seed=seed,
+                                               n_jobs=threads, on_week=lambda _w: progress.advance(task))
     if chart is not None:
         chart.parent.mkdir(parents=True, exist_ok=True)
-        chart.write_bytes(ev.online_chart(simulation, "svg" if chart.suffix.lower() == ".svg" else "png"))
+        chart.write_bytes(targeting.online_chart(simulation, "svg" if chart.suffix.lower() == ".svg" else "png"))
     totals = simulation.totals()
     if as_json:
         typer.echo(json.dumps({"source": source, "profiles": str(folder), **simulation.to_json()}, default=str))

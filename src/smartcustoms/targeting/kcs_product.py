@@ -9,15 +9,13 @@
 5. the recorded decisions, read back, ranked by their combined ``risk_score`` and by the model screen's own
    score (from each decision's explanation), and judged against the split's labels.
 
-This module drives services (declarations intake, outcomes, the risk service): it is an entry-point helper of
-``smartcustoms benchmark kcs``, not a pure module.
+Steps 1 to 4 are targeting.service.kcs_product_path (the use case behind ``smartcustoms benchmark kcs``); this
+module is pure: the split's files, the labels as outcomes, and step 5, the judging of the recorded decisions.
 """
 
 from __future__ import annotations
 
 import json
-import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,56 +72,25 @@ def outcomes_of(frame: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def run_product_path(data_dir: Path | str, settings=None, workdir: Path | str | None = None,
-                     on_step=None) -> ProductPathResult:
-    """The benchmark through the product (see the module docstring). `settings`: a `RiskConfig` (default: the
-    built-in settings). `on_step(description)` is called before each step."""
-    from smartcustoms.declarations.repository import load_declarations
-    from smartcustoms.declarations.service import import_file
-    from smartcustoms.outcomes.service import store_outcomes
-    from smartcustoms.risk.config import RiskConfig
-    from smartcustoms.risk.repository import latest_decisions
-    from smartcustoms.risk.service import assess_and_record, build_engine
-    from smartcustoms.store import migrate
-    from smartcustoms.store.db import make_engine
-
+def files_of(data_dir: Path | str) -> tuple[list[Path], Path, str]:
+    """The history's files, the reported split's file and its name: with df_syn_test_eng.csv in the folder,
+    train and valid are the history and test is reported; without it, train is the history and valid reported."""
     data_dir = Path(data_dir)
-    step = on_step or (lambda _text: None)
     test = data_dir / TEST_FILE
     history_files = [data_dir / TRAIN_FILE] + ([data_dir / VALID_FILE] if test.is_file() else [])
     reported_file = test if test.is_file() else data_dir / VALID_FILE
-    split = "test" if test.is_file() else "valid"
-    config = settings if settings is not None else RiskConfig()
-    seconds: dict[str, float] = {}
-    with tempfile.TemporaryDirectory(dir=workdir) as tmp:
-        db = make_engine(f"sqlite:///{Path(tmp) / 'kcs.db'}")
-        migrate.upgrade(db)
-        started = time.perf_counter()
-        step("import --mapping kcs")
-        history = pd.concat([pd.read_csv(p, dtype={"Declaration ID": str}) for p in history_files],
-                            ignore_index=True)
-        reported = pd.read_csv(reported_file, dtype={"Declaration ID": str})
-        for path in [*history_files, reported_file]:
-            import_file(db, path, "csv", mapping="kcs")
-        seconds["import"] = time.perf_counter() - started
-        started = time.perf_counter()
-        step("outcomes import (history only)")
-        store_outcomes(db, outcomes_of(history))
-        seconds["outcomes"] = time.perf_counter() - started
-        as_of = pd.Timestamp(pd.to_datetime(reported[DATE]).min()).normalize()
-        started = time.perf_counter()
-        step(f"fit the engine as of {as_of:%Y-%m-%d}")
-        engine = build_engine(db, as_of.to_pydatetime(), config)
-        seconds["fit"] = time.perf_counter() - started
-        frame = load_declarations(db, start=as_of.to_pydatetime())
-        started = time.perf_counter()
-        step(f"assess {frame['declaration_id'].nunique():,} declarations")
-        assess_and_record(db, frame, engine, "benchmark")
-        seconds["assess"] = time.perf_counter() - started
-        decisions = latest_decisions(db, ids=None)
-        combination = getattr(engine, "combination", None)
-        described = combination.describe() if combination is not None and hasattr(combination, "describe") else {}
-        db.dispose()
+    return history_files, reported_file, "test" if test.is_file() else "valid"
+
+
+def as_of(reported: pd.DataFrame) -> pd.Timestamp:
+    """The day the engine is fitted as of: the first day of the reported split."""
+    return pd.Timestamp(pd.to_datetime(reported[DATE]).min()).normalize()
+
+
+def judge_decisions(decisions: pd.DataFrame, reported: pd.DataFrame, split: str, combination: dict,
+                    seconds: dict[str, float]) -> ProductPathResult:
+    """The recorded `decisions` (latest per declaration, with their explanations) of the `reported` split's
+    declarations, ranked by their combined ``risk_score`` and by each screen's own score, against its labels."""
     labels = reported.set_index("Declaration ID")[LABEL].astype(float)
     decisions = decisions.loc[decisions["declaration_id"].isin(labels.index)].reset_index(drop=True)
     y = labels.reindex(decisions["declaration_id"]).to_numpy()
@@ -136,5 +103,5 @@ def run_product_path(data_dir: Path | str, settings=None, workdir: Path | str | 
         score = np.array([e["scores"].get(name, {}).get("score", np.nan) for e in explained], dtype=float)
         rankings[name] = _judge(score, y)
     return ProductPathResult(split=split, rows=len(decisions), source_rows=len(reported), positives=int(y.sum()),
-                             rankings=rankings, combination=described, seconds=seconds,
+                             rankings=rankings, combination=combination, seconds=seconds,
                              lanes=decisions["lane"].value_counts().to_dict())

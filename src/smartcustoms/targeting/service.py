@@ -1,5 +1,6 @@
 """The targeting domain's use cases, the only part of it that web and CLI call: the model registry, drift and
-shadow scoring of its models, and the champion fitted as a screen to explain a declaration's score.
+shadow scoring of its models, the champion fitted as a screen to explain a declaration's score, and the
+benchmarks (the evaluation on a world, targeting.evaluate; the KCS data through the product, targeting.kcs_product).
 
 The model registry: which targeting model is in service (the champion), which ones wait (challengers), and
 how each came to be there.
@@ -40,13 +41,26 @@ from sqlalchemy import Connection, Engine
 
 from smartcustoms.store.db import transaction, utc_now
 from smartcustoms.targeting import repository
+from smartcustoms.targeting.evaluate import (
+    FRACTIONS,
+    evaluate_split,
+    online_chart,
+    read_world,
+    simulate,
+    simulate_online,
+)
 from smartcustoms.targeting.features import plain_name
+from smartcustoms.targeting.kcs import FRACTIONS as KCS_FRACTIONS
+from smartcustoms.targeting.kcs import PUBLISHED as KCS_PUBLISHED
+from smartcustoms.targeting.kcs import load_splits as load_kcs_splits
 from smartcustoms.targeting.model import TargetingModel
 from smartcustoms.targeting.screen import ModelScreen
 
-__all__ = ["ArtifactError", "ModelScreen", "RegistryError", "champion", "champion_screen", "data_fingerprint",
-           "drift", "events", "file_sha256", "get_model", "list_models", "load_model", "plain_name", "promote",
-           "register", "retire", "rollback", "rollback_target", "shadow", "training_features"]
+__all__ = ["FRACTIONS", "KCS_FRACTIONS", "KCS_PUBLISHED", "ArtifactError", "ModelScreen", "RegistryError", "champion",
+           "champion_screen", "data_fingerprint", "drift", "evaluate_split", "events", "file_sha256", "get_model",
+           "kcs_product_path", "list_models", "load_kcs_splits", "load_model", "online_chart", "plain_name",
+           "promote", "read_world", "register", "retire", "rollback", "rollback_target", "shadow", "simulate",
+           "simulate_online", "training_features"]
 
 Bind = Engine | Connection
 
@@ -367,3 +381,58 @@ def champion_screen(bind: Bind, model: TargetingModel, as_of) -> ModelScreen:
     from smartcustoms.outcomes.service import load_outcomes
 
     return ModelScreen(model=model).fit(load_declarations(bind, end=as_of), load_outcomes(bind), as_of=as_of)
+
+
+# --- the KCS benchmark through the product's own path (targeting.kcs_product) -----------------------------------
+
+
+def kcs_product_path(data_dir, settings=None, workdir=None, on_step=None):
+    """The KCS benchmark through the product (targeting.kcs_product): a temporary SQLite database, migrated; the
+    history and the reported split imported with the kcs mapping; the history's labels as outcomes; the engine
+    fitted as of the split's first day assesses and records the split; the recorded decisions judged against its
+    labels. `settings`: a `RiskConfig` (default: the built-in settings). `on_step(description)` is called before
+    each step. Returns a `ProductPathResult`."""
+    import tempfile
+    import time
+
+    from smartcustoms.declarations.service import import_file, load_declarations
+    from smartcustoms.outcomes.service import store_outcomes
+    from smartcustoms.risk.service import RiskConfig, assess_and_record, build_engine, latest_decisions
+    from smartcustoms.store import migrate
+    from smartcustoms.store.db import make_engine
+    from smartcustoms.targeting import kcs_product
+
+    step = on_step or (lambda _text: None)
+    history_files, reported_file, split = kcs_product.files_of(data_dir)
+    config = settings if settings is not None else RiskConfig()
+    seconds: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(dir=workdir) as tmp:
+        db = make_engine(f"sqlite:///{Path(tmp) / 'kcs.db'}")
+        migrate.upgrade(db)
+        started = time.perf_counter()
+        step("import --mapping kcs")
+        history = pd.concat([pd.read_csv(p, dtype={"Declaration ID": str}) for p in history_files],
+                            ignore_index=True)
+        reported = pd.read_csv(reported_file, dtype={"Declaration ID": str})
+        for path in [*history_files, reported_file]:
+            import_file(db, path, "csv", mapping="kcs")
+        seconds["import"] = time.perf_counter() - started
+        started = time.perf_counter()
+        step("outcomes import (history only)")
+        store_outcomes(db, kcs_product.outcomes_of(history))
+        seconds["outcomes"] = time.perf_counter() - started
+        as_of = kcs_product.as_of(reported)
+        started = time.perf_counter()
+        step(f"fit the engine as of {as_of:%Y-%m-%d}")
+        engine = build_engine(db, as_of.to_pydatetime(), config)
+        seconds["fit"] = time.perf_counter() - started
+        frame = load_declarations(db, start=as_of.to_pydatetime())
+        started = time.perf_counter()
+        step(f"assess {frame['declaration_id'].nunique():,} declarations")
+        assess_and_record(db, frame, engine, "benchmark")
+        seconds["assess"] = time.perf_counter() - started
+        decisions = latest_decisions(db, ids=None)
+        combination = getattr(engine, "combination", None)
+        described = combination.describe() if combination is not None and hasattr(combination, "describe") else {}
+        db.dispose()
+    return kcs_product.judge_decisions(decisions, reported, split, described, seconds)
