@@ -431,6 +431,13 @@ def _latest_query(since: datetime | None, ids: list[str] | None):
     return query
 
 
+def decision(bind: Engine | Connection, decision_id: int) -> dict | None:
+    """One decision's row (None: there is no such decision)."""
+    with transaction(bind) as conn:
+        row = conn.execute(select(decisions).where(decisions.c.decision_id == decision_id)).mappings().first()
+    return dict(row) if row else None
+
+
 def latest_decisions(bind: Engine | Connection, since: datetime | None = None, ids: list[str] | None = None, *,
                      by_declaration: bool = False) -> pd.DataFrame | dict[str, dict]:
     """The newest decision per declaration (of `ids` when given; assessed since `since`), with the lane after
