@@ -1,6 +1,7 @@
 """Risk profiles through the analyst console: draft, preview on past data, commit, approval by a second person,
 publication (the server's risk engine takes it at once), retirement, suppression; and the same through the API."""
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -38,7 +39,12 @@ def history(client, people, engine):
 def post_form(client, person, path: str, data: dict, page: str | None = None):
     """POST a form as a signed-in person, with the CSRF token of the form's page."""
     html = as_user(client, person).get(page or path).text
-    return client.post(path, data={**data, "csrf_token": csrf_of(html)}, follow_redirects=False)
+    answer = client.post(path, data={**data, "csrf_token": csrf_of(html)}, follow_redirects=False)
+    while answer.status_code == 303 and "/analyst/profiles/preview/" in answer.headers["location"] or \
+            'http-equiv="refresh"' in answer.text:  # a longer preview runs in the background: follow its page
+        time.sleep(0.2)
+        answer = client.get(answer.headers.get("location") or str(answer.url), follow_redirects=False)
+    return answer
 
 
 def test_the_whole_life_of_a_profile_through_the_pages(client, history, engine):

@@ -124,6 +124,8 @@ def test_page_by_caller(client, staged, method, path, arguments, expected):
         answer = as_user(client, person).request(method, _path(path, who, models), follow_redirects=False,
                                                  **kwargs)
         got[who] = answer.status_code
+        if answer.status_code == 303 and "/analyst/profiles/preview/" in answer.headers["location"]:
+            got[who] = 200  # a preview taking longer runs in the background: accepted, its page follows it
         if who is None:
             assert answer.headers["location"].startswith("/login")
     assert got == expected

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
+from smartcustoms import written
 from smartcustoms.declarations.schemas import Declaration
+from smartcustoms.refusals import Refusal
 from smartcustoms.web.i18n import N_
 from smartcustoms.web.words import DECLARATION_TYPES, TRANSPORT_MODES
 
@@ -80,6 +82,12 @@ REFUSALS = {  # a refusal of the lodging step (WebError.type) -> what to tell th
     "office_inactive": N_("This customs office no longer takes declarations."),
     "office_transport_mode": N_("This customs office does not clear goods carried by this mode of transport."),
 }
+NUMBER_MESSAGES = {  # written.read_amount's refusal codes -> what to tell the trader
+    "number_ambiguous": N_("This number could be read two ways: write the thousands with spaces (24 500) and the "
+                           "decimals after the decimal mark of your language."),
+    "number_invalid": N_("Enter a number."),
+    "datetime_invalid": N_("Enter a date and time."),
+}
 FIELD_MESSAGES = {("quantity_unit", "string_pattern_mismatch"): N_("Use 2 or 3 capital letters or digits.")}
 
 
@@ -87,22 +95,53 @@ def item_key(index: int, name: str) -> str:
     return f"items-{index}-{name}"
 
 
-def read_form(form) -> tuple[dict, dict, list[int]]:
+def _written(key: str, kind: str, text: str, locale: str, refused: dict) -> str:
+    """A number or a date and time as the trader's locale writes them ("24 500", "24,5" in French; 04/03/2025
+    14:30 in en-GB), as the plain text the declaration model reads; what cannot be read for sure is kept as typed
+    and its refusal noted in `refused` (an ambiguous "24,500" in French is never read as 24.5 or 24500)."""
+    try:
+        if kind == "number":
+            return str(written.read_amount(text, locale, field=key))
+        if kind == "datetime-local":
+            return written.read_datetime(text, locale, field=key).isoformat()
+    except Refusal as refusal:
+        refused[key] = refusal
+    return text
+
+
+def read_form(form, locale: str | None = None) -> tuple[dict, dict, list[int]]:
     """(declaration data for validation, the values as typed for re-display, the form index of each item).
-    Empty fields are left out (so required ones read as missing); wholly empty extra items are dropped."""
+    Empty fields are left out (so required ones read as missing); wholly empty extra items are dropped. With a
+    `locale`, numbers and dates are read as that locale writes them (``written_problems`` says which could not
+    be)."""
     values = {key: value.strip() for key, value in form.items() if isinstance(value, str)}
     count = 1 + max((int(m.group(1)) for key in values if (m := _ITEM_KEY.match(key))), default=0)
     count = min(count, MAX_ITEMS)
-    data = {f.name: values[f.name] for f in HEADER if values.get(f.name)}
+    refused: dict = {}
+
+    def read(key: str, f: Field) -> str:
+        return _written(key, f.kind, values[key], locale, refused) if locale else values[key]
+
+    data = {f.name: read(f.name, f) for f in HEADER if values.get(f.name)}
     items, positions = [], []
     for index in range(count):
-        item = {f.name: values[item_key(index, f.name)] for f in ITEM if values.get(item_key(index, f.name))}
+        item = {f.name: read(item_key(index, f.name), f) for f in ITEM if values.get(item_key(index, f.name))}
         if index and not item:
             continue
         items.append({**item, "item_number": len(items) + 1})
         positions.append(index)
     data["items"] = items
+    values["_refused"] = refused
     return data, values, positions
+
+
+def written_problems(values: dict) -> dict[str, tuple[str, str]]:
+    """The numbers and dates of a read form that could not be read for sure: form field -> (message, code), as
+    ``problems`` gives them (they take the place of the model's "Enter a number.")."""
+    out = {}
+    for key, refusal in (values.get("_refused") or {}).items():
+        out[key] = (NUMBER_MESSAGES.get(refusal.code, NUMBER_MESSAGES["number_invalid"]), refusal.code)
+    return out
 
 
 def problems(exc: ValidationError, positions: list[int]) -> dict[str, tuple[str, str]]:

@@ -85,6 +85,14 @@ def locale_of(request: Request) -> str:
     return request.state.locale
 
 
+def formats_of(request: Request) -> str:
+    """The locale of numbers and dates for a request: its language in the browser's region (written.format_locale:
+    en-GB, en-US, fr-FR...)."""
+    from smartcustoms import written
+
+    return written.format_locale(locale_of(request), request.headers.get("accept-language"))
+
+
 def gettext(request: Request, message: str) -> str:
     return translations(locale_of(request)).gettext(message)
 

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from smartcustoms import written
-from smartcustoms.web import feature_words, i18n, words
+from smartcustoms.web import feature_words, i18n, reason_words, words
 from smartcustoms.web.auth import secure_cookies
 from smartcustoms.web.i18n import COOKIE, LOCALES, locale_of, translations
 
@@ -59,6 +59,38 @@ def _metric(context, key: str) -> str:
     return feature_words.metric_label(str(key), context["translations"].gettext)
 
 
+def _engine(context):
+    risk = getattr(context["request"].app.state, "risk", None)
+    return risk.current() if risk is not None else None
+
+
+def _currency(context) -> str:
+    engine = _engine(context)
+    screen = engine.screens.get("valuation") if engine is not None else None
+    return getattr(screen, "currency", "EUR")
+
+
+@pass_context
+def _hit_criteria(context, hit: dict) -> list[str] | None:
+    """A profile hit's criteria in the page's words (reason_words), from the profile in force; None when that
+    version is no longer in force (the page shows what was recorded)."""
+    engine = _engine(context)
+    return reason_words.hit_words(hit, engine.profiles if engine is not None else (),
+                                  context["translations"].gettext, _formats(context))
+
+
+@pass_context
+def _below_band(context, items: list[dict]) -> list[str]:
+    return reason_words.below_band(items or [], _currency(context), context["translations"].gettext,
+                                   _formats(context))
+
+
+@pass_context
+def _query_suggestion(context, items: list[dict]) -> str:
+    return reason_words.query_suggestion(items or [], _currency(context), context["translations"].gettext,
+                                         _formats(context))
+
+
 @pass_context
 def _path_for(context, name: str, **params) -> str:
     """The path of a route (never an absolute URL: behind a TLS proxy that would name the wrong scheme)."""
@@ -71,6 +103,7 @@ def make_templates() -> Jinja2Templates:
     i18n.install(env)
     env.filters.update(datetime=_datetime, date=_date, number=_number, percent=_percent)
     env.filters.update(feature=_feature, metric=_metric)
+    env.globals.update(hit_criteria=_hit_criteria, below_band=_below_band, query_suggestion=_query_suggestion)
     env.globals.update(labels=words, locales=LOCALES, language_names=LANGUAGE_NAMES, path_for=_path_for)
     return Jinja2Templates(env=env)
 

@@ -22,6 +22,7 @@ from smartcustoms.settings import get_settings
 from smartcustoms.store.db import utc_now
 from smartcustoms.targeting import service as targeting
 from smartcustoms.web.analyst import presenters as views
+from smartcustoms.web.analyst import preview_jobs
 from smartcustoms.web.deps import Db, require_page
 from smartcustoms.web.errors import Invalid, NotFound
 from smartcustoms.web.i18n import N_, locale_of, translations
@@ -33,6 +34,7 @@ Viewer = Annotated[User, require_page(*views.VIEWERS)]
 Author = Annotated[User, require_page(*views.AUTHORS)]
 Checker = Annotated[User, require_page(*views.CHECKERS)]
 KpiReader = Annotated[User, require_page(*views.KPI_READERS)]
+INLINE_WAIT_S = 1.0  # a preview done within this answers the form itself; a longer one shows its progress
 DONE = {  # ?done= after a step -> what the page says
     "committed": N_("Committed: the version now awaits the approval of a second person."),
     "approved": N_("Approved: the version may now be published."),
@@ -63,10 +65,10 @@ def profiles(request: Request, user: Viewer, db: Db):
 
 
 def _editor(request: Request, values: dict, *, problems: list | None = None, errors: dict | None = None,
-            figures: dict | None = None, notice: str | None = None, status_code: int = 200):
+            figures: dict | None = None, notice: str | None = None, status_code: int = 200, job=None):
     return render(request, "analyst/editor.html", {
         "values": values, "problems": problems or [], "errors": errors or {}, "figures": figures,
-        "notice": notice, "views": views, "fields": views.field_help(), "keys": views.PROFILE_KEYS,
+        "notice": notice, "views": views, "fields": views.field_help(), "keys": views.PROFILE_KEYS, "job": job,
     }, status_code)
 
 
@@ -110,13 +112,41 @@ async def submit_profile(request: Request, user: Author, db: Db):
                                     views.parse_day(values["until"], "until"), default_days=views.REPLAY_DAYS)
     except Invalid as exc:
         return _editor(request, values, errors=_field_errors(exc), status_code=422)
-    try:
-        figures = await run_in_threadpool(views.run_replay, db, request.app.state.risk.config, text, since, until)
-    except ProfileError as exc:
-        return _editor(request, values, problems=views.problems_of(exc, text), status_code=422)
-    if figures is None:
-        return _editor(request, values, notice=N_("No declaration was accepted in this period: choose another."))
-    return _editor(request, values, figures=figures)
+    config = request.app.state.risk.config
+
+    def work(job: preview_jobs.PreviewJob) -> None:  # in a thread of its own: the page follows it
+        try:
+            job.figures = views.run_replay(db, config, text, since, until)
+        except ProfileError as exc:
+            job.problems = views.problems_of(exc, text)
+            return
+        if job.figures is None:
+            job.notice = N_("No declaration was accepted in this period: choose another.")
+
+    job = preview_jobs.jobs_of(request.app).start(user.username, values, work)
+    if await run_in_threadpool(job.done.wait, INLINE_WAIT_S):  # a quick one answers at once
+        return _preview_page(request, job)
+    return RedirectResponse(request.app.url_path_for("analyst_preview", job_id=job.job_id), 303)
+
+
+@router.get("/profiles/preview/{job_id}", name="analyst_preview")
+def preview(request: Request, job_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")], user: Author):
+    """A preview's page: its progress while it runs (the page reloads itself), then its figures."""
+    job = preview_jobs.jobs_of(request.app).get(job_id, user.username)
+    if job is None:
+        raise NotFound(f"no preview {job_id}")
+    return _preview_page(request, job)
+
+
+def _preview_page(request: Request, job: preview_jobs.PreviewJob):
+    if job.running:
+        return _editor(request, job.values, job=job)
+    if job.error:
+        return _editor(request, job.values, problems=[{"line": None, "text": None, "reason": job.error}],
+                       status_code=500)
+    if job.problems:
+        return _editor(request, job.values, problems=job.problems, status_code=422)
+    return _editor(request, job.values, figures=job.figures, notice=job.notice, job=job)
 
 
 def _done(request: Request) -> str | None:

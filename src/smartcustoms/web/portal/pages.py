@@ -15,7 +15,7 @@ from smartcustoms.store.db import utc_now
 from smartcustoms.web import forms
 from smartcustoms.web.deps import Db, Session, require_page
 from smartcustoms.web.errors import NotFound, WebError
-from smartcustoms.web.i18n import N_
+from smartcustoms.web.i18n import N_, formats_of
 from smartcustoms.web.portal.presenters import (
     WORDS,
     _invalid,
@@ -85,7 +85,7 @@ def submit_form(request: Request, user: Trader):
 @router.post("/submit")
 async def submit(request: Request, user: Trader):
     form = await request.form()
-    data, values, positions = forms.read_form(form)
+    data, values, positions = forms.read_form(form, formats_of(request))  # numbers and dates as the trader writes
     if form.get("action") == "add_item":
         if len(positions) < forms.MAX_ITEMS:
             positions = positions + [max(positions) + 1]
@@ -93,7 +93,8 @@ async def submit(request: Request, user: Trader):
     try:
         declaration = forms.validate_form(data)
     except ValidationError as exc:
-        return _form_page(request, user, values, positions, forms.problems(exc, positions), 422)
+        return _form_page(request, user, values, positions,
+                          {**forms.problems(exc, positions), **forms.written_problems(values)}, 422)
     try:
         result = await request.app.state.batcher.submit(from_declaration(declaration, user, "form"))
     except WebError as exc:
