@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, func, insert, or_, select, update
@@ -126,6 +127,12 @@ def count_declarations(engine: Engine) -> tuple[int, int]:
             conn.execute(select(func.count()).select_from(declarations)).scalar_one(),
             conn.execute(select(func.count()).select_from(goods_items)).scalar_one(),
         )
+
+
+def latest_acceptance(bind: Bind) -> datetime | None:
+    """When the latest declaration stored was accepted (None when there is none)."""
+    with transaction(bind) as conn:
+        return conn.execute(select(func.max(declarations.c.acceptance_datetime))).scalar_one_or_none()
 
 
 def load_declarations(engine: Engine, start=None, end=None, ids: list[str] | None = None) -> pd.DataFrame:

@@ -10,11 +10,11 @@ from sqlalchemy import Engine
 from smartcustoms.declarations import repository
 from smartcustoms.declarations.intake import ImportResult, guess_format, read_declarations
 from smartcustoms.declarations.mapping import IntakeError, shipped_mappings
-from smartcustoms.declarations.repository import count_declarations, load_declarations
+from smartcustoms.declarations.repository import count_declarations, latest_acceptance, load_declarations
 from smartcustoms.declarations.validate import REJECT_COLUMNS, Validated
 
-__all__ = ["ImportResult", "IntakeError", "count_declarations", "guess_format", "import_file", "load_declarations",
-           "read_declarations", "shipped_mappings"]
+__all__ = ["ImportResult", "IntakeError", "count_declarations", "guess_format", "import_file", "latest_acceptance",
+           "load_declarations", "read_declarations", "shipped_mappings"]
 
 
 def import_file(

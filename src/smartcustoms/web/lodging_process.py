@@ -19,7 +19,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from smartcustoms.risk.assess import RiskEngine
+from smartcustoms.risk.service import RiskEngine
 from smartcustoms.web.batcher import QUIET
 from smartcustoms.web.processes import die_with_parent
 

@@ -2,9 +2,9 @@
 profile's versions and log, the figures of a replay, the model registry and its drift, the KPI tables, charts
 and their alternative texts.
 
-Presentation only: the work is done by ``smartcustoms.risk`` (profiles, repository, replay),
-``smartcustoms.control`` (feedback, kpis, kpi_data), ``smartcustoms.targeting`` (registry, drift) and
-``smartcustoms.charts``. Who may do what is decided here, once, in the role tuples below.
+Presentation only: the work is done by the services of ``smartcustoms.risk`` (profiles, replay),
+``smartcustoms.control`` (KPIs, profile performance), ``smartcustoms.targeting`` (registry, drift) and
+``smartcustoms.declarations``, and by ``smartcustoms.charts``. Who may do what is decided here, once, in the role tuples below.
 """
 
 import math
@@ -12,11 +12,11 @@ from datetime import date, datetime, time, timedelta
 
 import pandas as pd
 from babel.numbers import format_decimal, format_percent
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from smartcustoms.accounts.service import User
 from smartcustoms.control import service as control_service
-from smartcustoms.declarations.tables import declarations
+from smartcustoms.declarations import service as declarations_service
 from smartcustoms.frames import ordered, plain, records
 from smartcustoms.risk import service as profile_store
 from smartcustoms.risk.service import (
@@ -115,8 +115,7 @@ def parse_day(value: str | None, field: str, loc: tuple = ()) -> date | None:
 
 def latest_day(db: Engine) -> date | None:
     """The day of the latest declaration stored (None when there is none)."""
-    with db.connect() as conn:
-        latest = conn.execute(select(func.max(declarations.c.acceptance_datetime))).scalar_one_or_none()
+    latest = declarations_service.latest_acceptance(db)
     return latest.date() if latest is not None else None
 
 
