@@ -10,11 +10,14 @@ from sqlalchemy import Engine
 from smartcustoms.declarations import repository
 from smartcustoms.declarations.intake import ImportResult, guess_format, read_declarations
 from smartcustoms.declarations.mapping import IntakeError, shipped_mappings
+from smartcustoms.declarations.models import HEADER_FIELDS, ITEM_FIELDS
 from smartcustoms.declarations.repository import count_declarations, latest_acceptance, load_declarations
-from smartcustoms.declarations.validate import REJECT_COLUMNS, Validated
+from smartcustoms.declarations.validate import REJECT_COLUMNS, VALID_COLUMNS, Validated, flatten
 
-__all__ = ["ImportResult", "IntakeError", "count_declarations", "guess_format", "import_file", "latest_acceptance",
-           "load_declarations", "read_declarations", "shipped_mappings"]
+# HEADER_FIELDS, ITEM_FIELDS, VALID_COLUMNS and flatten: a declaration as the rows intake stores (web lodging)
+__all__ = ["HEADER_FIELDS", "ITEM_FIELDS", "VALID_COLUMNS", "ImportResult", "IntakeError", "count_declarations",
+           "flatten", "guess_format", "import_file", "latest_acceptance", "load_declarations", "read_declarations",
+           "shipped_mappings"]
 
 
 def import_file(
