@@ -12,14 +12,20 @@ def column_values(series: pd.Series) -> list:
     return values
 
 
-def records(frame: pd.DataFrame, columns: list[str] | None = None, rename: dict | None = None) -> list[dict]:
+def records(frame: pd.DataFrame, columns: list[str] | None = None, rename: dict | None = None, *,
+            as_is: bool = False) -> list[dict]:
     """Rows as dicts of plain Python values: None for NaN/NaT/NA, datetime for timestamps (much faster than
-    DataFrame.to_dict("records") on wide frames); `columns` picks and orders them, `rename` renames them. The one
-    frame-to-dicts helper of the code (web presenters, API answers, repositories)."""
+    DataFrame.to_dict("records") on wide frames); `columns` picks and orders them, `rename` renames them. With
+    `as_is`, the values ``to_dict("records")`` gives (NaN and Timestamps kept), column by column: a few times
+    faster than it on small frames (the risk engine's explanations). The one frame-to-dicts helper of the code
+    (web presenters, API answers, repositories, the risk engine)."""
     columns = list(frame.columns) if columns is None else columns
     values = []
     for name in columns:
         series = frame[name]
+        if as_is:
+            values.append(series.tolist())
+            continue
         column = column_values(series)
         if pd.api.types.is_datetime64_any_dtype(series) or series.dtype == object:
             column = [plain(value) for value in column]

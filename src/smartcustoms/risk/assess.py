@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from smartcustoms.frames import first_rows
+from smartcustoms.frames import first_rows, records
 from smartcustoms.risk.profiles import Profile, Suppression, evaluate
 from smartcustoms.risk.selectivity import SelectivitySettings, explanation, select, top_reason
 from smartcustoms.risk.signals import profile_signals, screen_signals
@@ -81,13 +81,6 @@ def risk_signals(frame: pd.DataFrame, engine: RiskEngine) -> pd.DataFrame:
     return pd.concat([header, *[part.reset_index(drop=True) for part in parts]], axis=1)
 
 
-def _records(frame: pd.DataFrame) -> list[dict]:
-    """``frame.to_dict("records")`` (the same Python values), column by column: a few times faster on small
-    frames."""
-    columns = list(frame.columns)
-    return [dict(zip(columns, values)) for values in zip(*[column.tolist() for _, column in frame.items()])]
-
-
 def calibrated(engine: RiskEngine, reference: pd.DataFrame) -> RiskEngine:
     """With ``expected_selection_rate`` set (ASYCUDA style), the engine whose yellow threshold would have sent
     that share of `reference` (recent declarations) to yellow or red, so that a declaration assessed alone
@@ -102,6 +95,6 @@ def calibrated(engine: RiskEngine, reference: pd.DataFrame) -> RiskEngine:
 
 def explain(decided: pd.DataFrame, screens: list[str]) -> pd.DataFrame:
     """Add the JSON explanation and a one-line top reason (done at storage or display time: it costs)."""
-    rows = _records(decided)
+    rows = records(decided, as_is=True)
     return decided.assign(explanation=[explanation(row, screens) for row in rows],
                           top_reason=[top_reason(row, screens) for row in rows])
