@@ -162,6 +162,15 @@ def _active_rules(conn: Connection) -> list[tuple[rule_book.Rule, int]]:
 # ------------------------------------------------------------------------------------------------------------------
 
 
+def _flight(conn: Connection, flight_id: int) -> dict:
+    """The flight's row; refused (not found) when there is no such flight."""
+    flight = repo.flight(conn, flight_id)
+    if flight is None:
+        raise Refusal("passengers.flight_unknown", f"no flight {flight_id}", field="flight_id", kind=Kind.NOT_FOUND,
+                      flight_id=flight_id)
+    return flight
+
+
 def screen_flight(db: Bind, flight_id: int, *, cap: float = SELECTION_CAP, scorer=None,
                   now: datetime | None = None) -> ScreenSummary:
     """Before the flight lands: watchlist matches, rules, bag pre-screening, and the selection under the cap.
@@ -171,10 +180,7 @@ def screen_flight(db: Bind, flight_id: int, *, cap: float = SELECTION_CAP, score
     now = now or _now()
     score_bags, source = bag_screen.scorer(scorer)
     with transaction(db) as conn:
-        flight = repo.flight(conn, flight_id)
-        if flight is None:
-            raise Refusal("passengers.flight_unknown", f"no flight {flight_id}", field="flight_id",
-                          kind=Kind.NOT_FOUND, flight_id=flight_id)
+        flight = _flight(conn, flight_id)
         people = repo.flight_passengers(conn, flight_id)
         docs: dict[int, list[dict]] = {}
         for doc in repo.flight_documents(conn, flight_id):
@@ -271,10 +277,7 @@ def flights_arriving(db: Bind, day: date) -> list[FlightRow]:
 
 def flight_view(db: Bind, flight_id: int) -> FlightView:
     with transaction(db) as conn:
-        flight = repo.flight(conn, flight_id)
-        if flight is None:
-            raise Refusal("passengers.flight_unknown", f"no flight {flight_id}", field="flight_id",
-                          kind=Kind.NOT_FOUND, flight_id=flight_id)
+        flight = _flight(conn, flight_id)
         people = repo.flight_passengers(conn, flight_id)
         assessed = {a["passenger_id"]: a for a in repo.flight_assessments(conn, flight_id)}
         matches = repo.flight_matches(conn, flight_id)
