@@ -1,5 +1,7 @@
 """Risk engine: officer risk profiles, revenue-risk screens (value, classification, origin, trader) and
-selectivity. Pure computation over DataFrames: no database, web or CLI imports here.
+selectivity. The screens, profiles, selectivity, assessment and replay are pure computation over DataFrames;
+``tables.py`` and ``repository.py`` hold the profile store and the audit trail of decisions, ``service.py`` the
+use cases that web and CLI call. Nothing here imports web or CLI.
 
 Frame contracts shared by every module:
 
