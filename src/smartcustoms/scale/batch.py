@@ -54,6 +54,14 @@ def with_buckets(frame: pd.DataFrame, buckets: int) -> pd.DataFrame:
     return frame.assign(**{BUCKET: importer_buckets(frame, buckets)})
 
 
+def split_buckets(frame: pd.DataFrame, buckets: int) -> tuple[pd.DataFrame, ...]:
+    """The rows of `frame` in each of `buckets` importer buckets (in their order within `frame`)."""
+    if buckets <= 1:
+        return (frame,)
+    bucket = importer_buckets(frame, buckets)
+    return tuple(frame.iloc[np.flatnonzero(bucket == number)] for number in range(buckets))
+
+
 def partition_signals(partition: pd.DataFrame, engine: RiskEngine) -> pd.DataFrame:
     """The risk signals (one row per declaration) of one bucket of a batch, with each declaration's batch
     position. The bucket's rows are first put in batch order."""

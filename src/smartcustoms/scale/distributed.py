@@ -1,13 +1,13 @@
-"""Dask: the cluster (a scheduler's address, or a LocalCluster on this machine), batch assessment over a
-dask.dataframe, and training with lightgbm.dask. No database here: the service reads and writes it.
+"""Dask: the cluster (a scheduler's address, or a LocalCluster on this machine), batch assessment as an explicit
+task graph, and training with lightgbm.dask. No database here: the service reads and writes it.
 
-A dask.dataframe of a batch has one partition per Parquet file of the history layout (`partitions`), read by
-`partitions.read_partition` (so that a corrupt file or a wrong schema is an error naming the file), or one per
-slice of a frame already in memory. Every row carries its batch position (`batch.ORDER`); the frame is
-shuffled by importer bucket (`batch.BUCKET`, an explicit shuffle: see `batch`), each bucket's signals are
-computed by `batch.partition_signals` with the fitted engine (sent to every worker once), and the declaration
-signals are gathered for selectivity. Failed tasks are retried (`retries`): a worker that dies mid-run has its
-tasks recomputed on the others.
+A batch is a list of parts (`Parts`): one per Parquet file of the history layout (`partitions`), read on a worker
+by `partitions.read_partition` (so that a corrupt file or a wrong schema is an error naming the file), or one per
+slice of a frame already in memory. Every row carries its batch position (`batch.ORDER`). Each part is split by
+importer bucket (`batch.split_buckets`: the explicit shuffle, see `batch`), each bucket's signals are computed by
+`batch.partition_signals` from its pieces of every part with the fitted engine (sent to every worker once), and
+the declaration signals are gathered for selectivity. Failed tasks are retried (`retries`): a worker that dies
+mid-run has its tasks recomputed on the others.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import math
 import sys
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +25,7 @@ import pandas as pd
 
 from smartcustoms.risk.assess import RiskEngine
 from smartcustoms.scale import batch
-from smartcustoms.scale.partitions import declaration_schema, empty_frame, read_partition
+from smartcustoms.scale.partitions import declaration_schema, read_partition
 
 RETRIES = 3
 
@@ -58,8 +59,9 @@ def dask_client(scheduler: str | None = None, workers: int = 2, threads: int = 1
         finally:
             client.close()
         return
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=threads, processes=processes,
-                           memory_limit=memory_limit, dashboard_address=dashboard, silence_logs=40)
+    with dask.config.set(worker_config()):
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=threads, processes=processes,
+                               memory_limit=memory_limit, dashboard_address=dashboard, silence_logs=40)
     client = Client(cluster, set_as_default=False)
     if processes:  # what libraries print in the workers (LightGBM's network set-up) goes to stderr, not stdout
         client.run(_stdout_to_stderr)
@@ -70,62 +72,70 @@ def dask_client(scheduler: str | None = None, workers: int = 2, threads: int = 1
         cluster.close()
 
 
+def worker_config() -> dict:
+    """Dask settings for the workers this machine starts (measured, docs/scale.md section 5): glibc's own
+    malloc thresholds instead of Dask's ``MALLOC_TRIM_THRESHOLD_=65536``, which turns every large NumPy array into
+    a fresh mmap (page faults at each allocation: the screens ran 35 % slower in a worker than in one process),
+    and no statistical profiler sampling the task thread every 10 ms (only the dashboard reads it)."""
+    import dask
+    import distributed  # noqa: F401  (its configuration defaults, before they are changed)
+
+    environment = {key: value for key, value in dask.config.get("distributed.nanny.pre-spawn-environ").items()
+                   if key != "MALLOC_TRIM_THRESHOLD_"}
+    return {"distributed.nanny.pre-spawn-environ": environment, "distributed.worker.profile.enabled": False}
+
+
 def _stdout_to_stderr() -> None:
     import os
 
     os.dup2(2, 1)
 
 
-# --- reading --------------------------------------------------------------------------------------------------
-def _read_numbered(item: tuple[int, str]) -> pd.DataFrame:
-    number, path = item
+# --- the batch's parts -----------------------------------------------------------------------------------------
+class Parts(list):
+    """The parts of a batch, in batch order: ``(loader, argument)`` pairs, each loading one partition on a worker
+    (a Parquet file of the history layout, or a slice of a frame in memory that keeps declarations whole)."""
+
+
+def _read_numbered(number: int, path: str) -> pd.DataFrame:
     return batch.with_order(read_partition(path, declaration_schema()), number)
 
 
-def _slice_numbered(item: tuple[int, pd.DataFrame]) -> pd.DataFrame:
-    number, frame = item
+def _slice_numbered(number: int, frame: pd.DataFrame) -> pd.DataFrame:
     return batch.with_order(frame, number)
 
 
-def _meta() -> pd.DataFrame:
-    return empty_frame(declaration_schema()).assign(**{batch.ORDER: np.zeros(0, dtype=np.int64)})
+def files_frame(files: Sequence[Path]) -> Parts:
+    """One part per Parquet file, in the given order (the batch order), read on the workers by
+    `partitions.read_partition` (a corrupt file or a wrong schema: an error naming the file)."""
+    return Parts((_read_numbered, str(path)) for path in files)
 
 
-def files_frame(files: Sequence[Path]):
-    """A dask.dataframe with one partition per Parquet file, in the given order (the batch order)."""
-    import dask.dataframe as dd
-
-    return dd.from_map(_read_numbered, list(enumerate(str(f) for f in files)), meta=_meta(),
-                       enforce_metadata=False)
-
-
-def memory_frame(frame: pd.DataFrame, partitions: int):
-    """A dask.dataframe of a frame in memory, cut into `partitions` slices that keep declarations whole."""
-    import dask.dataframe as dd
-
+def memory_frame(frame: pd.DataFrame, partitions: int) -> Parts:
+    """A frame in memory cut into `partitions` slices that keep declarations whole (the slices travel in the task
+    graph, so that a worker that dies does not take the last copy of one along)."""
     frame = frame.reset_index(drop=True)
     ids = frame["declaration_id"].to_numpy()
     size = max(math.ceil(len(frame) / max(partitions, 1)), 1)
-    cuts, start = [], 0
+    cuts, start = Parts(), 0
     while start < len(frame):
         stop = min(start + size, len(frame))
         while 0 < stop < len(frame) and ids[stop] == ids[stop - 1]:  # do not split a declaration
             stop += 1
-        cuts.append((len(cuts), frame.iloc[start:stop]))
+        cuts.append((_slice_numbered, frame.iloc[start:stop]))
         start = stop
-    meta = frame.iloc[:0].assign(**{batch.ORDER: np.zeros(0, dtype=np.int64)})
-    return dd.from_map(_slice_numbered, cuts or [(0, frame.iloc[:0])], meta=meta, enforce_metadata=False)
+    return cuts or Parts([(_slice_numbered, frame.iloc[:0])])
 
 
 # --- assessment -----------------------------------------------------------------------------------------------
-def _bucketed(part: pd.DataFrame, buckets: int) -> pd.DataFrame:
-    return batch.with_buckets(part, buckets)
+def _load_and_split(loader, number: int, argument, buckets: int) -> tuple[pd.DataFrame, ...]:
+    """One part of the batch, numbered (`batch.ORDER`) and split into its rows of each importer bucket."""
+    return batch.split_buckets(loader(number, argument), buckets)
 
 
-def _signals_meta(sample: pd.DataFrame, engine: RiskEngine) -> pd.DataFrame:
-    """The columns and types of `partition_signals`' output, from a few rows."""
-    rows = sample.head(0) if sample.empty else sample[sample["declaration_id"] == sample["declaration_id"].iloc[0]]
-    return batch.partition_signals(rows, engine).iloc[:0]
+def _bucket_signals(engine: RiskEngine, *pieces: pd.DataFrame) -> pd.DataFrame:
+    """The risk signals of one importer bucket: its rows from every part of the batch."""
+    return batch.partition_signals(pd.concat(pieces, ignore_index=True), engine)
 
 
 def send_engine(client, engine: RiskEngine):
@@ -135,32 +145,40 @@ def send_engine(client, engine: RiskEngine):
     return client.scatter(engine, broadcast=True, hash=False)
 
 
-def assess_frame(client, ddf, engine: RiskEngine, buckets: int | None = None,
+def assess_frame(client, parts: Parts, engine: RiskEngine, buckets: int | None = None,
                  retries: int = RETRIES, engine_future=None) -> pd.DataFrame:
-    """Decisions for the batch `ddf` (from `files_frame` or `memory_frame`): shuffle by importer bucket, risk
-    signals per bucket on the workers, selectivity on the gathered signals here. The same decisions as
-    ``assess(whole batch, engine)``, bit for bit (`batch.differences`). `buckets` defaults to one per worker:
-    each bucket pays a cost that does not shrink with its size (the text model encodes the bucket's distinct
-    descriptions, and most buckets see most wordings), so more buckets only help to bound a worker's memory on
-    a very large batch."""
+    """Decisions for the batch `parts` (from `files_frame` or `memory_frame`): each part is loaded on a worker
+    and split by importer bucket (the explicit shuffle: a hash of the importer), each bucket's risk signals are
+    computed on a worker from its pieces of every part, and selectivity runs here on the gathered signals. The
+    same decisions as ``assess(whole batch, engine)``, bit for bit (`batch.differences`).
+
+    The graph is written out, not a dask.dataframe shuffle: a part's pieces stay on the worker that read it
+    unless their bucket runs elsewhere, there is no disk stage (P2P shuffle) and no sample run for the output's
+    types. `buckets` defaults to one per worker: each bucket pays a cost that does not shrink with its size (the
+    text model encodes the bucket's distinct descriptions), so more buckets only bound a worker's memory on a
+    very large batch."""
     import dask
 
     workers = max(len(client.scheduler_info().get("workers", {})), 1)
-    buckets = buckets or workers
+    buckets = max(buckets or workers, 1)
+    token = uuid.uuid4().hex[:12]
     if engine_future is None:
         # the engine as a value of the graph: a worker that dies takes its copy along, and the scheduler sends it
         # again (scattered data that a lost worker held last cannot be recovered; Dask's memory manager drops the
         # extra replicas of a broadcast)
-        engine_future = dask.delayed(engine, pure=True, traverse=False)
-    sample = ddf.partitions[0].head(200, compute=False)
-    with dask.config.set(scheduler=client):
-        meta = _signals_meta(client.compute(sample, retries=retries).result(), engine)
-    meta = meta.assign(**{batch.ORDER: np.zeros(0, dtype=np.int64)}) if batch.ORDER not in meta else meta
-    bucketed = ddf.map_partitions(_bucketed, buckets, meta=ddf._meta.assign(**{batch.BUCKET: np.zeros(0, np.int64)}))
-    shuffled = bucketed.shuffle(on=batch.BUCKET, npartitions=buckets)
-    signals = shuffled.map_partitions(batch.partition_signals, engine_future, meta=meta)
-    gathered = client.compute(signals, retries=retries).result()
-    return batch.select_gathered(gathered, engine)
+        engine_future = dask.delayed(engine, name=f"engine-{token}", traverse=False)
+    split = [dask.delayed(_load_and_split, pure=False, nout=buckets)(
+        loader, number, argument, buckets, dask_key_name=f"part-{token}-{number}")
+        for number, (loader, argument) in enumerate(parts)]
+    signals = [dask.delayed(_bucket_signals, pure=False)(
+        engine_future, *[pieces[bucket] for pieces in split], dask_key_name=f"bucket-{token}-{bucket}")
+        for bucket in range(buckets)]
+    futures = client.compute(signals, retries=retries)
+    try:
+        gathered = client.gather(futures)
+    finally:
+        client.cancel(futures)
+    return batch.select_gathered(pd.concat(gathered, ignore_index=True), engine)
 
 
 # --- training -------------------------------------------------------------------------------------------------
