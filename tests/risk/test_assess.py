@@ -1,6 +1,7 @@
 """assess(): the whole engine on a small generated world, in memory."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -88,3 +89,28 @@ def test_expected_selection_rate_is_calibrated_on_reference_declarations(world, 
     alone = assess(one, tuned).iloc[0]  # a lone declaration meets the same bar as a batch
     assert (alone["risk_score"] >= tuned.settings.yellow_threshold) == (alone["lane"] in ("yellow", "red")) or \
         alone["random"]
+
+
+def test_one_day_alone_and_in_a_batch_give_the_same_scores_to_1e_9(world, engine):
+    """The default engine (screens, the targeting model, profiles, the learned combination): a day's declarations
+    assessed one by one (the model's lookup path, straight into its input array) score as in their batch (the
+    model's frame path), to 1e-9."""
+    from smartcustoms.risk.profiles import load_profile_dir
+    from smartcustoms.risk.service import learn_combination
+    from smartcustoms.targeting.screen import SMALL_FRAME
+
+    profiles = [*engine.profiles, *load_profile_dir(Path(__file__).resolve().parents[2] / "profiles")]
+    combination = learn_combination(world.declarations, world.inspections, START, RiskConfig(), profiles, [])
+    full = RiskEngine(screens=engine.screens, profiles=profiles, combination=combination)
+    assert "model" in full.screens and full.screens["model"].model_ is not None
+    frame = live(world)
+    day = frame["acceptance_datetime"].dt.normalize()
+    one_day = frame[day == day.min()]
+    assert len(one_day) > SMALL_FRAME  # the batch takes the frame path, the single declarations the lookup path
+    batch = assess(one_day, full).set_index("declaration_id")
+    alone = pd.concat([assess(group, full) for _, group in one_day.groupby("declaration_id", sort=False)]
+                      ).set_index("declaration_id").loc[batch.index]
+    for column in ("risk_score", "model_score", "model_duty_at_risk", "valuation_score", "duty_at_risk"):
+        np.testing.assert_allclose(alone[column].to_numpy(float), batch[column].to_numpy(float), rtol=0, atol=1e-9)
+    assert alone["lane"].tolist() == batch["lane"].tolist()
+    assert alone["model_reason"].tolist() == batch["model_reason"].tolist()

@@ -45,6 +45,11 @@ def _logit(p: np.ndarray) -> np.ndarray:
 
 def part_values(signals: pd.DataFrame, screens: list[str]) -> pd.DataFrame:
     """The parts of every declaration of `signals` (see the module docstring), one column per part."""
+    return pd.DataFrame(part_arrays(signals, screens), index=signals.index)
+
+
+def part_arrays(signals: pd.DataFrame, screens: list[str]) -> dict[str, np.ndarray]:
+    """`part_values` as a dict of arrays (what `combine` reads: no frame for a declaration being lodged)."""
     out = {}
     for name in screens:
         column = f"{name}_score"
@@ -56,7 +61,7 @@ def part_values(signals: pd.DataFrame, screens: list[str]) -> pd.DataFrame:
         out["profile_weight"] = np.clip(signals["profile_weight"].to_numpy(dtype=float), 0, 100) / 100
         lane = signals["profile_lane"].to_numpy(dtype=object)
         out["profile_control"] = np.isin(lane, ["yellow", "red"]).astype(float)
-    return pd.DataFrame(out, index=signals.index)
+    return out
 
 
 def inverse_propensity_weights(is_random: np.ndarray) -> np.ndarray:
@@ -180,17 +185,17 @@ class LearnedCombination:
     def combine(self, signals: pd.DataFrame, screens: list[str]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """The combined score of every declaration and each part's contribution (log-odds against the average
         declaration of the fit; for ``best_part``: that part's score, the others 0)."""
-        parts = part_values(signals, screens)
+        parts = part_arrays(signals, screens)
         n = len(signals)
         if self.method_ == "best_part":
             name = self.best_part_
-            value = parts[name].to_numpy(dtype=float) if name in parts else np.zeros(n)
+            value = parts[name] if name in parts else np.zeros(n)
             score = 1 / (1 + np.exp(-value)) if name == "model" else np.clip(value, 0, 1)
             return score, {name: value}
         logit = np.full(n, self.intercept_)
         contributions = {}
         for name, coef, mean in zip(self.parts_, self.coef_, self.mean_):
-            value = parts[name].to_numpy(dtype=float) if name in parts else np.zeros(n)
+            value = parts[name] if name in parts else np.zeros(n)
             logit = logit + coef * value
             contributions[name] = coef * (value - mean)
         return 1 / (1 + np.exp(-logit)), contributions

@@ -171,6 +171,15 @@ def out_of_time_target_encoding(
     `base` (from `encoding_totals` of an earlier frame) adds statistics known before every row, per key name
     and for the prior.
     """
+    return pd.DataFrame(target_encoding_columns(frame, keys_list, date=date, label=label, smoothing=smoothing,
+                                                prior=prior, counts=counts, base=base), index=frame.index)
+
+
+def target_encoding_columns(frame: pd.DataFrame, keys_list: Sequence[Sequence[str] | str], *, date: str, label: str,
+                            smoothing: float = 20.0, prior: float | None = None, counts: bool = True,
+                            base: Mapping[str, pd.DataFrame] | None = None) -> dict[str, np.ndarray]:
+    """`out_of_time_target_encoding` as a dict of arrays (no frame of a hundred columns to build and take
+    apart again)."""
     base = base or {}
     day, stats = _days(frame[date]), _columns(frame, label)
     if prior is None:
@@ -189,7 +198,7 @@ def out_of_time_target_encoding(
         if counts:
             columns[f"n:{name}"] = labelled
             columns[f"seen:{name}"] = known["seen"]
-    return pd.DataFrame(columns, index=frame.index)
+    return columns
 
 
 def encoding_totals(frame: pd.DataFrame, keys_list: Sequence[Sequence[str] | str], *,

@@ -356,14 +356,18 @@ class OnlineSimulation:
 
 def simulate_online(declarations: pd.DataFrame, inspections: pd.DataFrame, truth: pd.DataFrame, profiles,
                     cut: str, weeks: int = 26, fraction: float = 0.05, explore_share: float = 0.2, seed: int = 0,
-                    n_jobs: int = 2, on_week: Callable[[int], None] | None = None) -> OnlineSimulation:
+                    n_jobs: int = 2, on_week: Callable[[int], None] | None = None, half_life: float | None = 4.0,
+                    how: str = "optimistic", strategies: tuple[str, ...] = ONLINE_STRATEGIES) -> OnlineSimulation:
     """Weekly targeting from `cut` under selection bias, three strategies on the same budget (`fraction` of each
     week's declarations):
 
     - **exploit**: the targeting model, refitted each week on the outcomes it has learnt (the historic controls
       before the cut and its own selections since), selects its top declarations;
-    - **exploration**: the same, with `explore_share` of the budget drawn by `explore` among declarations the
-      model is unsure of or knows little about (DATE/gATE-style exploration);
+    - **exploration**: the same, with a share of the budget chosen by `explore` among declarations the model is
+      unsure of or knows little about (DATE/gATE-style exploration): `explore_share` in the first week, halved
+      every `half_life` weeks (None: the same share every week; the model learns most from its first labels of
+      what it has not seen, and each later week of exploration costs more than it teaches), chosen by their
+      upper bound (``how="optimistic"``) or drawn at random (``how="draw"``);
     - **rules**: rule-based selection, the active profiles' hits by weight (random beyond them); rules do not
       learn.
 
@@ -378,8 +382,7 @@ def simulate_online(declarations: pd.DataFrame, inspections: pd.DataFrame, truth
     start0 = pd.Timestamp(cut)
     historic = insp.loc[insp["inspection_date"] < start0, OUTCOME_COLUMNS]
     learnt = {"exploit": historic, "exploration": historic}
-    shares = {"exploit": 0.0, "exploration": explore_share}
-    rows, cumulative = [], {name: 0.0 for name in ONLINE_STRATEGIES}
+    rows, cumulative = [], {name: 0.0 for name in strategies}
     for week in range(weeks):
         start, end = start0 + pd.Timedelta(days=7 * week), start0 + pd.Timedelta(days=7 * (week + 1))
         upto = (when < end).to_numpy()
@@ -389,18 +392,20 @@ def simulate_online(declarations: pd.DataFrame, inspections: pd.DataFrame, truth
         budget = top_count(len(current_ids), fraction)
         t = truth_frame(truth, current_ids)
         picks = {}
-        for name in ("exploit", "exploration"):
+        shares = {"exploit": 0.0, "exploration": explore_share * (0.5 ** (week / half_life) if half_life else 1.0)}
+        for name in [s for s in ("exploit", "exploration") if s in strategies]:
             feats = declaration_features(items.loc[upto], learnt[name], as_of=start)
             day = feats["declaration_date"]
             train, current = feats.loc[day < start], feats.loc[(day >= start) & (day < end)]
             model = TargetingModel(n_jobs=n_jobs, random_state=seed).fit(train)
-            chosen = explore(model.predict_proba(current), budget, share=shares[name], seed=seed + week)
+            chosen = explore(model.predict_proba(current), budget, share=shares[name], seed=seed + week, how=how)
             chosen = chosen.loc[chosen["selected"]].assign(declaration_date=current["declaration_date"])
             learnt[name] = pd.concat([learnt[name], reveal(chosen, truth)[OUTCOME_COLUMNS]], ignore_index=True)
             picks[name] = (chosen.index, int(train["label_fraud"].notna().sum()))
-        rules = profile_scores(profiles, flagged.loc[upto], current_ids, seed + week)
-        picks["rules"] = (rules.index[np.argsort(-rules.to_numpy(), kind="stable")[:budget]], 0)
-        for name in ONLINE_STRATEGIES:
+        if "rules" in strategies:
+            rules = profile_scores(profiles, flagged.loc[upto], current_ids, seed + week)
+            picks["rules"] = (rules.index[np.argsort(-rules.to_numpy(), kind="stable")[:budget]], 0)
+        for name in strategies:
             pick, labelled = picks[name]
             duty = float((t.loc[pick, "fraud"] * t.loc[pick, "at_stake"]).sum())
             cumulative[name] += duty
@@ -410,8 +415,8 @@ def simulate_online(declarations: pd.DataFrame, inspections: pd.DataFrame, truth
                          "cumulative_duty": cumulative[name], "labelled": labelled})
         if on_week is not None:
             on_week(week + 1)
-    info = {"cut": str(cut), "weeks": len(rows) // len(ONLINE_STRATEGIES), "fraction": fraction,
-            "explore_share": explore_share}
+    info = {"cut": str(cut), "weeks": len(rows) // max(len(strategies), 1), "fraction": fraction,
+            "explore_share": explore_share, "half_life": half_life, "how": how}
     return OnlineSimulation(pd.DataFrame(rows), info)
 
 

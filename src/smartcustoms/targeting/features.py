@@ -41,7 +41,7 @@ from smartcustoms.targeting.encoding import (
     key_name,
     key_totals,
     out_of_time_stats,
-    out_of_time_target_encoding,
+    target_encoding_columns,
 )
 
 DATE = "_day"
@@ -224,8 +224,8 @@ def _encode(rows: pd.DataFrame, controls: pd.DataFrame, keys: list[tuple[str, ..
     plus `base`: columns ``te:``, ``n:`` and ``seen:`` per key."""
     names = [key_name(k) for k in keys]
     both = _events(rows[["declaration_id", DATE, *names]], controls)
-    enc = out_of_time_target_encoding(both, names, date=DATE, label="label_fraud", smoothing=SMOOTHING, base=base)
-    out = {column: enc[column].to_numpy()[: len(rows)] for column in enc.columns}
+    enc = target_encoding_columns(both, names, date=DATE, label="label_fraud", smoothing=SMOOTHING, base=base)
+    out = {column: values[: len(rows)] for column, values in enc.items()}
     for name in names:  # seen counts every earlier row, label events included: keep the traffic only
         out[f"seen:{name}"] = out[f"seen:{name}"] - out[f"n:{name}"]
     return out
@@ -492,6 +492,12 @@ def small_frame_features(declarations: pd.DataFrame, lookup: HistoryLookup) -> p
     """`declaration_features(declarations, None, base=totals)` for declarations of one day after
     ``lookup.last_day`` whose outcomes are not known (a declaration being lodged): rows of one day never see each
     other, so every statistic is the history's, read from the lookup tables. Label columns are NaN."""
+    return pd.DataFrame(small_frame_rows(declarations, lookup)).set_index("declaration_id")
+
+
+def small_frame_rows(declarations: pd.DataFrame, lookup: HistoryLookup) -> list[dict]:
+    """`small_frame_features` as plain dicts, one per declaration in order of first appearance (with
+    ``declaration_id``): what the model screen turns straight into its input array."""
     columns = list(declarations.columns)  # column by column: to_dict("records") is slow on Arrow strings
     rows = [dict(zip(columns, values)) for values in zip(*[column.tolist() for _, column in declarations.items()])]
     when = pd.Timestamp(rows[0]["acceptance_datetime"])
@@ -588,4 +594,4 @@ def small_frame_features(declarations: pd.DataFrame, lookup: HistoryLookup) -> p
             f[column] = math.nan
         f["declaration_id"] = declaration_id
         out.append(f)
-    return pd.DataFrame(out).set_index("declaration_id")
+    return out

@@ -23,6 +23,7 @@ control budget for declarations the model knows little about.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import joblib
@@ -54,6 +55,12 @@ REVENUE_PARAMS: dict = {
     "min_child_samples": 5,
     "verbose": -1,
 }
+
+
+@lru_cache(maxsize=16)
+def _words(names: tuple[str, ...]) -> np.ndarray:
+    """The plain words of feature columns (kept: the reasons of every flagged declaration need them)."""
+    return np.asarray([plain_name(n) for n in names], dtype=object)
 
 
 def _sigmoid(x):
@@ -166,20 +173,26 @@ class TargetingModel:
     def raw_score(self, frame: pd.DataFrame) -> np.ndarray:
         """The fraud classifier's raw (log-odds) score, before calibration."""
         x = self._x(frame)
-        return self.fraud_model_.predict(x, raw_score=True, **self._threads(len(x)))
+        return self.fraud_model_.booster_.predict(x, raw_score=True, **self._threads(len(x)))
+
+    def predict_array(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Calibrated p(fraud) and the revenue if fraud of the rows of `x` (a 2-D float array, columns in
+        ``feature_names_`` order): LightGBM's boosters straight on the array, no frames on the way (the path of a
+        declaration being lodged; `predict_proba` gives the same numbers)."""
+        slope, intercept = self.calibration_
+        threads = self._threads(len(x))
+        p = _sigmoid(slope * self.fraud_model_.booster_.predict(x, raw_score=True, **threads) + intercept)
+        if self.revenue_model_ is not None:
+            revenue = np.expm1(self.revenue_model_.booster_.predict(x, **threads)).clip(0, None)
+        else:
+            revenue = np.full(len(x), self.revenue_default_)
+        return p, revenue
 
     def predict_proba(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Per declaration: ``p_fraud`` (calibrated), ``revenue_if_fraud``, ``expected_revenue``, ``score``
         (p_fraud or expected_revenue, by ``rank_by``), and the past controls of the importer and the HS6
         subheading (``controls_importer``, ``controls_hs6``; used by `explore`)."""
-        x = self._x(frame)
-        slope, intercept = self.calibration_
-        threads = self._threads(len(x))
-        p = _sigmoid(slope * self.fraud_model_.predict(x, raw_score=True, **threads) + intercept)
-        if self.revenue_model_ is not None:
-            revenue = np.expm1(self.revenue_model_.predict(x, **threads)).clip(0, None)
-        else:
-            revenue = np.full(len(x), self.revenue_default_)
+        p, revenue = self.predict_array(self._x(frame))
         out = pd.DataFrame({"p_fraud": p, "revenue_if_fraud": revenue, "expected_revenue": p * revenue},
                            index=frame.index)
         out["score"] = out["p_fraud"] if self.rank_by == "fraud" else out["expected_revenue"]
@@ -193,24 +206,30 @@ class TargetingModel:
     def contributions(self, frame: pd.DataFrame) -> pd.DataFrame:
         """SHAP-style contributions of every feature to the raw fraud score (LightGBM ``pred_contrib``), plus
         the ``bias`` column; each row sums to `raw_score`."""
-        x = self._x(frame)
-        values = self.fraud_model_.predict(x, pred_contrib=True, **self._threads(len(x)))
-        return pd.DataFrame(values, index=frame.index, columns=[*self.feature_names_, "bias"])
+        return pd.DataFrame(self.contributions_array(self._x(frame)), index=frame.index,
+                            columns=[*self.feature_names_, "bias"])
+
+    def contributions_array(self, x: np.ndarray) -> np.ndarray:
+        """`contributions` of the rows of an array (columns in ``feature_names_`` order, then the bias)."""
+        return self.fraud_model_.booster_.predict(x, pred_contrib=True, **self._threads(len(x)))
+
+    def top_reasons(self, x: np.ndarray, top: int = 3) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per row of `x`, the `top` features that raise its fraud score most: their plain words, column names
+        and contributions (log-odds), each an array of shape (rows, top)."""
+        values = self.contributions_array(x)[:, :-1]
+        order = np.argsort(-values, axis=1, kind="stable")[:, :top]
+        return _words(tuple(self.feature_names_))[order], np.asarray(self.feature_names_, dtype=object)[order], \
+            np.take_along_axis(values, order, axis=1)
 
     def feature_contributions(self, frame: pd.DataFrame, top: int = 3) -> pd.DataFrame:
         """Per declaration, the `top` features that raise its fraud score most: columns ``reason_i`` (plain
         words), ``feature_i`` (column name) and ``contribution_i`` (log-odds), i = 1..top."""
-        contrib = self.contributions(frame).drop(columns="bias")
-        values = contrib.to_numpy()
-        order = np.argsort(-values, axis=1, kind="stable")[:, :top]
-        names = np.asarray(self.feature_names_, dtype=object)
-        words = np.asarray([plain_name(n) for n in self.feature_names_], dtype=object)
+        words, names, values = self.top_reasons(self._x(frame), top)
         out = {}
-        for i in range(order.shape[1]):
-            idx = order[:, i]
-            out[f"reason_{i + 1}"] = words[idx]
-            out[f"feature_{i + 1}"] = names[idx]
-            out[f"contribution_{i + 1}"] = values[np.arange(len(values)), idx]
+        for i in range(words.shape[1]):
+            out[f"reason_{i + 1}"] = words[:, i]
+            out[f"feature_{i + 1}"] = names[:, i]
+            out[f"contribution_{i + 1}"] = values[:, i]
         return pd.DataFrame(out, index=frame.index)
 
     # --- persistence -------------------------------------------------------------------------------------
@@ -229,12 +248,17 @@ class TargetingModel:
         return payload["model"]
 
 
-def explore(scores: pd.DataFrame, budget, share: float = 0.1, seed: int = 0) -> pd.DataFrame:
+def explore(scores: pd.DataFrame, budget, share: float = 0.1, seed: int = 0, how: str = "draw") -> pd.DataFrame:
     """Choose `budget` declarations (an int, or a fraction of the rows when < 1): the top ``1 - share`` of the
-    budget by ``score``, and the rest drawn at random among the others, favouring declarations the model is
-    unsure about (p_fraud near 0.5) or knows little about (few earlier controls of the importer or the HS6).
+    budget by ``score``, and the rest among the others, favouring declarations the model is unsure about
+    (p_fraud near 0.5) or knows little about (few earlier controls of the importer or the HS6), n below being
+    ``min(controls_importer, controls_hs6)``:
 
-    Draw weight of a remaining row: ``4 p (1 - p) + 1 / (1 + min(controls_importer, controls_hs6))``.
+    - ``how="draw"``: drawn at random, weight ``4 p (1 - p) + 1 / (1 + n)``;
+    - ``how="optimistic"``: the highest upper bounds ``p + sqrt(p (1 - p) / (1 + n))`` (optimism in the face of
+      uncertainty: a declaration the model has seen little of is taken at what it might be, one it knows well
+      at what it is, so the share goes to the next-ranked declarations that the model is least sure of).
+
     Returns `scores` with ``selected`` (bool) and ``selection`` ("score" | "exploration" | "").
     """
     n = len(scores)
@@ -247,13 +271,19 @@ def explore(scores: pd.DataFrame, budget, share: float = 0.1, seed: int = 0) -> 
     selection[order[:k_score]] = "score"
     rest = order[k_score:]
     if k_explore and len(rest):
-        p = scores["p_fraud"].to_numpy(dtype=float)[rest]
+        p = np.nan_to_num(scores["p_fraud"].to_numpy(dtype=float)[rest], nan=0.0)
         controls = np.fmin(scores.get("controls_importer", pd.Series(np.nan, index=scores.index)).to_numpy(float),
                            scores.get("controls_hs6", pd.Series(np.nan, index=scores.index)).to_numpy(float))[rest]
-        rarity = 1.0 / (1.0 + np.nan_to_num(controls, nan=0.0))
-        weight = 4 * p * (1 - p) + rarity + 1e-9
-        rng = np.random.default_rng(seed)
-        chosen = rng.choice(rest, size=min(k_explore, len(rest)), replace=False, p=weight / weight.sum())
+        controls = np.nan_to_num(controls, nan=0.0)
+        if how == "optimistic":
+            upper = p + np.sqrt(p * (1 - p) / (1.0 + controls))
+            chosen = rest[np.argsort(-upper, kind="stable")[:k_explore]]
+        elif how == "draw":
+            weight = 4 * p * (1 - p) + 1.0 / (1.0 + controls) + 1e-9
+            rng = np.random.default_rng(seed)
+            chosen = rng.choice(rest, size=min(k_explore, len(rest)), replace=False, p=weight / weight.sum())
+        else:
+            raise ValueError("how must be 'draw' or 'optimistic'")
         selection[chosen] = "exploration"
     out = scores.copy()
     out["selected"] = selection != ""
