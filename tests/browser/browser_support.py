@@ -2,6 +2,8 @@
 
 import re
 
+from smartcustoms.control import service as control_service
+
 PASSWORD = "correct horse battery"
 PEOPLE = {  # username: (role, scopes)
     "alice": ("trader", {"importers": ["IMP001"], "declarants": ["BRK001"]}),
@@ -57,7 +59,6 @@ def open_task(site, declaration_id: str, *, office: str = "FRPAR1", lane: str = 
               items: list[dict] | None = None) -> int:
     """Lodge alice's declaration (as the system account), put it in `lane` (an override when the risk engine
     chose another) and run the control chain's job that opens tasks; the ID of its inspection task."""
-    from smartcustoms.control import inspections
     from smartcustoms.risk import repository as audit
 
     body = declaration(declaration_id, office_id=office)
@@ -70,6 +71,6 @@ def open_task(site, declaration_id: str, *, office: str = "FRPAR1", lane: str = 
     if decision["final_lane"] != lane:
         audit.override(site.engine, int(decision["decision_id"]), lane, "browser test: the control it needs",
                        "supervisor.sam")
-    inspections.open_controls(site.engine)
-    frame = inspections.task_frame(site.engine)
+    control_service.open_controls(site.engine)
+    frame = control_service.task_frame(site.engine)
     return int(frame.loc[frame["declaration_id"] == declaration_id, "task_id"].iloc[0])

@@ -7,6 +7,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from smartcustoms.control import service as control_service
+from smartcustoms.control.repository import inspections as task_sql
+from smartcustoms.store.db import moment
+
 from .browser_support import horizontal_overflow, open_task, red_item, sign_in
 
 SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
@@ -66,15 +70,13 @@ def test_staff_find_a_declaration_from_the_search_box_and_read_its_history(sized
 
 
 def test_the_task_page_puts_the_decision_on_top_and_reads_amounts_as_the_officer_writes_them(sized, site):
-    from smartcustoms.control import inspections
-
     page = sized
     task = open_task(site, f"AMT-{page.viewport_size['width']}", lane="yellow")
     with site.engine.begin() as conn:
-        loaded = inspections.load_task(conn, task)
-        version = inspections.move(conn, loaded, "assigned", actor="oscar", expected_version=loaded.version,
-                                   at=inspections.moment(None), officer_id="oscar", note="browser test")
-    inspections.transition(site.engine, task, "in_progress", actor="oscar", expected_version=version)
+        loaded = task_sql.load_task(conn, task)
+        version = task_sql.move(conn, loaded, "assigned", actor="oscar", expected_version=loaded.version,
+                                at=moment(None), officer_id="oscar", note="browser test")
+    control_service.transition(site.engine, task, "in_progress", actor="oscar", expected_version=version)
     sign_in(page, site, "oscar")
     page.goto(site.url + f"/officer/tasks/{task}")
     control = page.locator("#control-heading").bounding_box()

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, insert, select
 from test_queries import add_declaration  # a shared helper
 
-from smartcustoms.control.audit_cases import (
-    AuditCaseError,
+from smartcustoms.control.audit_cases import AuditCaseError
+from smartcustoms.control.service import (
     audit_candidates,
     case_declarations,
     cases_frame,

@@ -8,16 +8,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from smartcustoms.control.evidence import (
-    EvidenceError,
-    EvidenceLimits,
-    content_matches,
-    evidence_frame,
-    read_evidence,
-    safe_filename,
-    store_evidence,
-)
-from smartcustoms.control.inspections import open_controls, task_frame
+from smartcustoms.control.evidence import EvidenceError, EvidenceLimits, content_matches, safe_filename
+from smartcustoms.control.service import evidence_frame, open_controls, read_evidence, store_evidence, task_frame
 from smartcustoms.control.tables import evidence
 from smartcustoms.control.workflow import NotFoundError
 from smartcustoms.declarations.service import import_file

@@ -12,10 +12,12 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from smartcustoms.control import inspections
-from smartcustoms.control.inspections import (
+from smartcustoms.control.service import (
     add_officers,
+    add_slots,
     assign,
     assign_open,
+    book,
     change_mode,
     clearance_frame,
     complete,
@@ -27,7 +29,6 @@ from smartcustoms.control.inspections import (
     task_history,
     transition,
 )
-from smartcustoms.control.scheduling import add_slots, book
 from smartcustoms.control.tables import outcomes, task_events
 from smartcustoms.control.workflow import (
     TRANSITIONS,

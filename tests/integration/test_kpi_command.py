@@ -17,8 +17,8 @@ from sqlalchemy import insert
 from typer.testing import CliRunner
 
 from smartcustoms.cli.kpi import kpi_command
-from smartcustoms.control.kpi_data import load_kpi_frames
 from smartcustoms.control.kpis import KpiError
+from smartcustoms.control.service import kpi_frames as load_kpi_frames
 from smartcustoms.control.tables import audit_case_declarations, audit_cases, clearance, outcomes, task_events, tasks
 from smartcustoms.risk.repository import assessments, decisions, overrides
 from smartcustoms.settings import get_settings

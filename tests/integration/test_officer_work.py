@@ -7,9 +7,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from smartcustoms.control.evidence import evidence_frame
-from smartcustoms.control.inspections import clearance_frame, open_controls, task_frame
-from smartcustoms.control.officer_work import FOUND_AS, simulate_officer_work
+from smartcustoms.control.service import clearance_frame, evidence_frame, open_controls, task_frame
+from smartcustoms.control.service.simulation import FOUND_AS, simulate_officer_work
 from smartcustoms.control.tables import outcomes, task_events
 from smartcustoms.declarations.service import import_file
 from smartcustoms.outcomes.service import load_outcomes

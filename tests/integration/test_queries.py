@@ -8,21 +8,19 @@ import pytest
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import DBAPIError
 
-from smartcustoms.control.queries import (
-    ConflictError,
-    DeadlineError,
-    QueryError,
+from smartcustoms.control.queries import ConflictError, DeadlineError, QueryError
+from smartcustoms.control.service import (
     answer_valuation_query,
     decide_valuation_query,
     expire_overdue,
     open_requests,
     queries_frame,
     raise_valuation_query,
-    receive_document,
     request_documents,
     requests_frame,
     waive_document,
 )
+from smartcustoms.control.service import mark_document_received as receive_document
 from smartcustoms.control.tables import (
     document_requests,
     evidence,

@@ -8,18 +8,23 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from smartcustoms.control.inspections import (
+from smartcustoms.control.scheduling import BookingError
+from smartcustoms.control.service import (
     add_officers,
+    add_slots,
     assign,
     assign_open,
+    book,
+    booking_of,
+    cancel_booking,
     change_mode,
+    free_slots,
     get_task,
     open_controls,
     task_frame,
     task_history,
     transition,
 )
-from smartcustoms.control.scheduling import BookingError, add_slots, book, booking_of, cancel_booking, free_slots
 from smartcustoms.control.tables import bookings, slots
 from smartcustoms.control.workflow import NotFoundError, TransitionError
 from smartcustoms.declarations.service import import_file

@@ -9,27 +9,24 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select, update
 
-from smartcustoms.control.inspections import (
+from smartcustoms.control.service import (
     add_officers,
     assign,
     clearance_frame,
     complete,
+    eligibility,
     get_task,
+    importer_record,
     open_controls,
+    sign_undertaking,
     task_frame,
     transition,
-)
-from smartcustoms.control.tables import clearance
-from smartcustoms.control.undertakings import (
-    UndertakingError,
-    eligibility,
-    importer_record,
-    sign_undertaking,
     undertaking_of,
-    undertakings,
     undertakings_frame,
     verify_undertaking,
 )
+from smartcustoms.control.tables import clearance, undertakings
+from smartcustoms.control.undertakings import UndertakingError
 from smartcustoms.declarations.service import import_file
 from smartcustoms.outcomes.service import store_outcomes
 from smartcustoms.risk.repository import latest_decisions, overrides, record_assessment

@@ -19,11 +19,13 @@ from sqlalchemy import delete, func, select
 
 import fitted
 from smartcustoms.accounts import service as accounts
-from smartcustoms.control import inspections
+from smartcustoms.control import service as control_service
+from smartcustoms.control.repository import inspections as task_sql
 from smartcustoms.control.tables import clearance, outcomes, task_events, tasks
 from smartcustoms.risk import repository as audit
 from smartcustoms.risk.assess import RiskEngine
 from smartcustoms.risk.profiles import parse_profiles
+from smartcustoms.store.db import moment
 from smartcustoms.web.app import create_app
 from smartcustoms.web.config import WebSettings
 from smartcustoms.web.officer.presenters import officer_records
@@ -111,8 +113,8 @@ def take_back_chains(engine, ids: list[str]) -> None:
 
 def open_tasks(engine, due: dict | None = None) -> dict[str, int]:
     """Open the control chain's tasks (inspections.open_controls); declaration ID -> task ID."""
-    inspections.open_controls(engine, due=due)
-    frame = inspections.task_frame(engine)
+    control_service.open_controls(engine, due=due)
+    frame = control_service.task_frame(engine)
     return dict(zip(frame["declaration_id"], frame["task_id"].astype(int)))
 
 
@@ -147,9 +149,9 @@ def counts(engine, task_id: int) -> tuple[int, int]:
 def lock_to(engine, officer_id: str, task_id: int) -> int:
     """Lock a created task to an officer, as take_next does (the state machine's step, one event); its version."""
     with engine.begin() as conn:
-        task = inspections.load_task(conn, task_id)
-        return inspections.move(conn, task, "assigned", actor=officer_id, expected_version=task.version,
-                                at=inspections.moment(None), officer_id=officer_id, note="test setup")
+        task = task_sql.load_task(conn, task_id)
+        return task_sql.move(conn, task, "assigned", actor=officer_id, expected_version=task.version,
+                             at=moment(None), officer_id=officer_id, note="test setup")
 
 
 def csrf_of(html: str) -> str:

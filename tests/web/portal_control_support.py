@@ -9,8 +9,16 @@ import pandas as pd
 from conftest import declaration
 from sqlalchemy import delete, func, select
 
-from smartcustoms.control.inspections import add_officers, assign, change_mode, open_controls, task_frame
-from smartcustoms.control.scheduling import add_slots, book, free_slots
+from smartcustoms.control.service import (
+    add_officers,
+    add_slots,
+    assign,
+    book,
+    change_mode,
+    free_slots,
+    open_controls,
+    task_frame,
+)
 from smartcustoms.control.tables import clearance, evidence
 from smartcustoms.control.tables import tasks as task_rows
 from smartcustoms.risk.config import RiskConfig

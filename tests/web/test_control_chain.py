@@ -8,7 +8,7 @@ from conftest import TestClient, as_user, declaration
 from officer_support import app, lodge, red_item, staff  # noqa: F401
 from sqlalchemy import select
 
-from smartcustoms.control import inspections
+from smartcustoms.control import service as control_service
 from smartcustoms.control.tables import clearance
 from smartcustoms.declarations.models import Declaration
 from smartcustoms.declarations.repository import finish_batch, start_batch, store
@@ -27,14 +27,14 @@ def test_a_red_declaration_lodged_through_the_api_is_held_and_queued_when_the_an
     assert red["lane"] == "red" and red["status"] == "held"
     assert plain["lane"] in ("green", "blue") and plain["status"] == "released"
     assert statuses(engine) == {"W-RED": "held", "W-PLAIN": "released"}
-    tasks = inspections.task_frame(engine)
+    tasks = control_service.task_frame(engine)
     assert tasks["declaration_id"].tolist() == ["W-RED"] and tasks["state"].tolist() == ["created"]
 
     queue = as_user(client, None).get("/api/v1/tasks", headers=staff["oscar"].bearer)
     assert queue.status_code == 200 and [t["declaration_id"] for t in queue.json()["items"]] == ["W-RED"]
     seen = as_user(client, None).get("/api/v1/declarations/W-RED", headers=staff["alice"].bearer).json()
     assert seen["status"] == "held"
-    assert inspections.open_controls(engine) == {"tasks": 0, "clearance": 0, "released": 0, "held": 0,
+    assert control_service.open_controls(engine) == {"tasks": 0, "clearance": 0, "released": 0, "held": 0,
                                                  "skipped": 0}  # nothing was left to catch up with
 
 
@@ -48,9 +48,9 @@ def test_a_restart_opens_the_chains_left_unopened(app, engine):
         "declaration_id": "OLD-1", "lane": "yellow", "source": "screen", "random": False, "risk_score": 0.8,
         "duty_at_risk": 10.0, "explanation": "{}"}]), {"settings_version": "t", "settings": {}, "profiles": {},
                                                        "model_version": None}, "test")
-    assert inspections.unopened(engine) == ["OLD-1"]
+    assert control_service.unopened(engine) == ["OLD-1"]
     with TestClient(app):
         pass
     assert statuses(engine) == {"OLD-1": "held"}
-    assert inspections.task_frame(engine)["declaration_id"].tolist() == ["OLD-1"]
-    assert inspections.unopened(engine) == []
+    assert control_service.task_frame(engine)["declaration_id"].tolist() == ["OLD-1"]
+    assert control_service.unopened(engine) == []

@@ -14,6 +14,8 @@ from sqlalchemy.exc import IntegrityError
 
 from smartcustoms.accounts import service as accounts
 from smartcustoms.accounts.service import submissions as submissions_table
+from smartcustoms.control import service as control_service
+from smartcustoms.control.repository import lodging as lodging_sql
 from smartcustoms.declarations import repository
 from smartcustoms.declarations.models import Declaration
 from smartcustoms.declarations.tables import declarations, goods_items, import_batches
@@ -57,7 +59,7 @@ def test_a_batch_that_fails_while_recording_leaves_nothing_behind(engine, app, l
     def broken(*args, **kwargs):
         raise RuntimeError("the audit trail is unavailable")
 
-    monkeypatch.setattr(submissions, "record_decisions", broken)
+    monkeypatch.setattr(control_service, "record_decisions", broken)
     with pytest.raises(RuntimeError, match="audit trail"):
         submissions.lodge(engine, app.state.risk.current(), [lodger("L1")])
     assert set(counts(engine).values()) == {0}  # no declaration without its decision, no half batch
@@ -67,7 +69,7 @@ def test_a_batch_that_fails_while_recording_leaves_nothing_behind(engine, app, l
 
 
 def test_a_write_that_meets_an_id_stored_meanwhile_is_retried_whole(engine, app, lodger, monkeypatch):
-    real, calls = submissions._store_new, []
+    real, calls = lodging_sql.store_lodged, []
 
     def racing(conn, *args):
         calls.append(1)
@@ -77,7 +79,7 @@ def test_a_write_that_meets_an_id_stored_meanwhile_is_retried_whole(engine, app,
             raise IntegrityError("INSERT INTO declarations", {}, Exception("UNIQUE constraint failed"))
         return real(conn, *args)
 
-    monkeypatch.setattr(submissions, "_store_new", racing)
+    monkeypatch.setattr(lodging_sql, "store_lodged", racing)
     results = submissions.lodge(engine, app.state.risk.current(), [lodger("L1")])
     assert len(calls) == 1 and not isinstance(results[0], Exception)  # the retry found it stored: a repeat
     assert counts(engine) == {"declarations": 1, "goods_items": 1, "import_batches": 1, "submissions": 1,

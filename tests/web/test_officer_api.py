@@ -23,10 +23,11 @@ from officer_support import (  # noqa: F401
 from sqlalchemy import select
 
 from smartcustoms.accounts import service as accounts
-from smartcustoms.control import inspections
+from smartcustoms.control import service as control_service
 from smartcustoms.control.tables import clearance, outcomes
 from smartcustoms.risk import repository as audit
 from smartcustoms.risk.assess import RiskEngine
+from smartcustoms.store.db import moment
 
 
 def api(client, person, method: str, path: str, **kwargs):
@@ -53,8 +54,8 @@ def test_take_next_locks_a_different_task_to_each_officer(client, world, engine)
 def test_take_next_answers_204_when_the_office_has_nothing_left(client, world, engine):
     olga = world["people"]["olga"]
     taken = api(client, olga, "POST", "/tasks/next").json()
-    inspections.transition(engine, taken["task_id"], "in_progress", actor="olga",
-                           expected_version=taken["version"])
+    control_service.transition(engine, taken["task_id"], "in_progress", actor="olga",
+                               expected_version=taken["version"])
     answer = api(client, olga, "POST", "/tasks/next")
     assert answer.status_code == 204 and answer.content == b""
 
@@ -114,7 +115,7 @@ def test_a_stale_version_is_refused_with_409_and_nothing_is_written(client, worl
     oscar = world["people"]["oscar"]
     task_id = world["tasks"]["A-DOC1"]
     version = lock_to(engine, "oscar", task_id)
-    version = inspections.transition(engine, task_id, "in_progress", actor="oscar", expected_version=version)
+    version = control_service.transition(engine, task_id, "in_progress", actor="oscar", expected_version=version)
     before = task_row(engine, task_id), counts(engine, task_id)
     answer = api(client, oscar, "POST", f"/tasks/{task_id}/complete", json={
         "expected_version": version - 1, "result": "no_discrepancy", "duty_before": 10, "duty_after": 10})
@@ -130,8 +131,8 @@ def test_a_stale_version_is_refused_with_409_and_nothing_is_written(client, worl
 def test_an_outcome_that_contradicts_itself_is_refused_field_by_field(client, world, engine):
     oscar = world["people"]["oscar"]
     task_id = world["tasks"]["A-DOC1"]
-    version = inspections.transition(engine, task_id, "in_progress", actor="oscar",
-                                     expected_version=lock_to(engine, "oscar", task_id))
+    version = control_service.transition(engine, task_id, "in_progress", actor="oscar",
+                                         expected_version=lock_to(engine, "oscar", task_id))
     path = f"/tasks/{task_id}/complete"
     base = {"expected_version": version, "duty_before": 10, "duty_after": 10}
     cases = [  # body, the field blamed
@@ -173,7 +174,7 @@ def test_officers_work_only_their_own_tasks_and_offices(client, world, engine):
     assert api(client, people["olga"], "GET", "/tasks/999999").status_code == 404
     # a supervisor steps in, as themself
     assert api(client, people["sam"], "POST", f"/tasks/{task_id}/start", json=body).status_code == 200
-    assert inspections.task_history(engine, task_id)["actor"].iloc[-1] == "sam"
+    assert control_service.task_history(engine, task_id)["actor"].iloc[-1] == "sam"
     # officers list their offices' tasks only; supervisors every office's
     olga_sees = api(client, people["olga"], "GET", "/tasks").json()
     assert {t["office_id"] for t in olga_sees["items"]} == {OFFICE_B} and olga_sees["total"] == 1
@@ -192,7 +193,7 @@ def test_the_task_list_filters_and_flags_overdue_tasks(client, world, engine):
     assert api(client, oscar, "GET", "/tasks", params={"state": "released"}).json()["total"] == 0
     assert api(client, oscar, "GET", "/tasks", params={"state": "sleeping"}).status_code == 422
     # a task past its due time is flagged
-    inspections.open_controls(engine)  # idempotent
+    control_service.open_controls(engine)  # idempotent
     lodge(client, people, "A-LATE")
     set_lane(engine, "A-LATE", "yellow")
     open_tasks(engine, due=OVERDUE)
@@ -205,16 +206,16 @@ def test_outcomes_are_listed_by_office_declaration_and_date(client, world, engin
     people = world["people"]
     for name, declaration_id in (("oscar", "A-DOC1"), ("olga", "B-DOC")):
         task_id = world["tasks"][declaration_id]
-        version = inspections.transition(engine, task_id, "in_progress", actor=name,
-                                         expected_version=lock_to(engine, name, task_id))
-        inspections.complete(engine, task_id, actor=name, expected_version=version, result="no_discrepancy",
-                             duty_before=5, duty_after=5)
+        version = control_service.transition(engine, task_id, "in_progress", actor=name,
+                                             expected_version=lock_to(engine, name, task_id))
+        control_service.complete(engine, task_id, actor=name, expected_version=version, result="no_discrepancy",
+                                 duty_before=5, duty_after=5)
     mine = api(client, people["oscar"], "GET", "/outcomes").json()
     assert [o["declaration_id"] for o in mine["items"]] == ["A-DOC1"] and mine["total"] == 1
     assert api(client, people["anna"], "GET", "/outcomes").json()["total"] == 2
     one = api(client, people["sam"], "GET", "/outcomes", params={"declaration_id": "B-DOC"}).json()
     assert [o["officer"] for o in one["items"]] == ["olga"]
-    today = inspections.moment(None).date()
+    today = moment(None).date()
     assert api(client, people["sam"], "GET", "/outcomes",
                params={"since": str(today + timedelta(days=1))}).json()["total"] == 0
     assert api(client, people["sam"], "GET", "/outcomes", params={"since": str(today)}).json()["total"] == 2

@@ -30,8 +30,9 @@ from officer_support import (  # noqa: F401
 from sqlalchemy import select
 
 from smartcustoms.accounts import service as accounts
-from smartcustoms.control import inspections, queries
-from smartcustoms.control.evidence import get_evidence, store_evidence
+from smartcustoms.control import service as control_service
+from smartcustoms.control.repository import inspections as task_sql
+from smartcustoms.control.service import get_evidence, store_evidence
 from smartcustoms.control.tables import document_requests, officers, outcomes
 from smartcustoms.declarations.repository import load_declarations
 from smartcustoms.risk import repository as audit
@@ -115,7 +116,7 @@ def test_take_next_locks_a_task_to_the_officer_and_opens_it(client, world, engin
     olga = people["olga"]
     taken = post(client, olga, "/officer/queue/next", {"office": OFFICE_B})
     task_id = int(re.search(r"/officer/tasks/(\d+)", taken.headers["location"]).group(1))
-    inspections.transition(engine, task_id, "in_progress", actor="olga", expected_version=task_row(engine,
+    control_service.transition(engine, task_id, "in_progress", actor="olga", expected_version=task_row(engine,
                                                                                                      task_id)["version"])
     empty = post(client, olga, "/officer/queue/next", {"office": OFFICE_B})
     assert empty.headers["location"] == f"/officer/queue?empty={OFFICE_B}"
@@ -176,8 +177,8 @@ def test_the_outcome_form_shows_each_problem_next_to_its_field(client, world, en
     people = world["people"]
     oscar = people["oscar"]
     task_id = world["tasks"]["A-DOC1"]
-    inspections.transition(engine, task_id, "in_progress", actor="oscar",
-                           expected_version=lock_to(engine, "oscar", task_id))
+    control_service.transition(engine, task_id, "in_progress", actor="oscar",
+                               expected_version=lock_to(engine, "oscar", task_id))
     path = f"/officer/tasks/{task_id}"
     html = page(client, oscar, path)
     version = version_in(html, f"{path}/complete")
@@ -217,7 +218,7 @@ def test_a_form_of_a_task_changed_meanwhile_shows_the_conflict_and_the_task_as_i
     path = f"/officer/tasks/{task_id}"
     html = page(client, oscar, path)
     assert version_in(html, f"{path}/start") == str(version)
-    inspections.transition(engine, task_id, "in_progress", actor="sam", expected_version=version)  # meanwhile
+    control_service.transition(engine, task_id, "in_progress", actor="sam", expected_version=version)  # meanwhile
     before = counts(engine, task_id)
     answer = post(client, oscar, f"{path}/start", {"expected_version": str(version)})
     assert answer.status_code == 409
@@ -381,7 +382,7 @@ def test_a_valuation_query_is_raised_answered_elsewhere_and_decided(client, worl
     html = client.get(raised.headers["location"]).text
     assert re.search(r"Valuation query 1: waiting for the trader(&#39;|')s answer", html)
     assert "Decide valuation query 1" not in html  # the trader may still answer
-    queries.answer_valuation_query(engine, 1, answer="a discount for a large order", answered_by="alice")
+    control_service.answer_valuation_query(engine, 1, answer="a discount for a large order", answered_by="alice")
     html = page(client, oscar, path)
     assert "a discount for a large order" in html and "Decide valuation query 1" in html
     version = re.search(r'name="query_id" value="1">\s*<input type="hidden" name="expected_version" value="(\d+)"',
@@ -394,7 +395,7 @@ def test_a_valuation_query_is_raised_answered_elsewhere_and_decided(client, worl
     assert decided.status_code == 303
     html = client.get(decided.headers["location"]).text
     assert "The valuation query is decided." in html and "value adjusted" in html
-    frame = queries.queries_frame(engine, "A-DOC1")
+    frame = control_service.queries_frame(engine, "A-DOC1")
     assert (frame["state"].iloc[0], frame["decided_by"].iloc[0]) == ("adjusted", "oscar")
     stale = post(client, oscar, f"{path}/valuation-query/decide", {"query_id": "1", "expected_version": version,
                                                                    "decision": "accept"})
@@ -433,7 +434,7 @@ def test_officer_records_are_made_on_the_first_visit(client, world, engine, app)
         client.cookies.clear()
         client.cookies.set("sc_session", cookie)
         if name == "vera":  # a record named vera exists at another office: vera@FRPAR1 is made
-            inspections.add_officers(engine, pd.DataFrame([
+            control_service.add_officers(engine, pd.DataFrame([
                 {"officer_id": "vera", "name": "Vera", "office_id": "XXOTHER", "modes": "audit"}]))
         assert client.get("/officer/queue").status_code == 200
     with engine.connect() as conn:
@@ -557,7 +558,7 @@ def test_an_officer_takes_this_task_and_a_supervisor_assigns_one(client, world, 
         "officer_id": "oscar"})
     assert assigned.status_code == 303
     with engine.connect() as conn:
-        assert inspections.load_task(conn, other).officer_id == "oscar"
+        assert task_sql.load_task(conn, other).officer_id == "oscar"
     # an officer cannot take a task locked to someone else
     stale = as_user(client, oscar).post(f"/officer/tasks/{other}/take", follow_redirects=False, data={
         "csrf_token": csrf_of(html), "expected_version": "99", "officer_id": "oscar"})
@@ -579,13 +580,11 @@ def test_the_queue_searches_and_sorts(client, world):
 def test_an_officer_books_a_slot_on_the_traders_behalf(client, world, engine):
     from datetime import datetime, timedelta
 
-    from smartcustoms.control import scheduling
-
     oscar = world["people"]["oscar"]
     red = world["tasks"]["A-RED"]
     lock_to(engine, "oscar", red)
     tomorrow = datetime.now().replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
-    scheduling.add_slots(engine, OFFICE_A, "on_site", tomorrow, tomorrow + timedelta(days=1), hours=(8, 10))
+    control_service.add_slots(engine, OFFICE_A, "on_site", tomorrow, tomorrow + timedelta(days=1), hours=(8, 10))
     path = f"/officer/tasks/{red}"
     html = page(client, oscar, path)
     assert "Book for the trader (UTC)" in html
@@ -594,7 +593,7 @@ def test_an_officer_books_a_slot_on_the_traders_behalf(client, world, engine):
                                          follow_redirects=False)
     assert booked.status_code == 303, booked.text
     with engine.connect() as conn:
-        assert inspections.load_task(conn, red).state == "scheduled"
+        assert task_sql.load_task(conn, red).state == "scheduled"
     assert "Inspection slot (UTC)" in page(client, oscar, path)
 
 

@@ -11,7 +11,7 @@ import pytest
 from conftest import as_user
 from officer_support import CALLERS, app, lock_to, settings, staff, world  # noqa: F401
 
-from smartcustoms.control.evidence import store_evidence
+from smartcustoms.control.service import store_evidence
 from smartcustoms.risk import repository as audit
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -26,12 +26,20 @@ from portal_control_support import (
 )
 from sqlalchemy import func, select, update
 
-from smartcustoms.control.inspections import clearance_frame, get_task, task_history
-from smartcustoms.control.queries import queries_frame, raise_valuation_query, request_documents, requests_frame
-from smartcustoms.control.scheduling import book, free_slots
+from smartcustoms.control.service import (
+    book,
+    clearance_frame,
+    free_slots,
+    get_task,
+    queries_frame,
+    raise_valuation_query,
+    request_documents,
+    requests_frame,
+    task_history,
+    undertaking_of,
+)
 from smartcustoms.control.tables import bookings, valuation_query_events
 from smartcustoms.control.tables import slots as slot_table
-from smartcustoms.control.undertakings import undertaking_of
 from smartcustoms.store.db import utc_now
 
 

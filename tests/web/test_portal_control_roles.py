@@ -24,8 +24,7 @@ from portal_control_support import (
     web_settings,
 )
 
-from smartcustoms.control.queries import raise_valuation_query, request_documents
-from smartcustoms.control.scheduling import free_slots
+from smartcustoms.control.service import free_slots, raise_valuation_query, request_documents
 
 CALLERS = ["alice", "bob", "oscar", "anna", "sam", "root", None]
 

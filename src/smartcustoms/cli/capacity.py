@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from smartcustoms.cli.common import console, errors, fail
-from smartcustoms.control import capacity as cap
+from smartcustoms.control.service import capacity as cap
 from smartcustoms.exports import defused
 
 app = typer.Typer(
@@ -350,13 +350,10 @@ def validate_command(
     (batch means over 20 spans of the run) and z = (simulated - formula) / standard error; |z| above 3 would
     point to a fault in the simulation.
     """
-    from smartcustoms.control import queueing
-
     try:
-        queueing.mmc(arrival_rate, service_rate, servers)
+        frame = cap.check_against_mmc(arrival_rate, service_rate, servers, hours=hours, seed=seed, t=t)
     except ValueError as exc:
         fail(str(exc), 2)
-    frame = cap.check_against_mmc(arrival_rate, service_rate, servers, hours=hours, seed=seed, t=t)
     if as_json:
         typer.echo(json.dumps(frame.to_dict(orient="records")))
         return

@@ -17,7 +17,7 @@ from smartcustoms.cli.models import train
 from smartcustoms.cli.risk import run_assessment
 from smartcustoms.cli.serve import serve_command
 from smartcustoms.cli.world import build_world
-from smartcustoms.control.officer_work import simulate_audits, simulate_officer_work
+from smartcustoms.control.service.simulation import simulate_audits, simulate_officer_work
 from smartcustoms.declarations.service import count_declarations
 from smartcustoms.outcomes.service import read_outcomes, store_outcomes
 from smartcustoms.risk import service as profile_store
@@ -88,8 +88,8 @@ SLOT_DAYS = 14  # traders (and officers for them) can book inspection slots this
 def bookable_slots(e, declarations: Path, today: datetime) -> int:
     """Inspection slots from today on at every office of the demo world (on site everywhere, remote where the
     offices' reference data says it inspects remotely), so that bookings can be made as in service."""
-    from smartcustoms.control import scheduling
-    from smartcustoms.control.officer_work import SLOTS
+    from smartcustoms.control import service as control
+    from smartcustoms.control.service.simulation import SLOTS
     from smartcustoms.reference.offices import load_offices
 
     reference = load_offices(get_settings().offices_file)
@@ -100,7 +100,7 @@ def bookable_slots(e, declarations: Path, today: datetime) -> int:
         for mode, shape in SLOTS.items():
             if mode == "remote" and (known is None or "remote" not in known.controls):
                 continue
-            made += scheduling.add_slots(e, office, mode, today, today + timedelta(days=SLOT_DAYS),
+            made += control.add_slots(e, office, mode, today, today + timedelta(days=SLOT_DAYS),
                                          capacity=shape["capacity"], hours=shape["hours"])
     return made
 
@@ -110,8 +110,7 @@ def demo_users(e, at) -> pd.DataFrame:
     tasks, the officer works at the office with the most; the trader gets a valuation query and a document
     request to answer."""
     from smartcustoms.accounts.service import AccountError, create_user, set_password
-    from smartcustoms.control.inspections import task_frame
-    from smartcustoms.control.queries import QueryError, raise_valuation_query, request_documents
+    from smartcustoms.control.service import QueryError, raise_valuation_query, request_documents, task_frame
     from smartcustoms.declarations.service import load_declarations
 
     open_tasks = task_frame(e).query("state not in ('released', 'detained', 'seized')")

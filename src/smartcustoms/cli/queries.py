@@ -6,8 +6,8 @@ from typing import Annotated
 import typer
 
 from smartcustoms.cli.common import console, engine, fail, frame_table
-from smartcustoms.control import queries
-from smartcustoms.control.tables import DOCUMENT_TYPES
+from smartcustoms.control import service as control
+from smartcustoms.control.service import DOCUMENT_TYPES
 
 documents = typer.Typer(help="Documentary checks: request supporting documents from the trader, and record them "
                              "as received (linked to uploaded evidence) or waived.", no_args_is_help=True)
@@ -24,7 +24,7 @@ QUERY_COLUMNS = ["query_id", "declaration_id", "state", "declared_value", "deadl
 def _run(action):
     try:
         return action()
-    except queries.QueryError as exc:
+    except control.QueryError as exc:
         fail(f"{exc}. Nothing was changed.", 1)
 
 
@@ -38,7 +38,7 @@ def request_command(
     by: By = "officer",
 ) -> None:
     """Ask the trader of a declaration for documents."""
-    ids = _run(lambda: queries.request_documents(engine(), declaration_id, document, requested_by=by,
+    ids = _run(lambda: control.request_documents(engine(), declaration_id, document, requested_by=by,
                                                  due_in=timedelta(days=days), task_id=task))
     console.print(f"requested {len(ids)} document(s) for {declaration_id}: request(s) {', '.join(map(str, ids))}")
 
@@ -46,14 +46,14 @@ def request_command(
 @documents.command("receive")
 def receive_command(request_id: int, evidence_id: Annotated[int, typer.Option(help="The uploaded file.")]) -> None:
     """Record a requested document as received (a late one is accepted and counted late)."""
-    late = _run(lambda: queries.receive_document(engine(), request_id, evidence_id))
+    late = _run(lambda: control.mark_document_received(engine(), request_id, evidence_id))
     console.print(f"request {request_id}: received{' (late)' if late else ''}")
 
 
 @documents.command("waive")
 def waive_command(request_id: int) -> None:
     """No longer require a requested document."""
-    _run(lambda: queries.waive_document(engine(), request_id))
+    _run(lambda: control.waive_document(engine(), request_id))
     console.print(f"request {request_id}: waived")
 
 
@@ -61,7 +61,7 @@ def waive_command(request_id: int) -> None:
 def list_documents(declaration_id: Annotated[str | None, typer.Argument()] = None,
                    state: Annotated[str | None, typer.Option(help="requested, received or waived.")] = None) -> None:
     """List document requests."""
-    frame = _run(lambda: queries.requests_frame(engine(), declaration_id, state=state))
+    frame = _run(lambda: control.requests_frame(engine(), declaration_id, state=state))
     if frame.empty:
         console.print("no document requests")
         return
@@ -78,7 +78,7 @@ def raise_command(
     by: By = "officer",
 ) -> None:
     """Open a valuation query on a declaration."""
-    query_id = _run(lambda: queries.raise_valuation_query(engine(), declaration_id, reasons_to_doubt=reasons,
+    query_id = _run(lambda: control.raise_valuation_query(engine(), declaration_id, reasons_to_doubt=reasons,
                                                           raised_by=by, deadline_days=days, task_id=task))
     console.print(f"valuation query {query_id} raised on {declaration_id}")
 
@@ -87,7 +87,7 @@ def raise_command(
 def answer_command(query_id: int, answer: Annotated[str, typer.Option(help="The trader's answer.")],
                    by: By = "trader") -> None:
     """Record the trader's answer (refused after the deadline)."""
-    _run(lambda: queries.answer_valuation_query(engine(), query_id, answer=answer, answered_by=by))
+    _run(lambda: control.answer_valuation_query(engine(), query_id, answer=answer, answered_by=by))
     console.print(f"valuation query {query_id}: answer recorded")
 
 
@@ -99,7 +99,7 @@ def decide_command(
     by: By = "officer",
 ) -> None:
     """Accept the declared value or adjust it; the duty is recomputed and the decision recorded as an outcome."""
-    result = _run(lambda: queries.decide_valuation_query(engine(), query_id, decision=decision, decided_by=by,
+    result = _run(lambda: control.decide_valuation_query(engine(), query_id, decision=decision, decided_by=by,
                                                          adjusted_value=value))
     console.print(f"valuation query {query_id}: {result['state']}; duty {result['duty_before']:,.2f} -> "
                   f"{result['duty_after']:,.2f} (recovered {result['duty_recovered']:,.2f}); "
@@ -109,7 +109,7 @@ def decide_command(
 @query.command("expire")
 def expire_command() -> None:
     """Mark open queries past their deadline as expired (answers are then refused; a decision is due)."""
-    expired = queries.expire_overdue(engine())
+    expired = control.expire_overdue(engine())
     console.print(f"{len(expired)} valuation quer{'y' if len(expired) == 1 else 'ies'} expired")
 
 
@@ -118,7 +118,7 @@ def list_queries(declaration_id: Annotated[str | None, typer.Argument()] = None,
                  state: Annotated[str | None, typer.Option(help="open, answered, accepted, adjusted or expired.")]
                  = None) -> None:
     """List valuation queries."""
-    frame = _run(lambda: queries.queries_frame(engine(), declaration_id, state=state))
+    frame = _run(lambda: control.queries_frame(engine(), declaration_id, state=state))
     if frame.empty:
         console.print("no valuation queries")
         return

@@ -3,7 +3,8 @@
 A file is accepted only if its type is allowed, its size within that type's limit, and its first bytes are
 those of the declared type (a "photo" that is an executable is refused). It is written to a temporary file
 while its SHA-256 is computed, then renamed to ``<folder>/<sha256[:2]>/<sha256>``: the same content is stored
-once, whoever uploads it. Reading it back checks the checksum again.
+once, whoever uploads it. Reading it back checks the checksum again. The rows are written by
+``control.repository.evidence``, in the use cases of ``control.service``.
 """
 
 import hashlib
@@ -17,16 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-import pandas as pd
-from sqlalchemy import insert, select
-
-from smartcustoms.control.inspections import Bind, load_task
-from smartcustoms.control.inspections import moment as _moment
-from smartcustoms.control.tables import evidence
-from smartcustoms.control.workflow import ControlError, NotFoundError
-from smartcustoms.declarations.tables import declarations
+from smartcustoms.control.workflow import ControlError
 from smartcustoms.refusals import Kind
-from smartcustoms.store.db import transaction
 
 MB = 1024 * 1024
 KIND = {"image/jpeg": "photo", "image/png": "photo", "video/mp4": "video", "video/webm": "video",
@@ -121,12 +114,9 @@ def _write_temporary(folder: Path, stream: BinaryIO, limit: int, content_type: s
     return Path(name), digest.hexdigest(), size
 
 
-def store_evidence(bind: Bind, folder: Path, *, declaration_id: str, task_id: int | None = None, filename: str,
-                   data: bytes | BinaryIO, content_type: str, uploaded_by: str, at: datetime | None = None,
-                   limits: EvidenceLimits | None = None) -> int:
-    """Store one file for a declaration (and its inspection task): checks type, size and content, writes the file
-    under its checksum and one ``evidence`` row. Returns the evidence ID."""
-    limits, at = limits or EvidenceLimits(), _moment(at)
+def checked_upload(content_type: str, uploaded_by: str, limits: EvidenceLimits) -> tuple[str, str]:
+    """The upload's content type (parameters dropped, lower case) and uploader, refused when the type is not
+    accepted or the uploader not named."""
     content_type = (content_type or "").split(";")[0].strip().lower()
     uploaded_by = (uploaded_by or "").strip()
     if content_type not in limits.max_bytes or content_type not in KIND:
@@ -134,8 +124,12 @@ def store_evidence(bind: Bind, folder: Path, *, declaration_id: str, task_id: in
                             f"{', '.join(t for t in limits.max_bytes if t in KIND)})", code="file_type", field="file")
     if not uploaded_by:
         raise EvidenceError("who uploads must be named")
-    with transaction(bind) as conn:  # check where it belongs before reading a large file
-        _check_target(conn, declaration_id, task_id)
+    return content_type, uploaded_by
+
+
+def write_file(folder: Path, data: bytes | BinaryIO, content_type: str, limits: EvidenceLimits) -> tuple[str, str, int]:
+    """Check the file's size and content while writing it under its checksum in `folder` (the same content is
+    stored once). Returns its path relative to `folder`, its SHA-256 and its size."""
     folder = Path(folder)
     stream = io.BytesIO(data) if isinstance(data, bytes | bytearray | memoryview) else data
     temporary, sha256, size = _write_temporary(folder, stream, limits.max_bytes[content_type], content_type)
@@ -147,56 +141,17 @@ def store_evidence(bind: Bind, folder: Path, *, declaration_id: str, task_id: in
             os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
-    # the file comes first: should the row fail, an unreferenced file is left, never a row without its file
-    with transaction(bind) as conn:
-        _check_target(conn, declaration_id, task_id)
-        return conn.execute(insert(evidence).values(
-            declaration_id=declaration_id, task_id=task_id, kind=KIND[content_type],
-            filename=safe_filename(filename), content_type=content_type, size_bytes=size, sha256=sha256,
-            path=relative, uploaded_by=uploaded_by, uploaded_at=at,
-        ).returning(evidence.c.evidence_id)).scalar_one()
+    return relative, sha256, size
 
 
-def _check_target(conn, declaration_id: str, task_id: int | None) -> None:
-    if not (declaration_id or "").strip():
-        raise EvidenceError("evidence needs the declaration it belongs to")
-    if task_id is not None:
-        task = load_task(conn, task_id)
-        if task.declaration_id != declaration_id:
-            raise EvidenceError(f"task {task_id} is about declaration {task.declaration_id}, not {declaration_id}")
-    elif conn.execute(select(declarations.c.declaration_id).where(
-            declarations.c.declaration_id == declaration_id)).first() is None:
-        raise NotFoundError(f"no declaration {declaration_id}")
-
-
-def get_evidence(bind: Bind, evidence_id: int) -> Evidence:
-    with transaction(bind) as conn:
-        row = conn.execute(select(evidence).where(evidence.c.evidence_id == evidence_id)).first()
-    if row is None:
-        raise NotFoundError(f"no evidence {evidence_id}")
-    return Evidence(**row._mapping)
-
-
-def read_evidence(bind: Bind, folder: Path, evidence_id: int) -> tuple[Evidence, bytes]:
-    """The stored file and its record; EvidenceError if the file is gone or no longer matches its checksum."""
-    record = get_evidence(bind, evidence_id)
+def read_file(folder: Path, record: Evidence) -> bytes:
+    """The stored file of an evidence record; EvidenceError if it is gone or no longer matches its checksum."""
     path = Path(folder) / record.path
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise EvidenceError(f"evidence {evidence_id}: the file {record.path} is missing") from None
+        raise EvidenceError(f"evidence {record.evidence_id}: the file {record.path} is missing") from None
     if len(data) != record.size_bytes or hashlib.sha256(data).hexdigest() != record.sha256:
-        raise EvidenceError(f"evidence {evidence_id}: the stored file does not match its checksum (damaged or "
-                            "altered)")
-    return record, data
-
-
-def evidence_frame(bind: Bind, declaration_id: str | None = None, task_id: int | None = None) -> pd.DataFrame:
-    """Evidence records, oldest first (optionally of one declaration or task)."""
-    query = select(evidence).order_by(evidence.c.evidence_id)
-    if declaration_id is not None:
-        query = query.where(evidence.c.declaration_id == declaration_id)
-    if task_id is not None:
-        query = query.where(evidence.c.task_id == task_id)
-    with transaction(bind) as conn:
-        return pd.DataFrame(conn.execute(query).mappings().all(), columns=evidence.c.keys())
+        raise EvidenceError(f"evidence {record.evidence_id}: the stored file does not match its checksum (damaged "
+                            "or altered)")
+    return data

@@ -1,5 +1,5 @@
 """Tables of the control chain: officers, inspection tasks and their event log, slots and bookings, evidence,
-document requests, valuation queries, post-clearance audit cases, clearance times, and outcomes."""
+document requests, valuation queries, post-clearance audit cases, clearance times, undertakings, and outcomes."""
 
 from sqlalchemy import (
     Boolean,
@@ -206,6 +206,24 @@ clearance = Table(  # one row per declaration given a lane: the Time Release Stu
     Column("lane_at", DateTime, nullable=False),
     Column("released_at", DateTime, nullable=True),
     Column("status", String(10), nullable=False),  # held | released | detained | seized
+)
+
+undertakings = Table(  # promise-based release (control.undertakings)
+    "undertakings",
+    metadata,
+    Column("undertaking_id", Integer, primary_key=True, autoincrement=True),
+    Column("declaration_id", String(35), ForeignKey("declarations.declaration_id"), nullable=False, unique=True),
+    Column("signed_by", String(100), nullable=False),
+    Column("signed_at", DateTime, nullable=False),
+    Column("text", Text, nullable=False),  # the undertaking as the trader read and signed it
+    Column("basis", Text, nullable=False),  # JSON: why the trader was in good standing
+    Column("verified_at", DateTime, nullable=True),
+    Column("verified_by", String(100), nullable=True),
+    Column("result", String(20), nullable=True),
+    CheckConstraint("result IS NULL OR result IN ('documents_confirmed', 'discrepancy', 'not_provided')",
+                    name="ck_undertakings_result"),
+    CheckConstraint("(result IS NULL) = (verified_at IS NULL) AND (result IS NULL) = (verified_by IS NULL)",
+                    name="ck_undertakings_verified"),
 )
 
 

@@ -6,22 +6,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
-from smartcustoms.accounts.service import User, submissions
-from smartcustoms.control.repository import clearance_statuses, reasons
-from smartcustoms.control.service import record_decisions
-from smartcustoms.declarations import repository
-from smartcustoms.declarations.models import HEADER_FIELDS, ITEM_FIELDS, Declaration
-from smartcustoms.declarations.tables import declarations, goods_items
-from smartcustoms.declarations.validate import REJECT_COLUMNS, VALID_COLUMNS, flatten
+from smartcustoms.accounts.service import User
+from smartcustoms.control import service as control_service
+from smartcustoms.control.service import StoredMeanwhile, reasons
+from smartcustoms.declarations.schemas import Declaration
+from smartcustoms.declarations.service import HEADER_FIELDS, ITEM_FIELDS, VALID_COLUMNS, flatten, load_declarations
 from smartcustoms.reference.offices import load_offices
 from smartcustoms.refusals import Refusal
-from smartcustoms.risk.assess import RiskEngine, assess, explain
-from smartcustoms.risk.repository import latest_decisions
+from smartcustoms.risk.service import RiskEngine, assess, explain
 from smartcustoms.settings import get_settings
-from smartcustoms.store.db import insert_rows, utc_now, writing
+from smartcustoms.store.db import utc_now
 from smartcustoms.web.errors import Conflict, Forbidden, Invalid
 
 LODGING_ROLES = ("trader", "admin")  # admin: for systems that lodge on behalf of every trader
@@ -114,29 +111,16 @@ def _result(declaration_id: str, decision: dict, status: str, created: bool) -> 
                     reasons(decision["explanation"]), status, created)
 
 
-class StoredMeanwhile(Exception):
-    """Another writer stored one of the batch's new declarations between our read and our write."""
-
-
-def _store_new(conn: Connection, new: list[Submission], at: datetime) -> None:
-    """In the caller's transaction: store the declarations seen first in this batch (one import batch row for
-    the timeline) and record who lodged them. Raises StoredMeanwhile when another writer got there first."""
-    ids = [submission.declaration_id for submission in new]
-    if conn.execute(select(declarations.c.declaration_id).where(declarations.c.declaration_id.in_(ids))).first():
-        raise StoredMeanwhile
-    batch_id = repository.start_batch(conn, ACTOR, "json", None)
-    insert_rows(conn, declarations, [*HEADER_FIELDS, "content_hash", "batch_id"],
-                [(*(submission.rows[0][at_] for at_ in _HEADER_AT), batch_id) for submission in new])
-    items = [tuple(row[at_] for at_ in _ITEM_AT) for submission in new for row in submission.rows]
-    insert_rows(conn, goods_items, ["declaration_id", *ITEM_FIELDS], items)
-    repository.finish_batch(conn, batch_id, repository.Stored(imported=len(new), items=len(items)), _NO_REJECTS, 0)
-    insert_rows(conn, submissions, ["declaration_id", "user_id", "channel", "submitted_at"],
-                [(s.declaration_id, s.user.user_id, s.channel, at) for s in new])
+def _new_rows(new: list[Submission]) -> dict[str, list[tuple]]:
+    """The rows that store the declarations seen first in a batch (control.service.record_lodging): headers,
+    goods items, and who lodged each how."""
+    return {"headers": [tuple(submission.rows[0][at_] for at_ in _HEADER_AT) for submission in new],
+            "items": [tuple(row[at_] for at_ in _ITEM_AT) for submission in new for row in submission.rows],
+            "lodged_by": [(s.declaration_id, s.user.user_id, s.channel) for s in new]}
 
 
 _HEADER_AT = [_AT[name] for name in [*HEADER_FIELDS, "content_hash"]]
 _ITEM_AT = [_AT[name] for name in ["declaration_id", *ITEM_FIELDS]]
-_NO_REJECTS = pd.DataFrame(columns=REJECT_COLUMNS)
 ATTEMPTS = 3  # a write that meets an ID stored meanwhile by another writer is retried
 
 
@@ -174,10 +158,7 @@ def lodge(db: Engine, risk: RiskEngine, batch: list[Submission], *, at: datetime
 
 def _stored_now(db: Engine, batch: list[Submission]) -> bool:
     """Whether one of the batch's IDs is stored (by another writer, since our read)."""
-    ids = list({s.declaration_id for s in batch})
-    with db.connect() as conn:
-        return conn.execute(select(declarations.c.declaration_id)
-                            .where(declarations.c.declaration_id.in_(ids)).limit(1)).first() is not None
+    return control_service.any_stored(db, list({s.declaration_id for s in batch}))
 
 
 def _unstorable(declaration_id: str) -> Invalid:
@@ -189,12 +170,7 @@ def _lodge_once(db: Engine, risk: RiskEngine, batch: list[Submission], at: datet
                 remote_offices: Collection[str]) -> list:
     results: list = [None] * len(batch)
     ids = list(dict.fromkeys(s.declaration_id for s in batch))
-    with db.connect() as conn:
-        stored = dict(conn.execute(select(declarations.c.declaration_id, declarations.c.content_hash)
-                                   .where(declarations.c.declaration_id.in_(ids))).all())
-        # only stored ones can have any
-        decided = latest_decisions(conn, ids=[key for key in ids if key in stored], by_declaration=True)
-        statuses = clearance_statuses(conn, [key for key in ids if key in decided])
+    stored, decided, statuses = control_service.lodged(db, ids)
 
     first: dict[str, int] = {}  # ID -> the submission that stores it
     offices = load_offices(get_settings().offices_file)  # the reference in force (read again when it changes)
@@ -218,16 +194,14 @@ def _lodge_once(db: Engine, risk: RiskEngine, batch: list[Submission], at: datet
         frame = pd.DataFrame([row[1:-1] for i in first.values() for row in batch[i].rows],  # FIELDS' values
                              columns=HEADER_FIELDS + ITEM_FIELDS)
         if undecided:  # stored by an import, or a batch that failed after storing: assess them now
-            frame = pd.concat([part for part in (frame, repository.load_declarations(db, ids=undecided))
+            frame = pd.concat([part for part in (frame, load_declarations(db, ids=undecided))
                                if len(part)], ignore_index=True)
         assessed = explain(assess(frame, risk), list(risk.screens))
 
     if first or assessed is not None:
-        with writing(db) as conn:
-            if first:
-                _store_new(conn, [batch[i] for i in first.values()], at)
-            if assessed is not None and len(assessed):
-                record_decisions(conn, assessed, risk.provenance(), ACTOR, remote_offices=remote_offices)
+        control_service.record_lodging(db, ACTOR, **_new_rows([batch[i] for i in first.values()]), at=at,
+                                       assessed=assessed, provenance=risk.provenance(),
+                                       remote_offices=remote_offices)
         if assessed is not None:  # their chain is open: held for control, or released
             statuses.update({key: "held" if lane in ("red", "yellow") else "released"
                              for key, lane in zip(assessed["declaration_id"], assessed["lane"])})

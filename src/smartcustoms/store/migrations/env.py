@@ -4,7 +4,6 @@ from alembic import context
 
 import smartcustoms.accounts.tables  # noqa: F401
 import smartcustoms.control.tables  # noqa: F401  (each import registers its tables on the metadata)
-import smartcustoms.control.undertakings  # noqa: F401
 import smartcustoms.declarations.tables  # noqa: F401
 import smartcustoms.nii.tables  # noqa: F401
 import smartcustoms.passengers.tables  # noqa: F401

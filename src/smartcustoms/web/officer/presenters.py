@@ -29,25 +29,19 @@ from typing import Annotated, Literal
 
 import pandas as pd
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
-from sqlalchemy import Engine, false, func, select
+from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from smartcustoms import written
 from smartcustoms.accounts.service import User
-from smartcustoms.control import evidence as evidence_store
-from smartcustoms.control import inspections, queries, scheduling
-from smartcustoms.control import repository as scoped
 from smartcustoms.control import service as control_service
-from smartcustoms.control.inspections import Task
-from smartcustoms.control.tables import DOCUMENT_TYPES, officers, outcomes, tasks
-from smartcustoms.control.workflow import INFRINGEMENTS, ControlError, NotFoundError
+from smartcustoms.control.service import DOCUMENT_TYPES, INFRINGEMENTS, ControlError, NotFoundError, Task
 from smartcustoms.declarations.service import load_declarations
-from smartcustoms.declarations.tables import declarations, goods_items
 from smartcustoms.frames import records
 from smartcustoms.refusals import Refusal
-from smartcustoms.risk.repository import decisions, latest_decisions
-from smartcustoms.risk.valuation import UNIT_NAMES
-from smartcustoms.store.db import transaction, utc_now
+from smartcustoms.risk import service as risk_service
+from smartcustoms.risk.service import UNIT_NAMES
+from smartcustoms.store.db import utc_now
 from smartcustoms.targeting import service as targeting
 from smartcustoms.web import words
 from smartcustoms.web.forms import MESSAGES
@@ -77,7 +71,7 @@ OUTCOME_ROLES = ("officer", "analyst", "supervisor", "admin")  # the outcomes AP
 OVERRIDE_ROLES = ("officer", "supervisor", "admin")
 TO_DO = ("created", "assigned", "scheduled", "in_progress")  # the control is still to be done: may be overdue
 ACTIVE = (*TO_DO, "completed", "detained")  # the queue's default: everything not released or seized
-STATE_FILTERS = ("open", "all", *inspections.workflow.STATES)
+STATE_FILTERS = ("open", "all", *control_service.STATES)
 NEW_OFFICER_MODES = "physical,documentary,remote"
 RELEASE_DECISIONS = ("released", "detained", "seized")
 LANES = ("green", "blue", "yellow", "red")
@@ -216,10 +210,11 @@ def value_confirmation(data: "DecideIn", declared_value: float | None) -> str | 
 
 def declared_value(db: Engine, declaration_id: str) -> float | None:
     """The declaration's customs value (the sum of its items')."""
-    with db.connect() as conn:
-        total = conn.execute(select(func.sum(goods_items.c.customs_value))
-                             .where(goods_items.c.declaration_id == declaration_id)).scalar_one_or_none()
-    return float(total) if total is not None else None
+    try:
+        value, _ = control_service.declared_duty(db, declaration_id)
+    except control_service.QueryError:  # no goods items (or no such declaration)
+        return None
+    return value
 
 
 def number_text(value: str | None) -> str | None:
@@ -287,9 +282,7 @@ def officer_records(db: Engine, user: User, *, create: bool = False) -> dict[str
     wanted = sorted({name for pair in names.values() for name in pair})
 
     def read() -> tuple[dict[str, str], dict[str, str]]:
-        with transaction(db) as conn:
-            rows = {row.officer_id: row.office_id for row in conn.execute(
-                select(officers.c.officer_id, officers.c.office_id).where(officers.c.officer_id.in_(wanted)))}
+        rows = control_service.officer_offices(db, wanted)
         found = {office: next((n for n in pair if rows.get(n) == office), None) for office, pair in names.items()}
         return {office: name for office, name in found.items() if name}, rows
 
@@ -300,14 +293,14 @@ def officer_records(db: Engine, user: User, *, create: bool = False) -> dict[str
     new = []
     for office in missing:
         name = user.username if single and user.username not in rows else f"{user.username}@{office}"
-        if name in rows or len(name) > officers.c.officer_id.type.length:
+        if name in rows or len(name) > control_service.OFFICER_ID_LENGTH:
             log.warning("no officer record can be made for %s at %s (%s is taken or too long)", user.username,
                         office, name)
             continue
         new.append({"officer_id": name, "name": user.username, "office_id": office, "modes": NEW_OFFICER_MODES})
     if new:
         try:
-            inspections.add_officers(db, pd.DataFrame(new))
+            control_service.add_officers(db, pd.DataFrame(new))
         except (ControlError, IntegrityError):  # made elsewhere at the same moment: read what is there
             log.info("officer records of %s were being made elsewhere", user.username)
     return read()[0]
@@ -350,12 +343,10 @@ def task_dict(task: Task, now: datetime | None = None) -> dict:
 def visible_task(db: Engine, user: User, task_id: int) -> Task | None:
     """The task if the user may see its declaration; None otherwise (or when there is no such task)."""
     try:
-        task = inspections.get_task(db, task_id)
+        task = control_service.get_task(db, task_id)
     except NotFoundError:
         return None
-    with transaction(db) as conn:
-        seen = conn.execute(select(declarations.c.declaration_id).where(
-            declarations.c.declaration_id == task.declaration_id, scoped.visible_to(user))).first()
+    seen = control_service.visible_declaration(db, user, task.declaration_id)
     return task if seen is not None else None
 
 
@@ -370,37 +361,14 @@ def queue(db: Engine, user: User, *, office: str | None = None, lane: str | None
 
     state: open (not released or seized), all, or one state; who: all, mine (locked to the user's records) or
     unassigned; q: a declaration ID (or its beginning), an importer or declarant ID."""
-    query = select(tasks).select_from(tasks.join(declarations, declarations.c.declaration_id == tasks.c.declaration_id))
-    query = query.where(scoped.visible_to(user))
-    if office:
-        query = query.where(tasks.c.office_id == office)
-    if lane:
-        query = query.where(tasks.c.lane == lane)
-    if state == "open":
-        query = query.where(tasks.c.state.in_(ACTIVE))
-    elif state != "all":
-        query = query.where(tasks.c.state == state)
-    if who == "mine":
-        mine = list((records or {}).values())
-        query = query.where(tasks.c.officer_id.in_(mine) if mine else false())
-    elif who == "unassigned":
-        query = query.where(tasks.c.officer_id.is_(None))
-    if q and q.strip():
-        wanted = q.strip().upper()
-        escaped = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(func.upper(tasks.c.declaration_id).like(escaped + "%", escape="\\")
-                            | (func.upper(declarations.c.importer_id) == wanted)
-                            | (func.upper(declarations.c.declarant_id) == wanted))
-    order = {"declaration": [tasks.c.declaration_id], "lane": [tasks.c.lane.desc()], "state": [tasks.c.state],
-             "office": [tasks.c.office_id]}.get(sort, [])
+    states = ACTIVE if state == "open" else None if state == "all" else (state,)
     now = utc_now()
-    with transaction(db) as conn:
-        total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-        rows = conn.execute(query.order_by(*order, tasks.c.due_at, tasks.c.task_id).limit(limit)
-                            .offset(offset)).all()
+    rows, total = control_service.task_queue(
+        db, user, office=office, lane=lane, states=states,
+        mine=list((records or {}).values()) if who == "mine" else None, unassigned=who == "unassigned", q=q,
+        sort=sort, limit=limit, offset=offset)
     out = []
-    for row in rows:
-        values = dict(row._mapping)
+    for values in rows:
         values["reasons"] = json.loads(values["reasons"])
         values["checklist"] = json.loads(values["checklist"])
         values["overdue"] = overdue(values, now)
@@ -412,8 +380,7 @@ def queue_offices(db: Engine, user: User) -> list[str]:
     """The offices to filter the queue by: an officer's own, else every office with a task."""
     if user.role == "officer":
         return list(user.office_ids)
-    with transaction(db) as conn:
-        return list(conn.execute(select(tasks.c.office_id).distinct().order_by(tasks.c.office_id)).scalars())
+    return control_service.task_offices(db)
 
 
 def take_next(db: Engine, user: User, office: str | None) -> Task | None:
@@ -429,31 +396,19 @@ def take_next(db: Engine, user: User, office: str | None) -> Task | None:
     record = records.get(office)
     if record is None:
         raise NotFoundError(f"no officer record for {user.username} at {office}")
-    return inspections.take_next(db, record)
+    return control_service.take_next(db, record)
 
 
 def history(db: Engine, task_id: int) -> list[dict]:
-    return records(inspections.task_history(db, task_id))
+    return records(control_service.task_history(db, task_id))
 
 
 def outcome_rows(db: Engine, user: User | None, *, declaration_id: str | None = None,
                  since: datetime | None = None, task_ids: list[int] | None = None, limit: int = 100,
                  offset: int = 0, with_total: bool = False):
     """Outcomes (newest first), of the declarations the user may see (all when `user` is None)."""
-    query = select(outcomes).select_from(outcomes.join(declarations,
-                                                       declarations.c.declaration_id == outcomes.c.declaration_id))
-    if user is not None:
-        query = query.where(scoped.visible_to(user))
-    if declaration_id is not None:
-        query = query.where(outcomes.c.declaration_id == declaration_id)
-    if since is not None:
-        query = query.where(outcomes.c.inspection_date >= since)
-    if task_ids is not None:
-        query = query.where(outcomes.c.task_id.in_(task_ids))
-    with transaction(db) as conn:
-        total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one() if with_total else None
-        rows = conn.execute(query.order_by(outcomes.c.inspection_date.desc(), outcomes.c.outcome_id.desc())
-                            .limit(limit).offset(offset)).mappings().all()
+    rows, total = control_service.outcome_page(db, user, declaration_id=declaration_id, since=since,
+                                               task_ids=task_ids, limit=limit, offset=offset, with_total=with_total)
     out = [outcome_dict(row) for row in rows]
     return (out, total) if with_total else out
 
@@ -468,9 +423,8 @@ def outcome_dict(row) -> dict:
 def declared_duty(db: Engine, declaration_id: str) -> float | None:
     """The duty owed on the declared values (sum of value x rate): the outcome form's "duty before"."""
     try:
-        with transaction(db) as conn:
-            value, rate = queries.declared_duty(conn, declaration_id)
-    except queries.QueryError:
+        value, rate = control_service.declared_duty(db, declaration_id)
+    except control_service.QueryError:
         return None
     return round(value * rate / 100, 2)
 
@@ -481,9 +435,7 @@ def declared_duty(db: Engine, declaration_id: str) -> float | None:
 def decision_of(db: Engine, decision_id: int | None) -> dict | None:
     if decision_id is None:
         return None
-    with transaction(db) as conn:
-        row = conn.execute(select(decisions).where(decisions.c.decision_id == decision_id)).mappings().first()
-    return dict(row) if row else None
+    return risk_service.decision(db, decision_id)
 
 
 def why_selected(explanation: str | dict | None) -> dict:
@@ -509,32 +461,9 @@ def why_selected(explanation: str | dict | None) -> dict:
 def importer_history(db: Engine, user: User, declaration, limit: int = 20) -> dict:
     """The importer's other declarations lodged up to this one (those the user may see), newest first, with their
     lane, status and control outcomes; and the totals over all of them."""
-    c = declarations.c
-    earlier = [c.importer_id == declaration.importer_id, c.declaration_id != declaration.declaration_id,
-               c.acceptance_datetime <= declaration.acceptance_datetime, scoped.visible_to(user)]
-    ids_query = select(c.declaration_id).where(*earlier)
-    with transaction(db) as conn:
-        total = conn.execute(select(func.count()).select_from(declarations).where(*earlier)).scalar_one()
-        controls = conn.execute(select(func.count(), func.count().filter(outcomes.c.result == "discrepancy"),
-                                       func.coalesce(func.sum(outcomes.c.duty_recovered), 0.0))
-                                .where(outcomes.c.declaration_id.in_(ids_query))).one()
-        rows = conn.execute(select(c.declaration_id, c.acceptance_datetime, c.office_id).where(*earlier)
-                            .order_by(c.acceptance_datetime.desc(), c.declaration_id.desc()).limit(limit)).all()
-        ids = [row.declaration_id for row in rows]
-        decided = latest_decisions(conn, ids=ids, by_declaration=True)
-        statuses = scoped.clearance_statuses(conn, ids)
-        found: dict[str, list[dict]] = {}
-        if ids:
-            for row in conn.execute(select(outcomes).where(outcomes.c.declaration_id.in_(ids))
-                                    .order_by(outcomes.c.inspection_date, outcomes.c.outcome_id)).mappings():
-                found.setdefault(row["declaration_id"], []).append(outcome_dict(row))
-    checked, discrepancies, recovered = controls
-    return {
-        "total": total, "controls": checked, "discrepancies": discrepancies, "duty_recovered": float(recovered),
-        "rows": [{**row._asdict(), "lane": decided.get(row.declaration_id, {}).get("final_lane"),
-                  "status": scoped.status_of(row.declaration_id, decided, statuses),
-                  "outcomes": found.get(row.declaration_id, [])} for row in rows],
-    }
+    found = control_service.importer_history(db, user, declaration, limit)
+    return {**found, "rows": [{**row, "outcomes": [outcome_dict(o) for o in row["outcomes"]]}
+                              for row in found["rows"]]}
 
 
 # --- charts' data: unit price against its band, the model's contributions ---------------------------------------
@@ -664,14 +593,14 @@ def task_context(app, db: Engine, user: User, task: Task) -> dict:
     records_of = officer_records(db, user, create=True)
     detail = control_service.declaration_detail(db, user, task.declaration_id)
     decision = decision_of(db, task.decision_id)
-    with transaction(db) as conn:
-        latest = latest_decisions(conn, ids=[task.declaration_id], by_declaration=True).get(task.declaration_id)
-    requests = records(queries.requests_frame(db, task.declaration_id))
+    latest = risk_service.latest_decisions(db, ids=[task.declaration_id], by_declaration=True).get(
+        task.declaration_id)
+    requests = records(control_service.requests_frame(db, task.declaration_id))
     now = utc_now()
     for request in requests:
         request["overdue"] = request["state"] == "requested" and request["due_at"] is not None and \
             request["due_at"] < now
-    open_queries = records(queries.queries_frame(db, task.declaration_id))
+    open_queries = records(control_service.queries_frame(db, task.declaration_id))
     for query in open_queries:
         query["decidable"] = query["state"] in ("answered", "expired") or (
             query["state"] == "open" and query["deadline"] is not None and query["deadline"] < now)
@@ -679,8 +608,8 @@ def task_context(app, db: Engine, user: User, task: Task) -> dict:
         "task": task_dict(task, now), "detail": detail, "decision": decision,
         "why": why_selected(decision["explanation"] if decision else None),
         "latest_decision": latest, "history": history(db, task.task_id),
-        "booking": scheduling.booking_of(db, task.task_id),
-        "evidence": records(evidence_store.evidence_frame(db, declaration_id=task.declaration_id)),
+        "booking": control_service.booking_of(db, task.task_id),
+        "evidence": records(control_service.evidence_frame(db, declaration_id=task.declaration_id)),
         "requests": requests, "queries": open_queries,
         "outcomes": outcome_rows(db, user, declaration_id=task.declaration_id),
         "importer": importer_history(db, user, detail["declaration"]) if detail else None,
@@ -698,9 +627,9 @@ def task_context(app, db: Engine, user: User, task: Task) -> dict:
 def slots_on_behalf(db: Engine, task: Task, limit: int = 12) -> list[dict]:
     """The free slots an officer may book for the trader (a physical or remote inspection, assigned, not booked):
     the earliest `limit` of its office and mode."""
-    if task.state != "assigned" or task.mode not in inspections.workflow.SLOT_MODE:
+    if task.state != "assigned" or task.mode not in control_service.SLOT_MODE:
         return []
-    frame = scheduling.free_slots(db, task.office_id, inspections.workflow.SLOT_MODE[task.mode], limit=limit)
+    frame = control_service.free_slots(db, task.office_id, control_service.SLOT_MODE[task.mode], limit=limit)
     return records(frame)
 
 
@@ -714,30 +643,26 @@ def takers(db: Engine, user: User, task: Task, records_of: dict[str, str]) -> li
         return [record] if record is not None and task.state == "created" else []
     if user.role not in ("supervisor", "admin"):
         return []
-    with db.connect() as conn:
-        rows = conn.execute(select(officers.c.officer_id, officers.c.modes).where(
-            officers.c.office_id == task.office_id, officers.c.active)).all()
-    return sorted(row.officer_id for row in rows
-                  if task.mode in row.modes.split(",") and row.officer_id != task.officer_id)
+    return sorted(officer_id for officer_id, modes in control_service.active_officers(db, task.office_id)
+                  if task.mode in modes.split(",") and officer_id != task.officer_id)
 
 
 def lock_to(db: Engine, user: User, task_id: int, officer_id: str, expected_version: int) -> None:
     """Take a task (an officer, for themselves) or assign it (a supervisor or admin, to an officer of its
     office): the task is locked to that officer. ValueError when the user may not; ConflictError when the task
     changed meanwhile."""
-    with transaction(db) as conn:
-        task = inspections.load_task(conn, task_id)
+    def check(task: Task) -> None:
         if officer_id not in takers(db, user, task, officer_records(db, user)):
             raise ValueError(f"{user.username} may not lock task {task_id} to {officer_id}")
-        how = "took the task from its page" if user.role == "officer" else f"assigned by {user.username}"
-        inspections.move(conn, task, "assigned", actor=user.username if user.role != "officer" else officer_id,
-                         expected_version=expected_version, at=inspections.moment(None), officer_id=officer_id,
-                         note=how)
+
+    how = "took the task from its page" if user.role == "officer" else f"assigned by {user.username}"
+    control_service.lock_task(db, task_id, officer_id, actor=user.username if user.role != "officer" else officer_id,
+                              expected_version=expected_version, note=how, check=check)
 
 
 def next_decisions(state: str) -> list[str]:
     """The release decisions open from a task's state (completed: all three; detained: released or seized)."""
-    return [d for d in RELEASE_DECISIONS if d in inspections.workflow.TRANSITIONS.get(state, ())]
+    return [d for d in RELEASE_DECISIONS if d in control_service.TRANSITIONS.get(state, ())]
 
 
 def evidence_disposition(record) -> str:
@@ -750,26 +675,16 @@ def evidence_disposition(record) -> str:
 def visible_evidence(db: Engine, user: User, evidence_id: int):
     """The evidence record if the user may see its declaration, else None."""
     try:
-        record = evidence_store.get_evidence(db, evidence_id)
+        record = control_service.get_evidence(db, evidence_id)
     except ControlError:
         return None
-    with transaction(db) as conn:
-        seen = conn.execute(select(declarations.c.declaration_id).where(
-            declarations.c.declaration_id == record.declaration_id, scoped.visible_to(user))).first()
+    seen = control_service.visible_declaration(db, user, record.declaration_id)
     return record if seen is not None else None
 
 
 def visible_decision(db: Engine, user: User, decision_id: int) -> dict | None:
     """A decision (declaration_id, lane, office) if the user may see its declaration, else None."""
-    with transaction(db) as conn:
-        row = conn.execute(
-            select(decisions.c.decision_id, decisions.c.declaration_id, decisions.c.lane, declarations.c.office_id)
-            .join(declarations, declarations.c.declaration_id == decisions.c.declaration_id)
-            .where(decisions.c.decision_id == decision_id, scoped.visible_to(user))).first()
-        if row is None:
-            return None
-        latest = latest_decisions(conn, ids=[row.declaration_id], by_declaration=True)[row.declaration_id]
-    return {**row._asdict(), "latest_decision_id": latest["decision_id"], "final_lane": latest["final_lane"]}
+    return control_service.visible_decision(db, user, decision_id)
 
 
 def days(value: int) -> timedelta:

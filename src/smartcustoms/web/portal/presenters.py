@@ -15,30 +15,26 @@ from pathlib import Path
 
 import pandas as pd
 from fastapi import Request
-from sqlalchemy import Engine, and_, exists, select
+from sqlalchemy import Engine
 
 from smartcustoms.accounts.service import User
-from smartcustoms.control import inspections, queries, scheduling, workflow
-from smartcustoms.control import repository as scoped
 from smartcustoms.control import service as control_service
-from smartcustoms.control.evidence import KIND, EvidenceError, EvidenceLimits, evidence_frame, store_evidence
-from smartcustoms.control.facilitation import application_free_services, good_standing
-from smartcustoms.control.tables import document_requests, evidence, tasks, valuation_queries
-from smartcustoms.control.undertakings import (
+from smartcustoms.control.service import (
+    KIND,
+    ControlError,
+    EvidenceError,
+    EvidenceLimits,
     UndertakingError,
     eligibility,
-    importer_record,
+    evidence_frame,
     sign_undertaking,
+    store_evidence,
     undertaking_of,
-    undertakings,
 )
-from smartcustoms.control.workflow import ControlError
 from smartcustoms.declarations.schemas import Declaration
-from smartcustoms.declarations.tables import declarations
 from smartcustoms.frames import records
-from smartcustoms.risk.repository import decisions
 from smartcustoms.risk.service import RiskConfig
-from smartcustoms.store.db import transaction, utc_now
+from smartcustoms.store.db import utc_now
 from smartcustoms.web import words
 from smartcustoms.web.errors import Conflict, Invalid, NotFound, TooLarge, WebError
 from smartcustoms.web.i18n import gettext
@@ -97,13 +93,10 @@ def risk_config(request: Request) -> RiskConfig:
 
 def own(db: Engine, user: User, declaration_id: str) -> dict:
     """The caller's declaration (ID, office, importer), or 404 when it is not theirs (or does not exist)."""
-    c = declarations.c
-    with transaction(db) as conn:
-        row = conn.execute(select(c.declaration_id, c.office_id, c.importer_id, c.declarant_id)
-                           .where(c.declaration_id == declaration_id, scoped.visible_to(user))).first()
+    row = control_service.visible_declaration(db, user, declaration_id)
     if row is None:
         raise NotFound(f"no declaration {declaration_id}", loc=["path", "declaration_id"])
-    return row._asdict()
+    return row
 
 
 def _files(db: Engine, declaration_id: str, task_id: int | None = None) -> list[dict]:
@@ -114,7 +107,7 @@ def _files(db: Engine, declaration_id: str, task_id: int | None = None) -> list[
 def document_list(db: Engine, declaration_id: str) -> list[dict]:
     """The declaration's document requests, oldest first: state, due date, ``late`` (received after it),
     ``overdue`` (still awaited after it) and the file received."""
-    frame = queries.requests_frame(db, declaration_id)
+    frame = control_service.requests_frame(db, declaration_id)
     files = {f["evidence_id"]: f for f in _files(db, declaration_id)}
     now = pd.Timestamp(utc_now())
     out = []
@@ -130,7 +123,7 @@ def query_list(db: Engine, declaration_id: str, query_id: int | None = None) -> 
     before its deadline) and ``past_deadline`` (unanswered and the deadline passed)."""
     now = utc_now()
     out = []
-    for row in records(queries.queries_frame(db, declaration_id)):
+    for row in records(control_service.queries_frame(db, declaration_id)):
         if query_id is not None and row["query_id"] != query_id:
             continue
         unanswered = row["state"] in ("open", "expired")
@@ -144,25 +137,19 @@ def query_list(db: Engine, declaration_id: str, query_id: int | None = None) -> 
 
 def _inspection_task(db: Engine, declaration_id: str):
     """The declaration's newest physical or remote inspection task, with its decision's explanation."""
-    with transaction(db) as conn:
-        return conn.execute(
-            select(tasks.c.task_id, tasks.c.office_id, tasks.c.mode, tasks.c.state, tasks.c.due_at, tasks.c.version,
-                   decisions.c.explanation)
-            .outerjoin(decisions, decisions.c.decision_id == tasks.c.decision_id)
-            .where(tasks.c.declaration_id == declaration_id, tasks.c.mode.in_(("physical", "remote")))
-            .order_by(tasks.c.task_id.desc()).limit(1)).first()
+    return control_service.inspection_task(db, declaration_id)
 
 
 def _remote_fits(task) -> bool:
     """Whether the task may switch to remote: a physical inspection not booked yet whose every reason can be
-    checked remotely (workflow.remote_fit)."""
+    checked remotely (control.workflow.remote_fit)."""
     explanation = json.loads(task.explanation) if task.explanation else {}
-    return task.mode == "physical" and task.state in ("created", "assigned") and workflow.remote_fit(explanation)
+    return task.mode == "physical" and task.state in ("created", "assigned") and control_service.remote_fit(explanation)
 
 
 def _remote_slots(db: Engine, office_id: str) -> bool:
     """Whether the office has a free remote slot ahead (else a switch to remote could never be booked)."""
-    return not scheduling.free_slots(db, office_id, "remote", limit=1).empty
+    return not control_service.free_slots(db, office_id, "remote", limit=1).empty
 
 
 def inspection_state(db: Engine, declaration_id: str) -> dict | None:
@@ -172,12 +159,12 @@ def inspection_state(db: Engine, declaration_id: str) -> dict | None:
     task = _inspection_task(db, declaration_id)
     if task is None:
         return None
-    wanted = workflow.SLOT_MODE[task.mode]
+    wanted = control_service.SLOT_MODE[task.mode]
     slots = []
     if task.state == "assigned":
-        frame = scheduling.free_slots(db, task.office_id, wanted, limit=20)
+        frame = control_service.free_slots(db, task.office_id, wanted, limit=20)
         slots = records(frame, ["slot_id", "starts_at", "ends_at", "free"])
-    booking = scheduling.booking_of(db, task.task_id)
+    booking = control_service.booking_of(db, task.task_id)
     return {
         "task_id": task.task_id, "mode": task.mode, "state": task.state, "due_at": task.due_at,
         "version": task.version, "slot_mode": wanted,
@@ -194,7 +181,7 @@ def inspection_state(db: Engine, declaration_id: str) -> dict | None:
 def _declaration_data(db: Engine, declaration: Declaration) -> dict:
     """The declaration with its received documents, as application_free_services reads it."""
     files = {f["evidence_id"]: f for f in _files(db, declaration.declaration_id)}
-    requests = queries.requests_frame(db, declaration.declaration_id)
+    requests = control_service.requests_frame(db, declaration.declaration_id)
     documents = [{"document_type": r["document_type"], "state": r["state"], "request_id": r["request_id"],
                   "filename": (files.get(r["evidence_id"]) or {}).get("filename")} for r in records(requests)]
     return {**declaration.model_dump(), "documents": documents}
@@ -202,10 +189,9 @@ def _declaration_data(db: Engine, declaration: Declaration) -> dict:
 
 def services_of(db: Engine, config: RiskConfig, declaration: Declaration) -> dict:
     """The application-free services the declaration gets, and its importer's good standing."""
-    record = importer_record(db, declaration.importer_id, aeo_importers=config.aeo_importers)
-    services = application_free_services(_declaration_data(db, declaration), aeo_importers=config.aeo_importers,
-                                         record=record, agreements=config.origin.agreements)
-    standing, findings = good_standing(record)
+    services, standing, findings, record = control_service.free_services(
+        db, _declaration_data(db, declaration), aeo_importers=config.aeo_importers,
+        agreements=config.origin.agreements)
     return {"services": [{"code": s.code, "text": s.text, "params": s.params} for s in services],
             "good_standing": standing,
             "findings": [{"code": f.code, "met": f.met, "text": f.text, "params": f.params} for f in findings],
@@ -284,7 +270,7 @@ def upload_document(db: Engine, folder: Path, limits: EvidenceLimits, user: User
             data=upload.file, content_type=_upload_type(upload), uploaded_by=user.username)
     except EvidenceError as exc:
         raise _evidence_refused(exc, target) from exc
-    except queries.QueryError as exc:
+    except control_service.QueryError as exc:
         raise refused(Conflict, str(exc), "not_requested", target=target) from exc
     file = next(f for f in _files(db, declaration_id) if f["evidence_id"] == evidence_id)
     return {"request_id": request_id, "late": late, "evidence": file}
@@ -310,11 +296,11 @@ def answer_query(db: Engine, folder: Path, limits: EvidenceLimits, user: User, d
             upload=(upload.filename, upload.file, _upload_type(upload)) if with_file else None)
     except EvidenceError as exc:
         raise _evidence_refused(exc, target) from exc
-    except queries.DeadlineError as exc:
+    except control_service.DeadlineError as exc:
         raise refused(Conflict, str(exc), "deadline", type_="deadline_passed", target=target) from exc
-    except queries.ConflictError as exc:
+    except control_service.QueryConflictError as exc:
         raise refused(Conflict, str(exc), "changed", type_="conflict", target=target) from exc
-    except queries.QueryError as exc:
+    except control_service.QueryError as exc:
         raise refused(Conflict, str(exc), "not_open", type_="not_open", target=target) from exc
     return query_list(db, declaration_id, query_id)[0]
 
@@ -338,10 +324,10 @@ def ask_remote(db: Engine, user: User, declaration_id: str, expected_version: in
         raise refused(Conflict, f"office {task.office_id} has no free remote inspection slot ahead",
                       "no_remote_slots", type_="no_remote_slots", target="remote")
     try:
-        inspections.change_mode(db, task.task_id, "remote", actor=user.username,
+        control_service.change_mode(db, task.task_id, "remote", actor=user.username,
                                 expected_version=task.version if expected_version is None else expected_version,
                                 note="asked by the trader")
-    except workflow.ConflictError as exc:
+    except control_service.ConflictError as exc:
         raise refused(Conflict, str(exc), "changed", type_="conflict", target="remote") from exc
     except ControlError as exc:
         raise refused(Conflict, str(exc), "remote_refused", type_="remote_refused", target="remote") from exc
@@ -359,8 +345,8 @@ def book_slot(db: Engine, user: User, declaration_id: str, slot_id: int | None) 
         raise refused(Conflict, f"task {task.task_id} has no officer yet: it can be booked once assigned",
                       "not_assigned", type_="not_assigned", target="booking")
     try:
-        scheduling.book(db, task.task_id, slot_id, booked_by=user.username)
-    except workflow.NotFoundError as exc:
+        control_service.book(db, task.task_id, slot_id, booked_by=user.username)
+    except control_service.NotFoundError as exc:
         raise _invalid([{"loc": ["body", "slot_id"], "msg": str(exc), "type": "not_found"}], "choose_slot",
                        "booking") from exc
     except ControlError as exc:
@@ -375,15 +361,15 @@ def cancel_slot(db: Engine, user: User, declaration_id: str) -> dict:
     inspection waits for another booking. Returns the inspection without its booking."""
     own(db, user, declaration_id)
     task = _task_or_refuse(db, declaration_id, "cancel")
-    if scheduling.booking_of(db, task.task_id) is None:
+    if control_service.booking_of(db, task.task_id) is None:
         raise refused(Conflict, f"task {task.task_id} is {task.state}: it has no booking to cancel", "not_booked",
                       type_="not_booked", target="cancel")
     try:
-        scheduling.cancel_booking(db, task.task_id, cancelled_by=user.username)
-    except workflow.ConflictError as exc:
+        control_service.cancel_booking(db, task.task_id, cancelled_by=user.username)
+    except control_service.ConflictError as exc:
         raise refused(Conflict, str(exc), "changed", type_="conflict", target="cancel") from exc
     except ControlError as exc:  # BookingError (slot started, not booked meanwhile) or NotFoundError
-        if scheduling.booking_of(db, task.task_id) is None:
+        if control_service.booking_of(db, task.task_id) is None:
             raise refused(Conflict, str(exc), "not_booked", type_="not_booked", target="cancel") from exc
         raise refused(Conflict, str(exc), "cancel_refused", type_="cancel_refused", target="cancel") from exc
     return inspection_state(db, declaration_id)
@@ -431,34 +417,8 @@ def todo(request: Request, db: Engine, user: User, limit: int = 100) -> dict:
     inspections to book (or waiting for an officer), remote inspections without evidence yet, and yellow-lane
     declarations that may be released on an undertaking."""
     now = utc_now()
-    mine = scoped.visible_to(user)
-    d = declarations.c
-    with transaction(db) as conn:
-        documents = [row._asdict() for row in conn.execute(
-            select(document_requests.c.request_id, document_requests.c.declaration_id,
-                   document_requests.c.document_type, document_requests.c.due_at)
-            .join(declarations, d.declaration_id == document_requests.c.declaration_id)
-            .where(mine, document_requests.c.state == "requested")
-            .order_by(document_requests.c.due_at, document_requests.c.request_id).limit(limit))]
-        answers = [row._asdict() for row in conn.execute(
-            select(valuation_queries.c.query_id, valuation_queries.c.declaration_id, valuation_queries.c.deadline)
-            .join(declarations, d.declaration_id == valuation_queries.c.declaration_id)
-            .where(mine, valuation_queries.c.state == "open", valuation_queries.c.deadline >= now)
-            .order_by(valuation_queries.c.deadline, valuation_queries.c.query_id).limit(limit))]
-        has_files = exists().where(evidence.c.task_id == tasks.c.task_id)
-        controls = [row._asdict() for row in conn.execute(
-            select(tasks.c.task_id, tasks.c.declaration_id, tasks.c.mode, tasks.c.state, tasks.c.due_at)
-            .join(declarations, d.declaration_id == tasks.c.declaration_id)
-            .where(mine, tasks.c.mode.in_(("physical", "remote")),
-                   tasks.c.state.in_(("created", "assigned"))
-                   | and_(tasks.c.mode == "remote", tasks.c.state == "scheduled", ~has_files))
-            .order_by(tasks.c.due_at, tasks.c.task_id).limit(limit))]
-        yellow = list(conn.execute(
-            select(tasks.c.declaration_id)
-            .join(declarations, d.declaration_id == tasks.c.declaration_id)
-            .where(mine, tasks.c.mode == "documentary", tasks.c.state.in_(("created", "assigned", "in_progress")),
-                   ~exists().where(undertakings.c.declaration_id == tasks.c.declaration_id))
-            .order_by(tasks.c.due_at, tasks.c.task_id).limit(limit)).scalars())
+    found = control_service.trader_todo(db, user, now, limit)
+    documents, answers, controls, yellow = (found[key] for key in ("documents", "queries", "inspections", "yellow"))
     aeo = risk_config(request).aeo_importers
     promises = [key for key in yellow if eligibility(db, key, aeo_importers=aeo).eligible]
     for row in documents:

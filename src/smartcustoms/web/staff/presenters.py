@@ -1,13 +1,7 @@
 """What the staff pages and API show: search results and a declaration with its whole history, in time order."""
 
-from sqlalchemy import select
-
 from smartcustoms.accounts.service import Bind, User
-from smartcustoms.control import repository as scoped
 from smartcustoms.control import service as control_service
-from smartcustoms.control.tables import tasks
-from smartcustoms.declarations import repository
-from smartcustoms.store.db import transaction
 from smartcustoms.web.i18n import N_
 
 ROLES = ("officer", "analyst", "supervisor", "admin")  # staff: traders have their portal
@@ -19,8 +13,7 @@ SEARCH_FIELDS = {"declaration_id": N_("declaration ID"), "importer_id": N_("impo
 
 def search(bind: Bind, user: User, text: str, limit: int = LIMIT) -> list[dict]:
     """Declarations the user may see matching `text` (declarations.repository.search)."""
-    with transaction(bind) as conn:
-        return repository.search(conn, text, where=scoped.visible_to(user), limit=limit)
+    return control_service.search_declarations(bind, user, text, limit)
 
 
 def exact(rows: list[dict], text: str) -> str | None:
@@ -35,8 +28,5 @@ def declaration(bind: Bind, user: User, declaration_id: str) -> dict | None:
     found = control_service.declaration_detail(bind, user, declaration_id)
     if found is None:
         return None
-    with transaction(bind) as conn:
-        found["tasks"] = [row._asdict() for row in conn.execute(
-            select(tasks.c.task_id, tasks.c.mode, tasks.c.state, tasks.c.office_id, tasks.c.due_at)
-            .where(tasks.c.declaration_id == declaration_id).order_by(tasks.c.task_id))]
+    found["tasks"] = control_service.declaration_tasks(bind, declaration_id)
     return found

@@ -1,32 +1,30 @@
-"""The control chain's SQL that the service's use cases need beside the chain's modules (inspections, queries,
-scheduling, evidence, undertakings, which still hold theirs), and the permission-scoped reads of a declaration
+"""The control chain's SQL (given a Connection, never commits; one module per step: inspections, scheduling,
+evidence, queries, undertakings, audit_cases, kpi_data), and here the permission-scoped reads of a declaration
 with its decision and control chain, which the portal's and the consoles' pages and API share.
 
 Permission lives in one place, ``visible_to(user)``: every query of declarations goes through it, so a route
 cannot forget it. A declaration the user may not see reads exactly like one that does not exist.
 """
 
-import json
-
-from sqlalchemy import ColumnElement, Connection, Engine, false, func, or_, select, true, union
+from sqlalchemy import ColumnElement, Connection, false, func, or_, select, true, union
 
 from smartcustoms.accounts.schemas import User
 from smartcustoms.accounts.tables import submissions
+from smartcustoms.control.status import reasons, status_of
 from smartcustoms.control.tables import (
     clearance,
     document_requests,
-    evidence,
     outcomes,
     task_events,
     tasks,
     valuation_queries,
 )
+from smartcustoms.control.tables import (
+    evidence as evidence_rows,
+)
 from smartcustoms.declarations.models import HEADER_FIELDS, ITEM_FIELDS, Declaration
 from smartcustoms.declarations.tables import declarations, goods_items
 from smartcustoms.risk.repository import assessments, decisions, latest_decisions, overrides
-from smartcustoms.store.db import transaction
-
-Bind = Engine | Connection
 
 
 def kpi_offices(conn: Connection) -> list[str]:
@@ -49,8 +47,15 @@ def query_task(conn: Connection, query_id: int) -> int | None:
 
 def stored_file(conn: Connection, evidence_id: int):
     """A stored file's name and SHA-256."""
-    return conn.execute(select(evidence.c.filename, evidence.c.sha256).where(evidence.c.evidence_id == evidence_id)
+    return conn.execute(select(evidence_rows.c.filename, evidence_rows.c.sha256)
+                        .where(evidence_rows.c.evidence_id == evidence_id)
                         ).first()
+
+
+def decision_explanations(conn: Connection, decision_ids: list[int]) -> dict[int, str | None]:
+    """The explanations (JSON) of the given decisions, by decision ID."""
+    return dict(conn.execute(select(decisions.c.decision_id, decisions.c.explanation).where(
+        decisions.c.decision_id.in_(decision_ids))).all())
 
 
 # --- permission-scoped reads ------------------------------------------------------------------------------------
@@ -79,59 +84,34 @@ def clearance_statuses(conn: Connection, ids: list[str]) -> dict[str, str]:
         clearance.c.declaration_id.in_(ids))).all())
 
 
-def status_of(declaration_id: str, decided: dict, statuses: dict) -> str:
-    """held / released / detained / seized once the control chain tracks it, else assessed or lodged."""
-    return statuses.get(declaration_id) or ("assessed" if declaration_id in decided else "lodged")
-
-
-def reasons(explanation: str | dict | None) -> list[dict]:
-    """A decision's reasons in words: random control, profile hits, each screen's findings, capacity notes."""
-    if not explanation:
-        return []
-    explanation = json.loads(explanation) if isinstance(explanation, str) else explanation
-    out = []
-    if explanation.get("random"):
-        out.append({"kind": "random", "name": "random", "text": "random control sample"})
-    for hit in explanation.get("profiles") or []:
-        out.append({"kind": "profile", "name": str(hit.get("id")), "text": str(hit.get("matched") or "")})
-    for name, score in (explanation.get("scores") or {}).items():
-        for part in filter(None, (score.get("reason") or "").split(" | ")):
-            out.append({"kind": "screen", "name": name, "text": part})
-    if explanation.get("capacity"):
-        out.append({"kind": "capacity", "name": "capacity", "text": explanation["capacity"]})
-    return out
-
-
-def page(bind: Bind, user: User, limit: int, offset: int) -> tuple[list[dict], int]:
+def page(conn: Connection, user: User, limit: int, offset: int) -> tuple[list[dict], int]:
     """One page of the declarations the user may see, newest first, with lane and status; and their total."""
     c = declarations.c
-    with transaction(bind) as conn:
-        total = conn.execute(select(func.count()).select_from(declarations).where(visible_to(user))).scalar_one()
-        rows = conn.execute(
-            select(c.declaration_id, c.acceptance_datetime, c.office_id, c.importer_id, c.declarant_id)
-            .where(visible_to(user)).order_by(c.acceptance_datetime.desc(), c.declaration_id.desc())
-            .limit(limit).offset(offset)
-        ).all()
-        ids = [row.declaration_id for row in rows]
-        decided = latest_decisions(conn, ids=ids, by_declaration=True)
-        statuses = clearance_statuses(conn, ids)
+    total = conn.execute(select(func.count()).select_from(declarations).where(visible_to(user))).scalar_one()
+    rows = conn.execute(
+        select(c.declaration_id, c.acceptance_datetime, c.office_id, c.importer_id, c.declarant_id)
+        .where(visible_to(user)).order_by(c.acceptance_datetime.desc(), c.declaration_id.desc())
+        .limit(limit).offset(offset)
+    ).all()
+    ids = [row.declaration_id for row in rows]
+    decided = latest_decisions(conn, ids=ids, by_declaration=True)
+    statuses = clearance_statuses(conn, ids)
     return [{**row._asdict(), "lane": decided.get(row.declaration_id, {}).get("final_lane"),
              "status": status_of(row.declaration_id, decided, statuses)} for row in rows], total
 
 
-def detail(bind: Bind, user: User, declaration_id: str) -> dict | None:
+def detail(conn: Connection, user: User, declaration_id: str) -> dict | None:
     """A declaration as declared, its lane, reasons, status and timeline; None when the user may not see it
     (or it does not exist: the caller cannot tell which)."""
-    with transaction(bind) as conn:
-        header = conn.execute(select(declarations).where(declarations.c.declaration_id == declaration_id,
-                                                          visible_to(user))).first()
-        if header is None:
-            return None
-        items = conn.execute(select(goods_items).where(goods_items.c.declaration_id == declaration_id)
-                             .order_by(goods_items.c.item_number)).all()
-        decided = latest_decisions(conn, ids=[declaration_id], by_declaration=True)
-        statuses = clearance_statuses(conn, [declaration_id])
-        events = timeline(conn, declaration_id, header.batch_id, with_notes=user.role != "trader")
+    header = conn.execute(select(declarations).where(declarations.c.declaration_id == declaration_id,
+                                                      visible_to(user))).first()
+    if header is None:
+        return None
+    items = conn.execute(select(goods_items).where(goods_items.c.declaration_id == declaration_id)
+                         .order_by(goods_items.c.item_number)).all()
+    decided = latest_decisions(conn, ids=[declaration_id], by_declaration=True)
+    statuses = clearance_statuses(conn, [declaration_id])
+    events = timeline(conn, declaration_id, header.batch_id, with_notes=user.role != "trader")
     data = {name: getattr(header, name) for name in HEADER_FIELDS}
     data["items"] = [{name: getattr(item, name) for name in ITEM_FIELDS} for item in items]
     decision = decided.get(declaration_id)
@@ -196,7 +176,7 @@ def timeline(conn: Connection, declaration_id: str, batch_id: int, with_notes: b
     return sorted(events, key=lambda e: (e["at"].replace(microsecond=0), EVENT_ORDER.index(e["event"]), e["at"]))
 
 
-def compliance_record(bind: Bind, user: User, recent: int = 10) -> dict:
+def compliance_record(conn: Connection, user: User, recent: int = 10) -> dict:
     """The user's declarations by lane, the controls of them, the discrepancies found, and the latest
     controls: what a trader's compliance record is made of."""
     mine = select(declarations.c.declaration_id).where(visible_to(user))
@@ -205,23 +185,22 @@ def compliance_record(bind: Bind, user: User, recent: int = 10) -> dict:
     last_override = (select(func.max(overrides.c.override_id).label("override_id"))
                      .group_by(overrides.c.decision_id).subquery())
     final_lane = func.coalesce(overrides.c.lane, decisions.c.lane)
-    with transaction(bind) as conn:
-        total = conn.execute(select(func.count()).select_from(declarations).where(visible_to(user))).scalar_one()
-        lanes = dict(conn.execute(
-            select(final_lane, func.count())
-            .select_from(decisions.join(latest, latest.c.decision_id == decisions.c.decision_id)
-                         .outerjoin(overrides, (overrides.c.decision_id == decisions.c.decision_id)
-                                    & overrides.c.override_id.in_(select(last_override.c.override_id))))
-            .group_by(final_lane)).all())
-        controls = conn.execute(
-            select(func.count(), func.count().filter(outcomes.c.result == "discrepancy"),
-                   func.coalesce(func.sum(outcomes.c.duty_recovered), 0.0))
-            .where(outcomes.c.declaration_id.in_(mine))).one()
-        latest_controls = [row._asdict() for row in conn.execute(
-            select(outcomes.c.declaration_id, outcomes.c.inspection_date, outcomes.c.control_type,
-                   outcomes.c.result, outcomes.c.duty_recovered)
-            .where(outcomes.c.declaration_id.in_(mine))
-            .order_by(outcomes.c.inspection_date.desc(), outcomes.c.outcome_id.desc()).limit(recent))]
+    total = conn.execute(select(func.count()).select_from(declarations).where(visible_to(user))).scalar_one()
+    lanes = dict(conn.execute(
+        select(final_lane, func.count())
+        .select_from(decisions.join(latest, latest.c.decision_id == decisions.c.decision_id)
+                     .outerjoin(overrides, (overrides.c.decision_id == decisions.c.decision_id)
+                                & overrides.c.override_id.in_(select(last_override.c.override_id))))
+        .group_by(final_lane)).all())
+    controls = conn.execute(
+        select(func.count(), func.count().filter(outcomes.c.result == "discrepancy"),
+               func.coalesce(func.sum(outcomes.c.duty_recovered), 0.0))
+        .where(outcomes.c.declaration_id.in_(mine))).one()
+    latest_controls = [row._asdict() for row in conn.execute(
+        select(outcomes.c.declaration_id, outcomes.c.inspection_date, outcomes.c.control_type,
+               outcomes.c.result, outcomes.c.duty_recovered)
+        .where(outcomes.c.declaration_id.in_(mine))
+        .order_by(outcomes.c.inspection_date.desc(), outcomes.c.outcome_id.desc()).limit(recent))]
     checked, found, recovered = controls
     return {"declarations": total, "lanes": lanes, "controls": checked, "discrepancies": found,
             "discrepancy_rate": found / checked if checked else None, "duty_recovered": float(recovered),

@@ -1,5 +1,6 @@
-"""Simulated officers working the open inspection tasks, for the demo: every step goes through the same functions
-an officer or a trader would call (assign, change_mode, book, transition, complete, release), in simulated time.
+"""Simulated officers working the open inspection tasks, for the demo: every step goes through the same use cases
+(control.service) an officer or a trader calls (assign, change_mode, book, transition, complete, release), each in
+its own transaction, in simulated time.
 
 What the officers find comes from the generated world's ground truth: a fraud is found with the detection
 probability of the control's mode. Times are drawn so that a remote inspection goes markedly faster from
@@ -12,13 +13,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
-from smartcustoms.control import inspections, scheduling, workflow
-from smartcustoms.control.evidence import store_evidence
-from smartcustoms.control.tables import clearance, officers
+from smartcustoms.control import service, workflow
+from smartcustoms.control.inspections import Task
 from smartcustoms.control.workflow import AssignmentError
-from smartcustoms.risk.repository import decisions
 
 DETECTION = {"physical": 0.9, "documentary": 0.6, "remote": 0.8}
 FOUND_AS = {"undervaluation": "valuation", "misclassification": "classification", "false_origin": "origin",
@@ -45,42 +44,39 @@ def _hours(rng: np.random.Generator, bounds: tuple[float, float]) -> timedelta:
 
 def _ensure_officers(engine: Engine, offices: list[str]) -> None:
     """Three officers for each office that has none: two on site and at the desk, one also remote."""
-    with engine.connect() as conn:
-        staffed = set(conn.execute(select(officers.c.office_id).distinct()).scalars())
+    staffed = set(service.officer_frame(engine)["office_id"])
     rows = [{"officer_id": f"{office}-O{k}", "name": f"Officer {k} of {office}", "office_id": office,
              "modes": modes}
             for office in offices if office not in staffed
             for k, modes in ((1, "physical,documentary"), (2, "physical,documentary"),
                              (3, "physical,documentary,remote"))]
     if rows:
-        inspections.add_officers(engine, pd.DataFrame(rows))
+        service.add_officers(engine, pd.DataFrame(rows))
 
 
 def _ensure_slots(engine: Engine, offices: list[str], start: datetime, end: datetime) -> None:
     for office in offices:
         for mode, shape in SLOTS.items():
-            scheduling.add_slots(engine, office, mode, start, end, capacity=shape["capacity"], hours=shape["hours"])
+            service.add_slots(engine, office, mode, start, end, capacity=shape["capacity"], hours=shape["hours"])
 
 
 def _first_slot(engine: Engine, office: str, mode: str, after: datetime) -> int:
     """The first free slot after `after`, adding two more weeks of slots when none is left."""
     for _ in range(10):
-        free = scheduling.free_slots(engine, office, mode, after=after, limit=1)
+        free = service.free_slots(engine, office, mode, after=after, limit=1)
         if len(free):
             return int(free["slot_id"].iloc[0])
         day = pd.Timestamp(after).normalize().to_pydatetime()
         shape = SLOTS[mode]
-        scheduling.add_slots(engine, office, mode, day, day + timedelta(days=14), capacity=shape["capacity"],
+        service.add_slots(engine, office, mode, day, day + timedelta(days=14), capacity=shape["capacity"],
                              hours=shape["hours"])
     raise RuntimeError(f"no free {mode} slot at {office} after {after}")  # pragma: no cover
 
 
 def _remote_fit(engine: Engine, decision_ids: list[int]) -> set[int]:
     """The decisions whose reasons allow a remote inspection."""
-    with engine.connect() as conn:
-        rows = conn.execute(select(decisions.c.decision_id, decisions.c.explanation).where(
-            decisions.c.decision_id.in_(decision_ids))).all() if decision_ids else []
-    return {decision_id for decision_id, text in rows
+    rows = service.decision_explanations(engine, decision_ids) if decision_ids else {}
+    return {decision_id for decision_id, text in rows.items()
             if workflow.remote_fit(json.loads(text or "{}"))}
 
 
@@ -98,11 +94,11 @@ def simulate_officer_work(engine: Engine, truth: pd.DataFrame, *, evidence_folde
         raise ValueError(f"remote_share must lie between 0 and 1, got {remote_share}")
     detection = {**DETECTION, **(detection or {})}
     rng = np.random.default_rng(seed)
-    created = inspections.task_frame(engine, state="created")
+    created = service.task_frame(engine, state="created")
     if created.empty:
         return pd.DataFrame(columns=SUMMARY_COLUMNS).rename_axis("mode")
-    with engine.connect() as conn:
-        lane_at = dict(conn.execute(select(clearance.c.declaration_id, clearance.c.lane_at)).all())
+    cleared = service.clearance_frame(engine)
+    lane_at = dict(zip(cleared["declaration_id"], cleared["lane_at"], strict=True))
     created["start"] = [max(pd.Timestamp(lane_at.get(d, c)), pd.Timestamp(u)).to_pydatetime() for d, c, u in
                         zip(created["declaration_id"], created["created_at"], created["updated_at"])]
     created = created.sort_values(["start", "task_id"], kind="stable")
@@ -117,7 +113,7 @@ def simulate_officer_work(engine: Engine, truth: pd.DataFrame, *, evidence_folde
                   + timedelta(days=7))
     truth = truth.drop_duplicates("declaration_id").set_index("declaration_id")
 
-    remote_offices = set(inspections.officer_frame(engine).query("active")
+    remote_offices = set(service.officer_frame(engine).query("active")
                          .loc[lambda f: f["modes"].str.contains("remote"), "office_id"])
     fit = _remote_fit(engine, [int(d) for d in created.loc[created["mode"] == "physical", "decision_id"].dropna()])
     steps = {}
@@ -126,17 +122,17 @@ def simulate_officer_work(engine: Engine, truth: pd.DataFrame, *, evidence_folde
         switch = (task.mode == "physical" and pd.notna(task.decision_id) and int(task.decision_id) in fit
                   and task.office_id in remote_offices)
         if switch and rng.random() < remote_share:
-            inspections.change_mode(engine, task.task_id, "remote", actor="trader", expected_version=task.version,
+            service.change_mode(engine, task.task_id, "remote", actor="trader", expected_version=task.version,
                                     at=at, note="the trader asked for a remote inspection")
         try:
-            inspections.assign(engine, task.task_id, actor="system", rng=rng, at=at)
+            service.assign(engine, task.task_id, actor="system", rng=rng, at=at)
         except AssignmentError:
             continue
         steps[task.task_id] = (at, task.start)
 
     rows = []
     for task_id, (assigned_at, lane_time) in steps.items():
-        rows.append(_work(engine, inspections.get_task(engine, task_id), assigned_at, lane_time, truth, detection,
+        rows.append(_work(engine, service.get_task(engine, task_id), assigned_at, lane_time, truth, detection,
                           rng, evidence_folder))
     done = pd.DataFrame(rows, columns=["mode", "found", "seized", "duty_recovered", "booked_at", "completed_at",
                                        "lane_at", "released_at"])
@@ -149,7 +145,7 @@ def simulate_officer_work(engine: Engine, truth: pd.DataFrame, *, evidence_folde
         hours_to_release=("to_release", "mean"))
 
 
-def _work(engine: Engine, task: inspections.Task, at: datetime, lane_time: datetime, truth: pd.DataFrame,
+def _work(engine: Engine, task: Task, at: datetime, lane_time: datetime, truth: pd.DataFrame,
           detection: dict[str, float], rng: np.random.Generator, evidence_folder: Path | None) -> list:
     """One task from assigned to released; returns its line of the summary."""
     times, version, officer, booked_at = TIMES[task.mode], task.version, task.officer_id, None
@@ -157,15 +153,15 @@ def _work(engine: Engine, task: inspections.Task, at: datetime, lane_time: datet
         booked_at = at + _hours(rng, times["book"])
         slot_id = _first_slot(engine, task.office_id, workflow.SLOT_MODE[task.mode],
                               booked_at + _hours(rng, times["lead"]))
-        scheduling.book(engine, task.task_id, slot_id, booked_by="trader", at=booked_at)
+        service.book(engine, task.task_id, slot_id, booked_by="trader", at=booked_at)
         version += 1
         if task.mode == "remote" and evidence_folder is not None:
             _upload(engine, evidence_folder, task, booked_at + timedelta(minutes=float(rng.uniform(5, 50))))
-        slot = scheduling.booking_of(engine, task.task_id)
+        slot = service.booking_of(engine, task.task_id)
         start = slot["starts_at"] + _hours(rng, times["start"])
     else:
         start = at + _hours(rng, times["start"])
-    version = inspections.transition(engine, task.task_id, "in_progress", actor=officer, expected_version=version,
+    version = service.transition(engine, task.task_id, "in_progress", actor=officer, expected_version=version,
                                      at=start)
     done = start + _hours(rng, times["work"])
     fraud = truth["fraud_type"].get(task.declaration_id, "none")
@@ -174,25 +170,25 @@ def _work(engine: Engine, task: inspections.Task, at: datetime, lane_time: datet
     if found:
         kind = FOUND_AS[fraud]
         true_duty = max(float(truth["true_duty"].get(task.declaration_id, declared)), declared)
-        inspections.complete(engine, task.task_id, actor=officer, expected_version=version, result="discrepancy",
+        service.complete(engine, task.task_id, actor=officer, expected_version=version, result="discrepancy",
                              infringements=[kind], duty_before=declared, duty_after=true_duty,
                              seized=kind == "prohibited", offence_code=OFFENCE[kind], at=done)
     else:
         true_duty = declared
-        inspections.complete(engine, task.task_id, actor=officer, expected_version=version,
+        service.complete(engine, task.task_id, actor=officer, expected_version=version,
                              result="no_discrepancy", duty_before=declared, duty_after=declared, at=done)
     released = done + timedelta(minutes=float(rng.uniform(5, 30)))
     seized = found and FOUND_AS[fraud] == "prohibited"
-    inspections.release(engine, task.task_id, actor=officer, expected_version=version + 1,
+    service.release(engine, task.task_id, actor=officer, expected_version=version + 1,
                         decision="seized" if seized else "released", at=released)
     return [task.mode, found, seized, round(true_duty - declared, 2), booked_at, done, lane_time, released]
 
 
-def _upload(engine: Engine, folder: Path, task: inspections.Task, at: datetime) -> None:
+def _upload(engine: Engine, folder: Path, task: Task, at: datetime) -> None:
     """The trader's evidence for a remote inspection: a photo of the goods and the invoice."""
     invoice = (f"%PDF-1.4\n% invoice for declaration {task.declaration_id}\n%%EOF\n").encode()
     for name, data, content_type in (("goods.png", PHOTO, "image/png"), ("invoice.pdf", invoice, "application/pdf")):
-        store_evidence(engine, folder, declaration_id=task.declaration_id, task_id=task.task_id, filename=name,
+        service.store_evidence(engine, folder, declaration_id=task.declaration_id, task_id=task.task_id, filename=name,
                        data=data, content_type=content_type, uploaded_by="trader", at=at)
 
 
@@ -202,39 +198,36 @@ def simulate_audits(engine: Engine, truth: pd.DataFrame, *, capacity_cases: int,
     an audit team would), then an auditor opens each one, records a finding per declaration from `truth` (a fraud
     is found with probability `detection`; the penalty is `penalty_rate` x the duty recovered) and closes it.
     Returns the cases frame with their findings."""
-    from smartcustoms.control import audit_cases
-
     rng = np.random.default_rng(seed)
-    cases = audit_cases.plan_and_store(engine, capacity_cases=capacity_cases, period=period,
+    cases = service.plan_and_store(engine, capacity_cases=capacity_cases, period=period,
                                        planned_by="audit.planner", at=at)
     if cases.empty:
-        return audit_cases.cases_frame(engine)
-    with engine.connect() as conn:
-        auditors = list(conn.execute(select(officers.c.officer_id).where(officers.c.modes.contains("audit"))
-                                     .order_by(officers.c.officer_id)).scalars())
+        return service.cases_frame(engine)
+    staff = service.officer_frame(engine)
+    auditors = staff.loc[staff["modes"].str.contains("audit"), "officer_id"].tolist()
     if not auditors:
-        inspections.add_officers(engine, pd.DataFrame([{"officer_id": "AUDIT-1", "name": "Auditor 1",
+        service.add_officers(engine, pd.DataFrame([{"officer_id": "AUDIT-1", "name": "Auditor 1",
                                                         "office_id": "AUDIT", "modes": "audit"}]))
         auditors = ["AUDIT-1"]
     truth = truth.drop_duplicates("declaration_id").set_index("declaration_id")
     for k, case_id in enumerate(cases["case_id"]):
         auditor = auditors[k % len(auditors)]
         start = at + timedelta(days=1 + k)
-        audit_cases.open_case(engine, int(case_id), auditor, at=start)
-        for declaration_id in audit_cases.case_declarations(engine, int(case_id))["declaration_id"]:
+        service.open_case(engine, int(case_id), auditor, at=start)
+        for declaration_id in service.case_declarations(engine, int(case_id))["declaration_id"]:
             fraud = truth["fraud_type"].get(declaration_id, "none")
             declared = float(truth["declared_duty"].get(declaration_id, 0.0))
             if fraud in FOUND_AS and rng.random() < detection:
                 kind = FOUND_AS[fraud]
                 after = max(float(truth["true_duty"].get(declaration_id, declared)), declared)
-                audit_cases.record_finding(engine, int(case_id), declaration_id, result="discrepancy",
+                service.record_finding(engine, int(case_id), declaration_id, result="discrepancy",
                                            infringements=[kind], duty_before=declared, duty_after=after,
                                            penalty=round(penalty_rate * (after - declared), 2),
                                            offence_code=OFFENCE[kind], recorded_by=auditor,
                                            at=start + timedelta(days=2))
             else:
-                audit_cases.record_finding(engine, int(case_id), declaration_id, result="no_discrepancy",
+                service.record_finding(engine, int(case_id), declaration_id, result="no_discrepancy",
                                            infringements=[], duty_before=declared, duty_after=declared,
                                            recorded_by=auditor, at=start + timedelta(days=2))
-        audit_cases.close_case(engine, int(case_id), at=start + timedelta(days=3))
-    return audit_cases.cases_frame(engine)
+        service.close_case(engine, int(case_id), at=start + timedelta(days=3))
+    return service.cases_frame(engine)

@@ -1,9 +1,10 @@
-"""Load the frames the KPIs are computed from (control/kpis.py) for a period, an office and a moment."""
+"""The SQL of the frames the KPIs are computed from (control/kpis.py) for a period, an office and a moment: given
+a Connection, never commits."""
 
 from datetime import date, datetime, time, timedelta
 
 import pandas as pd
-from sqlalchemy import Engine, or_, select, union
+from sqlalchemy import Connection, or_, select, union
 
 from smartcustoms.control.kpis import KpiError
 from smartcustoms.control.tables import clearance, outcomes, task_events, tasks
@@ -35,7 +36,7 @@ def _within(column, start: datetime | None, end: datetime | None, as_of: datetim
     return where
 
 
-def load_kpi_frames(engine: Engine, since: date | datetime | None = None, until: date | datetime | None = None,
+def load_kpi_frames(conn: Connection, since: date | datetime | None = None, until: date | datetime | None = None,
                     office: str | None = None, *, as_of: datetime | None = None) -> dict[str, pd.DataFrame]:
     """The inputs of ``kpis.summary``, by name: clearance (declarations lodged in the period), tasks (created in
     it) and their events, decisions (assessed in it; the newest per declaration, after overrides) and outcomes
@@ -65,14 +66,13 @@ def load_kpi_frames(engine: Engine, since: date | datetime | None = None, until:
         cleared = cleared.where(clearance.c.lane_at <= as_of)
     events = (select(task_events).where(task_events.c.task_id.in_(given.with_only_columns(tasks.c.task_id)))
               .where(*_within(task_events.c.at, None, None, as_of)).order_by(task_events.c.event_id))
-    with engine.connect() as conn:
-        frames = {"clearance": pd.read_sql(cleared.order_by(clearance.c.declaration_id), conn),
-                  "tasks": pd.read_sql(given.order_by(tasks.c.task_id), conn),
-                  "events": pd.read_sql(events, conn),
-                  "outcomes": pd.read_sql(controlled.order_by(outcomes.c.outcome_id), conn)}
-        office_ids = None if ids is None else set(conn.execute(select(ids.c.declaration_id)).scalars())
+    frames = {"clearance": pd.read_sql(cleared.order_by(clearance.c.declaration_id), conn),
+              "tasks": pd.read_sql(given.order_by(tasks.c.task_id), conn),
+              "events": pd.read_sql(events, conn),
+              "outcomes": pd.read_sql(controlled.order_by(outcomes.c.outcome_id), conn)}
+    office_ids = None if ids is None else set(conn.execute(select(ids.c.declaration_id)).scalars())
 
-    made = latest_decisions(engine, since=start)
+    made = latest_decisions(conn, since=start)
     made["assessed_at"] = pd.to_datetime(made["assessed_at"])
     keep = pd.Series(True, index=made.index)
     if end is not None:
