@@ -31,7 +31,7 @@ from bench_web import PATH, _free_port, _postgres_database, _wait_for, prepare  
 
 async def _load(port: int, token: str, bodies: list[bytes], connections: int, seconds: float) -> dict:
     """A closed loop of `connections` clients for `seconds`: latencies, statuses, and the IDs answered 201."""
-    latencies, statuses, answered, errors = [], {}, [], [0]
+    latencies, statuses, answered, errors, events = [], {}, [], [0], []
     state = {"stop": False, "next": 0}
 
     async def one() -> None:
@@ -62,11 +62,12 @@ async def _load(port: int, token: str, bodies: list[bytes], connections: int, se
             latencies.append(time.perf_counter() - started)
             status = int(status_line.split()[1])
             statuses[status] = statuses.get(status, 0) + 1
+            events.append((time.perf_counter() - started_all, status))
             if status == 201:
                 answered.append(json.loads(body)["declaration_id"])
         writer.close()
 
-    started = time.perf_counter()
+    started = started_all = time.perf_counter()
     tasks = [asyncio.create_task(one()) for _ in range(connections)]
     await asyncio.sleep(seconds)
     state["stop"] = True
@@ -79,7 +80,7 @@ async def _load(port: int, token: str, bodies: list[bytes], connections: int, se
 
     return {"clients": connections, "requests": len(latencies), "per_second": len(latencies) / elapsed,
             "p50": pct(50), "p99": pct(99), "non2xx": sum(n for s, n in statuses.items() if not 200 <= s < 300),
-            "connection_errors": errors[0], "answered": answered}
+            "connection_errors": errors[0], "answered": answered, "events": events}
 
 
 def check(url: str, answered: list[str]) -> dict:
@@ -143,9 +144,45 @@ def alive(pid: int) -> bool:
         return False
 
 
+def restart_postgres(url: str, port: int, token: str, bodies: list[bytes], clients: int = 50,
+                     seconds: float = 20, at: float = 5) -> dict:
+    """`pg_ctlcluster RESTART` (the local PostgreSQL server: every database on it, briefly) `at` seconds into a
+    load of `clients`: what was answered 201 before, during and after is stored once with its decision; the
+    server is not touched, and lodges again once PostgreSQL is back (then 20 lodgings one after the other, each
+    must be answered 201)."""
+    import uvloop
+
+    async def load_then_restart() -> tuple[dict, float, float]:
+        task = asyncio.create_task(_load(port, token, bodies, clients, seconds))
+        await asyncio.sleep(at)
+        began = time.perf_counter()
+        await asyncio.to_thread(subprocess.run, PG_RESTART, check=True, capture_output=True)
+        took = time.perf_counter() - began
+        return await task, at, took
+
+    run, began, took = uvloop.run(load_then_restart())
+    events = run.pop("events")
+    back = [t for t, status in events if status == 201 and t > began + took]
+    failed_after = [t for t, status in events if status != 201 and t > began + took]
+    taken = run["requests"] + run["connection_errors"] + clients  # sent, or at most in flight at the end
+    probe = uvloop.run(_load(port, token, bodies[taken:taken + 20], 1, 30))
+    return {"restart_seconds": round(took, 2), "sent": taken + 20, "answered_201": len(run["answered"]),
+            "non2xx_during": run["non2xx"], "connection_errors": run["connection_errors"],
+            "first_201_after_restart_s": round(min(back) - began - took, 2) if back else None,
+            "last_failure_after_restart_s": round(max(failed_after) - began - took, 2) if failed_after else None,
+            "probe_after": {"sent": probe["requests"], "answered_201": len(probe["answered"])},
+            **check(url, run["answered"] + probe["answered"])}
+
+
+PG_RESTART = os.environ.get("SMARTCUSTOMS_BENCH_PG_RESTART", "pg_ctlcluster 15 main restart").split()
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--clients", type=int, nargs="+", default=[50, 200, 500])
+    p.add_argument("--clients", type=int, nargs="*", default=[50, 200, 500])
+    p.add_argument("--faults", nargs="*", default=["kill", "import"], choices=["kill", "import", "restart"],
+                   help="restart: PostgreSQL restarted under load (PG_RESTART: the local server, every database on "
+                        "it; only with --database postgresql)")
     p.add_argument("--duration", type=float, default=10, help="seconds of load at each number of clients")
     p.add_argument("--history", type=int, default=2000)
     p.add_argument("--import-size", type=int, default=20000, help="declarations in the killed import's file")
@@ -173,59 +210,69 @@ def main() -> None:
             run = uvloop.run(_load(port, token, bodies[used:], clients, args.duration))
             used += run["requests"] + run["connection_errors"] + clients
             time.sleep(1)
+            run.pop("events")
             run["check"] = check(url, run.pop("answered"))
             results["levels"].append(run)
 
-        # kill -9 of the server under load (50 clients)
-        lodging = children(server.pid)
+        if "restart" in args.faults:  # first, while the server runs
+            if args.database != "postgresql":
+                raise SystemExit("--faults restart needs --database postgresql")
+            fault = restart_postgres(url, port, token, bodies[used:])
+            used += fault["sent"] + 100
+            results["faults"]["postgres_restart"] = fault
 
-        async def load_then_kill() -> dict:
-            task = asyncio.create_task(_load(port, token, bodies[used:], 50, 6))
-            await asyncio.sleep(3)
-            os.kill(server.pid, signal.SIGKILL)
-            return await task
+        if "kill" in args.faults:
+            # kill -9 of the server under load (50 clients)
+            lodging = children(server.pid)
 
-        run = uvloop.run(load_then_kill())
-        used += run["requests"] + 60
-        server.wait(10)
-        deadline = time.monotonic() + 10
-        while any(alive(pid) for pid in lodging) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        fault = {"answered_before_kill": len(run["answered"]),
-                 "workers_left": sum(alive(pid) for pid in lodging), "before_restart": check(url, run["answered"])}
-        server = start_server(url, port)  # a restart: its startup opens the chains left unopened
-        fault["after_restart"] = check(url, run["answered"])
-        results["faults"]["server_kill9"] = fault
+            async def load_then_kill() -> dict:
+                task = asyncio.create_task(_load(port, token, bodies[used:], 50, 6))
+                await asyncio.sleep(3)
+                os.kill(server.pid, signal.SIGKILL)
+                return await task
 
-        # kill -9 of an import in the middle of its batches
-        big = folder / "import.jsonl"
-        big.write_bytes(b"\n".join(bodies[used:used + args.import_size]) + b"\n")
-        env = {**os.environ, "SMARTCUSTOMS_DATABASE_URL": url, "SMARTCUSTOMS_IMPORT_BATCH_SIZE": "500"}
-        script = str(Path(sys.executable).parent / "smartcustoms")
-        importer = subprocess.Popen([script, "import", str(big)], env=env, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL, start_new_session=True)
-        from sqlalchemy import text
+            run = uvloop.run(load_then_kill())
+            used += run["requests"] + 60
+            server.wait(10)
+            deadline = time.monotonic() + 10
+            while any(alive(pid) for pid in lodging) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            fault = {"answered_before_kill": len(run["answered"]),
+                     "workers_left": sum(alive(pid) for pid in lodging), "before_restart": check(url, run["answered"])}
+            server = start_server(url, port)  # a restart: its startup opens the chains left unopened
+            fault["after_restart"] = check(url, run["answered"])
+            results["faults"]["server_kill9"] = fault
 
-        from smartcustoms.store.db import make_engine
+        if "import" in args.faults:
+            # kill -9 of an import in the middle of its batches
+            big = folder / "import.jsonl"
+            big.write_bytes(b"\n".join(bodies[used:used + args.import_size]) + b"\n")
+            env = {**os.environ, "SMARTCUSTOMS_DATABASE_URL": url, "SMARTCUSTOMS_IMPORT_BATCH_SIZE": "500"}
+            script = str(Path(sys.executable).parent / "smartcustoms")
+            importer = subprocess.Popen([script, "import", str(big)], env=env, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL, start_new_session=True)
+            from sqlalchemy import text
 
-        db = make_engine(url)
-        deadline = time.monotonic() + 120
-        stored_before = 0
-        with db.connect() as conn:
-            stored_before = conn.execute(text("SELECT count(*) FROM declarations")).scalar()
-        while time.monotonic() < deadline and importer.poll() is None:  # kill once some batches are stored
+            from smartcustoms.store.db import make_engine
+
+            db = make_engine(url)
+            deadline = time.monotonic() + 120
+            stored_before = 0
             with db.connect() as conn:
-                if conn.execute(text("SELECT count(*) FROM declarations")).scalar() > stored_before:
-                    break
-            time.sleep(0.05)
-        time.sleep(0.3)
-        os.killpg(importer.pid, signal.SIGKILL)
-        importer.wait(10)
-        with db.connect() as conn:
-            stored_now = conn.execute(text("SELECT count(*) FROM declarations")).scalar()
-        db.dispose()
-        results["faults"]["import_kill9"] = {"declarations_in_file": args.import_size, "stored_when_killed":
-                                             stored_now - stored_before, **check(url, [])}
+                stored_before = conn.execute(text("SELECT count(*) FROM declarations")).scalar()
+            while time.monotonic() < deadline and importer.poll() is None:  # kill once some batches are stored
+                with db.connect() as conn:
+                    if conn.execute(text("SELECT count(*) FROM declarations")).scalar() > stored_before:
+                        break
+                time.sleep(0.05)
+            time.sleep(0.3)
+            os.killpg(importer.pid, signal.SIGKILL)
+            importer.wait(10)
+            with db.connect() as conn:
+                stored_now = conn.execute(text("SELECT count(*) FROM declarations")).scalar()
+            db.dispose()
+            results["faults"]["import_kill9"] = {"declarations_in_file": args.import_size, "stored_when_killed":
+                                                 stored_now - stored_before, **check(url, [])}
     finally:
         server.terminate()
         try:
