@@ -17,7 +17,8 @@ $(BIN)/smartcustoms: pyproject.toml constraints.txt
 demo: $(BIN)/smartcustoms  ## build a demo world, run the whole chain, serve it on http://127.0.0.1:8000
 	$(BIN)/smartcustoms demo
 
-test: $(BIN)/smartcustoms  ## the whole suite (PostgreSQL tests run when 127.0.0.1:5432 answers)
+test: $(BIN)/smartcustoms  ## the import contracts (.importlinter), then the whole suite (PostgreSQL tests run when 127.0.0.1:5432 answers)
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 lint: $(BIN)/smartcustoms
