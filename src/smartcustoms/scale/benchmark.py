@@ -1,11 +1,14 @@
 """`smartcustoms benchmark scale`: generate a world, export it as partitioned Parquet, fit the risk engine on
-its history, then assess its last month with the local engine and on Dask with 1 and 2 local workers; compare
-the decisions row for row; measure throughput per core and peak memory per process. No database.
+its history with the product's default settings (config/risk.yaml: the four screens, the example profiles and the
+combined score learned from the outcomes; the targeting model left out, as in `bench_assess`), then assess its
+last month with the local engine and on Dask with 1 and 2 local workers; compare the decisions row for row;
+measure throughput per core and peak memory per process. No database.
 
 The local engine runs in a process of its own (so that its peak memory is its own), limited to one thread of
-BLAS/OpenMP; each Dask worker has one thread, in a process of its own (LocalCluster with processes). Per core
-means per worker process (the client, which gathers the signals and runs selectivity, is not counted: its share
-is in ``seconds['dask_2_select']``).
+BLAS/OpenMP; each Dask worker has one thread, in a process of its own (LocalCluster with processes, started
+with `distributed.worker_config`). Both are warmed up on 100 declarations first. Per core = declarations per
+CPU-second of all the run's processes: the local process; the workers, the client (which gathers the signals
+and runs selectivity) and the scheduler.
 """
 
 from __future__ import annotations
@@ -41,8 +44,9 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
 
 
-def _local_run(engine_bytes: bytes, files: list[str]) -> tuple[pd.DataFrame, float, float]:
-    """In a fresh process: read the batch's files and assess them with the local engine."""
+def _local_run(engine_bytes: bytes, files: list[str]) -> tuple[pd.DataFrame, float, float, float]:
+    """In a fresh process: assess the first 100 declarations (warm-up, as the Dask workers get), then read the
+    batch's files and assess them with the local engine."""
     from threadpoolctl import threadpool_limits
 
     from smartcustoms.risk.assess import assess
@@ -50,18 +54,24 @@ def _local_run(engine_bytes: bytes, files: list[str]) -> tuple[pd.DataFrame, flo
 
     engine = pickle.loads(engine_bytes)
     with threadpool_limits(1):
+        assess(_first_declarations([Path(f) for f in files]), engine)
         started, cpu = time.perf_counter(), time.process_time()
         decided = assess(read_frame([Path(f) for f in files]), engine)
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     return decided, seconds, cpu, _peak_mb()
 
 
-def _head(files: list[Path]):
-    from smartcustoms.scale.distributed import memory_frame
+def _first_declarations(files: list[Path], count: int = 100) -> pd.DataFrame:
     from smartcustoms.scale.partitions import read_files as read_frame
 
     frame = read_frame(files[:1])
-    return memory_frame(frame[frame["declaration_id"].isin(frame["declaration_id"].unique()[:100])], 2)
+    return frame[frame["declaration_id"].isin(frame["declaration_id"].unique()[:count])].reset_index(drop=True)
+
+
+def _head(files: list[Path]):
+    from smartcustoms.scale.distributed import memory_frame
+
+    return memory_frame(_first_declarations(files), 2)
 
 
 def _dask_run(engine, files: list[Path], workers: int, memory_limit: str | None) -> tuple[pd.DataFrame, dict]:
@@ -77,6 +87,8 @@ def _dask_run(engine, files: list[Path], workers: int, memory_limit: str | None)
         # warm-up on 100 declarations: the engine is sent to every worker once, which import the libraries
         sent = send_engine(client, engine)
         assess_frame(client, _head(files), engine, engine_future=sent)
+        # the LocalCluster's scheduler runs in this process (its CPU is the client's): counted once
+        separate = client.run_on_scheduler(os.getpid) != os.getpid()
         before = {**client.run(time.process_time), "scheduler": client.run_on_scheduler(time.process_time)}
         started, cpu = time.perf_counter(), time.process_time()
         decided = assess_frame(client, files_frame(files), engine, engine_future=sent)
@@ -86,7 +98,7 @@ def _dask_run(engine, files: list[Path], workers: int, memory_limit: str | None)
     workers_cpu = sum(after[k] - before[k] for k in before if k != "scheduler")
     return decided, {"seconds": seconds, "peak_mb": max(peaks.values()), "workers": len(peaks),
                      "cpu_workers": workers_cpu, "cpu_client": cpu,
-                     "cpu_scheduler": after["scheduler"] - before["scheduler"]}
+                     "cpu_scheduler": after["scheduler"] - before["scheduler"] if separate else 0.0}
 
 
 def machine() -> str:
@@ -99,6 +111,7 @@ def run(declarations: int, directory: Path, *, seed: int = 42, memory_limit: str
     """Generate `declarations` over 2025; the history is January to November, the batch December."""
     from smartcustoms.risk.assess import RiskEngine
     from smartcustoms.risk.classification import ClassificationScreen
+    from smartcustoms.risk.combination import fit_combination
     from smartcustoms.risk.config import load_config
     from smartcustoms.risk.origin import OriginScreen
     from smartcustoms.risk.profiles import load_profile_dir
@@ -136,13 +149,25 @@ def run(declarations: int, directory: Path, *, seed: int = 42, memory_limit: str
     history = read_frame(history_files)
     outcomes = read_frame(partition_files(directory, "outcomes"), "outcomes")
     config = load_config(ROOT / "config" / "risk.yaml").model_copy(update={"model": False})
-    # the four screens of risk.service.fit_screens
-    screens = {"valuation": ValuationScreen(), "classification": ClassificationScreen(),
-               "origin": OriginScreen(config=config.origin),
-               "trader": TraderRisk(aeo_importers=tuple(config.aeo_importers))}
-    screens = {name: screen.fit(history, outcomes, as_of=cut) for name, screen in screens.items()}
-    engine = RiskEngine(screens=screens, profiles=load_profile_dir(ROOT / "profiles"), settings=config.selectivity)
+    profiles = load_profile_dir(ROOT / "profiles")
+
+    def fit_screens(before: pd.DataFrame, known: pd.DataFrame, as_of) -> dict:  # risk.service.fit_screens' four
+        screens = {"valuation": ValuationScreen(), "classification": ClassificationScreen(),
+                   "origin": OriginScreen(config=config.origin),
+                   "trader": TraderRisk(aeo_importers=tuple(config.aeo_importers))}
+        return {name: screen.fit(before, known, as_of=as_of) for name, screen in screens.items()}
+
+    def engine_of(screens: dict) -> RiskEngine:
+        return RiskEngine(screens=screens, profiles=profiles, settings=config.selectivity)
+
+    engine = engine_of(fit_screens(history, outcomes, cut))
     seconds["fit"] = time.perf_counter() - started
+    if config.selectivity.combination == "learned":  # the product's default: risk.service.learn_combination
+        say("learning the combined score from the outcomes (the product's default settings)")
+        started = time.perf_counter()
+        engine.combination = fit_combination(history, outcomes, cut, fit_screens=fit_screens, engine_of=engine_of)
+        seconds["fit_combination"] = time.perf_counter() - started
+    combination = engine.learned()
     history_declarations = int(history["declaration_id"].nunique())
     del history, outcomes
     engine_bytes = pickle.dumps(engine, protocol=pickle.HIGHEST_PROTOCOL)
@@ -200,4 +225,5 @@ def run(declarations: int, directory: Path, *, seed: int = 42, memory_limit: str
         seconds={k: round(v, 2) for k, v in seconds.items()}, per_core_local=round(per_core_local, 1),
         per_core_dask=round(per_core_dask, 1), per_core_dask_1=round(n / cpu[1], 1), wall=wall,
         scaling_1_to_2=round(scaling, 3), peak_memory_mb={k: round(v, 1) for k, v in peaks.items()},
-        history_files_mb=round(size_mb, 1), machine=machine(), conditions=conditions, projection=projection)
+        history_files_mb=round(size_mb, 1), machine=machine(), conditions=conditions, projection=projection,
+        combination=combination.method_ if combination is not None else "fixed")

@@ -46,6 +46,8 @@ class ScaleBenchmark(BaseModel):
     assessed_items: int
     partitions: int
     identical: bool
+    combination: str = Field(description="how the lanes' combined score was made: the learned combination's method "
+                             "(`learned`, `best_part`: the product's default settings) or `fixed` (too few outcomes)")
     differences: dict[str, int]
     seconds: dict[str, float]
     per_core_local: float
