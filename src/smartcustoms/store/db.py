@@ -44,9 +44,35 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, future=True)
+    if engine.dialect.name == "postgresql":
+        ping_when_idle(engine)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def ping_when_idle(engine: Engine, idle: float = 1.0) -> None:
+    """A pooled connection left unused for more than `idle` seconds is tried (one round trip) before it is handed
+    out, and replaced when the server closed it (PostgreSQL restarted, a network cut): the web lodges again as soon
+    as the server is back, without a restart of its own (issue 14). A busy connection is not tried (SQLAlchemy's
+    pool_pre_ping would cost a round trip on every checkout, several per lodging batch); one that the server
+    closed while it was busy fails the statement that finds it, and SQLAlchemy then replaces every connection
+    of the pool."""
+    from sqlalchemy import exc
+
+    def checkout(dbapi_connection, record, _proxy) -> None:
+        if time.monotonic() - record.info.get("returned", 0.0) <= idle:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # noqa: BLE001 - any failure of the round trip: the pool connects again
+            raise exc.DisconnectionError("the pooled connection no longer answers") from error
+
+    def checkin(_dbapi_connection, record) -> None:
+        record.info["returned"] = time.monotonic()
+
+    event.listen(engine, "checkout", checkout)
+    event.listen(engine, "checkin", checkin)
 
 
 def checkpoint_in_background(engine: Engine, every: float = 0.2, synchronous: str = "full") -> threading.Thread | None:
