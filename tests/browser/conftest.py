@@ -29,6 +29,7 @@ from smartcustoms.web.app import create_app
 from smartcustoms.web.config import WebSettings
 
 from .browser_support import PASSWORD, PEOPLE, declaration
+from .issue16_support import view  # noqa: F401 - the fixture of a page in each language and width
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]

@@ -17,8 +17,8 @@ pytestmark = pytest.mark.skipif(os.environ.get("SMARTCUSTOMS_SCREENSHOTS") != "1
 
 
 SHOTS = ["login", "trader-declarations", "trader-declaration", "trader-lodge-form-errors", "officer-queue",
-         "officer-task", "analyst-profiles", "analyst-kpis", "phone-trader-declaration", "staff-search",
-         "staff-declaration", "phone-officer-task"]
+         "officer-task", "officer-task-fr", "analyst-profiles", "analyst-preview", "analyst-kpis",
+         "phone-trader-declaration", "staff-search", "staff-declaration", "phone-officer-task"]
 
 
 def shoot(page, name: str) -> None:
@@ -53,6 +53,9 @@ def test_screenshots_of_the_main_pages(browser, site):
     shoot(page, "officer-queue")
     page.goto(site.url + f"/officer/tasks/{task}")
     shoot(page, "officer-task")
+    page.goto(site.url + f"/officer/tasks/{task}?lang=fr")  # why it was selected, in French words and numbers
+    shoot(page, "officer-task-fr")
+    page.goto(site.url + "/officer/queue?lang=en")
     page.goto(site.url + "/staff/search?q=IMP001")
     shoot(page, "staff-search")
     page.goto(site.url + "/staff/declarations/SHOT-RED")
@@ -62,6 +65,12 @@ def test_screenshots_of_the_main_pages(browser, site):
     sign_in(page, site, "anna")
     page.goto(site.url + "/analyst/profiles")
     shoot(page, "analyst-profiles")
+    page.goto(site.url + "/analyst/profiles/new")
+    page.locator("#f-since").fill("2025-03-01")
+    page.locator("#f-until").fill("2025-03-31")
+    page.locator("button[name=action][value=preview]").click()
+    page.locator("#preview-title").wait_for(timeout=60_000)
+    shoot(page, "analyst-preview")
     page.goto(site.url + "/analyst/kpis")
     shoot(page, "analyst-kpis")
     context.close()

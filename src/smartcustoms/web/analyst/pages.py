@@ -124,7 +124,8 @@ async def submit_profile(request: Request, user: Author, db: Db):
             job.notice = N_("No declaration was accepted in this period: choose another.")
 
     job = preview_jobs.jobs_of(request.app).start(user.username, values, work)
-    if await run_in_threadpool(job.done.wait, INLINE_WAIT_S):  # a quick one answers at once
+    wait = getattr(request.app.state, "preview_inline_wait_s", None)
+    if await run_in_threadpool(job.done.wait, INLINE_WAIT_S if wait is None else wait):  # a quick one: at once
         return _preview_page(request, job)
     return RedirectResponse(request.app.url_path_for("analyst_preview", job_id=job.job_id), 303)
 
