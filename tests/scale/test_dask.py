@@ -88,15 +88,17 @@ def test_dask_gives_the_local_lanes_and_scores_row_for_row(cluster, risk_engine,
 
 @pytest.fixture(scope="module")
 def learned_engine(world, risk_engine):
-    """The product's default: the combined score learned from the outcomes (risk.combination), here with lower
-    minimums of outcomes than the product's (a small world)."""
+    """The product's default settings: the four screens, the targeting model and the combined score learned from
+    the outcomes (risk.combination), here with lower minimums of outcomes than the product's (a small world)."""
     from smartcustoms.risk.combination import LearnedCombination, fit_combination
+    from smartcustoms.targeting.screen import ModelScreen
 
     history = world.declarations[world.declarations["acceptance_datetime"] < CUT]
 
     def fit_screens(before, known, as_of):
         screens = {"valuation": ValuationScreen(), "classification": ClassificationScreen(max_iter=40),
-                   "origin": OriginScreen(), "trader": TraderRisk(aeo_importers=("IMP000001",))}
+                   "origin": OriginScreen(), "trader": TraderRisk(aeo_importers=("IMP000001",)),
+                   "model": ModelScreen(min_outcomes=20, min_found=3, predict_jobs=1, params={"n_estimators": 40})}
         return {name: screen.fit(before, known, as_of=as_of) for name, screen in screens.items()}
 
     def engine_of(screens):
@@ -104,13 +106,14 @@ def learned_engine(world, risk_engine):
 
     combination = fit_combination(history, world.inspections, CUT, fit_screens, engine_of,
                                   combination=LearnedCombination(min_labelled=40, min_positives=5))
-    engine = RiskEngine(screens=risk_engine.screens, profiles=risk_engine.profiles, settings=risk_engine.settings,
-                        combination=combination)
+    engine = engine_of(fit_screens(history, world.inspections, CUT))
+    engine.combination = combination
+    assert engine.screens["model"].model_ is not None
     assert risk_engine.settings.combination == "learned" and engine.learned() is not None, combination.note_
     return engine
 
 
-def test_dask_gives_the_local_lanes_with_the_learned_combination(cluster, learned_engine, batch):
+def test_dask_gives_the_local_lanes_with_the_product_settings(cluster, learned_engine, batch):
     local = assess(batch, learned_engine)
     assert local["combination_method"].iloc[0] == learned_engine.combination.method_
     fixed = assess(batch, RiskEngine(screens=learned_engine.screens, profiles=learned_engine.profiles,
@@ -118,6 +121,9 @@ def test_dask_gives_the_local_lanes_with_the_learned_combination(cluster, learne
     assert not np.allclose(local["risk_score"], fixed["risk_score"])  # the learned score, not the fixed weights'
     on_dask = service.assess_batch(batch, learned_engine, EngineOptions(engine="dask"), dask=cluster)
     assert differences(local, on_dask) == {}
+    # the targeting model's features count other importers' earlier rows of the batch: it is scored on the whole
+    # batch (batch.BATCH_WIDE), the other screens per importer bucket
+    assert differences(local, assess_in_buckets(batch, learned_engine, 3)) == {}
 
 
 def test_a_corrupt_file_on_dask_names_the_file(cluster, risk_engine, world, tmp_path):

@@ -4,11 +4,15 @@ pandas in, pandas out; the same functions run in one process for the local engin
 The risk engine's assessment splits in two (`risk.assess.risk_signals`, then `selectivity.select`):
 
 1. **Signals, per partition, after a shuffle by importer.** Two screens look at earlier rows of the batch
-   itself, as of each declaration: the trader screen (the importer's earlier declarations and their controls)
-   and the origin screen's switch check (the importer's earlier HS6 x origin rows). Every such look-up is keyed
-   by the importer, so the batch is shuffled by a hash of `importer_id` into buckets: a bucket holds every row
-   of its importers, and scoring it alone gives each row what scoring the whole batch gives it. The other
-   screens and the profiles look at one row or one declaration, which a bucket holds whole.
+   itself, as of each declaration, keyed by the importer: the trader screen's own counts (the importer's
+   earlier declarations and their controls) and the origin screen's switch check (the importer's earlier
+   HS6 x origin rows). So the batch is shuffled by a hash of `importer_id` into buckets: a bucket holds every row
+   of its importers, and scoring it alone gives each row what scoring the whole batch gives it. Two screens also
+   count other importers' rows (`BATCH_WIDE`): the trader screen's overall prior (the known controls of every
+   earlier declaration) and the targeting model's features (the batch's earlier declarations of the same
+   declarant, route, commodity...). They are scored on the whole batch in one task, in parallel with the
+   buckets, and their scores are split by bucket (`batch_wide_scores`, `Given`). The other screens and the
+   profiles look at one row or one declaration, which a bucket holds whole.
 2. **Selectivity, on the gathered signals, in batch order** (`risk.assess.decide`). The capacity of an office per
    day and lane, and
    every (k+1)-th unselected hit of a profile, depend on the order of the whole batch: one row per
@@ -26,6 +30,8 @@ none (a control comes after its declaration); `check_no_early_outcomes` says so 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -33,6 +39,11 @@ from smartcustoms.frames import first_rows
 from smartcustoms.risk.assess import RiskEngine, decide, risk_signals
 
 ORDER = "_batch_order"
+# screens whose score of a declaration depends on rows of other importers of the batch: scored on the whole batch
+# at once. The trader screen's overall prior counts the controls already known of every earlier declaration of
+# the batch (a batch of past traffic that has outcomes); the targeting model's features count, as of each
+# declaration, the batch's earlier declarations of the same declarant, route, commodity, office...
+BATCH_WIDE = ("trader", "model")
 BUCKET = "_bucket"
 _SHIFT = np.int64(2**32)
 
@@ -62,19 +73,68 @@ def split_buckets(frame: pd.DataFrame, buckets: int) -> tuple[pd.DataFrame, ...]
     return tuple(frame.iloc[np.flatnonzero(bucket == number)] for number in range(buckets))
 
 
-def partition_signals(partition: pd.DataFrame, engine: RiskEngine) -> pd.DataFrame:
+class Given:
+    """A screen whose item scores were computed beforehand (on the whole batch, or earlier in the bucket's task):
+    `score` returns them for the same rows, in the same order."""
+
+    def __init__(self, scores: pd.DataFrame):
+        self.scores = scores
+
+    def score(self, frame: pd.DataFrame) -> pd.DataFrame:
+        if len(frame) != len(self.scores):
+            raise ValueError(f"given scores for {len(self.scores)} rows, asked for {len(frame)}")
+        return self.scores.set_axis(frame.index)
+
+
+def _screened(frame: pd.DataFrame) -> pd.DataFrame:
+    """The batch's rows as the screens see them: without the bookkeeping columns, numbered from 0."""
+    return frame.drop(columns=[c for c in (ORDER, BUCKET) if c in frame.columns]).reset_index(drop=True)
+
+
+def bucket_frame(pieces: list[pd.DataFrame]) -> pd.DataFrame:
+    """One bucket's rows from its pieces of every part, in batch order (``ORDER`` kept)."""
+    frame = pd.concat(pieces, ignore_index=True) if len(pieces) != 1 else pieces[0]
+    if ORDER in frame and len(frame):
+        frame = frame.sort_values(ORDER, kind="stable")
+    return frame.reset_index(drop=True)
+
+
+def screen_scores(frame: pd.DataFrame, engine: RiskEngine, names) -> dict[str, pd.DataFrame]:
+    """The item scores of the engine's screens `names` on `frame` (rows in batch order)."""
+    plain = _screened(frame)
+    return {name: engine.screens[name].score(plain).reset_index(drop=True) for name in names
+            if name in engine.screens}
+
+
+def batch_wide_scores(parts: list[pd.DataFrame], engine: RiskEngine, buckets: int) -> tuple[dict, ...]:
+    """The scores of the batch-wide screens (`BATCH_WIDE`) on the whole batch (its parts in batch order), split
+    by importer bucket: for each bucket, screen name -> its rows' scores, in batch order."""
+    names = [name for name in BATCH_WIDE if name in engine.screens]
+    if not names:
+        return tuple({} for _ in range(max(buckets, 1)))
+    frame = bucket_frame(list(parts))
+    scores = screen_scores(frame, engine, names)
+    if buckets <= 1:
+        return (scores,)
+    bucket = importer_buckets(frame, buckets)
+    rows = [np.flatnonzero(bucket == number) for number in range(buckets)]
+    return tuple({name: part.take(at).reset_index(drop=True) for name, part in scores.items()} for at in rows)
+
+
+def partition_signals(partition: pd.DataFrame, engine: RiskEngine, given: dict | None = None) -> pd.DataFrame:
     """The risk signals (one row per declaration) of one bucket of a batch, with each declaration's batch
-    position. The bucket's rows are first put in batch order."""
-    if ORDER in partition and len(partition):
-        partition = partition.sort_values(ORDER, kind="stable")
-    partition = partition.reset_index(drop=True)
+    position. The bucket's rows are first put in batch order; `given` holds screens' scores computed beforehand
+    for these rows in that order (the batch-wide screens', see `batch_wide_scores`)."""
+    partition = bucket_frame([partition])
     order = (partition[ORDER].to_numpy(dtype=np.int64) if ORDER in partition
              else np.arange(len(partition), dtype=np.int64))
-    frame = partition.drop(columns=[c for c in (ORDER, BUCKET) if c in partition.columns])
-    if frame.empty:
-        signals = risk_signals(frame, engine)
-        return signals.assign(**{ORDER: np.zeros(0, dtype=np.int64)})
+    frame = _screened(partition)
+    if given:
+        engine = replace(engine, screens={name: Given(given[name]) if name in given else screen
+                                          for name, screen in engine.screens.items()})
     signals = risk_signals(frame, engine)
+    if frame.empty:
+        return signals.assign(**{ORDER: np.zeros(0, dtype=np.int64)})
     return signals.assign(**{ORDER: order[first_rows(frame["declaration_id"])]})
 
 
@@ -86,10 +146,13 @@ def select_gathered(signals: pd.DataFrame, engine: RiskEngine) -> pd.DataFrame:
 
 
 def assess_in_buckets(frame: pd.DataFrame, engine: RiskEngine, buckets: int) -> pd.DataFrame:
-    """The distributed engine's computation in one process: shuffle by importer into `buckets`, signals per
-    bucket, selectivity on the gathered signals. Equal to `assess(frame, engine)` row for row."""
-    frame = with_buckets(with_order(frame, 0), buckets)
-    parts = [partition_signals(rows, engine) for _, rows in frame.groupby(BUCKET, sort=True)]
+    """The distributed engine's computation in one process: the batch-wide screens on the whole batch, then the
+    shuffle by importer into `buckets`, signals per bucket, selectivity on the gathered signals. Equal to
+    `assess(frame, engine)` row for row."""
+    frame = with_order(frame, 0)
+    wide = batch_wide_scores([frame], engine, buckets)
+    parts = [partition_signals(rows, engine, wide[number])
+             for number, rows in enumerate(split_buckets(frame, buckets))]
     return select_gathered(pd.concat(parts, ignore_index=True), engine)
 
 

@@ -133,14 +133,22 @@ def memory_frame(frame: pd.DataFrame, partitions: int) -> Parts:
 
 
 # --- assessment -----------------------------------------------------------------------------------------------
-def _load_and_split(loader, number: int, argument, buckets: int) -> tuple[pd.DataFrame, ...]:
-    """One part of the batch, numbered (`batch.ORDER`) and split into its rows of each importer bucket."""
-    return batch.split_buckets(loader(number, argument), buckets)
+def _load(loader, number: int, argument) -> pd.DataFrame:
+    return loader(number, argument)
 
 
-def _bucket_signals(engine: RiskEngine, *pieces: pd.DataFrame) -> pd.DataFrame:
-    """The risk signals of one importer bucket: its rows from every part of the batch."""
-    return batch.partition_signals(pd.concat(pieces, ignore_index=True), engine)
+def _bucket_scores(engine: RiskEngine, *pieces: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """One importer bucket (its rows from every part of the batch, in batch order) and the item scores of the
+    screens that look at one importer's rows at most (all but `batch.BATCH_WIDE`)."""
+    frame = batch.bucket_frame(list(pieces))
+    names = [name for name in engine.screens if name not in batch.BATCH_WIDE]
+    return frame, batch.screen_scores(frame, engine, names)
+
+
+def _bucket_signals(engine: RiskEngine, scored: tuple[pd.DataFrame, dict], wide: dict) -> pd.DataFrame:
+    """The bucket's risk signals from its screens' scores and its share of the batch-wide screens' scores."""
+    frame, scores = scored
+    return batch.partition_signals(frame, engine, {**scores, **wide})
 
 
 def send_engine(client, engine: RiskEngine):
@@ -153,9 +161,11 @@ def send_engine(client, engine: RiskEngine):
 def assess_frame(client, parts: Parts, engine: RiskEngine, buckets: int | None = None,
                  retries: int = RETRIES, engine_future=None) -> pd.DataFrame:
     """Decisions for the batch `parts` (from `files_frame` or `memory_frame`): each part is loaded on a worker
-    and split by importer bucket (the explicit shuffle: a hash of the importer), each bucket's risk signals are
-    computed on a worker from its pieces of every part, and selectivity runs here on the gathered signals. The
-    same decisions as ``assess(whole batch, engine)``, bit for bit (`batch.differences`).
+    and split by importer bucket (the explicit shuffle: a hash of the importer); each bucket's screens are
+    scored on a worker from its pieces of every part while one task scores the batch-wide screens
+    (`batch.BATCH_WIDE`) on the whole batch; each bucket's risk signals are assembled from both, and selectivity
+    runs here on the gathered signals. The same decisions as ``assess(whole batch, engine)``, bit for bit
+    (`batch.differences`).
 
     The graph is written out, not a dask.dataframe shuffle: a part's pieces stay on the worker that read it
     unless their bucket runs elsewhere, there is no disk stage (P2P shuffle) and no sample run for the output's
@@ -172,12 +182,19 @@ def assess_frame(client, parts: Parts, engine: RiskEngine, buckets: int | None =
         # again (scattered data that a lost worker held last cannot be recovered; Dask's memory manager drops the
         # extra replicas of a broadcast)
         engine_future = dask.delayed(engine, name=f"engine-{token}", traverse=False)
-    split = [dask.delayed(_load_and_split, pure=False, nout=buckets)(
-        loader, number, argument, buckets, dask_key_name=f"part-{token}-{number}")
-        for number, (loader, argument) in enumerate(parts)]
-    signals = [dask.delayed(_bucket_signals, pure=False)(
-        engine_future, *[pieces[bucket] for pieces in split], dask_key_name=f"bucket-{token}-{bucket}")
-        for bucket in range(buckets)]
+    loaded = [dask.delayed(_load, pure=False)(loader, number, argument, dask_key_name=f"part-{token}-{number}")
+              for number, (loader, argument) in enumerate(parts)]
+    split = [dask.delayed(batch.split_buckets, pure=False, nout=buckets)(
+        part, buckets, dask_key_name=f"split-{token}-{number}") for number, part in enumerate(loaded)]
+    # the batch-wide screens (trader, targeting model) on the whole batch, while the buckets run the others
+    wide = dask.delayed(batch.batch_wide_scores, pure=False, nout=buckets)(
+        loaded, engine_future, buckets, dask_key_name=f"batch-wide-{token}")
+    signals = []
+    for bucket in range(buckets):
+        scored = dask.delayed(_bucket_scores, pure=False)(
+            engine_future, *[pieces[bucket] for pieces in split], dask_key_name=f"bucket-{token}-{bucket}")
+        signals.append(dask.delayed(_bucket_signals, pure=False)(
+            engine_future, scored, wide[bucket], dask_key_name=f"signals-{token}-{bucket}"))
     futures = client.compute(signals, retries=retries)
     try:
         gathered = client.gather(futures)
