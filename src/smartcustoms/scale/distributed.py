@@ -59,6 +59,8 @@ def dask_client(scheduler: str | None = None, workers: int = 2, threads: int = 1
         finally:
             client.close()
         return
+    import distributed  # noqa: F401  (its configuration defaults, before some are changed)
+
     with dask.config.set(worker_config()):
         cluster = LocalCluster(n_workers=workers, threads_per_worker=threads, processes=processes,
                                memory_limit=memory_limit, dashboard_address=dashboard, silence_logs=40)
@@ -80,12 +82,10 @@ def worker_config() -> dict:
     loops' health ticks and system monitor at 1 s and 2 s instead of 20 ms and 0.5 s (the CPU of an idle worker,
     scheduler and client: 19, 26 and 26 ms per second, down to 6, 9 and 9), and no work stealing (a bucket's
     task runs where most of its pieces lie)."""
-    import dask
-    import distributed  # noqa: F401  (its configuration defaults, before they are changed)
-
-    environment = {key: value for key, value in dask.config.get("distributed.nanny.pre-spawn-environ").items()
-                   if key != "MALLOC_TRIM_THRESHOLD_"}
-    return {"distributed.nanny.pre-spawn-environ": environment, "distributed.worker.profile.enabled": False,
+    # None unsets a variable of pre-spawn-environ (distributed.nanny); docs/scale.md has the same as YAML for
+    # `dask worker` hosts
+    return {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+            "distributed.worker.profile.enabled": False,
             "distributed.admin.tick.interval": "1s", "distributed.admin.system-monitor.interval": "2s",
             "distributed.scheduler.work-stealing": False}
 
