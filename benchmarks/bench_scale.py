@@ -26,8 +26,9 @@ def _run(n: int) -> dict:
 
 def table(results: list[dict]) -> list[str]:
     lines = [
-        "| history (declarations) | assessed (December) | identical | local: decl. per CPU-s | Dask 2 workers: "
-        "decl. per CPU-s | Dask 1 worker: decl. per CPU-s | CPU 2 workers / 1 | wall: local / Dask 1 / Dask 2 (s) "
+        "| history (declarations) | assessed (December) | identical (combination) | local: decl. per CPU-s "
+        "| Dask 2 workers: decl. per CPU-s | Dask 1 worker: decl. per CPU-s | CPU 2 workers / 1 "
+        "| wall: local / Dask 1 / Dask 2 (s) "
         "| scaling 1 -> 2 (wall) | peak memory: local / per Dask worker (1, 2 workers) | engine pickled |",
         "| ---: | ---: | --- | ---: | ---: | ---: | ---: | --- | ---: | --- | ---: |",
     ]
@@ -36,6 +37,7 @@ def table(results: list[dict]) -> list[str]:
         engine_mb = r["conditions"].split("the fitted engine is ")[1].split(" MB")[0]
         lines.append(
             f"| {r['history_declarations']:,} | {r['assessed_declarations']:,} | {'yes' if r['identical'] else 'no'}"
+            f" ({r.get('combination', 'fixed')})"
             f" | {r['per_core_local']:,.0f} | {r['per_core_dask']:,.0f} | {r['per_core_dask_1']:,.0f}"
             f" | {r['wall']['cpu_seconds_2_over_1']:.2f} | {s['local']:.1f} / {s['dask_1']:.1f} / {s['dask_2']:.1f}"
             f" | {r['scaling_1_to_2']:.2f} | {m['local']:,.0f} / {m['dask_1_per_worker']:,.0f}, "
@@ -47,8 +49,10 @@ def body(results: list[dict], command: str) -> str:
     largest = max(results, key=lambda r: r["declarations"])
     projection = largest["projection"]
     return "\n".join([
-        "`smartcustoms benchmark scale`: a generated year; the four screens (without the targeting model) fitted "
-        "on January-November, December assessed with the local engine (its own process, one BLAS thread) and on "
+        "`smartcustoms benchmark scale`: a generated year; the four screens (without the targeting model), the "
+        "example profiles and the product's default selectivity (the combined score learned from the outcomes: "
+        "its method in the table) fitted on January-November, December assessed with the local engine (its own "
+        "process, one BLAS thread) and on "
         "a LocalCluster of 1 and 2 worker processes (one thread each); *identical*: every lane, source, random "
         "flag, score, duty at risk and reason equal, bit for bit. Per core = declarations per CPU-second of all "
         "the run's processes (workers, client, scheduler): on a machine shared with other work, wall time "

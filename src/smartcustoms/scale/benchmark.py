@@ -216,7 +216,9 @@ def run(declarations: int, directory: Path, *, seed: int = 42, memory_limit: str
     projection["basis"] = ("projection, not a measurement: the measured declarations per CPU-second on Dask "
                            "(1 worker) x cores, less the measured CPU overhead of splitting the batch between 2 "
                            "workers (cpu_seconds_2_over_1), assumed to recur at every doubling of the cores; "
-                           "network transfer of the shuffle and of the gathered signals not included")
+                           "network transfer of the shuffle and of the gathered signals not included, nor the two "
+                           "steps that run in one process whatever the cores: the batch-wide screens (trader; the "
+                           "targeting model when on) and the client's selectivity, which bound it first")
     projection["shuffle_mb_per_1000_declarations"] = round(
         sum(f.stat().st_size for f in batch_files) / 1e6 / max(n, 1) * 1000 * 4, 3)  # Parquet x ~4 in memory
     return ScaleBenchmark(
