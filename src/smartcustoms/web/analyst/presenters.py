@@ -4,7 +4,8 @@ and their alternative texts.
 
 Presentation only: the work is done by the services of ``smartcustoms.risk`` (profiles, replay),
 ``smartcustoms.control`` (KPIs, profile performance), ``smartcustoms.targeting`` (registry, drift) and
-``smartcustoms.declarations``, and by ``smartcustoms.charts``. Who may do what is decided here, once, in the role tuples below.
+``smartcustoms.declarations``, and by ``smartcustoms.charts``. Who may do what is decided here, once, in the role
+tuples below.
 """
 
 import math
