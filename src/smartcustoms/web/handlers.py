@@ -2,11 +2,13 @@
 user's language, or send a stranger to the login form."""
 
 import contextlib
+import errno
+import logging
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from smartcustoms.refusals import Refusal
@@ -15,6 +17,10 @@ from smartcustoms.web.deps import principal
 from smartcustoms.web.errors import NotAuthenticated, WebError
 from smartcustoms.web.i18n import gettext
 from smartcustoms.web.render import render
+
+log = logging.getLogger(__name__)
+FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}  # no space left, quota, file size limit
+FULL_MESSAGE = "The server's storage is full: nothing was stored. Try again later."
 
 
 def is_api(request: Request) -> bool:
@@ -76,3 +82,18 @@ def install_error_handlers(app: FastAPI) -> None:
                                 exc.status_code, headers=getattr(exc, "headers", None))
         await _page_user(request)
         return _error_page(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(OSError)
+    async def os_error(request: Request, exc: OSError):
+        """Storage full (a disk, a quota, a size limit; issue 14): a clean refusal, 507, nothing was stored (the
+        evidence store writes to a temporary file it removes, the database rolls the transaction back). Any
+        other OSError is the server's error, as before."""
+        if exc.errno not in FULL:
+            log.error("unexpected error", exc_info=exc)
+            return PlainTextResponse("Internal Server Error", 500)
+        log.error("storage full: %s", exc)
+        message = gettext(request, FULL_MESSAGE)
+        if is_api(request):
+            return JSONResponse({"detail": [{"loc": [], "msg": message, "type": "storage_full"}]}, 507)
+        await _page_user(request)
+        return _error_page(request, 507, message, "storage_full")
