@@ -62,9 +62,8 @@ def decide(signals: pd.DataFrame, engine: RiskEngine) -> pd.DataFrame:
     learned = engine.learned()
     if learned is None:
         return select(signals, engine.settings)
-    decided = select(signals, engine.settings, combined=learned.combine(signals, list(engine.screens)))
-    decided["combination_method"] = learned.method_
-    return decided
+    return select(signals, engine.settings, combined=learned.combine(signals, list(engine.screens)),
+                  method=learned.method_)
 
 
 def risk_signals(frame: pd.DataFrame, engine: RiskEngine) -> pd.DataFrame:

@@ -473,6 +473,11 @@ class HistoryLookup:
 
 
 PRIOR_KEY = "_all"
+# what small_frame_rows reads of a goods item (hs6, hs4 and chapter it derives from the commodity code)
+_SMALL_FRAME_COLUMNS = frozenset(KEY_COLUMNS) - {"hs6", "hs4", "chapter"} | {
+    "declaration_id", "acceptance_datetime", "commodity_code", "customs_value", "duty_rate", "net_mass",
+    "gross_mass", "quantity", "preference_claim", "transport_mode", "origin_country", "dispatch_country",
+    *OPTIONAL_COLUMNS}
 
 
 def _encodings(lookup: HistoryLookup, tables: dict, row: dict, keys_list, prior: float) -> dict[str, float]:
@@ -498,8 +503,9 @@ def small_frame_features(declarations: pd.DataFrame, lookup: HistoryLookup) -> p
 def small_frame_rows(declarations: pd.DataFrame, lookup: HistoryLookup) -> list[dict]:
     """`small_frame_features` as plain dicts, one per declaration in order of first appearance (with
     ``declaration_id``): what the model screen turns straight into its input array."""
-    columns = list(declarations.columns)  # column by column: to_dict("records") is slow on Arrow strings
-    rows = [dict(zip(columns, values)) for values in zip(*[column.tolist() for _, column in declarations.items()])]
+    # only the columns read, column by column: to_dict("records") is slow on Arrow strings
+    columns = [c for c in declarations.columns if c in _SMALL_FRAME_COLUMNS]
+    rows = [dict(zip(columns, values)) for values in zip(*[declarations[c].tolist() for c in columns])]
     when = pd.Timestamp(rows[0]["acceptance_datetime"])
     day = when.floor("D")
     item_prior, head_prior = lookup.prior(lookup.items), lookup.prior(lookup.headers)
