@@ -22,10 +22,9 @@ The risk engine's assessment splits in two (`risk.assess.risk_signals`, then `se
 Batch order: a declaration's position is that of its first goods item in the batch (partition number x 2**32
 + row within the partition), kept in the column ``_batch_order`` through the shuffle.
 
-Known limit: the trader screen's overall prior also counts controls of batch declarations that were inspected
-before the batch's first acceptance (outcomes fitted without their declaration): with such outcomes the prior
-seen by a bucket can differ from the whole batch's. An assessment at `as_of` = the batch's first acceptance has
-none (a control comes after its declaration); `check_no_early_outcomes` says so before a run.
+The trader screen's overall prior counts the known controls of every earlier batch declaration: it is a
+batch-wide screen, so `check_no_early_outcomes` (which counted the controls that made a bucket's prior differ
+before) now only describes the batch.
 """
 
 from __future__ import annotations
