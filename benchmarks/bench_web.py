@@ -176,7 +176,7 @@ def serve(port: int, workers: int) -> None:
     serve --workers` runs them (a socket each)."""
     import uvicorn
 
-    from smartcustoms.web.processes import serve_processes
+    from smartcustoms.web.runtime.processes import serve_processes
 
     options = {"http": "httptools", "loop": "uvloop", "access_log": False, "log_level": "warning"}
     if workers == 1:

@@ -17,7 +17,7 @@ LODGING_PARENT = """
 import asyncio, sys, time
 from smartcustoms.store import migrate
 from smartcustoms.store.db import make_engine
-from smartcustoms.web.lodging_process import LodgingProcess
+from smartcustoms.web.runtime.lodging_process import LodgingProcess
 
 if __name__ == "__main__":
     engine = make_engine(sys.argv[1])
@@ -30,7 +30,7 @@ if __name__ == "__main__":
 
 PLAIN_PARENT = """
 import multiprocessing, time
-from smartcustoms.web.processes import die_with_parent
+from smartcustoms.web.runtime.processes import die_with_parent
 
 def child():
     die_with_parent(poll=0.1)

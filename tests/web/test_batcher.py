@@ -7,7 +7,7 @@ import httpx
 import pytest
 from conftest import declaration
 
-from smartcustoms.web.batcher import MicroBatcher
+from smartcustoms.web.runtime.batcher import MicroBatcher
 
 
 def run(coroutine):

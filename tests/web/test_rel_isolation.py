@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from smartcustoms.declarations.models import Declaration
 from smartcustoms.declarations.tables import declarations, goods_items
 from smartcustoms.risk.repository import decisions
-from smartcustoms.web.batcher import MicroBatcher
 from smartcustoms.web.errors import Invalid
+from smartcustoms.web.runtime.batcher import MicroBatcher
 from smartcustoms.web.submissions import Assessed, from_declaration
 
 NEIGHBOURS = 30

@@ -53,7 +53,7 @@ def serve_command(
         os.environ["SMARTCUSTOMS_RISK_SETTINGS"] = str(settings.resolve())
     if refit_every is not None:
         os.environ["SMARTCUSTOMS_REFIT_MINUTES"] = str(refit_every)
-    from smartcustoms.web import processes
+    from smartcustoms.web.runtime import processes
 
     if not processes.available():  # no SO_REUSEPORT (Windows): uvicorn's processes on one shared socket
         uvicorn.run("smartcustoms.web.app:create_app", factory=True, host=host, port=port, log_level=log_level,

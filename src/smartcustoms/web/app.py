@@ -18,10 +18,8 @@ from smartcustoms.risk.service import RiskConfig, RiskEngine, load_config
 from smartcustoms.store.db import make_engine, shared_database
 from smartcustoms.web.analyst import api as analyst_api
 from smartcustoms.web.analyst import pages as analyst_pages
-from smartcustoms.web.batcher import MicroBatcher, quiet_collector
 from smartcustoms.web.config import WebSettings, get_web_settings
 from smartcustoms.web.handlers import install_error_handlers
-from smartcustoms.web.lodging_process import LodgingProcess
 from smartcustoms.web.middleware import BodyLimit, SecurityHeaders, TrustedProxies
 from smartcustoms.web.officer import api as officer_api
 from smartcustoms.web.officer import pages as officer_pages
@@ -30,6 +28,8 @@ from smartcustoms.web.portal import pages as portal_pages
 from smartcustoms.web.render import make_templates
 from smartcustoms.web.risk_state import RiskState
 from smartcustoms.web.routers import api_admin, auth_pages, home
+from smartcustoms.web.runtime.batcher import MicroBatcher, quiet_collector
+from smartcustoms.web.runtime.lodging_process import LodgingProcess
 from smartcustoms.web.submissions import lodge
 from smartcustoms.web.token_cache import TokenCache
 from smartcustoms.web.trail import api as trail_api

@@ -8,8 +8,8 @@ from starlette.concurrency import run_in_threadpool
 from smartcustoms.accounts.service import User
 from smartcustoms.declarations.service import IntakeError, guess_format, read_declarations, shipped_mappings
 from smartcustoms.frames import records
-from smartcustoms.web.batcher import MicroBatcher
 from smartcustoms.web.errors import Invalid, TooLarge, WebError
+from smartcustoms.web.runtime.batcher import MicroBatcher
 from smartcustoms.web.submissions import Assessed, may_lodge, split
 
 FORMATS = ("csv", "json", "cusdec")

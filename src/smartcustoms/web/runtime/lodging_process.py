@@ -20,8 +20,8 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from smartcustoms.risk.service import RiskEngine
-from smartcustoms.web.batcher import QUIET
-from smartcustoms.web.processes import die_with_parent
+from smartcustoms.web.runtime.batcher import QUIET
+from smartcustoms.web.runtime.processes import die_with_parent
 
 
 class LodgingProcess:
