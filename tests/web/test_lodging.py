@@ -24,8 +24,8 @@ from smartcustoms.frames import first_rows
 from smartcustoms.risk import assess as assess_module
 from smartcustoms.risk.repository import assessments, decisions, record_assessment
 from smartcustoms.web import submissions
-from smartcustoms.web.batcher import MicroBatcher, quiet_collector
 from smartcustoms.web.errors import Conflict
+from smartcustoms.web.runtime.batcher import MicroBatcher, quiet_collector
 
 TABLES = (declarations, goods_items, import_batches, submissions_table, assessments, decisions)
 
