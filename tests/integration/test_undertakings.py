@@ -14,13 +14,15 @@ from smartcustoms.control.service import (
     assign,
     clearance_frame,
     complete,
-    eligibility,
     get_task,
-    importer_record,
     open_controls,
-    sign_undertaking,
     task_frame,
     transition,
+)
+from smartcustoms.control.service.undertakings import (
+    eligibility,
+    importer_record,
+    sign_undertaking,
     undertaking_of,
     undertakings_frame,
     verify_undertaking,

@@ -36,8 +36,8 @@ from smartcustoms.control.service import (
     request_documents,
     requests_frame,
     task_history,
-    undertaking_of,
 )
+from smartcustoms.control.service.undertakings import undertaking_of
 from smartcustoms.control.tables import bookings, valuation_query_events
 from smartcustoms.control.tables import slots as slot_table
 from smartcustoms.store.db import utc_now

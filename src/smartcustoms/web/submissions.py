@@ -10,8 +10,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from smartcustoms.accounts.service import User
-from smartcustoms.control import service as control_service
-from smartcustoms.control.service import StoredMeanwhile, reasons
+from smartcustoms.control.service import lodging, reasons
+from smartcustoms.control.service.lodging import StoredMeanwhile
 from smartcustoms.declarations.schemas import Declaration
 from smartcustoms.declarations.service import HEADER_FIELDS, ITEM_FIELDS, VALID_COLUMNS, flatten, load_declarations
 from smartcustoms.reference.offices import load_offices
@@ -158,7 +158,7 @@ def lodge(db: Engine, risk: RiskEngine, batch: list[Submission], *, at: datetime
 
 def _stored_now(db: Engine, batch: list[Submission]) -> bool:
     """Whether one of the batch's IDs is stored (by another writer, since our read)."""
-    return control_service.any_stored(db, list({s.declaration_id for s in batch}))
+    return lodging.any_stored(db, list({s.declaration_id for s in batch}))
 
 
 def _unstorable(declaration_id: str) -> Invalid:
@@ -170,7 +170,7 @@ def _lodge_once(db: Engine, risk: RiskEngine, batch: list[Submission], at: datet
                 remote_offices: Collection[str]) -> list:
     results: list = [None] * len(batch)
     ids = list(dict.fromkeys(s.declaration_id for s in batch))
-    stored, decided, statuses = control_service.lodged(db, ids)
+    stored, decided, statuses = lodging.lodged(db, ids)
 
     first: dict[str, int] = {}  # ID -> the submission that stores it
     offices = load_offices(get_settings().offices_file)  # the reference in force (read again when it changes)
@@ -199,7 +199,7 @@ def _lodge_once(db: Engine, risk: RiskEngine, batch: list[Submission], at: datet
         assessed = explain(assess(frame, risk), list(risk.screens))
 
     if first or assessed is not None:
-        control_service.record_lodging(db, ACTOR, **_new_rows([batch[i] for i in first.values()]), at=at,
+        lodging.record_lodging(db, ACTOR, **_new_rows([batch[i] for i in first.values()]), at=at,
                                        assessed=assessed, provenance=risk.provenance(),
                                        remote_offices=remote_offices)
         if assessed is not None:  # their chain is open: held for control, or released

@@ -12,29 +12,23 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
 
-from smartcustoms.accounts.schemas import User
 from smartcustoms.control import evidence, kpis, queries, repository
 from smartcustoms.control.audit_cases import AuditCaseError, named
 from smartcustoms.control.audits import AuditPlanError, plan_audits
 from smartcustoms.control.evidence import KIND, Evidence, EvidenceError, EvidenceLimits
-from smartcustoms.control.facilitation import WINDOW_DAYS, application_free_services, good_standing
 from smartcustoms.control.inspections import CHUNK, Task, named_actor
 from smartcustoms.control.kpis import BATCH_LANE
 from smartcustoms.control.queries import DeadlineError, QueryError
 from smartcustoms.control.repository import audit_cases as audit_sql
 from smartcustoms.control.repository import evidence as evidence_sql
 from smartcustoms.control.repository import inspections as task_sql
-from smartcustoms.control.repository import lodging as lodging_sql
 from smartcustoms.control.repository import queries as query_sql
 from smartcustoms.control.repository import scheduling as slot_sql
-from smartcustoms.control.repository import scoped
-from smartcustoms.control.repository import undertakings as undertaking_sql
 from smartcustoms.control.scheduling import BookingError
 from smartcustoms.control.status import reasons
 from smartcustoms.control.tables import DOCUMENT_TYPES, INFRINGEMENTS
-from smartcustoms.control.undertakings import Eligibility, UndertakingError, check_signature, judged
+from smartcustoms.control.undertakings import Eligibility, UndertakingError
 from smartcustoms.control.workflow import (
     SLOT_MODE,
     STATES,
@@ -47,7 +41,6 @@ from smartcustoms.control.workflow import (
     TransitionError,
     remote_fit,
 )
-from smartcustoms.declarations import repository as declaration_sql
 from smartcustoms.risk.assess import RiskEngine, assess, explain
 from smartcustoms.risk.repository import record_assessment
 from smartcustoms.store.db import moment, transaction, utc_now, writing
@@ -58,11 +51,9 @@ QueryConflictError = queries.ConflictError  # a valuation query changed meanwhil
 __all__ = [
     "AuditCaseError", "AuditPlanError", "BATCH_LANE", "BookingError", "ConflictError", "ControlError", "DeadlineError",
     "DOCUMENT_TYPES", "Eligibility", "Evidence", "EvidenceError", "EvidenceLimits", "INFRINGEMENTS", "NotFoundError",
-    "KIND", "OFFICER_ID_LENGTH", "OutcomeError", "QueryConflictError", "QueryError", "SLOT_MODE", "STATES",
-    "TRANSITIONS", "StoredMeanwhile", "Task", "TransitionError", "UndertakingError", "reasons", "remote_fit",
+    "KIND", "OutcomeError", "QueryConflictError", "QueryError", "SLOT_MODE", "STATES",
+    "TRANSITIONS", "Task", "TransitionError", "UndertakingError", "reasons", "remote_fit",
 ]
-StoredMeanwhile = lodging_sql.StoredMeanwhile  # another writer stored one of a lodging batch's declarations
-OFFICER_ID_LENGTH = scoped.OFFICER_ID_LENGTH  # the longest officer record name
 
 
 def record_decisions(conn: Connection, decided: pd.DataFrame, provenance: dict, actor: str, *,
@@ -98,32 +89,6 @@ def catch_up(db: Engine, *, remote_offices: Collection[str] = (), lane_time: str
                              declaration_ids=ids[start:start + CHUNK])
         counts = {key: counts[key] + done[key] for key in counts}
     return counts
-
-
-def lodged(db: Engine | Connection, ids: list[str]) -> tuple[dict[str, str], dict[str, dict], dict[str, str]]:
-    """Of the given declarations: the content hash of those stored, the newest decision of those decided (by
-    declaration), and the control status of those whose chain is open."""
-    with transaction(db) as conn:
-        return lodging_sql.lodged(conn, ids)
-
-
-def any_stored(db: Engine | Connection, ids: list[str]) -> bool:
-    """Whether one of the declarations is stored (by another writer, since a batch read them)."""
-    with transaction(db) as conn:
-        return lodging_sql.any_stored(conn, ids)
-
-
-def record_lodging(db: Engine, actor: str, *, headers: list[tuple], items: list[tuple], lodged_by: list[tuple],
-                   at: datetime, assessed: pd.DataFrame | None, provenance: dict,
-                   remote_offices: Collection[str] = ()) -> None:
-    """A lodging batch in one transaction: the declarations seen first (headers, goods items, who lodged them;
-    see repository.lodging.store_lodged), then the assessment's decisions and the control chain they open
-    (``record_decisions``). StoredMeanwhile when another writer stored one of the new declarations first."""
-    with writing(db) as conn:
-        if headers:
-            lodging_sql.store_lodged(conn, actor, headers, items, lodged_by, at)
-        if assessed is not None and len(assessed):
-            record_decisions(conn, assessed, provenance, actor, remote_offices=remote_offices)
 
 
 def receive_document(db: Engine, folder, limits: EvidenceLimits, *, declaration_id: str, request_id: int,
@@ -539,81 +504,6 @@ def queries_frame(db: Engine | Connection, declaration_id: str | None = None,
         return query_sql.queries_frame(conn, declaration_id, state)
 
 
-# --- promise-based release (control.undertakings) ---------------------------------------------------------------
-
-
-def importer_record(db: Engine | Connection, importer_id: str, *, aeo_importers: Collection[str] = (),
-                    at: datetime | None = None, days: int = WINDOW_DAYS) -> dict:
-    """The importer's record over the `days` before `at` (default now): declarations lodged, controls made and
-    discrepancies found (facilitation.trader_record), and whether it is an authorised economic operator."""
-    with transaction(db) as conn:
-        return undertaking_sql.importer_record(conn, importer_id, aeo_importers=aeo_importers, at=at, days=days)
-
-
-def eligibility(db: Engine | Connection, declaration_id: str, *, aeo_importers: Collection[str] = (),
-                at: datetime | None = None, **thresholds) -> Eligibility:
-    """Whether the declaration may be released on an undertaking now: its state (yellow lane, documents check
-    open and not done, held, not signed) and its importer's good standing (``good_standing`` with
-    `thresholds`). The basis it returns is what ``sign_undertaking`` stores."""
-    at = moment(at)
-    with transaction(db) as conn:
-        refused, importer, record = undertaking_sql.eligibility_inputs(conn, declaration_id,
-                                                                       aeo_importers=aeo_importers, at=at)
-    return judged(refused, importer, record, at, **thresholds)
-
-
-def free_services(db: Engine | Connection, declaration: dict, *, aeo_importers: Collection[str],
-                  agreements) -> tuple[list, bool, list, dict]:
-    """The application-free services a declaration (its fields and ``documents`` received) gets, and its
-    importer's good standing: (services, in good standing, findings, the importer's record)."""
-    record = importer_record(db, declaration["importer_id"], aeo_importers=aeo_importers)
-    services = application_free_services(declaration, aeo_importers=aeo_importers, record=record,
-                                         agreements=agreements)
-    standing, findings = good_standing(record)
-    return services, standing, findings, record
-
-
-def sign_undertaking(db: Engine | Connection, declaration_id: str, *, signed_by: str, text: str, basis: dict,
-                     at: datetime | None = None) -> int:
-    """Sign an undertaking for a yellow-lane declaration whose documents check is not done: in one
-    transaction, the undertaking row, the override to blue and the release (see control.undertakings). `basis`
-    says why the trader is in good standing (``eligibility(...).basis``) and must hold ``good_standing: true``.
-    Returns the undertaking ID; raises UndertakingError (nothing written) when a rule refuses it."""
-    signed_by, text = check_signature(declaration_id, signed_by, text, basis)
-    at = moment(at)
-    for attempt in range(3):
-        try:
-            with transaction(db) as conn:
-                return undertaking_sql.sign(conn, declaration_id, signed_by, text, basis, at)
-        except IntegrityError as exc:  # another signature of the same declaration won the race
-            raise UndertakingError("already_signed", f"declaration {declaration_id}: an undertaking was signed "
-                                                     "meanwhile") from exc
-        except OperationalError:  # SQLite: another writer committed after this one read; read again
-            if attempt == 2 or not isinstance(db, Engine) or db.dialect.name != "sqlite":
-                raise
-    raise AssertionError("unreachable")
-
-
-def verify_undertaking(db: Engine | Connection, undertaking_id: int, *, verified_by: str, result: str,
-                       at: datetime | None = None) -> None:
-    """Record what the verification after release found: documents_confirmed, discrepancy or not_provided.
-    Once only, and not before the signature."""
-    with transaction(db) as conn:
-        undertaking_sql.verify_undertaking(conn, undertaking_id, verified_by=verified_by, result=result, at=at)
-
-
-def undertaking_of(db: Engine | Connection, declaration_id: str) -> dict | None:
-    """The declaration's undertaking (basis decoded), or None."""
-    with transaction(db) as conn:
-        return undertaking_sql.undertaking_of(conn, declaration_id)
-
-
-def undertakings_frame(db: Engine | Connection, *, unverified: bool = False) -> pd.DataFrame:
-    """Undertakings, oldest first (only those awaiting verification with `unverified`)."""
-    with transaction(db) as conn:
-        return undertaking_sql.undertakings_frame(conn, unverified=unverified)
-
-
 # --- post-clearance audit cases (control.audit_cases) ----------------------------------------------------------
 
 
@@ -680,90 +570,7 @@ def case_declarations(db: Engine | Connection, case_id: int) -> pd.DataFrame:
         return audit_sql.case_declarations(conn, case_id)
 
 
-# --- what the consoles and the portal read, scoped to the user -------------------------------------------------
-
-
-def visible_declaration(db: Engine | Connection, user: User, declaration_id: str) -> dict | None:
-    """The declaration's ID, office, importer and declarant if the user may see it; else (or when it does not
-    exist) None."""
-    with transaction(db) as conn:
-        return scoped.visible_declaration(conn, user, declaration_id)
-
-
-def search_declarations(db: Engine | Connection, user: User, text: str, limit: int = 50) -> list[dict]:
-    """Declarations the user may see matching `text` (declarations.repository.search)."""
-    with transaction(db) as conn:
-        return declaration_sql.search(conn, text, where=repository.visible_to(user), limit=limit)
-
-
-def officer_offices(db: Engine | Connection, officer_ids: Collection[str]) -> dict[str, str]:
-    """officer ID -> office of the given officer records that exist."""
-    with transaction(db) as conn:
-        return scoped.officer_offices(conn, officer_ids)
-
-
-def active_officers(db: Engine | Connection, office_id: str) -> list[tuple[str, str]]:
-    """(officer ID, modes) of the active officers of an office."""
-    with transaction(db) as conn:
-        return scoped.active_officers(conn, office_id)
-
-
-def task_queue(db: Engine | Connection, user: User, *, office: str | None = None, lane: str | None = None,
-               states: Collection[str] | None = None, mine: list[str] | None = None, unassigned: bool = False,
-               q: str | None = None, sort: str = "due", limit: int = 50, offset: int = 0) -> tuple[list[dict], int]:
-    """A page of the task rows the user may see (see repository.scoped.task_queue), and their total."""
-    with transaction(db) as conn:
-        return scoped.task_queue(conn, user, office=office, lane=lane, states=states, mine=mine,
-                                 unassigned=unassigned, q=q, sort=sort, limit=limit, offset=offset)
-
-
-def task_offices(db: Engine | Connection) -> list[str]:
-    """Every office with a task, sorted."""
-    with transaction(db) as conn:
-        return scoped.task_offices(conn)
-
-
-def declaration_tasks(db: Engine | Connection, declaration_id: str) -> list[dict]:
-    """The declaration's inspection tasks, oldest first: task_id, mode, state, office_id, due_at."""
-    with transaction(db) as conn:
-        return scoped.declaration_tasks(conn, declaration_id)
-
-
-def inspection_task(db: Engine | Connection, declaration_id: str):
-    """The declaration's newest physical or remote inspection task, with its decision's explanation (None:
-    none)."""
-    with transaction(db) as conn:
-        return scoped.inspection_task(conn, declaration_id)
-
-
-def outcome_page(db: Engine | Connection, user: User | None, *, declaration_id: str | None = None,
-                 since: datetime | None = None, task_ids: list[int] | None = None, limit: int = 100,
-                 offset: int = 0, with_total: bool = False) -> tuple[list[dict], int | None]:
-    """Outcome rows (newest first) of the declarations the user may see (all when `user` is None), and their
-    total `with_total`."""
-    with transaction(db) as conn:
-        return scoped.outcome_page(conn, user, declaration_id=declaration_id, since=since, task_ids=task_ids,
-                                   limit=limit, offset=offset, with_total=with_total)
-
-
-def importer_history(db: Engine | Connection, user: User, declaration, limit: int = 20) -> dict:
-    """The importer's other declarations lodged up to this one (those the user may see), newest first, with their
-    lane, status and outcome rows; and the totals over all of them."""
-    with transaction(db) as conn:
-        return scoped.importer_history(conn, user, declaration, limit)
-
-
-def visible_decision(db: Engine | Connection, user: User, decision_id: int) -> dict | None:
-    """A decision (declaration_id, lane, office, the latest decision's ID and final lane) if the user may see its
-    declaration, else None."""
-    with transaction(db) as conn:
-        return scoped.visible_decision(conn, user, decision_id)
-
-
-def trader_todo(db: Engine | Connection, user: User, now: datetime, limit: int = 100) -> dict[str, list]:
-    """What waits for the trader across its declarations (see repository.scoped.trader_todo)."""
-    with transaction(db) as conn:
-        return scoped.trader_todo(conn, user, now, limit)
+# --- the officer console's steps beyond the chain's own ----------------------------------------------------------
 
 
 def lock_task(db: Engine | Connection, task_id: int, officer_id: str, *, actor: str, expected_version: int,

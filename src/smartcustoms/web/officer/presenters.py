@@ -36,6 +36,7 @@ from smartcustoms import written
 from smartcustoms.accounts.service import User
 from smartcustoms.control import service as control_service
 from smartcustoms.control.service import DOCUMENT_TYPES, INFRINGEMENTS, ControlError, NotFoundError, Task
+from smartcustoms.control.service import reads as control_reads
 from smartcustoms.declarations.service import load_declarations
 from smartcustoms.frames import records
 from smartcustoms.refusals import Refusal
@@ -282,7 +283,7 @@ def officer_records(db: Engine, user: User, *, create: bool = False) -> dict[str
     wanted = sorted({name for pair in names.values() for name in pair})
 
     def read() -> tuple[dict[str, str], dict[str, str]]:
-        rows = control_service.officer_offices(db, wanted)
+        rows = control_reads.officer_offices(db, wanted)
         found = {office: next((n for n in pair if rows.get(n) == office), None) for office, pair in names.items()}
         return {office: name for office, name in found.items() if name}, rows
 
@@ -293,7 +294,7 @@ def officer_records(db: Engine, user: User, *, create: bool = False) -> dict[str
     new = []
     for office in missing:
         name = user.username if single and user.username not in rows else f"{user.username}@{office}"
-        if name in rows or len(name) > control_service.OFFICER_ID_LENGTH:
+        if name in rows or len(name) > control_reads.OFFICER_ID_LENGTH:
             log.warning("no officer record can be made for %s at %s (%s is taken or too long)", user.username,
                         office, name)
             continue
@@ -346,7 +347,7 @@ def visible_task(db: Engine, user: User, task_id: int) -> Task | None:
         task = control_service.get_task(db, task_id)
     except NotFoundError:
         return None
-    seen = control_service.visible_declaration(db, user, task.declaration_id)
+    seen = control_reads.visible_declaration(db, user, task.declaration_id)
     return task if seen is not None else None
 
 
@@ -363,7 +364,7 @@ def queue(db: Engine, user: User, *, office: str | None = None, lane: str | None
     unassigned; q: a declaration ID (or its beginning), an importer or declarant ID."""
     states = ACTIVE if state == "open" else None if state == "all" else (state,)
     now = utc_now()
-    rows, total = control_service.task_queue(
+    rows, total = control_reads.task_queue(
         db, user, office=office, lane=lane, states=states,
         mine=list((records or {}).values()) if who == "mine" else None, unassigned=who == "unassigned", q=q,
         sort=sort, limit=limit, offset=offset)
@@ -380,7 +381,7 @@ def queue_offices(db: Engine, user: User) -> list[str]:
     """The offices to filter the queue by: an officer's own, else every office with a task."""
     if user.role == "officer":
         return list(user.office_ids)
-    return control_service.task_offices(db)
+    return control_reads.task_offices(db)
 
 
 def take_next(db: Engine, user: User, office: str | None) -> Task | None:
@@ -407,7 +408,7 @@ def outcome_rows(db: Engine, user: User | None, *, declaration_id: str | None = 
                  since: datetime | None = None, task_ids: list[int] | None = None, limit: int = 100,
                  offset: int = 0, with_total: bool = False):
     """Outcomes (newest first), of the declarations the user may see (all when `user` is None)."""
-    rows, total = control_service.outcome_page(db, user, declaration_id=declaration_id, since=since,
+    rows, total = control_reads.outcome_page(db, user, declaration_id=declaration_id, since=since,
                                                task_ids=task_ids, limit=limit, offset=offset, with_total=with_total)
     out = [outcome_dict(row) for row in rows]
     return (out, total) if with_total else out
@@ -461,7 +462,7 @@ def why_selected(explanation: str | dict | None) -> dict:
 def importer_history(db: Engine, user: User, declaration, limit: int = 20) -> dict:
     """The importer's other declarations lodged up to this one (those the user may see), newest first, with their
     lane, status and control outcomes; and the totals over all of them."""
-    found = control_service.importer_history(db, user, declaration, limit)
+    found = control_reads.importer_history(db, user, declaration, limit)
     return {**found, "rows": [{**row, "outcomes": [outcome_dict(o) for o in row["outcomes"]]}
                               for row in found["rows"]]}
 
@@ -643,7 +644,7 @@ def takers(db: Engine, user: User, task: Task, records_of: dict[str, str]) -> li
         return [record] if record is not None and task.state == "created" else []
     if user.role not in ("supervisor", "admin"):
         return []
-    return sorted(officer_id for officer_id, modes in control_service.active_officers(db, task.office_id)
+    return sorted(officer_id for officer_id, modes in control_reads.active_officers(db, task.office_id)
                   if task.mode in modes.split(",") and officer_id != task.officer_id)
 
 
@@ -678,13 +679,13 @@ def visible_evidence(db: Engine, user: User, evidence_id: int):
         record = control_service.get_evidence(db, evidence_id)
     except ControlError:
         return None
-    seen = control_service.visible_declaration(db, user, record.declaration_id)
+    seen = control_reads.visible_declaration(db, user, record.declaration_id)
     return record if seen is not None else None
 
 
 def visible_decision(db: Engine, user: User, decision_id: int) -> dict | None:
     """A decision (declaration_id, lane, office) if the user may see its declaration, else None."""
-    return control_service.visible_decision(db, user, decision_id)
+    return control_reads.visible_decision(db, user, decision_id)
 
 
 def days(value: int) -> timedelta:

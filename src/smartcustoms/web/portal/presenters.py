@@ -25,12 +25,11 @@ from smartcustoms.control.service import (
     EvidenceError,
     EvidenceLimits,
     UndertakingError,
-    eligibility,
     evidence_frame,
-    sign_undertaking,
     store_evidence,
-    undertaking_of,
 )
+from smartcustoms.control.service import reads as control_reads
+from smartcustoms.control.service import undertakings as undertaking_service
 from smartcustoms.declarations.schemas import Declaration
 from smartcustoms.frames import records
 from smartcustoms.risk.service import RiskConfig
@@ -93,7 +92,7 @@ def risk_config(request: Request) -> RiskConfig:
 
 def own(db: Engine, user: User, declaration_id: str) -> dict:
     """The caller's declaration (ID, office, importer), or 404 when it is not theirs (or does not exist)."""
-    row = control_service.visible_declaration(db, user, declaration_id)
+    row = control_reads.visible_declaration(db, user, declaration_id)
     if row is None:
         raise NotFound(f"no declaration {declaration_id}", loc=["path", "declaration_id"])
     return row
@@ -137,7 +136,7 @@ def query_list(db: Engine, declaration_id: str, query_id: int | None = None) -> 
 
 def _inspection_task(db: Engine, declaration_id: str):
     """The declaration's newest physical or remote inspection task, with its decision's explanation."""
-    return control_service.inspection_task(db, declaration_id)
+    return control_reads.inspection_task(db, declaration_id)
 
 
 def _remote_fits(task) -> bool:
@@ -189,7 +188,7 @@ def _declaration_data(db: Engine, declaration: Declaration) -> dict:
 
 def services_of(db: Engine, config: RiskConfig, declaration: Declaration) -> dict:
     """The application-free services the declaration gets, and its importer's good standing."""
-    services, standing, findings, record = control_service.free_services(
+    services, standing, findings, record = undertaking_service.free_services(
         db, _declaration_data(db, declaration), aeo_importers=config.aeo_importers,
         agreements=config.origin.agreements)
     return {"services": [{"code": s.code, "text": s.text, "params": s.params} for s in services],
@@ -204,12 +203,12 @@ def undertaking_text(request: Request, user: User, declaration_id: str) -> str:
 
 def undertaking_state(request: Request, db: Engine, user: User, declaration_id: str) -> dict:
     """The declaration's undertaking if signed; else whether one may be signed, why (not), and its text."""
-    signed = undertaking_of(db, declaration_id)
+    signed = undertaking_service.undertaking_of(db, declaration_id)
     if signed is not None:
         return {"signed": {key: signed[key] for key in ("undertaking_id", "signed_by", "signed_at", "text",
                                                         "verified_at", "result")},
                 "eligible": False, "refusals": [], "findings": [], "text": None}
-    found = eligibility(db, declaration_id, aeo_importers=risk_config(request).aeo_importers)
+    found = undertaking_service.eligibility(db, declaration_id, aeo_importers=risk_config(request).aeo_importers)
     return {"signed": None, "eligible": found.eligible,
             "refusals": [{"code": r.code, "text": r.text, "params": r.params} for r in found.refusals],
             "findings": [{"code": f.code, "met": f.met, "text": f.text, "params": f.params} for f in found.findings],
@@ -396,17 +395,17 @@ def upload_evidence(db: Engine, folder: Path, limits: EvidenceLimits, user: User
 def sign(request: Request, db: Engine, user: User, declaration_id: str) -> dict:
     """Sign the undertaking of a declaration eligible for promise-based release (released at once)."""
     own(db, user, declaration_id)
-    found = eligibility(db, declaration_id, aeo_importers=risk_config(request).aeo_importers)
+    found = undertaking_service.eligibility(db, declaration_id, aeo_importers=risk_config(request).aeo_importers)
     if not found.eligible:
         first = found.refusals[0]
         raise refused(Conflict, first.text, first.code, type_=first.code, target="undertaking")
     try:
-        sign_undertaking(db, declaration_id, signed_by=user.username, basis=found.basis,
-                         text=undertaking_text(request, user, declaration_id))
+        undertaking_service.sign_undertaking(db, declaration_id, signed_by=user.username, basis=found.basis,
+                                             text=undertaking_text(request, user, declaration_id))
     except UndertakingError as exc:
         raise refused(Conflict, str(exc), exc.code if exc.code in REFUSALS else "unsigned", type_=exc.code,
                       target="undertaking") from exc
-    return undertaking_of(db, declaration_id)
+    return undertaking_service.undertaking_of(db, declaration_id)
 
 
 # --- what waits for the trader ----------------------------------------------------------------------------------
@@ -417,10 +416,10 @@ def todo(request: Request, db: Engine, user: User, limit: int = 100) -> dict:
     inspections to book (or waiting for an officer), remote inspections without evidence yet, and yellow-lane
     declarations that may be released on an undertaking."""
     now = utc_now()
-    found = control_service.trader_todo(db, user, now, limit)
+    found = control_reads.trader_todo(db, user, now, limit)
     documents, answers, controls, yellow = (found[key] for key in ("documents", "queries", "inspections", "yellow"))
     aeo = risk_config(request).aeo_importers
-    promises = [key for key in yellow if eligibility(db, key, aeo_importers=aeo).eligible]
+    promises = [key for key in yellow if undertaking_service.eligibility(db, key, aeo_importers=aeo).eligible]
     for row in documents:
         row["overdue"] = row["due_at"] < now
     return {"documents": documents, "queries": answers, "inspections": controls, "promises": promises,

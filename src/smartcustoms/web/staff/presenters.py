@@ -2,6 +2,7 @@
 
 from smartcustoms.accounts.service import Bind, User
 from smartcustoms.control import service as control_service
+from smartcustoms.control.service import reads as control_reads
 from smartcustoms.web.i18n import N_
 
 ROLES = ("officer", "analyst", "supervisor", "admin")  # staff: traders have their portal
@@ -13,7 +14,7 @@ SEARCH_FIELDS = {"declaration_id": N_("declaration ID"), "importer_id": N_("impo
 
 def search(bind: Bind, user: User, text: str, limit: int = LIMIT) -> list[dict]:
     """Declarations the user may see matching `text` (declarations.repository.search)."""
-    return control_service.search_declarations(bind, user, text, limit)
+    return control_reads.search_declarations(bind, user, text, limit)
 
 
 def exact(rows: list[dict], text: str) -> str | None:
@@ -28,5 +29,5 @@ def declaration(bind: Bind, user: User, declaration_id: str) -> dict | None:
     found = control_service.declaration_detail(bind, user, declaration_id)
     if found is None:
         return None
-    found["tasks"] = control_service.declaration_tasks(bind, declaration_id)
+    found["tasks"] = control_reads.declaration_tasks(bind, declaration_id)
     return found
