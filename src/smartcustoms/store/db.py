@@ -136,6 +136,9 @@ def sqlite_time(value: datetime) -> str:
             f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}")
 
 
+VALUES_MOST = 5000  # values in one INSERT on PostgreSQL (a lodging batch); more go by COPY (an import)
+
+
 def insert_rows(connection: Connection, table: Table, columns: list[str], rows: list[tuple]) -> None:
     """bulk_insert for rows at hand (tuples in `columns` order; None for missing values, datetimes as they
     are)."""
@@ -145,11 +148,18 @@ def insert_rows(connection: Connection, table: Table, columns: list[str], rows: 
     if connection.dialect.name == "postgresql":
         try:
             with connection.connection.driver_connection.cursor() as cursor:
-                with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
+                if len(rows) * len(columns) <= VALUES_MOST:
+                    # one statement, one round trip; COPY takes two (its start, then the rows and the end), which
+                    # on a lodging batch of a few rows a table cost more than the rows (issue 14: PostgreSQL's tail)
+                    marks = "(" + ", ".join(["%s"] * len(columns)) + ")"
+                    cursor.execute(f"INSERT INTO {table.name} ({names}) VALUES " + ", ".join([marks] * len(rows)),
+                                   [value for row in rows for value in row])
+                else:
+                    with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+                        for row in rows:
+                            copy.write_row(row)
         except connection.dialect.dbapi.IntegrityError as exc:  # as SQLAlchemy raises it for any other statement
-            raise IntegrityError(f"COPY {table.name}", None, exc) from exc
+            raise IntegrityError(f"INSERT INTO {table.name}", None, exc) from exc
     else:
         rows = [tuple(sqlite_time(value) if isinstance(value, datetime) else value for value in row)
                 for row in rows]
