@@ -20,7 +20,7 @@ Staff = Annotated[User, require_page(*presenters.ROLES)]
 def search(request: Request, user: Staff, db: Db, q: Annotated[str, Query(max_length=100)] = ""):
     rows = presenters.search(db, user, q)
     only = presenters.exact(rows, q)
-    if only is not None and len(rows) == 1:  # a declaration ID typed whole: straight to it
+    if only is not None:  # a declaration ID typed whole: straight to it (even when longer IDs begin with it)
         return RedirectResponse(request.app.url_path_for("staff_declaration", declaration_id=only), 303)
     return render(request, "staff/search.html", {"q": q, "rows": rows, "limit": presenters.LIMIT,
                                                    "search_fields": presenters.SEARCH_FIELDS})
