@@ -149,3 +149,7 @@ def test_kpi_charts_keep_a_legible_size_and_open_whole(view, site):
         link = page.locator("main figure a").nth(index).get_attribute("href")
         assert page.request.get(site.url + link).ok
     assert horizontal_overflow(page) <= 0
+    for fmt, start in (("csv", None), ("xlsx", b"PK")):  # every KPI table downloads
+        href = page.locator(f"p.downloads a[href*='.{fmt}']").get_attribute("href")
+        answer = page.request.get(site.url + href)
+        assert answer.ok and (start is None or answer.body()[:2] == start), fmt

@@ -224,15 +224,15 @@ def test_the_queue_searches_sorts_pages_links_and_exports(view, site):
     assert horizontal_overflow(page) <= 0
 
 
-SEARCHABLE = {"declaration": "FIND-16-A", "importer": "IMP016", "declarant": "BRK016",
+SEARCHABLE = {"declaration": "SEEK-16-A", "importer": "IMP016", "declarant": "BRK016",
               "transport document": "MAEU16TD0001", "container": "MSKU1600016"}
 
 
 @pytest.mark.parametrize("key", list(SEARCHABLE))
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_staff_find_a_declaration_by_each_key(browser, site, key, lang):
-    if site.api("GET", "/api/v1/declarations/FIND-16-A").status_code == 404:
-        lodge(site, "FIND-16-A", importer_id="IMP016", declarant_id="BRK016",
+    if site.api("GET", "/api/v1/declarations/SEEK-16-A").status_code == 404:
+        lodge(site, "SEEK-16-A", importer_id="IMP016", declarant_id="BRK016",
               attributes='{"transport_document": "MAEU16TD0001", "container": "MSKU1600016"}')
     page = new_page(browser, lang, "phone" if key == "container" else "desktop")
     enter(page, site, "oscar", lang)
@@ -241,9 +241,9 @@ def test_staff_find_a_declaration_by_each_key(browser, site, key, lang):
     box.fill(SEARCHABLE[key].lower())
     box.press("Enter")
     if key != "declaration":
-        page.get_by_role("link", name="FIND-16-A").first.click()
-    expect(page).to_have_url(re.compile(r"/staff/declarations/FIND-16-A$"))
-    expect(page.get_by_role("heading", level=1)).to_contain_text("FIND-16-A")
+        page.get_by_role("link", name="SEEK-16-A").first.click()
+    expect(page).to_have_url(re.compile(r"/staff/declarations/SEEK-16-A$"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("SEEK-16-A")
     assert horizontal_overflow(page) <= 0
     page.context.close()
 

@@ -120,7 +120,7 @@ def fill_declaration(page, declaration_id: str, office: str = "FRPAR1", quantity
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_the_lodging_form_reads_amounts_as_the_trader_writes_them(browser, site, lang):
     """"24,500" is 24500 in English; in French it is refused as ambiguous (24,5 or 24 500?), never read as 24.5;
-    "24 500" is 24500 in both."""
+    "24.500,00" is 24500 (the last mark is the decimal one)."""
     page = new_page(browser, lang, "desktop")
     enter(page, site, "alice", lang)
     page.goto(site.url + "/portal/submit")
@@ -133,7 +133,7 @@ def test_the_lodging_form_reads_amounts_as_the_trader_writes_them(browser, site,
             lang, "This number could be read two ways: write the thousands with spaces (24 500) and the decimals "
                   "after the decimal mark of your language."))
         assert site.api("GET", "/api/v1/declarations/AMOUNT-fr").status_code == 404
-        page.locator("#f-items-0-customs_value").fill("24 500")
+        page.locator("#f-items-0-customs_value").fill("24.500,00")  # thousands and decimals: read for sure
         page.locator("form:has(#f-declaration_id) button[name=action][value=lodge]").click()
         page.wait_for_url(re.compile(r"/portal/declarations/AMOUNT-fr"))
     stored = site.api("GET", f"/api/v1/declarations/AMOUNT-{lang}").json()
