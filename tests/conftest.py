@@ -4,8 +4,11 @@ Each test gets a database of its own, as migrated, without running the migration
 (pytest-xdist worker) migrates once, then
 - SQLite: the migrated file is copied for each test;
 - PostgreSQL: the statements the migration sent are recorded and replayed, in one transaction, into a fresh schema
-  for each test (checked once per process: the replayed schema must equal a migrated one, catalogue and rows,
-  else every test migrates as before).
+  (checked once per process: the replayed schema must equal a migrated one, catalogue and rows, else every test
+  migrates as before). After a test its schema is emptied and used again: every row deleted (triggers off), the
+  migration's own rows and the sequences put back as a replayed schema has them. A schema whose catalogue the test
+  changed (a trigger dropped or disabled, a table altered) is dropped instead; the first emptied schema of each
+  process is checked against a replayed one, catalogue and rows, else every test gets a fresh schema.
 The code's own transactions run as in production (nothing is rolled back behind its back).
 """
 
@@ -63,6 +66,20 @@ def _postgres_answers() -> bool:
         return False
 
 
+CATALOGUE_DIGEST = """SELECT md5(string_agg(x, '|' ORDER BY x)) FROM (
+    SELECT 'c:' || c.relname || ':' || c.relkind::text AS x FROM pg_class c WHERE c.relnamespace = %(n)s
+    UNION ALL SELECT 'a:' || c.relname || '.' || a.attname || ':' || a.atttypid::text || ':' || a.atttypmod::text
+                     || a.attnotnull::text || a.atthasdef::text
+        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+        WHERE c.relnamespace = %(n)s AND a.attnum > 0 AND NOT a.attisdropped
+    UNION ALL SELECT 'k:' || k.conname || k.contype::text || c.relname
+        FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid WHERE k.connamespace = %(n)s
+    UNION ALL SELECT 't:' || t.tgname || t.tgenabled::text
+        FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE c.relnamespace = %(n)s AND NOT t.tgisinternal
+    UNION ALL SELECT 'f:' || p.proname || md5(p.prosrc) FROM pg_proc p WHERE p.pronamespace = %(n)s
+) parts"""
+
+
 def _schema_url(schema: str) -> str:
     return POSTGRES_URL + f"?options=-csearch_path%3D{schema}%20{POSTGRES_OPTIONS}"
 
@@ -88,6 +105,7 @@ class PostgresSchemas:
         self.admin = make_engine(POSTGRES_URL + f"?options={POSTGRES_OPTIONS}")
         self.statements: list[tuple[str, object, bool]] | None = None
         self.extra: list[str] = []
+        self.reuse, self.checked, self.pristine, self.spare = True, False, None, []
 
     def create(self) -> str:
         schema = f"t_{uuid.uuid4().hex[:12]}"
@@ -174,6 +192,74 @@ class PostgresSchemas:
     def new(self) -> str:
         return self.replayed() if self.statements is not None else self.migrated()
 
+    # --- schemas used again -------------------------------------------------------------------------------------
+    def _catalogue(self, conn, schema: str) -> str:
+        """A digest of what DDL could change in the schema: relations, columns, constraints, triggers (enabled
+        or not) and functions, by name."""
+        namespace = conn.exec_driver_sql("SELECT %(s)s::regnamespace::oid", {"s": schema}).scalar_one()
+        return conn.exec_driver_sql(CATALOGUE_DIGEST, {"n": namespace}).scalar_one()
+
+    def _prepare_reuse(self) -> None:
+        """A pristine schema to copy the migration's own rows from, and what an emptied schema must look like."""
+        self.pristine = self.new()
+        with self.admin.connect() as conn:
+            self.pristine_catalogue = self._catalogue(conn, self.pristine)
+            tables = conn.execute(text("SELECT table_name FROM information_schema.tables WHERE table_schema = :s "
+                                       "AND table_type = 'BASE TABLE' ORDER BY 1"), {"s": self.pristine}).scalars()
+            tables = list(tables)
+            filled = [t for t in tables
+                      if conn.exec_driver_sql(f'SELECT 1 FROM {self.pristine}."{t}" LIMIT 1').first() is not None]
+            sequences = conn.execute(text("SELECT sequencename, start_value, last_value FROM pg_sequences "
+                                          "WHERE schemaname = :s ORDER BY 1"), {"s": self.pristine}).all()
+        self._tables, self._filled, self._sequences = tables, filled, sequences
+
+    def _empty(self, schema: str) -> bool:
+        """Put an used schema back as a replayed one; False when the test changed its catalogue (or it could not
+        be emptied: a connection the test left open holds a lock)."""
+        statements = ["SET LOCAL session_replication_role = replica",  # no trigger (append-only guards) fires
+                      "SET LOCAL lock_timeout = '10s'"]
+        statements += [f'DELETE FROM {schema}."{t}"' for t in self._tables]
+        statements += [f'INSERT INTO {schema}."{t}" OVERRIDING SYSTEM VALUE SELECT * FROM {self.pristine}."{t}"'
+                       for t in self._filled]
+        statements += [f"SELECT setval('{schema}.\"{name}\"', {start if last is None else last}, "
+                       f"{'false' if last is None else 'true'})" for name, start, last in self._sequences]
+        try:
+            with self.admin.begin() as conn:
+                if self._catalogue(conn, schema) != self.pristine_catalogue:
+                    return False
+                conn.exec_driver_sql("; ".join(statements))
+        except Exception:  # noqa: BLE001 - not emptied: the caller drops it
+            return False
+        return True
+
+    def take(self) -> str:
+        """A schema as migrated: an emptied one when there is one, else a new one."""
+        if self.reuse and self.spare:
+            return self.spare.pop()
+        return self.new()
+
+    def give_back(self, schema: str) -> None:
+        if self.reuse:
+            if self.pristine is None:
+                self._prepare_reuse()
+            if self._empty(schema):
+                if not self.checked:  # the first emptied schema of the process must equal a replayed one
+                    self.checked = True
+                    if self.fingerprint(schema) != self.fingerprint(self.pristine):
+                        warnings.warn("an emptied schema differs from a replayed one: each PostgreSQL test gets a "
+                                      "fresh schema", stacklevel=1)
+                        self.reuse = False
+                        self.drop(schema)
+                        return
+                self.spare.append(schema)
+                return
+        self.drop(schema)
+
+    def close(self) -> None:
+        for schema in [*self.spare, *([self.pristine] if self.pristine else [])]:
+            self.drop(schema)
+        self.admin.dispose()
+
 
 @pytest.fixture(scope="session")
 def postgres_schemas():
@@ -184,7 +270,7 @@ def postgres_schemas():
     schemas = PostgresSchemas()
     schemas.prepare()
     yield schemas
-    schemas.admin.dispose()
+    schemas.close()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -198,8 +284,8 @@ def engine(request, tmp_path):
         engine.dispose()
         return
     schemas = request.getfixturevalue("postgres_schemas")
-    schema = schemas.new()
+    schema = schemas.take()
     engine = make_engine(_schema_url(schema))
     yield engine
     engine.dispose()
-    schemas.drop(schema)
+    schemas.give_back(schema)
