@@ -141,13 +141,29 @@ def lodged(url: str) -> int:
 
 
 def verdict(minutes: list[dict], flat: float) -> dict:
-    """Memory flat: the mean RSS (server and workers) of the last 10 minutes against minutes 10-20."""
+    """Memory flat: the mean RSS (server and workers) of the last 10 minutes against minutes 10-20 (a soak cut
+    short to 15-29 minutes: the last 5 against minutes 5-10)."""
     total = [m["rss_server_mb"] + m["rss_workers_mb"] for m in minutes]
-    if len(total) < 30:
-        return {"flat": None, "why": "fewer than 30 minutes"}
-    early, late = sum(total[10:20]) / 10, sum(total[-10:]) / 10
-    return {"minutes_10_20_mb": round(early, 1), "last_10_mb": round(late, 1),
+    if len(total) >= 30:
+        first, last = (10, 20), 10
+    elif len(total) >= 15:
+        first, last = (5, 10), 5
+    else:
+        return {"flat": None, "why": "fewer than 15 minutes"}
+    early = sum(total[first[0]:first[1]]) / (first[1] - first[0])
+    late = sum(total[-last:]) / last
+    return {f"minutes_{first[0]}_{first[1]}_mb": round(early, 1), f"last_{last}_mb": round(late, 1),
             "change": round(late / early - 1, 4), "flat": abs(late / early - 1) <= flat}
+
+
+def _deadline(until: str) -> float:
+    """The next HH:MM (UTC) as a Unix time."""
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    hour, minute = map(int, until.split(":"))
+    at = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    return (at if at > now else at + timedelta(days=1)).timestamp()
 
 
 def main() -> None:
@@ -161,6 +177,8 @@ def main() -> None:
     p.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     p.add_argument("--flat", type=float, default=0.05, help="the largest change of memory called flat")
     p.add_argument("--out", type=Path, default=None, help="also write the minute lines here")
+    p.add_argument("--until", default=None, help="end by this UTC time (HH:MM) at the latest: the load is cut short "
+                   "to fit (a soak that waited for the machine)")
     p.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--port", type=int, help=argparse.SUPPRESS)
     p.add_argument("--token", help=argparse.SUPPRESS)
@@ -174,6 +192,7 @@ def main() -> None:
         uvloop.run(paced_load(args.port, args.token, bodies, args.clients, args.rate, args.soak, args.server_pid))
         return
 
+    deadline = _deadline(args.until) if args.until else None
     folder = Path(tempfile.mkdtemp(prefix="bench_soak_"))
     drop = None
     url = f"sqlite:///{folder / 'soak.db'}"
@@ -190,6 +209,8 @@ def main() -> None:
     started = time.time()
     try:
         _wait_for(port, server)
+        if deadline is not None:  # room for the server's stop and the count after the load
+            args.soak = max(60.0, min(args.soak, deadline - time.time() - 90))
         client = subprocess.Popen([sys.executable, __file__, "--client", "--port", str(port), "--token", token,
                                    "--bodies-file", str(bodies), "--clients", str(args.clients), "--rate",
                                    str(args.rate), "--soak", str(args.soak), "--server-pid", str(server.pid)],
@@ -211,7 +232,8 @@ def main() -> None:
         if drop:
             drop()
     answered = sum(m["answered"] for m in minutes)
-    summary = {"database": args.database, "seconds": round(time.time() - started), "offered_rate": args.rate,
+    summary = {"database": args.database, "seconds": round(time.time() - started), "load_seconds": args.soak,
+               "offered_rate": args.rate,
                "clients": args.clients, "answered": answered,
                "rate": round(answered / (60 * len(minutes)), 1) if minutes else 0.0,
                "non2xx": sum(m["non2xx"] for m in minutes), "errors": sum(m["errors"] for m in minutes),
