@@ -9,6 +9,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from smartcustoms.refusals import Refusal
@@ -21,6 +22,7 @@ from smartcustoms.web.render import render
 log = logging.getLogger(__name__)
 FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}  # no space left, quota, file size limit
 FULL_MESSAGE = "The server's storage is full: nothing was stored. Try again later."
+AWAY_MESSAGE = "The database is not answering (restarting?): nothing was stored. Try again in a few seconds."
 
 
 def is_api(request: Request) -> bool:
@@ -97,3 +99,19 @@ def install_error_handlers(app: FastAPI) -> None:
             return JSONResponse({"detail": [{"loc": [], "msg": message, "type": "storage_full"}]}, 507)
         await _page_user(request)
         return _error_page(request, 507, message, "storage_full")
+
+    @app.exception_handler(OperationalError)
+    async def database_away(request: Request, exc: OperationalError):
+        """The database went away (PostgreSQL restarting, a network cut; issue 14): 503 with Retry-After, nothing
+        was stored (the transaction did not commit), and the connection to the client stays open; the pool
+        connects again once the database is back (store.db.ping_when_idle)."""
+        log.error("database unavailable: %s", exc.orig or exc)
+        message = gettext(request, AWAY_MESSAGE)
+        headers = {"Retry-After": "2"}
+        if is_api(request):
+            return JSONResponse({"detail": [{"loc": [], "msg": message, "type": "database_unavailable"}]}, 503,
+                                headers=headers)
+        await _page_user(request)
+        response = _error_page(request, 503, message, "database_unavailable")
+        response.headers.update(headers)
+        return response
