@@ -19,6 +19,7 @@ class Settings(BaseSettings):
     # declarations' acceptance_datetime must lie in [acceptance_earliest, now + clock_tolerance_hours] (UTC)
     acceptance_earliest: date = date(1990, 1, 1)
     clock_tolerance_hours: float = Field(24, ge=0, le=24 * 366)
+    risk_settings: Path | None = None  # the risk settings YAML of commands given no --settings; None: built-in
 
 
 @lru_cache

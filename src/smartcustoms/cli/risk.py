@@ -26,6 +26,7 @@ from smartcustoms.risk.service import (
     override,
     replay,
 )
+from smartcustoms.settings import get_settings
 
 app = typer.Typer(help="Risk engine: profiles and replays.", no_args_is_help=True)
 app.add_typer(profiles.app, name="profiles")
@@ -36,7 +37,7 @@ SettingsOption = Annotated[Path | None, typer.Option("--settings", exists=True, 
 
 def _config(path: Path | None):
     try:
-        return load_config(path)
+        return load_config(path or get_settings().risk_settings)
     except RiskConfigError as exc:
         fail(str(exc), 2)
 

@@ -60,7 +60,7 @@ def fit_screens(history: pd.DataFrame, outcomes: pd.DataFrame, as_of, config: Ri
     fitted here."""
     screens = {
         "valuation": ValuationScreen(),
-        "classification": ClassificationScreen(),
+        "classification": ClassificationScreen(**config.classification.parameters()),
         "origin": OriginScreen(config=config.origin),
         "trader": TraderRisk(aeo_importers=tuple(config.aeo_importers)),
     }
