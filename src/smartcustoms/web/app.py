@@ -4,6 +4,7 @@ the error handlers together."""
 import asyncio
 import logging
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -12,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from smartcustoms import __version__
-from smartcustoms.accounts.service import make_hasher
+from smartcustoms.accounts.service import change_counter, make_hasher
 from smartcustoms.control.service import catch_up
 from smartcustoms.risk.service import RiskConfig, RiskEngine, load_config
 from smartcustoms.store.db import make_engine, shared_database
@@ -31,7 +32,7 @@ from smartcustoms.web.routers import api_admin, auth_pages, home
 from smartcustoms.web.runtime.batcher import MicroBatcher, quiet_collector
 from smartcustoms.web.runtime.lodging_process import LodgingProcess
 from smartcustoms.web.submissions import lodge
-from smartcustoms.web.token_cache import TokenCache
+from smartcustoms.web.token_cache import SharedRead, TokenCache
 from smartcustoms.web.trail import api as trail_api
 from smartcustoms.web.trail import pages as trail_pages
 
@@ -99,6 +100,7 @@ def create_app(settings: WebSettings | None = None, engine: Engine | None = None
     app.state.templates = make_templates()
     app.state.hasher = make_hasher(settings.password_time_cost, settings.password_memory_kib)
     app.state.tokens = TokenCache(settings.token_cache_seconds)
+    app.state.auth_counter = SharedRead(partial(change_counter, db))  # on a database server (web.deps)
     lodging = (LodgingProcess(db, synchronous=settings.sqlite_synchronous, remote_offices=settings.remote_offices)
                if settings.lodging_process and shared_database(db) else None)
 
