@@ -29,20 +29,27 @@ sys.path.insert(0, str(HERE))
 from bench_web import PATH, _free_port, _postgres_database, _wait_for, prepare  # noqa: E402
 
 
-async def _load(port: int, token: str, bodies: list[bytes], connections: int, seconds: float) -> dict:
-    """A closed loop of `connections` clients for `seconds`: latencies, statuses, and the IDs answered 201."""
+async def _load(port: int, token: str, bodies: list[bytes], connections: int, seconds: float,
+                reconnect: bool = False) -> dict:
+    """A closed loop of `connections` clients for `seconds`: latencies, statuses, and the IDs answered 201. A
+    client stops at its first connection error, or (`reconnect`) opens another connection half a second later."""
     latencies, statuses, answered, errors, events = [], {}, [], [0], []
     state = {"stop": False, "next": 0}
 
     async def one() -> None:
-        try:
-            reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            errors[0] += 1
-            return
+        writer = None
         head = (f"POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
                 f"Content-Type: application/json\r\n").encode()
         while not state["stop"] and state["next"] < len(bodies):
+            if writer is None:
+                try:
+                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                except OSError:
+                    errors[0] += 1
+                    if not reconnect:
+                        return
+                    await asyncio.sleep(0.5)
+                    continue
             body = bodies[state["next"]]
             state["next"] += 1
             started = time.perf_counter()
@@ -58,14 +65,19 @@ async def _load(port: int, token: str, bodies: list[bytes], connections: int, se
                 await reader.readexactly(length)
             except (OSError, ConnectionError, asyncio.IncompleteReadError):
                 errors[0] += 1
-                return
+                if not reconnect:
+                    return
+                writer = None
+                await asyncio.sleep(0.5)
+                continue
             latencies.append(time.perf_counter() - started)
             status = int(status_line.split()[1])
             statuses[status] = statuses.get(status, 0) + 1
             events.append((time.perf_counter() - started_all, status))
             if status == 201:
                 answered.append(json.loads(body)["declaration_id"])
-        writer.close()
+        if writer is not None:
+            writer.close()
 
     started = started_all = time.perf_counter()
     tasks = [asyncio.create_task(one()) for _ in range(connections)]
@@ -145,7 +157,7 @@ def alive(pid: int) -> bool:
 
 
 def restart_postgres(url: str, port: int, token: str, bodies: list[bytes], clients: int = 50,
-                     seconds: float = 20, at: float = 5) -> dict:
+                     seconds: float = 45, at: float = 5) -> dict:
     """`pg_ctlcluster RESTART` (the local PostgreSQL server: every database on it, briefly) `at` seconds into a
     load of `clients`: what was answered 201 before, during and after is stored once with its decision; the
     server is not touched, and lodges again once PostgreSQL is back (then 20 lodgings one after the other, each
@@ -153,7 +165,7 @@ def restart_postgres(url: str, port: int, token: str, bodies: list[bytes], clien
     import uvloop
 
     async def load_then_restart() -> tuple[dict, float, float]:
-        task = asyncio.create_task(_load(port, token, bodies, clients, seconds))
+        task = asyncio.create_task(_load(port, token, bodies, clients, seconds, reconnect=True))
         await asyncio.sleep(at)
         began = time.perf_counter()
         await asyncio.to_thread(subprocess.run, PG_RESTART, check=True, capture_output=True)
