@@ -86,6 +86,12 @@ def _below_band(context, items: list[dict]) -> list[str]:
 
 
 @pass_context
+def _price_unit(context, item: dict) -> str:
+    """An item's unit price unit in the page's words: EUR/item, EUR/article."""
+    return f"{_currency(context)}/{reason_words.unit_words(item.get('quantity_unit'), context['translations'].gettext)}"
+
+
+@pass_context
 def _query_suggestion(context, items: list[dict]) -> str:
     return reason_words.query_suggestion(items or [], _currency(context), context["translations"].gettext,
                                          _formats(context))
@@ -103,7 +109,8 @@ def make_templates() -> Jinja2Templates:
     i18n.install(env)
     env.filters.update(datetime=_datetime, date=_date, number=_number, percent=_percent)
     env.filters.update(feature=_feature, metric=_metric)
-    env.globals.update(hit_criteria=_hit_criteria, below_band=_below_band, query_suggestion=_query_suggestion)
+    env.globals.update(hit_criteria=_hit_criteria, below_band=_below_band, query_suggestion=_query_suggestion,
+                       price_unit=_price_unit)
     env.globals.update(labels=words, locales=LOCALES, language_names=LANGUAGE_NAMES, path_for=_path_for)
     return Jinja2Templates(env=env)
 
