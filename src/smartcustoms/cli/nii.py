@@ -24,8 +24,11 @@ def _refused(exc) -> None:
 @app.command("train")
 def train_command(
     seed: int = typer.Option(17, help="Seed of the generated training scans and of the model."),
-    scenes: int = typer.Option(700, help="Training scans to generate (the shipped model: the default)."),
-    trees: int = typer.Option(200, help="Boosting rounds of the detector."),
+    scenes: int = typer.Option(900, help="Training scans to generate (the shipped model: the default)."),
+    detector: str = typer.Option("window", help="window: window features + LightGBM (the shipped model); net: "
+                                 "the experimental U-Net (needs the extra [nii-train], PyTorch)."),
+    steps: int = typer.Option(1000, help="Training steps of the network (detector net)."),
+    trees: int = typer.Option(200, help="Boosting rounds of the window model (detector window)."),
     out: Path = typer.Option(None, help="Where to write the model (default: the package's shipped model file)."),
 ) -> None:
     """Generate training scans (training templates, textures and scanner settings only) and fit the detector and
@@ -36,7 +39,8 @@ def train_command(
         def progress(done, total):
             status.update(f"rendering training scans {done}/{total}")
 
-        meta, target = service.train_model(out, seed=seed, scenes=scenes, trees=trees, progress=progress)
+        meta, target = service.train_model(out, seed=seed, scenes=scenes, trees=trees, progress=progress,
+                                           detector=detector, steps=steps)
     console.print(f"model {meta['version']} written to {target} ({target.stat().st_size:,} bytes)")
     console.print_json(json.dumps(meta))
 

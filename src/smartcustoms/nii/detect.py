@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,13 +42,29 @@ class Detection:
     boxes: list  # of Box, best first
 
 
+def background(hi: np.ndarray) -> np.ndarray:
+    """The cargo's background attenuation: the lower of the row and the column medians (of the solid pixels)."""
+    solid = np.where(hi >= 0.03, hi, np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        rows = np.nanmedian(solid, axis=1, keepdims=True)
+        cols = np.nanmedian(solid, axis=0, keepdims=True)
+    rows = np.nan_to_num(rows)
+    cols = np.nan_to_num(cols)
+    return np.minimum(np.broadcast_to(rows, hi.shape), np.broadcast_to(cols, hi.shape))
+
+
 def _base_maps(dec: Decomposition) -> dict[str, np.ndarray]:
+    """The calibrated maps the features are computed on, with the attenuation left over the cargo background
+    (``resid``: what an item adds to the goods around it, the signal of items hidden under cargo)."""
     areal = np.clip(dec.areal, 0, 80).astype(np.float32)
     z = np.clip(dec.z, 0, 30).astype(np.float32)
+    hi = dec.hi.astype(np.float32)
     return {
-        "hi": dec.hi.astype(np.float32), "z": z, "areal": areal,
+        "hi": hi, "z": z, "areal": areal,
         "organic": areal * (dec.group == 0), "inorganic": areal * (dec.group == 1),
         "metal": areal * (dec.group == 2), "opaque": dec.opaque.astype(np.float32),
+        "resid": hi - background(hi).astype(np.float32),
     }
 
 
@@ -314,14 +331,20 @@ class SuperpixelDetector:
         return Detection(image_score(small), boxes_from_probability(small, dec.hi.shape, self.box_threshold))
 
 
-def save(path, detector: WindowDetector, manifest: dict, meta: dict) -> None:
+def save(path, detector, manifest: dict, meta: dict) -> None:
     payload = {"format": "smartcustoms-nii-model/1", "detector": detector.to_dict(), "manifest": manifest,
                "meta": meta}
     with gzip.open(path, "wt", encoding="utf-8", compresslevel=9) as out:
         json.dump(payload, out, sort_keys=True)
 
 
-def load(path) -> tuple[WindowDetector, dict, dict]:
+def load(path) -> tuple:
+    """(detector, manifest model, meta) from a model file: the U-Net (``unet-numpy``) or the window model."""
     with gzip.open(path, "rt", encoding="utf-8") as handle:
         payload = json.load(handle)
-    return WindowDetector.from_dict(payload["detector"]), payload["manifest"], payload["meta"]
+    data = payload["detector"]
+    if data.get("kind") == "unet-numpy":
+        from smartcustoms.nii.net import NetDetector
+
+        return NetDetector.from_dict(data), payload["manifest"], payload["meta"]
+    return WindowDetector.from_dict(data), payload["manifest"], payload["meta"]

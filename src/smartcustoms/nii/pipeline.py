@@ -14,7 +14,7 @@ import numpy as np
 
 from smartcustoms.nii import manifest, physics, scenes
 from smartcustoms.nii.analysis import Decomposition, decompose, group_masses, mass_kg
-from smartcustoms.nii.detect import STRIDE, WindowDetector, grid_points, load, save, window_features
+from smartcustoms.nii.detect import STRIDE, SuperpixelDetector, WindowDetector, grid_points, load, save, window_features
 
 MODEL_FILE = "detector.json.gz"
 ALARM_THRESHOLD_FA = 0.01  # the shipped threshold gives about 1% false alarms on clean training scans
@@ -46,7 +46,7 @@ class Analysis:
 class Analyzer:
     """The shipped model: detector, manifest check and alarm thresholds."""
 
-    def __init__(self, detector: WindowDetector, manifest_model: dict, meta: dict):
+    def __init__(self, detector, manifest_model: dict, meta: dict):
         self.detector, self.manifest_model, self.meta = detector, manifest_model, meta
 
     @classmethod
@@ -119,9 +119,11 @@ def window_labels(item: Rendered) -> np.ndarray:
     return (cover / STRIDE**2 >= 0.5).ravel()
 
 
-def fingerprint(detector: WindowDetector) -> str:
+def fingerprint(detector) -> str:
     import hashlib
 
+    if hasattr(detector, "fingerprint"):
+        return detector.fingerprint()
     return hashlib.sha256(detector.booster_.model_to_string().encode()).hexdigest()[:12]
 
 
@@ -139,12 +141,15 @@ def _manifest_inputs(items: list[Rendered]):
 
 
 def train(seed: int = 17, n_scenes: int = 1200, negatives_kept: float = 0.3, n_estimators: int = 250,
-          progress=None) -> Analyzer:
-    """Generate training scenes (training templates, textures and scanner settings only), fit the detector and the
-    manifest check, and set the alarm thresholds on a calibration part of the scenes."""
-    items = make_set(seed, n_scenes, "train", progress=progress)
+          progress=None, detector: str = "window", steps: int = 1200, items: list | None = None) -> Analyzer:
+    """Generate training scenes (training templates, textures and scanner settings only), fit the detector (the
+    U-Net with ``detector="net"``: PyTorch needed; the window model otherwise) and the manifest check, and set the
+    alarm thresholds on a calibration part of the scenes."""
+    items = items if items is not None else make_set(seed, n_scenes, "train", progress=progress)
     n_fit = int(len(items) * 0.8)
     fit_items, calibration_items = items[:n_fit], items[n_fit:]
+    if detector == "net":
+        return _train_net(seed, n_scenes, steps, fit_items, calibration_items)
     n_windows = max(int(n_fit * 0.7), 1)
     window_items, box_items = fit_items[:n_windows], fit_items[n_windows:]
     rng = np.random.default_rng(seed + 1)
@@ -166,17 +171,58 @@ def train(seed: int = 17, n_scenes: int = 1200, negatives_kept: float = 0.3, n_e
                               for t in item.scene.threats))
     if rows and 0 < sum(labels) < len(labels):
         detector.fit_rescorer(np.stack(rows), np.array(labels))
-    clean_scores = [detector.detect(item.dec).score for item in calibration_items if not item.scene.threats]
+    manifest_model, thresholds = _thresholds(detector.detect, fit_items, calibration_items)
+    meta = {"seed": seed, "n_scenes": n_scenes, "negatives_kept": negatives_kept, "n_estimators": n_estimators,
+            **thresholds,
+            "fingerprint": fingerprint(detector), "synthetic": True}
+    return Analyzer(detector, manifest_model, meta)
+
+
+def _thresholds(found, fit_items: list[Rendered], calibration_items: list[Rendered]) -> tuple[dict, dict]:
+    """The manifest check fitted on ``fit_items``; the alarm thresholds on the calibration scans: 1 % false alarms
+    of the detector on clean ones, 5 % of the manifest check on honest ones."""
+    clean_scores = [found(item.dec).score for item in calibration_items if not item.scene.threats]
     image_threshold = float(np.quantile(clean_scores, 1.0 - ALARM_THRESHOLD_FA)) if clean_scores else 0.5
     manifest_model = manifest.fit(*_manifest_inputs(fit_items))
     sigs, kinds, _, declared, ratios, labels = _manifest_inputs(calibration_items)
     m_scores = [manifest.score(manifest_model, s, k, h, r)[0] for s, k, h, r in zip(sigs, kinds, declared, ratios)]
     honest = np.asarray(m_scores)[~labels]
     manifest_threshold = float(np.quantile(honest, 0.95)) if len(honest) else 0.5
-    meta = {"seed": seed, "n_scenes": n_scenes, "negatives_kept": negatives_kept, "n_estimators": n_estimators,
-            "image_threshold": round(image_threshold, 6), "manifest_threshold": round(manifest_threshold, 6),
-            "fingerprint": fingerprint(detector), "synthetic": True}
+    return manifest_model, {"image_threshold": round(image_threshold, 6),
+                            "manifest_threshold": round(manifest_threshold, 6)}
+
+
+def _train_net(seed: int, n_scenes: int, steps: int, fit_items: list[Rendered],
+               calibration_items: list[Rendered]) -> Analyzer:
+    """The U-Net on three quarters of the fitting scans, its box rescorer on the last quarter."""
+    from smartcustoms.nii import net, net_train
+
+    n_net = max(int(len(fit_items) * 0.75), 1)
+    net_items, box_items = fit_items[:n_net], fit_items[n_net:]
+    images = [net.inputs(item.dec) for item in net_items]
+    masks = [scenes.threat_mask(item.scene).astype(np.float32) for item in net_items]
+    boxes = [[t.box for t in item.scene.threats] for item in net_items]
+    weights = net_train.train(images, masks, boxes, seed=seed, steps=steps)
+    detector = net.NetDetector(weights, seed=seed, params={"widths": list(net_train.WIDTHS), "steps": steps})
+    rows, labels = _box_examples(detector, box_items)
+    if len(rows) and 0 < labels.sum() < len(labels):
+        detector.fit_rescorer(rows, labels)
+    manifest_model, thresholds = _thresholds(detector.detect, fit_items, calibration_items)
+    meta = {"seed": seed, "n_scenes": n_scenes, "steps": steps, **thresholds,
+            "fingerprint": detector.fingerprint(), "synthetic": True}
     return Analyzer(detector, manifest_model, meta)
+
+
+def _box_examples(detector, items: list[Rendered]) -> tuple[np.ndarray, np.ndarray]:
+    """The candidate boxes' rows of the scans and whether each is right (IoU >= 0.5 with a concealed item)."""
+    rows, labels = [], []
+    for item in items:
+        _, boxes, features = detector.candidates(item.dec)
+        for box, row in zip(boxes, features):
+            rows.append(row)
+            labels.append(any(iou((box.row0, box.col0, box.row1, box.col1), t.box) >= 0.5
+                              for t in item.scene.threats))
+    return (np.stack(rows) if rows else np.zeros((0, 0))), np.array(labels, bool)
 
 
 def save_analyzer(analyzer: Analyzer, path: Path) -> None:
@@ -249,7 +295,7 @@ def evaluate(detector, manifest_model: dict | None, items: list[Rendered], box_f
     m_scores, m_labels = [], []
     for item in items:
         started = time.perf_counter()
-        if isinstance(detector, WindowDetector):
+        if not isinstance(detector, SuperpixelDetector):
             found = detector.detect(item.dec, threshold=box_floor)
         else:
             saved = detector.box_threshold

@@ -178,6 +178,47 @@ def analysis_png(db: Engine, analysis_id: int, scale: int = 2) -> bytes:
     return out.getvalue()
 
 
+def score_bags(bags: list[dict], *, simulate: bool = True, threat_rate: float = 0.02, alarm_at: float = 0.8,
+               model_path: str | Path | None = None) -> dict[str, float]:
+    """Pre-screening of checked bags (for the passengers' domain): ``{tag: score}`` (0..1) from each bag's X-ray
+    scan: the detector's image score rescaled (piecewise linear) so that the model's alarm threshold (about 1 %
+    false alarms on clean scans) falls on ``alarm_at`` (the passengers' selection threshold).
+
+    A bag carrying ``scan`` (the bytes of a scan file, the project's format) is analysed as it is; a malformed file
+    is refused (``nii_scan_*``). A bag without one gets, with ``simulate`` (the default, until the airport's
+    scanners are wired in), a synthetic bag scan drawn from its tag (the same tag, the same scan; about
+    ``threat_rate`` of them hide something), analysed by the same model; without ``simulate`` it gets no score.
+    Nothing is stored: the passengers' domain records the scores."""
+    import numpy as np
+
+    from smartcustoms.nii import pipeline, scenes
+
+    model = analyzer(model_path)
+    out = {}
+    for bag in bags:
+        tag = str(bag["tag"])
+        if bag.get("scan") is not None:
+            scan = scanfile.read(bag["scan"])
+            low, high, settings, pixel_cm, kind = scan.low, scan.high, scan.settings, scan.pixel_cm, scan.kind
+        elif simulate:
+            rng = np.random.default_rng(int.from_bytes(hashlib.sha256(tag.encode()).digest()[:8], "big"))
+            scene = scenes.generate(rng, threat_rate=threat_rate, misdeclare_rate=0.0, kind="bag")
+            low, high = pipeline.render(scene, rng)
+            settings, pixel_cm, kind = scene.settings, scene.pixel_cm, scene.kind
+        else:
+            continue
+        result, _ = model.analyse(low, high, settings, pixel_cm, kind)
+        out[tag] = round(_rescale(result.image_score, model.meta["image_threshold"], alarm_at), 4)
+    return out
+
+
+def _rescale(score: float, threshold: float, alarm_at: float) -> float:
+    threshold = min(max(threshold, 1e-6), 1 - 1e-6)
+    if score < threshold:
+        return alarm_at * max(score, 0.0) / threshold
+    return min(alarm_at + (1 - alarm_at) * (score - threshold) / (1 - threshold), 1.0)
+
+
 def record_never_scanned(db: Engine, declaration_ids: list[str], detail: str) -> list[int]:
     """Findings for declarations expected at the scanner (their container passed the lane) but never scanned."""
     with transaction(db) as conn:
@@ -310,14 +351,17 @@ def default_model_path() -> Path:
     return shipped()
 
 
-def train_model(out: Path | None = None, seed: int = 17, scenes: int = 700, trees: int = 200,
-                progress=None) -> tuple[dict, Path]:
+def train_model(out: Path | None = None, seed: int = 17, scenes: int = 900, trees: int = 200,
+                progress=None, detector: str = "window", steps: int = 1000) -> tuple[dict, Path]:
     """Train the detector and the manifest check on generated scans and write the model file (default: the
     package's shipped model). Returns the model's metadata and where it was written."""
     from smartcustoms.nii import pipeline
 
     target = Path(out) if out else pipeline.default_model_path()
-    analyzer = pipeline.train(seed=seed, n_scenes=scenes, n_estimators=trees, progress=progress)
+    if detector not in ("net", "window"):
+        raise NiiRefusal("nii_detector_unknown", "the detector is net or window", field="detector")
+    analyzer = pipeline.train(seed=seed, n_scenes=scenes, n_estimators=trees, progress=progress, detector=detector,
+                              steps=steps)
     target.parent.mkdir(parents=True, exist_ok=True)
     pipeline.save_analyzer(analyzer, target)
     _analyzer.cache_clear()
