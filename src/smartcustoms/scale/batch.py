@@ -43,6 +43,10 @@ ORDER = "_batch_order"
 # the batch (a batch of past traffic that has outcomes); the targeting model's features count, as of each
 # declaration, the batch's earlier declarations of the same declarant, route, commodity, office...
 BATCH_WIDE = ("trader", "model")
+# the columns a batch-wide screen reads (None: any), so that only those travel to the batch-wide task; a column
+# left out here shows in the equivalence tests (the trader screen's duty at risk needs value and rate)
+BATCH_WIDE_COLUMNS = {"trader": ("declaration_id", "acceptance_datetime", "importer_id", "declarant_id",
+                                 "customs_value", "duty_rate"), "model": None}
 BUCKET = "_bucket"
 _SHIFT = np.int64(2**32)
 
@@ -103,6 +107,18 @@ def screen_scores(frame: pd.DataFrame, engine: RiskEngine, names) -> dict[str, p
     plain = _screened(frame)
     return {name: engine.screens[name].score(plain).reset_index(drop=True) for name in names
             if name in engine.screens}
+
+
+def batch_wide_columns(engine: RiskEngine) -> list[str] | None:
+    """The columns the engine's batch-wide screens read, with the batch order (None: every column)."""
+    wanted = [BATCH_WIDE_COLUMNS.get(name) for name in BATCH_WIDE if name in engine.screens]
+    if any(names is None for names in wanted):
+        return None
+    return list(dict.fromkeys([ORDER, "importer_id", *[c for names in wanted for c in names]]))
+
+
+def columns(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    return frame[[c for c in names if c in frame.columns]]
 
 
 def batch_wide_scores(parts: list[pd.DataFrame], engine: RiskEngine, buckets: int) -> tuple[dict, ...]:

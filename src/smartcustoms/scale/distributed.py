@@ -174,27 +174,41 @@ def assess_frame(client, parts: Parts, engine: RiskEngine, buckets: int | None =
     very large batch."""
     import dask
 
-    workers = max(len(client.scheduler_info().get("workers", {})), 1)
-    buckets = max(buckets or workers, 1)
+    addresses = sorted(client.scheduler_info().get("workers", {})) or [None]
+    buckets = max(buckets or len(addresses), 1)
     token = uuid.uuid4().hex[:12]
+
+    def on(number: int):
+        """Run on the `number`-th worker (round robin), or on another one if that one is gone."""
+        address = addresses[number % len(addresses)]
+        return dask.annotate(workers=[address], allow_other_workers=True) if address else contextlib.nullcontext()
+
     if engine_future is None:
         # the engine as a value of the graph: a worker that dies takes its copy along, and the scheduler sends it
         # again (scattered data that a lost worker held last cannot be recovered; Dask's memory manager drops the
         # extra replicas of a broadcast)
         engine_future = dask.delayed(engine, name=f"engine-{token}", traverse=False)
-    loaded = [dask.delayed(_load, pure=False)(loader, number, argument, dask_key_name=f"part-{token}-{number}")
-              for number, (loader, argument) in enumerate(parts)]
-    split = [dask.delayed(batch.split_buckets, pure=False, nout=buckets)(
-        part, buckets, dask_key_name=f"split-{token}-{number}") for number, part in enumerate(loaded)]
-    # the batch-wide screens (trader, targeting model) on the whole batch, while the buckets run the others
+    wide_columns = batch.batch_wide_columns(engine)
+    loaded, split, for_wide = [], [], []
+    for number, (loader, argument) in enumerate(parts):  # each part read, split and projected on one worker
+        with on(number):
+            part = dask.delayed(_load, pure=False)(loader, number, argument, dask_key_name=f"part-{token}-{number}")
+            split.append(dask.delayed(batch.split_buckets, pure=False, nout=buckets)(
+                part, buckets, dask_key_name=f"split-{token}-{number}"))
+            for_wide.append(part if wide_columns is None else dask.delayed(batch.columns, pure=False)(
+                part, wide_columns, dask_key_name=f"wide-columns-{token}-{number}"))
+        loaded.append(part)
+    # the batch-wide screens (trader, targeting model) on the whole batch (only the columns they read travel),
+    # while the buckets score the others
     wide = dask.delayed(batch.batch_wide_scores, pure=False, nout=buckets)(
-        loaded, engine_future, buckets, dask_key_name=f"batch-wide-{token}")
+        for_wide, engine_future, buckets, dask_key_name=f"batch-wide-{token}")
     signals = []
-    for bucket in range(buckets):
-        scored = dask.delayed(_bucket_scores, pure=False)(
-            engine_future, *[pieces[bucket] for pieces in split], dask_key_name=f"bucket-{token}-{bucket}")
-        signals.append(dask.delayed(_bucket_signals, pure=False)(
-            engine_future, scored, wide[bucket], dask_key_name=f"signals-{token}-{bucket}"))
+    for bucket in range(buckets):  # bucket j on worker j
+        with on(bucket):
+            scored = dask.delayed(_bucket_scores, pure=False)(
+                engine_future, *[pieces[bucket] for pieces in split], dask_key_name=f"bucket-{token}-{bucket}")
+            signals.append(dask.delayed(_bucket_signals, pure=False)(
+                engine_future, scored, wide[bucket], dask_key_name=f"signals-{token}-{bucket}"))
     futures = client.compute(signals, retries=retries)
     try:
         gathered = client.gather(futures)
