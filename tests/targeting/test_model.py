@@ -88,6 +88,22 @@ def test_explore_reserves_a_share(setup):
     assert explore(scores, budget=0.05, share=0.0)["selected"].sum() == round(0.05 * len(scores))
 
 
+def test_optimistic_exploration_takes_the_highest_upper_bounds_outside_the_top():
+    scores = pd.DataFrame({
+        "score": [0.9, 0.8, 0.5, 0.45, 0.3, 0.05],
+        "p_fraud": [0.9, 0.8, 0.5, 0.45, 0.3, 0.05],
+        "controls_importer": [50.0, 50.0, 99.0, 0.0, 0.0, 0.0],
+        "controls_hs6": [50.0, 50.0, 99.0, 3.0, np.nan, 0.0],
+    }, index=list("abcdef"))
+    chosen = explore(scores, budget=4, share=0.5, how="optimistic")
+    assert list(chosen.index[chosen["selection"] == "score"]) == ["a", "b"]
+    # upper bounds p + sqrt(p (1 - p) / (1 + n)): c 0.55 (well known), d 0.95 (n = 0), e 0.76 (never
+    # controlled), f 0.27: the least known declarations next in line, not the next by p(fraud)
+    assert set(chosen.index[chosen["selection"] == "exploration"]) == {"d", "e"}
+    with pytest.raises(ValueError):
+        explore(scores, budget=4, share=0.5, how="guess")
+
+
 def test_training_is_deterministic_by_seed(setup):
     _, train, test, _ = setup
     first = TargetingModel(random_state=7).fit(train).predict_proba(test)
