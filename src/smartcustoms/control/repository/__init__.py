@@ -1,6 +1,7 @@
 """The control chain's SQL (given a Connection, never commits; one module per step: inspections, scheduling,
-evidence, queries, undertakings, audit_cases, kpi_data), and here the permission-scoped reads of a declaration
-with its decision and control chain, which the portal's and the consoles' pages and API share.
+evidence, queries, undertakings, audit_cases, kpi_data; scoped: what the consoles and the portal read; lodging:
+web lodging's writes), and here the permission-scoped reads of a declaration with its decision and control
+chain, which the portal's and the consoles' pages and API share.
 
 Permission lives in one place, ``visible_to(user)``: every query of declarations goes through it, so a route
 cannot forget it. A declaration the user may not see reads exactly like one that does not exist.
