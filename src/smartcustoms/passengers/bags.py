@@ -3,8 +3,9 @@ hall; a bag at or above the threshold selects its passenger (linked by the bag t
 
 The analysis is pluggable: any callable taking the bags (dicts with at least ``tag`` and ``weight_kg``) and
 returning ``{tag: score}``. When ``smartcustoms.nii`` (the X-ray analysis module) offers a ``score_bags`` function
-(in ``smartcustoms.nii.service`` or ``smartcustoms.nii``), it is used; otherwise the stand-in is a seeded
-simulation of an analyser's scores (stated as ``simulated`` on every result), until real images are wired in.
+(in ``smartcustoms.nii.service`` or ``smartcustoms.nii``), it analyses the bags that have a scan and the stand-in
+scores the others; the stand-in is a seeded simulation of an analyser's scores (stated in the source of every
+result), until real images are wired in.
 """
 
 import hashlib
@@ -42,7 +43,12 @@ def scorer(choice: BagScorer | None = None) -> tuple[BagScorer, str]:
     """The scorer to use and its name: the one given, else the NII module's, else the simulation."""
     if choice is not None:
         return choice, getattr(choice, "__name__", "custom")
-    found, name = nii_scorer()
+    found, _ = nii_scorer()
     if found is not None:
-        return found, name
+        def scans_then_simulated(bags: list[dict]) -> dict[str, float]:
+            """The X-ray analysis of the bags that have a scan, the stand-in for the others."""
+            scored = found(bags)
+            return {**simulated([b for b in bags if b["tag"] not in scored]), **scored}
+
+        return scans_then_simulated, "nii (bag scans), else simulated"
     return simulated, "simulated"
