@@ -20,7 +20,7 @@ from smartcustoms.declarations import repository
 from smartcustoms.declarations.models import Declaration
 from smartcustoms.declarations.tables import declarations, goods_items, import_batches
 from smartcustoms.declarations.validate import REJECT_COLUMNS, VALID_COLUMNS, flatten
-from smartcustoms.frames import first_rows
+from smartcustoms.frames import first_rows, records
 from smartcustoms.risk import assess as assess_module
 from smartcustoms.risk.repository import assessments, decisions, record_assessment
 from smartcustoms.web import submissions
@@ -162,7 +162,7 @@ def test_assess_picks_the_same_header_rows_and_records_as_pandas(risk_engine):
     assert firsts == frame.drop_duplicates("declaration_id").index.tolist()
     decided = assess_module.assess(frame, risk_engine)
     assert decided["declaration_id"].tolist() == frame["declaration_id"].drop_duplicates().tolist()
-    ours, theirs = assess_module._records(decided), decided.to_dict("records")
+    ours, theirs = records(decided, as_is=True), decided.to_dict("records")
     assert [list(row) for row in ours] == [list(row) for row in theirs]
     for mine, pandas_row in zip(ours, theirs):
         for key, value in pandas_row.items():
