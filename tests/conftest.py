@@ -21,6 +21,10 @@ import os
 for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# the tests' risk settings (a smaller classification screen: see the file) for every command and server that is given
+# no settings file of its own, in this process and the processes it starts
+RISK_SETTINGS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "risk_settings.yaml")
+os.environ.setdefault("SMARTCUSTOMS_RISK_SETTINGS", RISK_SETTINGS)
 
 import shutil  # noqa: E402
 import socket  # noqa: E402

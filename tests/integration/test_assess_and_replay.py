@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
+import fitted
 from smartcustoms.declarations.repository import load_declarations
 from smartcustoms.declarations.service import import_file
 from smartcustoms.outcomes.service import store_outcomes
@@ -42,7 +43,7 @@ def world(tmp_path_factory):
 def screens(world):
     """Screens fitted once on the world's history before April (what the database would give)."""
     _, generated = world
-    return fit_screens(generated.declarations, generated.inspections, START, RiskConfig())
+    return fit_screens(generated.declarations, generated.inspections, START, fitted.risk_config())
 
 
 @pytest.fixture
@@ -63,7 +64,7 @@ def test_assessment_records_one_explained_decision_per_declaration(loaded):
     engine, generated = loaded
     start = pd.Timestamp("2025-04-01")
     frame = load_declarations(engine, start=start)
-    decided = assess_and_record(engine, frame, build_engine(engine, start, RiskConfig()), actor="test")
+    decided = assess_and_record(engine, frame, build_engine(engine, start, fitted.risk_config()), actor="test")
     stored = latest_decisions(engine)
     assert len(stored) == frame["declaration_id"].nunique() == len(decided)
     assert set(stored["lane"]) <= {"green", "blue", "yellow", "red"}

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import fitted
 from smartcustoms.risk.assess import RiskEngine, assess, explain
-from smartcustoms.risk.config import RiskConfig
 from smartcustoms.risk.profiles import parse_profiles
 from smartcustoms.risk.service import fit_screens
 from smartcustoms.world import WorldConfig, generate
@@ -34,7 +34,7 @@ def world():
 
 @pytest.fixture(scope="module")
 def engine(world):
-    screens = fit_screens(world.declarations, world.inspections, START, RiskConfig())
+    screens = fit_screens(world.declarations, world.inspections, START, fitted.risk_config())
     return RiskEngine(screens=screens, profiles=parse_profiles(RED_STEEL, "steel.yaml"))
 
 
@@ -100,7 +100,7 @@ def test_one_day_alone_and_in_a_batch_give_the_same_scores_to_1e_9(world, engine
     from smartcustoms.targeting.screen import SMALL_FRAME
 
     profiles = [*engine.profiles, *load_profile_dir(Path(__file__).resolve().parents[2] / "profiles")]
-    combination = learn_combination(world.declarations, world.inspections, START, RiskConfig(), profiles, [])
+    combination = learn_combination(world.declarations, world.inspections, START, fitted.risk_config(), profiles, [])
     full = RiskEngine(screens=engine.screens, profiles=profiles, combination=combination)
     assert "model" in full.screens and full.screens["model"].model_ is not None
     frame = live(world)
