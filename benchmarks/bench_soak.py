@@ -117,7 +117,7 @@ async def paced_load(port: int, token: str, bodies: list[bytes], clients: int, r
         print("MINUTE " + json.dumps({
             "minute": index, "answered": len(latencies), "per_second": len(latencies) / minute,
             "p50_ms": percentile(latencies, 50), "p99_ms": percentile(latencies, 99), "non2xx": window["non2xx"],
-            "errors": window["errors"], "late_s": round(max(0.0, start + state["ticket"] / rate - loop.time()), 1),
+            "errors": window["errors"], "late_s": round(max(0.0, loop.time() - start - state["ticket"] / rate), 1),
             "rss_server_mb": round(rss.get(server_pid, 0) / 2**20, 1),
             "rss_workers_mb": round(sum(v for pid, v in rss.items() if pid != server_pid) / 2**20, 1),
             "processes": len(rss), "load1": round(os.getloadavg()[0], 1)}), flush=True)
