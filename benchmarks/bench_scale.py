@@ -55,7 +55,8 @@ def body(results: list[dict], command: str) -> str:
         "process, one BLAS thread) and on "
         "a LocalCluster of 1 and 2 worker processes (one thread each); *identical*: every lane, source, random "
         "flag, score, duty at risk and reason equal, bit for bit. Per core = declarations per CPU-second of all "
-        "the run's processes (workers, client, scheduler): on a machine shared with other work, wall time "
+        "the run's processes (workers, and the client, in whose process the LocalCluster's scheduler runs): on a "
+        "machine shared with other work, wall time "
         "measures the queue for the cores more than the code (the load average is in the conditions).",
         "",
         *table(results),
