@@ -75,6 +75,8 @@ def test_the_preview_of_an_unchanged_published_profile_selects_the_same_and_show
                   "added (a draft of a published profile replaces only its own earlier version). An unchanged copy "
                   "of a published profile gives the same selections in both."))
         expect(page.locator("#f-yaml")).to_have_value(SHOES)
+        expect(page.locator("section[aria-labelledby=preview-title] li").first).to_contain_text(words(  # in words
+            lang, "%(field)s starts with %(values)s", field=words(lang, "Commodity code"), values="6403"))
     finally:
         site.app.state.preview_inline_wait_s = None
         page.context.close()

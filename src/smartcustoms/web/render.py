@@ -86,6 +86,19 @@ def _below_band(context, items: list[dict]) -> list[str]:
 
 
 @pass_context
+def _draft_criteria(context, text: str) -> dict[str, list[str]]:
+    """The criteria of each profile of a YAML text, in the page's words ({} when the text does not parse)."""
+    from smartcustoms.risk.service import ProfileError, parse_profiles
+
+    try:
+        drafts = parse_profiles(text or "", "draft")
+    except ProfileError:
+        return {}
+    gettext, formats = context["translations"].gettext, _formats(context)
+    return {p.profile_id: reason_words.profile_words(p, gettext, formats) for p in drafts}
+
+
+@pass_context
 def _price_unit(context, item: dict) -> str:
     """An item's unit price unit in the page's words: EUR/item, EUR/article."""
     return f"{_currency(context)}/{reason_words.unit_words(item.get('quantity_unit'), context['translations'].gettext)}"
@@ -110,7 +123,7 @@ def make_templates() -> Jinja2Templates:
     env.filters.update(datetime=_datetime, date=_date, number=_number, percent=_percent)
     env.filters.update(feature=_feature, metric=_metric)
     env.globals.update(hit_criteria=_hit_criteria, below_band=_below_band, query_suggestion=_query_suggestion,
-                       price_unit=_price_unit)
+                       price_unit=_price_unit, draft_criteria=_draft_criteria)
     env.globals.update(labels=words, locales=LOCALES, language_names=LANGUAGE_NAMES, path_for=_path_for)
     return Jinja2Templates(env=env)
 
