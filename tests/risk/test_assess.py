@@ -114,3 +114,18 @@ def test_one_day_alone_and_in_a_batch_give_the_same_scores_to_1e_9(world, engine
         np.testing.assert_allclose(alone[column].to_numpy(float), batch[column].to_numpy(float), rtol=0, atol=1e-9)
     assert alone["lane"].tolist() == batch["lane"].tolist()
     assert alone["model_reason"].tolist() == batch["model_reason"].tolist()
+
+
+def test_screen_reasons_carry_codes_and_parameters_beside_the_english_text(world, engine):
+    decided = explain(assess(live(world), engine), list(engine.screens))
+    coded = {"classification": "classification.", "origin": "origin.", "trader": "trader."}
+    seen = dict.fromkeys(coded, 0)
+    for text in decided["explanation"]:
+        for name, score in json.loads(text)["scores"].items():
+            if name not in coded or not score["reason"]:
+                continue
+            reasons = score["reasons"]  # every flagged reason has its codes (the English text stays as it was)
+            assert reasons and all(r["code"].startswith(coded[name]) and isinstance(r["params"], dict)
+                                   for r in reasons)
+            seen[name] += 1
+    assert all(seen.values()), seen

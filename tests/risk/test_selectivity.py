@@ -153,3 +153,15 @@ def test_source_is_model_when_the_model_gives_the_largest_share():
     # without the model's score the same declaration is the screens'
     plain = select(frame.drop(columns=["model_score"]), settings).set_index("declaration_id")
     assert plain.loc["D00001", "source"] in ("screen", "none")
+
+
+def test_the_capacity_note_carries_its_code_and_lanes():
+    frame = signals(3, valuation=[0.90, 0.99, 0.95])
+    settings = SelectivitySettings(weights={"valuation": 1.0}, capacity={"A": LaneCapacity(red=1)}, **NO_RANDOM)
+    out = select(frame, settings)
+    moved = out[out["capacity_note"] != ""]
+    assert len(moved) == 2
+    data = json.loads(explanation(moved.iloc[0].to_dict(), ["valuation"]))
+    assert data["capacity_reason"] == {"code": "capacity.used_up", "params": {"lane": "red", "moved_to": "yellow"}}
+    kept = json.loads(explanation(out[out["capacity_note"] == ""].iloc[0].to_dict(), ["valuation"]))
+    assert "capacity_reason" not in kept

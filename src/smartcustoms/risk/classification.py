@@ -262,6 +262,7 @@ class ClassificationScreen:
         n = len(frame)
         score, duty = np.full(n, np.nan), np.zeros(n)
         reason = np.full(n, "", dtype=object)
+        coded = np.full(n, None, dtype=object)  # a flagged row's reason as codes and parameters
         if few:
             descriptions = np.array(frame["goods_description"].tolist(), dtype=object)
             cleaned = [re.sub(r"[.\s]", "", str(c)) if _is_text(c) else "" for c in frame["commodity_code"]]
@@ -280,10 +281,11 @@ class ClassificationScreen:
             texts = np.array([_normalise_one(str(text)) for text in descriptions[todo]], dtype=object)
             level, p_top, p_declared, top = self._compare_small(texts, codes[todo])
             self._finish(frame.iloc[todo], codes[todo], todo, level, p_top, p_declared, top, descriptions[todo],
-                         score, duty, reason)
+                         score, duty, reason, coded)
         elif len(todo):
-            self._score_rows(frame.iloc[todo], codes[todo], todo, score, duty, reason)
-        return pd.DataFrame({COLUMNS[0]: score, COLUMNS[1]: duty, COLUMNS[2]: reason}, index=frame.index)
+            self._score_rows(frame.iloc[todo], codes[todo], todo, score, duty, reason, coded)
+        return pd.DataFrame({COLUMNS[0]: score, COLUMNS[1]: duty, COLUMNS[2]: reason, f"{NAME}_codes": coded},
+                            index=frame.index)
 
     def _compare(self, text_ids: np.ndarray, declared: np.ndarray, texts: np.ndarray):
         """For distinct (text, declared code) pairs: level of comparison, p(top), p(declared), top class.
@@ -332,7 +334,7 @@ class ClassificationScreen:
                 top[chunk[here]] = np.where(of_class[None, :] == best[:, None], sub_proba, -1.0).argmax(axis=1)
         return level, p_top, p_declared, top
 
-    def _score_rows(self, frame, declared, rows, score, duty, reason):
+    def _score_rows(self, frame, declared, rows, score, duty, reason, coded):
         # one prediction per distinct description, one comparison per distinct (description, declared code)
         text_id, raw_texts = pd.factorize(frame["goods_description"], sort=False)
         code_id, codes = pd.factorize(pd.Series(declared), sort=False)
@@ -341,7 +343,8 @@ class ClassificationScreen:
         level, p_top, p_declared, top = self._compare(pairs // len(codes), np.asarray(codes, dtype=object)[
             pairs % len(codes)], texts)
         level, p_top, p_declared, top = level[pair_row], p_top[pair_row], p_declared[pair_row], top[pair_row]
-        self._finish(frame, declared, rows, level, p_top, p_declared, top, raw_texts[text_id], score, duty, reason)
+        self._finish(frame, declared, rows, level, p_top, p_declared, top, raw_texts[text_id], score, duty, reason,
+                     coded)
 
     def _compare_small(self, texts: np.ndarray, declared: np.ndarray):
         """_compare for a few rows, without pandas (one-declaration calls): same results."""
@@ -372,7 +375,7 @@ class ClassificationScreen:
                 break
         return level, p_top, p_declared, top
 
-    def _finish(self, frame, declared, rows, level, p_top, p_declared, top, raw_texts, score, duty, reason):
+    def _finish(self, frame, declared, rows, level, p_top, p_declared, top, raw_texts, score, duty, reason, coded):
         """Scores, tariff hop, duty at risk and reasons from the comparison of each row."""
         checked = level < len(LEVELS)
         margin = np.where(checked, np.maximum(p_top - p_declared, 0.0), 0.0)
@@ -406,7 +409,7 @@ class ClassificationScreen:
                                      for code in declared[unknown]]
         flagged = np.flatnonzero(checked & (row_score >= self.flag_threshold))
         if len(flagged):
-            reason[rows[flagged]] = self._reasons(
+            reason[rows[flagged]], coded[rows[flagged]] = self._reasons(
                 raw_texts[flagged], self.classes_[top[flagged]], p_top[flagged], declared[flagged],
                 p_declared[flagged], level[flagged], likely_rate[flagged], declared_rate[flagged], hop[flagged])
 
@@ -415,16 +418,21 @@ class ClassificationScreen:
         digits = np.array([99] + list(_GROUP_DIGITS.values()))[level]
         likely = [code[:d] for code, d in zip(likely, digits)]
         declared = [code[:d] for code, d in zip(declared, digits)]
-        out = []
-        for text, lk, pl, dc, pd_, lr, dr, h in zip(texts, likely, p_likely, declared, p_declared, likely_rate,
-                                                   declared_rate, hop):
+        out, coded = [], np.full(len(likely), None, dtype=object)
+        rows = zip(texts, likely, p_likely, declared, p_declared, likely_rate, declared_rate, hop)
+        for at, (text, lk, pl, dc, pd_, lr, dr, h) in enumerate(rows):
             text = str(text)
             text = text if len(text) <= 60 else text[:57] + "..."
             sentence = f"description '{text}' reads as {lk} (p={pl:.2f}), declared {dc} (p={pd_:.2f})"
+            coded[at] = [{"code": "classification.reads_as", "params": {
+                "description": text, "likely": str(lk), "p_likely": round(float(pl), 2), "declared": str(dc),
+                "p_declared": round(float(pd_), 2)}}]
             if h:
                 sentence += f"; the likely code carries {lr:.1f}% duty against {dr:.1f}% declared"
+                coded[at].append({"code": "classification.duty_gap",
+                                  "params": {"likely_rate": round(float(lr), 1), "declared_rate": round(float(dr), 1)}})
             out.append(sentence)
-        return np.array(out, dtype=object)
+        return np.array(out, dtype=object), coded
 
     # ------------------------------------------------------------------------------------------ persistence
     def save(self, path) -> Path:

@@ -212,6 +212,23 @@ class _Earlier:
         return end - begin, (None if self.cum is None else self.cum[end] - self.cum[begin])
 
 
+def _coded(code: str, size: int, fire: np.ndarray, **params) -> np.ndarray:
+    """A check's reason as a code and its parameters (`params`: an array over the firing rows, or one value), None
+    elsewhere: the pages write it in the reader's words."""
+    out = np.full(size, None, dtype=object)
+    at = np.flatnonzero(fire)
+    if len(at):
+        names = list(params)
+        columns = [np.broadcast_to(np.asarray(value), len(at)).tolist() for value in params.values()]
+        out[at] = [{"code": code, "params": {name: None if value != value else value  # NaN -> None
+                                             for name, value in zip(names, row)}} for row in zip(*columns)]
+    return out
+
+
+def _round(values, digits: int = 4) -> np.ndarray:
+    return np.round(np.asarray(values, dtype=float), digits)
+
+
 def _pct(values) -> np.ndarray:
     return formatted(values, "{:.1f}%")
 
@@ -399,6 +416,7 @@ class OriginScreen(BaseEstimator):
         for check in CHECKS:
             sub[check], risk[check] = np.full(n, np.nan), np.zeros(n)
             text[check], missing[check] = np.full(n, "", dtype=object), []
+            text[f"{check}_code"] = np.full(n, None, dtype=object)  # the same reason as a code and parameters
         self._route(rows, sub, text, missing)
         self._switch(frame, rows, value, rate, time, sub, risk, text, missing)
         self._preference(rows, value, config, sub, risk, text, missing)
@@ -422,7 +440,9 @@ class OriginScreen(BaseEstimator):
         if fire.any():
             sentence[fire] = ("origin " + o[fire] + " dispatched from " + d[fire] + ": a route seen in "
                               + _share(share[fire]) + " of " + _count(total[fire]) + " earlier imports from " + o[fire])
-        sub["route"], text["route"] = cell[inverse], sentence[inverse]
+        coded = _coded("origin.route", len(parts), fire, origin=o[fire], dispatch=d[fire],
+                       share=_round(share[fire]), earlier=total[fire].astype(np.int64))
+        sub["route"], text["route"], text["route_code"] = cell[inverse], sentence[inverse], coded[inverse]
 
     def _switch(self, frame, rows, value, rate, time, sub, risk, text, missing) -> None:
         (importer, importer_values), (hs6, hs6_values), (origin, origin_values) = (
@@ -475,6 +495,10 @@ class OriginScreen(BaseEstimator):
                                  + origin_values[origin[r]] + " for " + hs6_values[hs6[r]] + " after "
                                  + _count(prior[w]) + " earlier declarations from other origins (duty "
                                  + _pct(before[w]) + " on average before, " + _pct(my_rate[w]) + " now)")
+            text["switch_code"][r] = _coded(
+                "origin.switch", int(w.sum()), np.ones(int(w.sum()), dtype=bool),
+                importer=importer_values[importer[r]], origin=origin_values[origin[r]], hs6=hs6_values[hs6[r]],
+                earlier=np.asarray(prior[w]).astype(np.int64), before=_round(before[w], 2), now=_round(my_rate[w], 2))
 
     def _repeated(self, frame, mine: np.ndarray, first) -> np.ndarray:
         """Rows of the switch history that are declarations of the frame again (only rows as late as the
@@ -517,7 +541,11 @@ class OriginScreen(BaseEstimator):
                                     "which does not cover chapter " + chapter[bad].astype(str)))
             sentence[bad] = ("preference " + c[bad] + " claimed for origin " + o[bad] + ", " + why.astype(object)
                              + " (saves " + _pct(saved[bad]) + " duty)")
+        why_code = np.where(~known_code, "agreement", np.where(~partner, "partner", "chapter"))
+        coded = _coded("origin.preference", len(parts), bad, claim=c[bad], origin=o[bad], why=why_code[bad],
+                       chapter=chapter[bad].astype(str), saves=_round(saved[bad], 2))
         sub["preference"], text["preference"] = cell[inverse], sentence[inverse]
+        text["preference_code"] = coded[inverse]
         risk["preference"] = np.nan_to_num(value * saved[inverse] / 100)
         missing["preference"] = [("origin_country", (claim >= 0) & (origin < 0)),
                                  ("commodity_code", no_chapter[inverse] & (code < 0))]
@@ -582,7 +610,18 @@ class OriginScreen(BaseEstimator):
                 sentence[fire] = (hs6[fire] + " is under trade-defence measures on " + names[fire] + " (up to "
                                   + _pct(top_rate[fire]) + "); origin " + o[fire] + " is " + how.astype(object)
                                   + ": possible circumvention (transshipment)")
+        coded = np.full(len(parts), None, dtype=object)
+        if config.measures and runs.any() and fire.any():
+            coded = np.where(new, _coded("origin.circumvention_new", len(parts), fire & new, hs6=hs6[fire & new],
+                                         measures=names[fire & new], top_rate=_round(top_rate[fire & new], 2),
+                                         origin=o[fire & new], share=_round(share[fire & new]),
+                                         earlier=hs6_n[fire & new].astype(np.int64)),
+                             _coded("origin.circumvention_growing", len(parts), fire & ~new, hs6=hs6[fire & ~new],
+                                    measures=names[fire & ~new], top_rate=_round(top_rate[fire & ~new], 2),
+                                    origin=o[fire & ~new], before=_round(before[fire & ~new]),
+                                    recent=_round(recent[fire & ~new]), days=self.recent_days))
         sub["circumvention"], text["circumvention"] = cell[inverse], sentence[inverse]
+        text["circumvention_code"] = coded[inverse]
         risk["circumvention"] = np.nan_to_num(value * at_risk[inverse])
         missing["circumvention"] = [("commodity_code", code < 0), ("origin_country", origin < 0)]
 
@@ -598,7 +637,11 @@ class OriginScreen(BaseEstimator):
             sentence[rare] = ("origin " + o[rare] + " is rare for " + hs6[rare] + " (" + _share(share[rare]) + " of "
                               + _count(hs6_n[rare]) + " earlier imports) and pays " + _pct(cell_rate[rare])
                               + " duty against " + _pct(usual[rare]) + " usually")
+        coded = _coded("origin.unusual", len(parts), rare, origin=o[rare], hs6=hs6[rare], share=_round(share[rare]),
+                       earlier=hs6_n[rare].astype(np.int64), rate=_round(cell_rate[rare], 2),
+                       usual=_round(usual[rare], 2))
         sub["unusual_origin"], text["unusual_origin"] = cell[inverse], sentence[inverse]
+        text["unusual_origin_code"] = coded[inverse]
         risk["unusual_origin"] = np.nan_to_num(value * np.where(rare, gap, 0.0)[inverse] / 100)
         missing["unusual_origin"] = [("commodity_code", code < 0), ("origin_country", origin < 0),
                                      ("duty_rate", np.isnan(rate))]
@@ -611,9 +654,12 @@ class OriginScreen(BaseEstimator):
         total = np.where(ran.any(axis=1), 1 - np.prod(1 - np.nan_to_num(scores), axis=1), np.nan)
         duty = np.column_stack([risk[c] for c in CHECKS]).max(axis=1) if n else np.zeros(0)
         reason = np.full(n, "", dtype=object)
+        coded = np.full(n, None, dtype=object)  # the reasons as codes and parameters, in the same order
         for check in CHECKS:
             part = text[check]
             append_note(reason, part != "", part[part != ""])
+            for at in np.flatnonzero(pd.notna(text[f"{check}_code"])).tolist():
+                coded[at] = [*(coded[at] or []), text[f"{check}_code"][at]]
         for check in CHECKS:
             absent = [(field, mask) for field, mask in missing[check] if np.any(mask)]
             if not absent:
@@ -623,5 +669,6 @@ class OriginScreen(BaseEstimator):
                 append_note(fields, mask, field, sep=", ")
             has = fields != ""
             append_note(reason, has, f"not checked: {CHECK_NAMES[check]} (missing " + fields[has] + ")")
-        return pd.DataFrame({"origin_score": total, "origin_duty_at_risk": duty, "origin_reason": reason}
+        return pd.DataFrame({"origin_score": total, "origin_duty_at_risk": duty, "origin_reason": reason,
+                             "origin_codes": coded}
                             | {f"origin_{check}": sub[check] for check in CHECKS}, index=index)

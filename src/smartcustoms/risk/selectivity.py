@@ -122,7 +122,7 @@ def _positions(keys: list[np.ndarray], rank: np.ndarray) -> np.ndarray:
     return positions
 
 
-def _apply_capacity(lane, note, forced, rank, office, day, settings: SelectivitySettings) -> None:
+def _apply_capacity(lane, note, coded, forced, rank, office, day, settings: SelectivitySettings) -> None:
     """Keep the best-ranked candidates of each office, day and lane within capacity; move the rest down."""
     office_code, offices = pd.factorize(office)
     day_code = day.astype("datetime64[D]").astype(np.int64)
@@ -138,6 +138,8 @@ def _apply_capacity(lane, note, forced, rank, office, day, settings: Selectivity
         over = candidates[place >= limit]
         lane[over] = DOWNGRADE[current]
         note[over] = f"{current} capacity of the office for the day used up: moved to {DOWNGRADE[current]}"
+        coded[over] = [{"code": "capacity.used_up", "params": {"lane": current, "moved_to": DOWNGRADE[current]}}
+                       ] * len(over)
 
 
 def _random_rate(frame: pd.DataFrame, settings: SelectivitySettings) -> np.ndarray:
@@ -210,7 +212,8 @@ def select(signals: pd.DataFrame, settings: SelectivitySettings,
     rank = severity(lane) * 10 + np.maximum(score, weight / 100) if len(signals) else score
     office = signals["office_id"].to_numpy(dtype=object)
     day = signals["acceptance_datetime"].dt.normalize().to_numpy()
-    _apply_capacity(lane, note, forced, rank, office, day, settings)
+    coded = np.full(len(signals), None, dtype=object)  # the capacity note as a code and its parameters
+    _apply_capacity(lane, note, coded, forced, rank, office, day, settings)
 
     if settings.max_hits_without_selection:
         key = signals["profile_key"].to_numpy(dtype=object)
@@ -222,13 +225,16 @@ def select(signals: pd.DataFrame, settings: SelectivitySettings,
         lane[due] = profile_lane[due]
         note[due] = (f"selected although over capacity: {settings.max_hits_without_selection} earlier hits went "
                      "unselected")
+        coded[due] = [{"code": "capacity.selected_anyway", "params": {"hits": settings.max_hits_without_selection}}
+                      ] * int(due.sum())
 
     chosen = np.isin(lane, ["green", "blue"]) & (
         uniform_draw(signals["declaration_id"], settings.seed) < _random_rate(signals, settings))
-    lane[chosen], source[chosen], note[chosen] = settings.random_lane, "random", ""
+    lane[chosen], source[chosen], note[chosen], coded[chosen] = settings.random_lane, "random", "", None
     source[lane == "green"] = "none"
     added.update(lane=pd.Series(lane, dtype=object), source=pd.Series(source, dtype=object), forced=forced,
-                 capacity_note=pd.Series(note, dtype=object), random=chosen)
+                 capacity_note=pd.Series(note, dtype=object), capacity_code=pd.Series(coded, dtype=object),
+                 random=chosen)
     if not isinstance(signals.index, pd.RangeIndex) or signals.index.start != 0 or signals.index.step != 1:
         signals = signals.reset_index(drop=True)
     return pd.concat([signals, pd.DataFrame(added)], axis=1)
@@ -253,6 +259,9 @@ def explanation(row: dict, screens: list[str]) -> str:
         scores[name] = {"score": round(float(value), 4), "share": round(float(row.get(f"{name}_share", 0)), 4),
                         "duty_at_risk": round(float(row.get(f"{name}_duty_at_risk") or 0), 2),
                         "reason": row.get(f"{name}_reason") or ""}
+        coded = row.get(f"{name}_codes")
+        if isinstance(coded, list) and coded:  # the reason as codes and parameters: pages write it in words
+            scores[name]["reasons"] = coded
     out = {
         "lane": row["lane"], "source": row["source"], "random": bool(row["random"]),
         "risk_score": round(float(row["risk_score"]), 4), "duty_at_risk": round(float(row["duty_at_risk"]), 2),
@@ -260,6 +269,8 @@ def explanation(row: dict, screens: list[str]) -> str:
         "suppressed_profiles": _hits(row, "suppressed_profiles"), "scores": scores,
         "capacity": row.get("capacity_note", ""), "not_checked": not_checked,
     }
+    if isinstance(row.get("capacity_code"), dict):  # the capacity note as a code: pages write it in words
+        out["capacity_reason"] = row["capacity_code"]
     contributions = {key.removeprefix("contribution_"): round(float(value), 4) for key, value in row.items()
                      if key.startswith("contribution_") and value == value}
     if contributions:  # the learned combination: each part's pull on the combined score (log-odds; staff only)

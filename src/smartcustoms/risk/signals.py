@@ -19,6 +19,18 @@ def _join_per_group(group: np.ndarray, texts: np.ndarray, groups: int) -> np.nda
     return out
 
 
+def _codes_per_group(group: np.ndarray, codes: np.ndarray, groups: int) -> np.ndarray:
+    """The distinct coded reasons (``{"code", "params"}``) of each group's items, in order (None without any)."""
+    out = np.full(groups, None, dtype=object)
+    for at, found in zip(group.tolist(), codes.tolist()):
+        if not found:
+            continue
+        listed = out[at] if out[at] is not None else []
+        listed.extend(reason for reason in found if reason not in listed)
+        out[at] = listed
+    return out
+
+
 def screen_signals(items: pd.DataFrame, scores: pd.DataFrame, screens: list[str]) -> pd.DataFrame:
     """Per declaration and screen: the highest item score, the duty at risk of the flagged items and the
     reasons. `scores` holds the screens' columns on the index of `items`. A screen whose score is NaN on
@@ -50,6 +62,9 @@ def screen_signals(items: pd.DataFrame, scores: pd.DataFrame, screens: list[str]
             columns[f"{name}_duty_at_risk"] = np.add.reduceat(duty[order], starts) if groups else duty[:0]
         columns[f"{name}_reason"] = _join_per_group(group[flagged], reasons[flagged], groups)
         columns[f"{name}_not_checked"] = _join_per_group(group[skipped], reasons[skipped], groups)
+        if f"{name}_codes" in scores.columns:  # the same reasons as codes and parameters, for the reader's words
+            coded = scores[f"{name}_codes"].to_numpy(dtype=object)
+            columns[f"{name}_codes"] = _codes_per_group(group[flagged], coded[flagged], groups)
     # text columns stay Python objects: converting them to Arrow strings costs more than the rest
     return pd.DataFrame({k: pd.Series(v, dtype=object) if v.dtype == object else v for k, v in columns.items()}
                         ).set_axis(pd.Index(uniques, name="declaration_id"))

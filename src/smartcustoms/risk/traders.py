@@ -246,6 +246,7 @@ class TraderRisk:
             "importer_controls": out["importer_controls"],
             "importer_declarations": out["importer_declarations"],
             "compliance_tier": out["compliance_tier"],
+            f"{NAME}_codes": out[f"{NAME}_codes"],
         }, index=frame.index)
         return result
 
@@ -325,15 +326,18 @@ class TraderRisk:
         reason = np.full(m, "", dtype=object)
         reason[no_time] = "not checked: no acceptance date"
         reason[no_importer] = "not checked: no importer"
+        coded = np.full(m, None, dtype=object)  # a flagged row's reason as codes and parameters
         flagged = np.flatnonzero(((score >= self.flag_threshold) | new) & ~no_importer & ~no_time)
         if len(flagged):
-            reason[flagged] = self._reasons(importer[flagged], declarant[flagged], imp_c[flagged], imp_h[flagged],
+            reason[flagged], coded[flagged] = self._reasons(
+                                            importer[flagged], declarant[flagged], imp_c[flagged], imp_h[flagged],
                                             imp_rate[flagged], dcl_c[flagged], dcl_h[flagged], dcl_rate[flagged],
                                             prior[flagged], use_declarant[flagged], new[flagged],
                                             days_known[flagged], earlier[flagged], aeo[flagged])
         return {
             f"{NAME}_score": score,
             f"{NAME}_reason": reason,
+            f"{NAME}_codes": coded,
             "excess": score - prior,
             "new_importer": new,
             "importer_hit_rate": np.where(no_importer | no_time, np.nan, imp_rate),
@@ -363,16 +367,27 @@ class TraderRisk:
 
     def _reasons(self, importers, declarants, imp_c, imp_h, imp_rate, dcl_c, dcl_h, dcl_rate, prior, use_declarant,
                  new, days_known, earlier, aeo) -> np.ndarray:
-        out = []
+        out, coded = [], np.full(len(importers), None, dtype=object)
         for i, (importer, declarant) in enumerate(zip(importers, declarants)):
             parts = [f"importer {importer}: {imp_h[i]:.0f} discrepancies in {imp_c[i]} controls "
                      f"(smoothed hit rate {imp_rate[i]:.2f} against {prior[i]:.2f} overall)"]
+            codes = [{"code": "trader.importer_rate", "params": {
+                "importer": str(importer), "hits": round(float(imp_h[i])), "controls": int(imp_c[i]),
+                "rate": round(float(imp_rate[i]), 2), "prior": round(float(prior[i]), 2)}}]
             if use_declarant[i] and dcl_rate[i] > 1.5 * prior[i]:
                 parts.append(f"declarant {declarant}: {dcl_h[i]:.0f} in {dcl_c[i]} controls ({dcl_rate[i]:.2f})")
+                codes.append({"code": "trader.declarant_rate", "params": {
+                    "declarant": str(declarant), "hits": round(float(dcl_h[i])), "controls": int(dcl_c[i]),
+                    "rate": round(float(dcl_rate[i]), 2)}})
             if new[i]:
                 parts.append(f"new importer: first declaration {days_known[i]:.0f} days earlier, "
                              f"{earlier[i]} earlier declarations")
+                codes.append({"code": "trader.new_importer", "params": {
+                    "days": round(float(days_known[i])) if np.isfinite(days_known[i]) else None,
+                    "earlier": int(earlier[i])}})
             if aeo[i]:
                 parts.append(f"AEO tier: score x {self.aeo_factor:g}")
+                codes.append({"code": "trader.aeo", "params": {"factor": float(self.aeo_factor)}})
             out.append("; ".join(parts))
-        return np.array(out, dtype=object)
+            coded[i] = codes
+        return np.array(out, dtype=object), coded
