@@ -35,3 +35,82 @@ def test_the_query_text_for_the_trader_names_the_items_never_the_band():
         text = reason_words.query_suggestion([BELOW, WITHIN], "EUR", gettext, locale)
         assert value in text and "51" not in text and "P10" not in text and "1210" not in text.replace(" ", "")
     assert reason_words.query_suggestion([WITHIN], "EUR", FR, "fr_FR").startswith("La valeur déclarée")
+
+
+# the screens' coded reasons (as the risk engine records them) and the capacity note
+CODED = {
+    "classification.reads_as": {"description": "brake pads", "likely": "870830", "p_likely": 0.91,
+                                "declared": "681381", "p_declared": 0.04},
+    "classification.duty_gap": {"likely_rate": 4.5, "declared_rate": 2.7},
+    "origin.route": {"origin": "CN", "dispatch": "MY", "share": 0.0125, "earlier": 2567},
+    "origin.switch": {"importer": "IMP9", "origin": "MY", "hs6": "731815", "earlier": 1204, "before": 58.7,
+                      "now": 3.7},
+    "origin.preference": {"claim": "EU-VN-FTA", "origin": "CN", "why": "partner", "chapter": "73", "saves": 3.7},
+    "origin.circumvention_new": {"hs6": "731815", "measures": "CN", "top_rate": 55.0, "origin": "MY",
+                                 "share": 0.0, "earlier": 1100},
+    "origin.circumvention_growing": {"hs6": "731815", "measures": "CN", "top_rate": 55.0, "origin": "MY",
+                                     "before": 0.02, "recent": 0.315, "days": 90},
+    "origin.unusual": {"origin": "BR", "hs6": "870830", "share": 0.004, "earlier": 5210, "rate": 0.0, "usual": 22.86},
+    "trader.importer_rate": {"importer": "IMP7", "hits": 12, "controls": 1530, "rate": 0.31, "prior": 0.08},
+    "trader.declarant_rate": {"declarant": "DCL2", "hits": 3, "controls": 1001, "rate": 0.25},
+    "trader.new_importer": {"days": 1200, "earlier": 2},
+    "trader.aeo": {"factor": 0.5},
+    "capacity.used_up": {"lane": "red", "moved_to": "yellow"},
+    "capacity.selected_anyway": {"hits": 1000},
+}
+WORDS = {  # code -> (a part of the English words, a part of the French words: French numbers)
+    "classification.reads_as": ("reads as 870830 (probability 0.91), declared 681381 (probability 0.04)",
+                                "se lit comme 870830 (probabilité 0,91), déclarée en 681381 (probabilité 0,04)"),
+    "classification.duty_gap": ("carries 4.5% duty against 2.7% declared",
+                                "porte 4,5\u00a0% de droit contre 2,7\u00a0%"),
+    "origin.route": ("a route seen in 1.2% of 2,567 earlier imports from CN",
+                     "un trajet vu dans 1,2\u00a0% des 2\u202f567 importations antérieures en provenance de CN"),
+    "origin.switch": ("after 1,204 earlier declarations from other origins (duty 58.7% on average before, 3.7% now)",
+                      "après 1\u202f204 déclarations antérieures d'autres origines (droit de 58,7\u00a0% en moyenne "
+                      "avant, 3,7\u00a0% maintenant)"),
+    "origin.preference": ("EU-VN-FTA claimed for origin CN, whose partners do not include origin CN (saves 3.7% duty)",
+                          "EU-VN-FTA demandée pour l'origine CN, dont les partenaires n'incluent pas l'origine CN "
+                          "(économise 3,7\u00a0% de droit)"),
+    "origin.circumvention_new": ("(up to 55.0%); origin MY is new or rare for these goods (0.0% of 1,100 earlier",
+                                 "(jusqu'à 55,0\u00a0%) ; l'origine MY est nouvelle ou rare pour ces marchandises "
+                                 "(0,0\u00a0% des 1\u202f100 importations"),
+    "origin.circumvention_growing": ("(share 2.0% before, 31.5% over the last 90 days)",
+                                     "(part de 2,0\u00a0% avant, 31,5\u00a0% sur les 90 derniers jours)"),
+    "origin.unusual": ("(0.4% of 5,210 earlier imports) and pays 0.0% duty against 22.9% usually",
+                       "(0,4\u00a0% des 5\u202f210 importations antérieures) et paie 0,0\u00a0% de droit contre "
+                       "22,9\u00a0% habituellement"),
+    "trader.importer_rate": ("importer IMP7: 12 discrepancies in 1,530 controls (smoothed hit rate 0.31 against 0.08",
+                             "importateur IMP7 : 12 irrégularités sur 1\u202f530 contrôles (taux de résultat lissé "
+                             "0,31 contre 0,08"),
+    "trader.declarant_rate": ("declarant DCL2: 3 discrepancies in 1,001 controls (hit rate 0.25)",
+                              "déclarant DCL2 : 3 irrégularités sur 1\u202f001 contrôles (taux de résultat 0,25)"),
+    "trader.new_importer": ("first declaration 1,200 days earlier, 2 earlier declarations",
+                            "première déclaration il y a 1\u202f200 jours, 2 déclarations antérieures"),
+    "trader.aeo": ("score multiplied by 0.50", "score multiplié par 0,50"),
+    "capacity.used_up": ("in the red lane was used up: moved to yellow", "en circuit rouge était épuisée : passée en "
+                                                                          "jaune"),
+    "capacity.selected_anyway": ("1,000 earlier hits went unselected", "1\u202f000 occurrences antérieures"),
+}
+
+
+def test_every_coded_reason_reads_in_english_and_french_with_the_readers_numbers():
+    assert set(CODED) == set(reason_words.CODED) == set(WORDS)
+    for code, params in CODED.items():
+        english = reason_words.coded_words({"code": code, "params": params}, EN, "en_GB")
+        french = reason_words.coded_words({"code": code, "params": params}, FR, "fr_FR")
+        assert WORDS[code][0] in english, (code, english)
+        assert WORDS[code][1] in french, (code, french)
+        assert english != french
+
+
+def test_a_first_time_importer_an_unknown_code_and_a_missing_parameter():
+    unseen = {"code": "trader.new_importer", "params": {"days": None, "earlier": 0}}
+    assert reason_words.coded_words(unseen, FR, "fr_FR") == "nouvel importateur : aucune déclaration antérieure"
+    assert reason_words.coded_words({"code": "origin.unheard_of", "params": {}}, EN, "en_GB") is None
+    assert reason_words.coded_words({"code": "origin.route", "params": {"origin": "CN"}}, EN, "en_GB") is None
+    # a screen's reasons are written only when every one of them has words: else the recorded text is shown
+    assert reason_words.coded_list([{"code": "trader.aeo", "params": {"factor": 0.5}}], FR, "fr_FR") == [
+        "opérateur économique agréé (OEA) : score multiplié par 0,50"]
+    assert reason_words.coded_list([{"code": "trader.aeo", "params": {"factor": 0.5}}, {"code": "x"}], FR,
+                                   "fr_FR") is None
+    assert reason_words.coded_list([], EN, "en_GB") is None

@@ -19,8 +19,11 @@ def reasons(explanation: str | dict | None) -> list[dict]:
     for hit in explanation.get("profiles") or []:
         out.append({"kind": "profile", "name": str(hit.get("id")), "text": str(hit.get("matched") or "")})
     for name, score in (explanation.get("scores") or {}).items():
-        for part in filter(None, (score.get("reason") or "").split(" | ")):
-            out.append({"kind": "screen", "name": name, "text": part})
+        coded = score.get("reasons")  # the same reasons as codes and parameters (pages write them in words)
+        for at, part in enumerate(filter(None, (score.get("reason") or "").split(" | "))):
+            out.append({"kind": "screen", "name": name, "text": part}
+                       | ({"codes": coded} if at == 0 else {"with_codes": True} if coded else {}))
     if explanation.get("capacity"):
-        out.append({"kind": "capacity", "name": "capacity", "text": explanation["capacity"]})
+        out.append({"kind": "capacity", "name": "capacity", "text": explanation["capacity"]}
+                   | ({"codes": [explanation["capacity_reason"]]} if explanation.get("capacity_reason") else {}))
     return out

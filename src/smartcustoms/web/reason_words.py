@@ -3,14 +3,22 @@ and parameters (a profile's criteria, the valuation screen's reference band of e
 catalogues under ``web/locales``) and with numbers and dates as the reader's locale writes them (7,00 and
 1 210 in French; 7.00 and 1,210 in English). Nothing here parses the English texts the risk engine stores.
 
+The classification, origin and trader screens and the capacity note record each reason as a code and its
+parameters (``{"code", "params"}``, beside the English text): ``coded_words`` writes it.
+
 Staff pages only show the band and the criteria; ``query_suggestion`` names neither (a trader reads it)."""
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import lru_cache
+
+from babel import Locale
+from babel.numbers import format_percent
 
 from smartcustoms import written
 from smartcustoms.web.forms import HEADER, ITEM
 from smartcustoms.web.i18n import N_
+from smartcustoms.web.words import ANALYST_LANE_NAMES as LANES
 
 Gettext = Callable[[str], str]
 
@@ -128,3 +136,110 @@ def query_suggestion(items: list[dict], currency: str, gettext: Gettext, locale:
                                     "unit": f"{currency}/{unit_words(item.get('quantity_unit'), gettext)}"}
              for item in below]
     return gettext(QUERY_SUGGESTION) % {"items": ", ".join(parts)}
+
+
+# --- the screens' coded reasons (classification, origin, trader) and the capacity note -----------------------------
+
+CODED = {  # a reason's code -> its sentence; PARAMS says how each number is written
+    "classification.reads_as": N_("the description '%(description)s' reads as %(likely)s (probability "
+                                  "%(p_likely)s), declared %(declared)s (probability %(p_declared)s)"),
+    "classification.duty_gap": N_("the likely code carries %(likely_rate)s duty against %(declared_rate)s declared"),
+    "origin.route": N_("origin %(origin)s dispatched from %(dispatch)s: a route seen in %(share)s of %(earlier)s "
+                       "earlier imports from %(origin)s"),
+    "origin.switch": N_("importer %(importer)s switched to origin %(origin)s for %(hs6)s after %(earlier)s earlier "
+                        "declarations from other origins (duty %(before)s on average before, %(now)s now)"),
+    "origin.preference": N_("preference %(claim)s claimed for origin %(origin)s, %(why)s (saves %(saves)s duty)"),
+    "origin.circumvention_new": N_("%(hs6)s is under trade-defence measures on %(measures)s (up to %(top_rate)s); "
+                                   "origin %(origin)s is new or rare for these goods (%(share)s of %(earlier)s "
+                                   "earlier imports): possible circumvention (transshipment)"),
+    "origin.circumvention_growing": N_("%(hs6)s is under trade-defence measures on %(measures)s (up to "
+                                       "%(top_rate)s); origin %(origin)s is growing for these goods (share "
+                                       "%(before)s before, %(recent)s over the last %(days)s days): possible "
+                                       "circumvention (transshipment)"),
+    "origin.unusual": N_("origin %(origin)s is rare for %(hs6)s (%(share)s of %(earlier)s earlier imports) and pays "
+                         "%(rate)s duty against %(usual)s usually"),
+    "trader.importer_rate": N_("importer %(importer)s: %(hits)s discrepancies in %(controls)s controls (smoothed hit "
+                               "rate %(rate)s against %(prior)s overall)"),
+    "trader.declarant_rate": N_("declarant %(declarant)s: %(hits)s discrepancies in %(controls)s controls (hit rate "
+                                "%(rate)s)"),
+    "trader.new_importer": N_("new importer: first declaration %(days)s days earlier, %(earlier)s earlier "
+                              "declarations"),
+    "trader.aeo": N_("authorised economic operator (AEO): score multiplied by %(factor)s"),
+    "capacity.used_up": N_("the office's capacity for the day in the %(lane)s lane was used up: moved to "
+                           "%(moved_to)s"),
+    "capacity.selected_anyway": N_("selected although over capacity: %(hits)s earlier hits went unselected"),
+}
+NEW_IMPORTER_UNSEEN = N_("new importer: no earlier declaration")
+PREFERENCE_WHY = {
+    "agreement": N_("which is not a configured agreement"),
+    "partner": N_("whose partners do not include origin %(origin)s"),
+    "chapter": N_("which does not cover chapter %(chapter)s"),
+}
+COUNT, RATE, SHARE, PERCENT, FACTOR, LANE = "count", "rate", "share", "percent", "factor", "lane"
+PARAMS = {  # how each parameter is written: a count, a rate (0.12), a share (fraction, as %), a duty % or a lane
+    "classification.reads_as": {"p_likely": RATE, "p_declared": RATE},
+    "classification.duty_gap": {"likely_rate": PERCENT, "declared_rate": PERCENT},
+    "origin.route": {"share": SHARE, "earlier": COUNT},
+    "origin.switch": {"earlier": COUNT, "before": PERCENT, "now": PERCENT},
+    "origin.preference": {"saves": PERCENT},
+    "origin.circumvention_new": {"top_rate": PERCENT, "share": SHARE, "earlier": COUNT},
+    "origin.circumvention_growing": {"top_rate": PERCENT, "before": SHARE, "recent": SHARE, "days": COUNT},
+    "origin.unusual": {"share": SHARE, "earlier": COUNT, "rate": PERCENT, "usual": PERCENT},
+    "trader.importer_rate": {"hits": COUNT, "controls": COUNT, "rate": RATE, "prior": RATE},
+    "trader.declarant_rate": {"hits": COUNT, "controls": COUNT, "rate": RATE},
+    "trader.new_importer": {"days": COUNT, "earlier": COUNT},
+    "trader.aeo": {"factor": FACTOR},
+    "capacity.used_up": {"lane": LANE, "moved_to": LANE},
+    "capacity.selected_anyway": {"hits": COUNT},
+}
+
+
+@lru_cache
+def _percent_pattern(locale: str) -> str:
+    """The locale's percent pattern with one decimal: 12.5% in English, 12,5 % in French."""
+    pattern = Locale.parse(locale).percent_formats[None].pattern.split(";")[0]
+    last = pattern.rfind("0")
+    return pattern[:last + 1] + ".0" + pattern[last + 1:]
+
+
+def _param_words(kind: str | None, value, gettext: Gettext, locale: str) -> str:
+    if value is None:
+        return "–"
+    if kind == COUNT:
+        return written.show_amount(value, locale, 0)
+    if kind == RATE:
+        return written.show_amount(value, locale, 2)
+    if kind in (SHARE, PERCENT):
+        return format_percent(value if kind == SHARE else value / 100, format=_percent_pattern(locale), locale=locale)
+    if kind == FACTOR:
+        return value_words(value, gettext, locale)
+    if kind == LANE:
+        return gettext(LANES[value]) if value in LANES else str(value)
+    return str(value)
+
+
+def coded_words(reason: dict, gettext: Gettext, locale: str) -> str | None:
+    """A reason recorded as ``{"code", "params"}`` in the reader's words; None for a code without words here (the
+    caller shows the recorded English text)."""
+    code, params = reason.get("code"), dict(reason.get("params") or {})
+    if code not in CODED:
+        return None
+    if code == "trader.new_importer" and params.get("days") is None:
+        return gettext(NEW_IMPORTER_UNSEEN)
+    kinds = PARAMS.get(code, {})
+    values = {name: _param_words(kinds.get(name), value, gettext, locale) for name, value in params.items()}
+    if code == "origin.preference":
+        values["why"] = gettext(PREFERENCE_WHY.get(params.get("why"), PREFERENCE_WHY["agreement"])) % values
+    try:
+        return gettext(CODED[code]) % values
+    except KeyError:  # a parameter missing from an old record: its English text says it
+        return None
+
+
+def coded_list(reasons, gettext: Gettext, locale: str) -> list[str] | None:
+    """Every coded reason of a screen in words; None unless all of them have words (the page then shows the
+    recorded text)."""
+    if not isinstance(reasons, list) or not reasons:
+        return None
+    out = [coded_words(reason, gettext, locale) if isinstance(reason, dict) else None for reason in reasons]
+    return None if any(line is None for line in out) else out

@@ -86,6 +86,21 @@ def _below_band(context, items: list[dict]) -> list[str]:
 
 
 @pass_context
+def _coded_reasons(context, reasons) -> list[str] | None:
+    """A screen's reasons recorded as codes and parameters, in the page's words; None when there are none (or
+    one without words): the page then shows the recorded English text."""
+    return reason_words.coded_list(reasons, context["translations"].gettext, _formats(context))
+
+
+@pass_context
+def _coded_reason(context, reason) -> str | None:
+    """One reason recorded as a code and parameters (the capacity note), in the page's words; else None."""
+    if not isinstance(reason, dict):
+        return None
+    return reason_words.coded_words(reason, context["translations"].gettext, _formats(context))
+
+
+@pass_context
 def _draft_criteria(context, text: str) -> dict[str, list[str]]:
     """The criteria of each profile of a YAML text, in the page's words ({} when the text does not parse)."""
     from smartcustoms.risk.service import ProfileError, parse_profiles
@@ -123,7 +138,8 @@ def make_templates() -> Jinja2Templates:
     env.filters.update(datetime=_datetime, date=_date, number=_number, percent=_percent)
     env.filters.update(feature=_feature, metric=_metric)
     env.globals.update(hit_criteria=_hit_criteria, below_band=_below_band, query_suggestion=_query_suggestion,
-                       price_unit=_price_unit, draft_criteria=_draft_criteria)
+                       price_unit=_price_unit, draft_criteria=_draft_criteria, coded_reasons=_coded_reasons,
+                       coded_reason=_coded_reason)
     env.globals.update(labels=words, locales=LOCALES, language_names=LANGUAGE_NAMES, path_for=_path_for)
     return Jinja2Templates(env=env)
 

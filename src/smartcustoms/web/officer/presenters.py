@@ -450,12 +450,14 @@ def why_selected(explanation: str | dict | None) -> dict:
         screens.append({"name": name, "score": score.get("score"), "share": score.get("share"),
                         "duty_at_risk": score.get("duty_at_risk"),
                         "reasons": [r for r in reasons if not r.startswith("not checked")],
-                        "not_checked": [r for r in reasons if r.startswith("not checked")]})
+                        "not_checked": [r for r in reasons if r.startswith("not checked")],
+                        "coded": score.get("reasons") or []})  # the same reasons as codes (newer decisions)
     screens.sort(key=lambda s: -(s["share"] or 0))
     return {"lane": data.get("lane"), "source": data.get("source"), "random": bool(data.get("random")),
             "risk_score": data.get("risk_score"), "duty_at_risk": data.get("duty_at_risk"),
             "profiles": list(data.get("profiles") or []), "shadow_profiles": list(data.get("shadow_profiles") or []),
             "screens": screens, "capacity": data.get("capacity") or "",
+            "capacity_reason": data.get("capacity_reason"),
             "not_checked": [n for n in data.get("not_checked") or [] if n]}
 
 
