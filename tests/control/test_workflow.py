@@ -141,3 +141,11 @@ def test_pick_officer_keeps_workloads_within_one_task():
         chosen = pick_officer(load, rng)
         load.loc[load["officer_id"] == chosen, "open_tasks"] += 1
     assert sorted(load["open_tasks"]) == [10, 10, 11]
+
+
+def test_a_profile_whose_criteria_name_no_doubt_asks_what_it_targets_and_keeps_its_hit():
+    hit = {"id": "P-TEST-X", "version": 2, "matched": "transport_mode in ['4']"}
+    explanation = {"profiles": [hit, {"id": "P-V", "version": 1, "matched": "unit_value max 20"}]}
+    lines = workflow.profile_checks(explanation)
+    assert lines == {"Check what profile P-TEST-X targets: transport_mode in ['4']": hit}
+    assert list(lines) == [item for item in workflow.checklist(explanation) if item.startswith("Check what")]

@@ -169,6 +169,13 @@ def reasons(explanation: dict, override_reason: str | None = None) -> list[str]:
     return out
 
 
+def profile_checks(explanation: dict) -> dict[str, dict]:
+    """The checklist lines that ask what a profile targets (the hits whose criteria name no kind of doubt), each
+    with its hit: the officer page writes such a line in its words from the hit, the task keeps the English."""
+    return {f"Check what profile {hit.get('id')} targets: {hit.get('matched', '')}": hit
+            for hit in explanation.get("profiles") or [] if not _profile_categories(hit.get("matched", ""))}
+
+
 def checklist(explanation: dict) -> list[str]:
     """What the officer must check, from the profile hits and the screens' reasons; the general checklist for a
     random control or when no reason says more."""
@@ -177,9 +184,7 @@ def checklist(explanation: dict) -> list[str]:
     for category in CHECKS:  # a fixed order: valuation, classification, origin, quantity, prohibited, trader
         if category in categories:
             items.append(CHECKS[category])
-    for hit in explanation.get("profiles") or []:
-        if not _profile_categories(hit.get("matched", "")):
-            items.append(f"Check what profile {hit.get('id')} targets: {hit.get('matched', '')}")
+    items.extend(profile_checks(explanation))
     model = _flagged_screens(explanation).get("model")
     if model:
         top = model.split(";", 1)[1].strip() if ";" in model else model

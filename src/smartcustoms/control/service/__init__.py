@@ -39,6 +39,7 @@ from smartcustoms.control.workflow import (
     NotFoundError,
     OutcomeError,
     TransitionError,
+    profile_checks,
     remote_fit,
 )
 from smartcustoms.risk.assess import RiskEngine, assess, explain
@@ -52,7 +53,8 @@ __all__ = [
     "AuditCaseError", "AuditPlanError", "BATCH_LANE", "BookingError", "ConflictError", "ControlError", "DeadlineError",
     "DOCUMENT_TYPES", "Eligibility", "Evidence", "EvidenceError", "EvidenceLimits", "INFRINGEMENTS", "NotFoundError",
     "KIND", "OutcomeError", "QueryConflictError", "QueryError", "SLOT_MODE", "STATES",
-    "TRANSITIONS", "Task", "TransitionError", "UndertakingError", "reasons", "remote_fit",
+    "TRANSITIONS", "Task", "TransitionError", "UndertakingError", "profile_checks", "reasons",
+    "remote_fit",
 ]
 
 

@@ -458,6 +458,7 @@ def why_selected(explanation: str | dict | None) -> dict:
             "profiles": list(data.get("profiles") or []), "shadow_profiles": list(data.get("shadow_profiles") or []),
             "screens": screens, "capacity": data.get("capacity") or "",
             "capacity_reason": data.get("capacity_reason"),
+            "profile_checks": control_service.profile_checks(data),  # checklist line -> its profile hit
             "not_checked": [n for n in data.get("not_checked") or [] if n]}
 
 
