@@ -334,8 +334,10 @@ class SuperpixelDetector:
 def save(path, detector, manifest: dict, meta: dict) -> None:
     payload = {"format": "smartcustoms-nii-model/1", "detector": detector.to_dict(), "manifest": manifest,
                "meta": meta}
-    with gzip.open(path, "wt", encoding="utf-8", compresslevel=9) as out:
-        json.dump(payload, out, sort_keys=True)
+    # no time or name in the gzip header: the same model gives the same bytes
+    with open(path, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", compresslevel=9,
+                                                  mtime=0) as out:
+        out.write(json.dumps(payload, sort_keys=True).encode("utf-8"))
 
 
 def load(path) -> tuple:
