@@ -14,6 +14,7 @@ from itertools import cycle
 import matplotlib
 import numpy as np
 import pandas as pd
+from babel.numbers import format_decimal
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -70,6 +71,13 @@ def render(fig: Figure, fmt: str) -> bytes:
 
 def _number(value: float, _position=None) -> str:
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:g}"
+
+
+def _locale_number(locale: str):
+    """`_number` as `locale` writes numbers: 1,234 and 51.55 in English; 1 234 and 51,55 in French."""
+    def number(value: float, _position=None) -> str:
+        return format_decimal(round(value) if abs(value) >= 1000 else value, locale=locale)
+    return number
 
 
 def _labelled(fig: Figure, ax: Axes, fmt: str, xlabel: str, ylabel: str, percent: bool = False) -> bytes:
@@ -182,12 +190,14 @@ RAISES, LOWERS = "#D55E00", "#0072B2"  # Okabe-Ito vermillion and blue; bars als
 def unit_price_band_chart(declared: float | None, p10: float | None, p90: float | None, median: float | None = None,
                           *, title: str, xlabel: str, band_label: str = "reference band (P10 to P90)",
                           median_label: str = "reference median", declared_label: str = "declared unit price",
-                          fmt: str = "svg") -> bytes:
+                          locale: str | None = None, fmt: str = "svg") -> bytes:
     """One goods item's declared unit price (a diamond) against the reference unit prices of comparable imports:
     the band from P10 to P90 (shaded) and its median (a dashed line), on one horizontal axis. The values are
     written beside the marks; a logarithmic axis is used when they span more than a factor of 50. "no data" when
-    the band or the declared price is missing."""
+    the band or the declared price is missing. Numbers as `locale` writes them (51,55 in French), else as
+    Python does."""
     _check(fmt)
+    number = _number if locale is None else _locale_number(locale)
     values = [v for v in (declared, p10, p90, median) if v is not None and np.isfinite(v)]
     if declared is None or p10 is None or p90 is None or len(values) < 3 or min(values) <= 0:
         return no_data(title, fmt, xlabel)
@@ -205,15 +215,15 @@ def unit_price_band_chart(declared: float | None, p10: float | None, p90: float 
         ax.axvline(median, ymin=0.25, ymax=0.75, color="#000000", linestyle="--", linewidth=1.5, label=median_label)
     ax.plot([declared], [0.5], marker="D", markersize=11, color=RAISES, linestyle="none", label=declared_label,
             markeredgecolor="#000000")
-    ax.annotate(_number(round(declared, 2)), (declared, 0.5), xytext=(0, 12), textcoords="offset points",
+    ax.annotate(number(round(declared, 2)), (declared, 0.5), xytext=(0, 12), textcoords="offset points",
                 ha="center", fontsize=10)
     for value, where, side in ((p10, "P10", "right"), (p90, "P90", "left")):  # outwards: never on each other
-        ax.annotate(f"{where} {_number(round(value, 2))}", (value, 0.25), xytext=(-3 if side == "right" else 3, -14),
+        ax.annotate(f"{where} {number(round(value, 2))}", (value, 0.25), xytext=(-3 if side == "right" else 3, -14),
                     textcoords="offset points", ha=side, fontsize=9)
     ax.set_ylim(0, 1)
     ax.set_yticks([])
     ax.set_xlabel(xlabel)
-    ax.xaxis.set_major_formatter(FuncFormatter(_number))
+    ax.xaxis.set_major_formatter(FuncFormatter(number))
     ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
     return render(fig, fmt)
 

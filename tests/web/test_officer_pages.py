@@ -272,6 +272,9 @@ def test_the_charts_are_svg_with_their_title(client, world, engine):
     assert "unit price (EUR/item)" in words and "reference band (P10 to P90)" in words
     french = client.get(f"/officer/tasks/{task_id}/items/1/unit-price.svg", params={"lang": "fr"})
     assert "Article 1 : prix unitaire déclaré et fourchette de référence" in texts(french.content)
+    # the numbers and the unit as the reader writes them: P10 51,55 and EUR/article in French
+    assert "P10 51.55" in words and "P10 51,55" in texts(french.content)
+    assert any("(EUR/article)" in word for word in texts(french.content))
     assert client.get(f"/officer/tasks/{task_id}/items/9/unit-price.svg").status_code == 404
     contributions = client.get(f"/officer/tasks/{task_id}/contributions.svg")
     assert contributions.headers["content-type"].startswith("image/svg+xml")

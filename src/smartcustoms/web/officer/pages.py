@@ -18,7 +18,7 @@ from smartcustoms.accounts.service import User
 from smartcustoms.control import service as chain
 from smartcustoms.control.service import ConflictError, ControlError, NotFoundError, OutcomeError, TransitionError
 from smartcustoms.risk import service as audit
-from smartcustoms.web import words
+from smartcustoms.web import reason_words, words
 from smartcustoms.web.deps import Db, require_page
 from smartcustoms.web.errors import Forbidden, NotFound
 from smartcustoms.web.i18n import N_, gettext, locale_of
@@ -390,9 +390,12 @@ def unit_price_chart(request: Request, task_id: PathId, item_number: PathId, use
         raise NotFound(f"no goods item {item_number} with a reference price")
     title = gettext(request, N_("Item %(number)d: declared unit price against the reference band")) % {
         "number": item_number}
+    # the unit and the numbers in the reader's words and locale: EUR/article, P10 51,55 in French
+    unit = f"{item['currency']}/{reason_words.unit_words(item['quantity_unit'], lambda m: gettext(request, m))}"
     return _svg(charts.unit_price_band_chart(
         item["declared"], item["p10"], item["p90"], item["median"], title=title,
-        xlabel=gettext(request, N_("unit price (%(unit)s)")) % {"unit": item["unit"]},
+        locale=written.format_locale(locale_of(request), request.headers.get("accept-language")),
+        xlabel=gettext(request, N_("unit price (%(unit)s)")) % {"unit": unit},
         band_label=gettext(request, N_("reference band (P10 to P90)")),
         median_label=gettext(request, N_("reference median")),
         declared_label=gettext(request, N_("declared unit price"))))

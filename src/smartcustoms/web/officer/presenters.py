@@ -527,6 +527,7 @@ def price_bands(app, db: Engine, declaration_id: str) -> dict:
                 "item_number": int(item["item_number"]), "commodity_code": item["commodity_code"],
                 "origin_country": item["origin_country"], "quantity_unit": unit,
                 "unit": f"{getattr(screen, 'currency', 'EUR')}/{UNIT_NAMES.get(unit, unit)}",
+                "currency": getattr(screen, "currency", "EUR"),
                 "declared": declared, "median": _finite(score["valuation_reference_median"]), "p10": low, "p90": high,
                 "n": int(score["valuation_reference_n"]) if _finite(score["valuation_reference_n"]) else 0,
                 "level": score["valuation_reference_level"] or None, "position": position,
