@@ -114,3 +114,24 @@ def test_a_first_time_importer_an_unknown_code_and_a_missing_parameter():
     assert reason_words.coded_list([{"code": "trader.aeo", "params": {"factor": 0.5}}, {"code": "x"}], FR,
                                    "fr_FR") is None
     assert reason_words.coded_list([], EN, "en_GB") is None
+
+
+def test_the_staff_reason_list_writes_coded_reasons_and_keeps_older_ones_in_english():
+    from smartcustoms.control.service import reasons
+    from smartcustoms.web.render import make_templates
+
+    route = {"code": "origin.route", "params": CODED["origin.route"]}
+    explanation = {"scores": {
+        "origin": {"score": 0.4, "reason": "origin CN dispatched from MY: a route seen in 1.2% of 2,567 earlier "
+                                          "imports from CN | (a second item's text)", "reasons": [route]},
+        "trader": {"score": 0.3, "reason": "importer IMP7: 12 discrepancies (an older decision, no codes)"}},
+        "capacity": "red capacity of the office for the day used up: moved to yellow",
+        "capacity_reason": {"code": "capacity.used_up", "params": CODED["capacity.used_up"]}}
+    template = make_templates().env.from_string(
+        '{% from "_macros.html" import reason_list with context %}{{ reason_list(reasons) }}')
+    html = template.render(reasons=reasons(explanation), locale="fr", formats="fr_FR",
+                           translations=translations("fr"))
+    assert "un trajet vu dans 1,2\u00a0% des 2\u202f567 importations" in html and "second item" not in html
+    assert "en circuit rouge était épuisée : passée en jaune" in html
+    assert '<span lang="en">importer IMP7: 12 discrepancies (an older decision, no codes)</span>' in html
+    assert "dispatched from" not in html and "capacity of the office" not in html
