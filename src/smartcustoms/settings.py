@@ -9,7 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SMARTCUSTOMS_")
+    model_config = SettingsConfigDict(env_prefix="SMARTCUSTOMS_", env_ignore_empty=True)  # "": the default
 
     database_url: str = "sqlite:///var/smartcustoms.db"
     var_dir: Path = Path("var")

@@ -1,7 +1,6 @@
 """The web's settings: the platform's settings plus what only the server needs (env vars SMARTCUSTOMS_*)."""
 
 from functools import lru_cache
-from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
@@ -10,7 +9,6 @@ from smartcustoms.settings import Settings
 
 
 class WebSettings(Settings):
-    risk_settings: Path | None = Field(None, description="risk settings YAML (default: built-in settings)")
     refit_minutes: float | None = Field(None, gt=0, description="refit the risk engine this often (default: "
                                         "at startup and on an admin's request only)")
     cookie_secure: bool | None = Field(None, description="send cookies over HTTPS only; by default (unset) on, "
