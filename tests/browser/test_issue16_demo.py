@@ -4,6 +4,7 @@ holds tasks that are not overdue, its trader's query has a deadline to come, and
 
 One small demo (1,000 declarations, the least it takes) is built for the module, served on a server of its own."""
 
+import json
 import os
 import subprocess
 import sys
@@ -20,6 +21,8 @@ from sqlalchemy import text
 from smartcustoms.store.db import make_engine
 from smartcustoms.web.app import create_app
 from smartcustoms.web.config import WebSettings
+from smartcustoms.web.i18n import translations
+from smartcustoms.web.reason_words import coded_words
 
 from .browser_support import horizontal_overflow
 from .issue16_support import new_page, plain, words
@@ -94,4 +97,26 @@ def test_the_demo_traders_query_has_a_deadline_to_come(browser, demo, lang):
     sign_in_demo(page, url, "trader.demo", lang)
     page.goto(url + "/portal/todo")
     expect(page.locator("textarea[name=answer], a[href*='/queries/']").first).to_be_visible()
+    page.context.close()
+
+
+def test_the_screens_reasons_on_a_task_page_are_in_the_readers_words(browser, demo):
+    """Issue 16 (2): the screens' reasons are built from their codes and parameters, so a French officer reads
+    them in French (the stored English text is not shown)."""
+    url, engine = demo
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT t.task_id, d.explanation FROM inspection_tasks t "
+                                 "JOIN decisions d ON d.decision_id = t.decision_id ORDER BY t.task_id")).all()
+    coded = [(task, screen) for task, explanation in rows
+             for screen in json.loads(explanation)["scores"].values() if screen.get("reasons")][:4]
+    assert coded, "the demo's tasks hold no coded reason"
+    gettext = translations("fr").gettext
+    page = new_page(browser, "fr", "desktop")
+    sign_in_demo(page, url, "supervisor.demo", "fr")
+    for task, screen in coded:
+        page.goto(url + f"/officer/tasks/{task}")
+        shown = plain(page.locator("main").inner_text())
+        for reason in screen["reasons"]:
+            assert plain(coded_words(reason, gettext, "fr_FR")) in shown, (task, reason)
+        assert plain(screen["reason"].split(" | ")[0]) not in shown, task
     page.context.close()
