@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
+from smartcustoms.targeting.exploration import explore_value
 from smartcustoms.targeting.features import declaration_features
 from smartcustoms.targeting.metrics import precision_at
 from smartcustoms.targeting.model import TargetingModel, explore
@@ -336,7 +337,10 @@ ONLINE_STRATEGIES = ("exploration", "exploit", "rules")
 @dataclass
 class OnlineSimulation:
     """`simulate_online` result: ``weeks`` (one row per week and strategy: ``strategy``, ``week``, ``start``,
-    ``rows``, ``budget``, ``frauds``, ``hit_rate``, ``duty``, ``cumulative_duty``, ``labelled``) and ``info``."""
+    ``rows``, ``budget``, ``frauds``, ``hit_rate``, ``duty``, ``cumulative_duty``, ``labelled``; ``explored``,
+    ``explored_frauds``, ``explored_duty``: the controls the exploration share chose and what they found; ``auc``:
+    how well the learner's model of the week ranks all the week's declarations against the truth, judging only,
+    NaN for rules) and ``info``."""
 
     weeks: pd.DataFrame
     info: dict = field(default_factory=dict)
@@ -357,7 +361,8 @@ class OnlineSimulation:
 def simulate_online(declarations: pd.DataFrame, inspections: pd.DataFrame, truth: pd.DataFrame, profiles,
                     cut: str, weeks: int = 26, fraction: float = 0.05, explore_share: float = 0.2, seed: int = 0,
                     n_jobs: int = 2, on_week: Callable[[int], None] | None = None, half_life: float | None = 4.0,
-                    how: str = "optimistic", strategies: tuple[str, ...] = ONLINE_STRATEGIES) -> OnlineSimulation:
+                    how: str = "optimistic", strategies: tuple[str, ...] = ONLINE_STRATEGIES,
+                    bonus: float = 1.0) -> OnlineSimulation:
     """Weekly targeting from `cut` under selection bias, three strategies on the same budget (`fraction` of each
     week's declarations):
 
@@ -367,7 +372,9 @@ def simulate_online(declarations: pd.DataFrame, inspections: pd.DataFrame, truth
       unsure of or knows little about (DATE/gATE-style exploration): `explore_share` in the first week, halved
       every `half_life` weeks (None: the same share every week; the model learns most from its first labels of
       what it has not seen, and each later week of exploration costs more than it teaches), chosen by their
-      upper bound (``how="optimistic"``) or drawn at random (``how="draw"``);
+      upper bound (``how="optimistic"``), drawn at random (``how="draw"``), or by their optimistic expected duty
+      (``how="value"``: `explore_value`, upper bound of p(fraud) with an optimism of `bonus` standard errors,
+      times the model's duty if fraud);
     - **rules**: rule-based selection, the active profiles' hits by weight (random beyond them); rules do not
       learn.
 
@@ -398,25 +405,37 @@ def simulate_online(declarations: pd.DataFrame, inspections: pd.DataFrame, truth
             day = feats["declaration_date"]
             train, current = feats.loc[day < start], feats.loc[(day >= start) & (day < end)]
             model = TargetingModel(n_jobs=n_jobs, random_state=seed).fit(train)
-            chosen = explore(model.predict_proba(current), budget, share=shares[name], seed=seed + week, how=how)
+            scored = model.predict_proba(current)
+            if how == "value":
+                chosen = explore_value(scored, budget, share=shares[name], bonus=bonus)
+            else:
+                chosen = explore(scored, budget, share=shares[name], seed=seed + week, how=how)
+            truth_now = t.reindex(scored.index)  # judging only: how well the week's model ranks the week
+            auc = (float(roc_auc_score(truth_now["fraud"], scored["p_fraud"]))
+                   if truth_now["fraud"].nunique() == 2 else float("nan"))
             chosen = chosen.loc[chosen["selected"]].assign(declaration_date=current["declaration_date"])
             learnt[name] = pd.concat([learnt[name], reveal(chosen, truth)[OUTCOME_COLUMNS]], ignore_index=True)
-            picks[name] = (chosen.index, int(train["label_fraud"].notna().sum()))
+            picks[name] = (chosen.index, int(train["label_fraud"].notna().sum()),
+                           chosen.index[chosen["selection"].to_numpy() == "exploration"], auc)
         if "rules" in strategies:
             rules = profile_scores(profiles, flagged.loc[upto], current_ids, seed + week)
-            picks["rules"] = (rules.index[np.argsort(-rules.to_numpy(), kind="stable")[:budget]], 0)
+            picks["rules"] = (rules.index[np.argsort(-rules.to_numpy(), kind="stable")[:budget]], 0,
+                              pd.Index([]), float("nan"))
         for name in strategies:
-            pick, labelled = picks[name]
+            pick, labelled, explored, auc = picks[name]
             duty = float((t.loc[pick, "fraud"] * t.loc[pick, "at_stake"]).sum())
             cumulative[name] += duty
             rows.append({"strategy": name, "week": week + 1, "start": start.date(), "rows": len(current_ids),
                          "budget": budget, "frauds": int(t.loc[pick, "fraud"].sum()),
                          "hit_rate": float(t.loc[pick, "fraud"].mean()), "duty": duty,
-                         "cumulative_duty": cumulative[name], "labelled": labelled})
+                         "cumulative_duty": cumulative[name], "labelled": labelled, "explored": len(explored),
+                         "explored_frauds": int(t.loc[explored, "fraud"].sum()),
+                         "explored_duty": float((t.loc[explored, "fraud"] * t.loc[explored, "at_stake"]).sum()),
+                         "auc": auc})
         if on_week is not None:
             on_week(week + 1)
     info = {"cut": str(cut), "weeks": len(rows) // max(len(strategies), 1), "fraction": fraction,
-            "explore_share": explore_share, "half_life": half_life, "how": how}
+            "explore_share": explore_share, "half_life": half_life, "how": how, "bonus": bonus}
     return OnlineSimulation(pd.DataFrame(rows), info)
 
 

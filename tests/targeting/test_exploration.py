@@ -1,0 +1,69 @@
+"""Exploration valued in duty (targeting/exploration.py): the share is spent within the budget, on the
+declarations outside the exploit head whose optimistic expected duty is highest (novel ones first)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from smartcustoms.targeting.exploration import exploration_value, explore_value
+
+
+def _scores(n: int = 200, seed: int = 3) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    p = rng.random(n)
+    return pd.DataFrame({"p_fraud": p, "score": p, "revenue_if_fraud": rng.lognormal(8, 1.5, n),
+                         "controls_importer": rng.integers(0, 30, n).astype(float),
+                         "controls_hs6": rng.integers(0, 30, n).astype(float)},
+                        index=[f"D{i}" for i in range(n)])
+
+
+@pytest.mark.parametrize("budget,share", [(20, 0.2), (13, 0.17), (7, 0.0), (9, 1.0), (1, 0.4)])
+def test_the_share_is_spent_within_the_budget_and_the_head_is_exploits(budget, share):
+    scores = _scores()
+    chosen = explore_value(scores, budget, share)
+    k_explore = int(round(budget * share))
+    assert chosen["selected"].sum() == budget
+    assert (chosen["selection"] == "exploration").sum() == k_explore
+    # the rest of the budget is exactly exploit-only's top by score
+    head = scores["score"].sort_values(ascending=False, kind="stable").index[:budget - k_explore]
+    assert set(chosen.index[chosen["selection"] == "score"]) == set(head)
+    assert not chosen.loc[chosen["selection"] == "exploration"].index.isin(head).any()
+    assert list(chosen.index) == list(scores.index)
+
+
+def test_a_budget_larger_than_the_week_takes_every_declaration():
+    scores = _scores(5)
+    chosen = explore_value(scores, 12, 0.5)
+    assert chosen["selected"].all()
+    with pytest.raises(ValueError):
+        explore_value(scores, 3, 1.5)
+
+
+def test_novel_declarations_are_picked_over_well_known_ones_of_a_slightly_higher_p():
+    scores = pd.DataFrame({
+        "score": [0.9, 0.8, 0.30, 0.25, 0.25, 0.20],
+        "p_fraud": [0.9, 0.8, 0.30, 0.25, 0.25, 0.20],
+        "revenue_if_fraud": [1000.0] * 6,
+        # c: well known (many controls of its importer and HS6); d: importer never controlled; e: HS6 never
+        # controlled (NaN counts as none); f: novel but the least likely
+        "controls_importer": [50.0, 50.0, 200.0, 0.0, 40.0, 0.0],
+        "controls_hs6": [50.0, 50.0, 200.0, 60.0, np.nan, 0.0],
+    }, index=list("abcdef"))
+    chosen = explore_value(scores, 4, 0.5)
+    assert list(chosen.index[chosen["selection"] == "score"]) == ["a", "b"]
+    # upper bounds: c 0.30 + 0.03 = 0.33, d and e 0.25 + 0.43 = 0.68, f 0.20 + 0.40 = 0.60
+    assert set(chosen.index[chosen["selection"] == "exploration"]) == {"d", "e"}
+    # without the optimism (bonus 0) the value is p x revenue: the next by p, the well-known c, comes first
+    plain = explore_value(scores, 4, 0.5, bonus=0.0)
+    assert "c" in set(plain.index[plain["selection"] == "exploration"])
+
+
+def test_the_value_weighs_the_duty_a_fraud_would_carry():
+    scores = pd.DataFrame({"score": [0.9, 0.4, 0.4, 0.35], "p_fraud": [0.9, 0.4, 0.4, 0.35],
+                           "revenue_if_fraud": [500.0, 200.0, 900.0, 5000.0],
+                           "controls_importer": [10.0] * 4, "controls_hs6": [10.0] * 4}, index=list("wxyz"))
+    value = exploration_value(scores)
+    assert value[3] > value[2] > value[1]
+    chosen = explore_value(scores, 2, 0.5)
+    assert set(chosen.index[chosen["selected"]]) == {"w", "z"}
+    assert (value >= scores["p_fraud"].to_numpy() * scores["revenue_if_fraud"].to_numpy()).all()
