@@ -67,3 +67,28 @@ def test_the_value_weighs_the_duty_a_fraud_would_carry():
     chosen = explore_value(scores, 2, 0.5)
     assert set(chosen.index[chosen["selected"]]) == {"w", "z"}
     assert (value >= scores["p_fraud"].to_numpy() * scores["revenue_if_fraud"].to_numpy()).all()
+
+
+def test_the_online_loop_spends_the_share_of_each_week_within_the_same_budget():
+    from pathlib import Path
+
+    from smartcustoms.risk.profiles import load_profile_dir
+    from smartcustoms.targeting.evaluate import simulate_online
+    from smartcustoms.world import WorldConfig, generate
+
+    world = generate(WorldConfig(declarations=2500, seed=4))
+    profiles = load_profile_dir(Path(__file__).resolve().parents[2] / "profiles")
+    run = simulate_online(world.declarations, world.inspections, world.truth, profiles, cut="2025-11-01", weeks=2,
+                          fraction=0.1, explore_share=0.5, half_life=None, how="value", seed=1, n_jobs=1)
+    weeks = run.weeks.set_index(["strategy", "week"])
+    for week in (1, 2):
+        budget = weeks.loc[("exploit", week), "budget"]
+        assert weeks.loc[("exploration", week), "budget"] == weeks.loc[("rules", week), "budget"] == budget
+        assert weeks.loc[("exploration", week), "explored"] == round(budget * 0.5) > 0
+        assert weeks.loc[("exploit", week), "explored"] == 0
+        assert 0 <= weeks.loc[("exploration", week), "explored_frauds"] <= weeks.loc[("exploration", week), "frauds"]
+        assert weeks.loc[("exploration", week), "explored_duty"] <= weeks.loc[("exploration", week), "duty"] + 1e-6
+    # both learners start from the same history, and each learns as many labels as it controlled
+    assert weeks.loc[("exploration", 1), "labelled"] == weeks.loc[("exploit", 1), "labelled"]
+    assert weeks.loc[("exploration", 2), "labelled"] == weeks.loc[("exploit", 2), "labelled"]
+    assert run.info["how"] == "value" and run.totals()["exploration"]["explored"] == weeks["explored"].sum()

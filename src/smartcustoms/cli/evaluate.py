@@ -117,6 +117,10 @@ def evaluate_command(
     explore_share: Annotated[float | None, typer.Option("--explore", min=0.0, max=1.0,
                                                         help="Share of the weekly budget for exploration "
                                                              "(default 0.1; with --online, 0.2).")] = None,
+    exploration: Annotated[str, typer.Option("--exploration", help="With --online, how the exploration share "
+                                             "chooses: value (optimistic expected duty: upper bound of p(fraud) "
+                                             "x duty if fraud), optimistic (upper bound of p(fraud)) or draw "
+                                             "(random, favouring the uncertain).")] = "value",
     rank_by: Annotated[str, typer.Option("--rank-by", help="fraud (p_fraud) or revenue.")] = "fraud",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout, nothing else.")] = False,
     threads: Annotated[int, typer.Option("--threads", min=1, help="LightGBM threads.")] = 2,
@@ -143,8 +147,10 @@ def evaluate_command(
     if online and options.engine == "dask":
         fail("--online trains its weekly models in this process: leave out --engine dask", 2)
     if online:
+        if exploration not in ("value", "optimistic", "draw"):
+            fail("--exploration must be 'value', 'optimistic' or 'draw'", 2)
         _online(declarations, seed, drift, world, rules, folder, cut or "2025-07-01", weeks, budget,
-                0.2 if explore_share is None else explore_share, as_json, threads, chart)
+                0.2 if explore_share is None else explore_share, as_json, threads, chart, exploration)
         return
     cut = cut or "2025-10-01"
     explore_share = 0.10 if explore_share is None else explore_share
@@ -206,7 +212,7 @@ def _world(world, declarations, seed, drift):
 
 
 def _online(declarations, seed, drift, world, rules, folder, cut, weeks, budget, explore_share, as_json, threads,
-            chart) -> None:
+            chart, how="value") -> None:
     from smartcustoms.targeting import service as targeting
 
     shown = errors if as_json else console
@@ -216,7 +222,8 @@ def _online(declarations, seed, drift, world, rules, folder, cut, weeks, budget,
         task = progress.add_task(f"online: {weeks} weeks from {cut}", total=weeks)
         simulation = targeting.simulate_online(decls, inspections, truth, rules, cut=cut, weeks=weeks,
                                                fraction=budget, explore_share=explore_share, seed=seed,
-                                               n_jobs=threads, on_week=lambda _w: progress.advance(task))
+                                               n_jobs=threads, how=how,
+                                               on_week=lambda _w: progress.advance(task))
     if chart is not None:
         chart.parent.mkdir(parents=True, exist_ok=True)
         chart.write_bytes(targeting.online_chart(simulation, "svg" if chart.suffix.lower() == ".svg" else "png"))
@@ -228,12 +235,16 @@ def _online(declarations, seed, drift, world, rules, folder, cut, weeks, budget,
                         f"week's declarations controlled; only controlled declarations get outcomes",
                   caption="exploration: the model with a share of the budget for uncertain or novel declarations; "
                           "exploit: the model's top only; rules: the profiles' hits (no learning)")
-    for column in ("strategy", "controls", "frauds", "hit rate", "duty recovered", "x rules"):
+    for column in ("strategy", "controls", "frauds", "hit rate", "duty recovered", "x rules", "x exploit",
+                   "explored", "duty explored"):
         table.add_column(column, justify="left" if column == "strategy" else "right")
     rules_duty = totals.get("rules", {}).get("duty") or 0.0
+    exploit_duty = totals.get("exploit", {}).get("duty") or 0.0
     for name, total in totals.items():
         table.add_row(name, f"{total['controls']:,}", f"{total['frauds']:,}", f"{total['hit_rate']:.1%}",
-                      f"{total['duty']:,.0f}", f"{total['duty'] / rules_duty:.2f}" if rules_duty else "")
+                      f"{total['duty']:,.0f}", f"{total['duty'] / rules_duty:.2f}" if rules_duty else "",
+                      f"{total['duty'] / exploit_duty:.3f}" if exploit_duty else "",
+                      f"{total['explored']:,}", f"{total['explored_duty']:,.0f}")
     console.print(table)
     if chart is not None:
         console.print(f"chart written to {chart}")

@@ -350,7 +350,8 @@ class OnlineSimulation:
         for name, rows in self.weeks.groupby("strategy", sort=False):
             out[name] = {"duty": float(rows["duty"].sum()), "frauds": int(rows["frauds"].sum()),
                          "controls": int(rows["budget"].sum()),
-                         "hit_rate": float(rows["frauds"].sum() / max(rows["budget"].sum(), 1))}
+                         "hit_rate": float(rows["frauds"].sum() / max(rows["budget"].sum(), 1)),
+                         "explored": int(rows["explored"].sum()), "explored_duty": float(rows["explored_duty"].sum())}
         return out
 
     def to_json(self) -> dict:
