@@ -27,7 +27,6 @@ OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "
 LANE_COLOURS = {"green": "#009E73", "yellow": "#E69F00", "red": "#D55E00", "blue": "#0072B2"}
 SOURCE_COLOURS = {"model": "#0072B2", "profile": "#E69F00", "screen": "#CC79A7", "random": "#999999",
                   "override": "#56B4E9", "audit": "#009E73", "all": "#000000"}
-MODE_LABELS = {"physical": "physical (on site)", "remote": "remote", "documentary": "documentary (desk)"}
 STYLES = ("-", "--", "-.", ":")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 MAX_TICKS = 16

@@ -3,12 +3,14 @@
 import re
 
 import pytest
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import extract_from_dir, extract_from_file
 from babel.messages.frontend import parse_mapping_cfg
 
 from smartcustoms.web import i18n
 
 WEB = i18n.LOCALE_DIR.parent
+# the words of the domains that the web translates (docs/web.md): the control modes, the units of quantity
+DOMAIN_WORDS = [WEB.parent / "control" / "modes.py", WEB.parent / "reference" / "units.py"]
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 
@@ -25,12 +27,16 @@ def test_every_area_has_a_catalogue_in_both_languages():
 def source_messages() -> set:
     with (WEB / "babel.cfg").open() as config:
         method_map, options_map = parse_mapping_cfg(config)
-    return {message for _, _, message, *_ in extract_from_dir(WEB, method_map, options_map)}
+    messages = {message for _, _, message, *_ in extract_from_dir(WEB, method_map, options_map)}
+    for path in DOMAIN_WORDS:
+        messages |= {message for _, message, *_ in extract_from_file("python", path)}
+    return messages
 
 
 def test_every_message_of_the_sources_is_in_both_catalogues():
     messages = source_messages()
     assert len(messages) > 150  # the extraction really ran over templates and code
+    assert {"physical (on site)", "desk", "1000 items"} <= messages  # and over the domains' words
     for locale in i18n.LOCALES:
         known = {m.id for m in catalogue(locale) if m.id}
         assert not messages - known, f"{locale}: run pybabel extract/update (docs/web.md): {messages - known}"

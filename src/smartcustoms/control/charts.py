@@ -8,7 +8,6 @@ import pandas as pd
 from smartcustoms.charts import (
     ECDF_POINTS,
     LANE_COLOURS,
-    MODE_LABELS,
     OKABE_ITO,
     SOURCE_COLOURS,
     STYLES,
@@ -23,6 +22,7 @@ from smartcustoms.charts import (
     no_data,
 )
 from smartcustoms.control import kpis
+from smartcustoms.control.modes import NAMES
 
 
 def release_time_chart(clearance: pd.DataFrame, fmt: str = "png") -> bytes:
@@ -99,7 +99,7 @@ def control_time_chart(tasks: pd.DataFrame, events: pd.DataFrame, fmt: str = "pn
                                                             "documentary": "#E69F00"})):
         box.set_facecolor(colour)
         box.set_alpha(0.75)
-    ax.set_xticks(range(1, len(modes) + 1), [f"{MODE_LABELS.get(m, m)}\nn={len(d):,}" for m, d in zip(modes, data)])
+    ax.set_xticks(range(1, len(modes) + 1), [f"{NAMES.get(m, m)}\nn={len(d):,}" for m, d in zip(modes, data)])
     ax.set_ylim(bottom=0)
     return _labelled(fig, ax, fmt, xlabel, ylabel)
 

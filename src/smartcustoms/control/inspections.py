@@ -11,9 +11,10 @@ append-only ``task_events``. Times are naive UTC; ``at`` replays work in simulat
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from smartcustoms.control.modes import MODES
 from smartcustoms.control.workflow import ControlError
 
-OFFICER_MODES = ("physical", "documentary", "remote", "audit")
+OFFICER_MODES = (*MODES, "audit")
 DUE = {"documentary": timedelta(hours=24), "physical": timedelta(hours=48), "remote": timedelta(hours=24)}
 SYSTEM = "system"
 

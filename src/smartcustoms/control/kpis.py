@@ -10,14 +10,14 @@ unit (``_min``, ``_h``); money is in the national currency, as stored.
 import numpy as np
 import pandas as pd
 
+from smartcustoms.control.modes import SETTINGS
 from smartcustoms.frames import ordered
 
 ALL = "all"
 LANES = ("green", "yellow", "red", "blue")
 SELECTED = ("red", "yellow")  # a selection for control; blue is released and audited later
 SOURCES = ("model", "profile", "screen", "random", "override", "audit")
-MODES = ("physical", "remote", "documentary")
-SETTINGS = {"physical": "on site", "remote": "remote", "documentary": "desk"}
+MODES = ("physical", "remote", "documentary")  # control.modes in the KPI's order: remote beside on site
 STOPPED = ("detained", "seized")
 HIT = "discrepancy"
 

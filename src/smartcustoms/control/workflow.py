@@ -14,6 +14,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from smartcustoms.control.modes import MODES  # noqa: F401 - the task modes, read here as before
 from smartcustoms.outcomes.infringements import INFRINGEMENTS
 from smartcustoms.refusals import Kind, Refused
 
@@ -29,7 +30,6 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "seized": (),
 }
 OPEN_STATES = ("assigned", "scheduled", "in_progress")  # an officer's workload
-MODES = ("physical", "documentary", "remote")
 SLOT_MODE = {"physical": "on_site", "remote": "remote"}  # the slot a task books; documentary books none
 RESULTS = ("discrepancy", "no_discrepancy")
 

@@ -47,7 +47,7 @@ from smartcustoms.risk.repository import (
 )
 from smartcustoms.risk.signals import LANES
 from smartcustoms.risk.traders import TraderRisk
-from smartcustoms.risk.valuation import UNIT_NAMES, ValuationScreen
+from smartcustoms.risk.valuation import ValuationScreen
 from smartcustoms.targeting import service as targeting
 from smartcustoms.targeting.model import TargetingModel
 from smartcustoms.targeting.screen import ModelScreen
@@ -133,7 +133,7 @@ def assess_and_record(db: Engine, frame: pd.DataFrame, engine: RiskEngine, actor
 
 __all__ = [
     "DERIVED_FIELDS", "FIELD_KINDS", "LANES", "LogEntry", "MakerCheckerError", "OPERATORS_BY_KIND", "OverrideError",
-    "UNIT_NAMES", "decision",
+    "decision",
     "ProfileError", "ProfileStoreError", "ReplayReport", "RiskConfig", "RiskConfigError", "RiskEngine",
     "active_suppressions", "add_suppression", "approve", "assess_and_record", "build_engine", "commit_sources",
     "fit_screens", "get_profile", "latest_decisions", "learn_combination", "load_config", "load_profile_dir",

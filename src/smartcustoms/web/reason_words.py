@@ -16,6 +16,7 @@ from babel import Locale
 from babel.numbers import format_percent
 
 from smartcustoms import written
+from smartcustoms.reference.units import UNITS
 from smartcustoms.web.forms import HEADER, ITEM
 from smartcustoms.web.i18n import N_
 from smartcustoms.web.words import ANALYST_LANE_NAMES as LANES
@@ -56,8 +57,6 @@ QUERY_SUGGESTION = N_("The declared unit value of %(items)s is well below the va
 QUERY_GENERIC = N_("The declared value is well below the values declared for comparable imports of the same goods "
                    "from the same origin. Please send the sales contract, the invoice and proof of payment, or "
                    "explain how the price was set.")
-UNITS = {"NAR": N_("item"), "KGM": N_("kg"), "LTR": N_("litre"), "MTR": N_("metre"), "MTK": N_("m²"),
-         "PR": N_("pair"), "NPR": N_("pair"), "MTQ": N_("m³"), "TNE": N_("tonne")}
 
 
 def value_words(value, gettext: Gettext, locale: str) -> str:
@@ -104,6 +103,8 @@ def hit_words(hit: dict, profiles, gettext: Gettext, locale: str) -> list[str] |
 
 
 def unit_words(unit: str | None, gettext: Gettext) -> str:
+    """A unit of quantity's name (reference.units, the one table of them) in the reader's words; a code without
+    one as it is."""
     return gettext(UNITS[unit]) if unit in UNITS else (unit or "")
 
 

@@ -1,7 +1,9 @@
 """The web's words: what people are shown for the codes of the domains (lanes, statuses, roles, events, ...) and
 for the refusals of the services (``smartcustoms.refusals.Refusal``: by its code, never by its English text).
-Every entry is an English message id, translated where it is shown (the catalogues under ``web/locales``)."""
+Every entry is an English message id, translated where it is shown (the catalogues under ``web/locales``); the
+control modes' words come from ``control.modes``, their one source."""
 
+from smartcustoms.control.service import MODE_NAMES, MODE_SETTINGS
 from smartcustoms.refusals import Kind, Refusal
 from smartcustoms.web.i18n import N_
 
@@ -175,7 +177,7 @@ OFFICER_SOURCES = {  # what selected a declaration, as the task and the decision
     "override": N_("an officer's decision"),
     "none": N_("nothing: no risk was found"),
 }
-OFFICER_MODES = {"physical": N_("physical (on site)"), "documentary": N_("documentary (desk)"), "remote": N_("remote")}
+OFFICER_MODES = MODE_NAMES  # the control modes' words are control.modes' (message ids there)
 OFFICER_INFRINGEMENT_NAMES = {
     "valuation": N_("valuation"), "classification": N_("classification"), "origin": N_("origin"),
     "quantity": N_("quantity"), "prohibited": N_("prohibited or restricted goods"),
@@ -289,7 +291,7 @@ ANALYST_SOURCES = {
     "unknown": N_("unknown"),
     "all": N_("all"),
 }
-ANALYST_CONTROL_MODES = {"physical": N_("on site"), "remote": N_("remote"), "documentary": N_("desk"), "all": N_("all")}
+ANALYST_CONTROL_MODES = {**MODE_SETTINGS, "all": N_("all")}
 ANALYST_LANE_NAMES = {"green": N_("green"), "blue": N_("blue"), "yellow": N_("yellow"), "red": N_("red"),
                       "all": N_("all")}
 ANALYST_VARIANTS = {"published": N_("published profiles"), "draft": N_("your draft")}

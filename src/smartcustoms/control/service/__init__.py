@@ -19,6 +19,8 @@ from smartcustoms.control.audits import AuditPlanError, plan_audits
 from smartcustoms.control.evidence import KIND, Evidence, EvidenceError, EvidenceLimits
 from smartcustoms.control.inspections import CHUNK, Task, named_actor
 from smartcustoms.control.kpis import BATCH_LANE
+from smartcustoms.control.modes import NAMES as MODE_NAMES
+from smartcustoms.control.modes import SETTINGS as MODE_SETTINGS
 from smartcustoms.control.queries import DeadlineError, QueryError
 from smartcustoms.control.repository import audit_cases as audit_sql
 from smartcustoms.control.repository import evidence as evidence_sql
@@ -52,7 +54,7 @@ QueryConflictError = queries.ConflictError  # a valuation query changed meanwhil
 __all__ = [
     "AuditCaseError", "AuditPlanError", "BATCH_LANE", "BookingError", "ConflictError", "ControlError", "DeadlineError",
     "DOCUMENT_TYPES", "Eligibility", "Evidence", "EvidenceError", "EvidenceLimits", "INFRINGEMENTS", "NotFoundError",
-    "KIND", "OutcomeError", "QueryConflictError", "QueryError", "SLOT_MODE", "STATES",
+    "KIND", "MODE_NAMES", "MODE_SETTINGS", "OutcomeError", "QueryConflictError", "QueryError", "SLOT_MODE", "STATES",
     "TRANSITIONS", "Task", "TransitionError", "UndertakingError", "profile_checks", "reasons",
     "remote_fit",
 ]

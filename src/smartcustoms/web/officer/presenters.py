@@ -41,7 +41,6 @@ from smartcustoms.declarations.service import load_declarations
 from smartcustoms.frames import records
 from smartcustoms.refusals import Refusal
 from smartcustoms.risk import service as risk_service
-from smartcustoms.risk.service import UNIT_NAMES
 from smartcustoms.store.db import utc_now
 from smartcustoms.targeting import service as targeting
 from smartcustoms.web import words
@@ -526,7 +525,6 @@ def price_bands(app, db: Engine, declaration_id: str) -> dict:
             items.append({
                 "item_number": int(item["item_number"]), "commodity_code": item["commodity_code"],
                 "origin_country": item["origin_country"], "quantity_unit": unit,
-                "unit": f"{getattr(screen, 'currency', 'EUR')}/{UNIT_NAMES.get(unit, unit)}",
                 "currency": getattr(screen, "currency", "EUR"),
                 "declared": declared, "median": _finite(score["valuation_reference_median"]), "p10": low, "p90": high,
                 "n": int(score["valuation_reference_n"]) if _finite(score["valuation_reference_n"]) else 0,
