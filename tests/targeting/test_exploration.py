@@ -92,3 +92,24 @@ def test_the_online_loop_spends_the_share_of_each_week_within_the_same_budget():
     assert weeks.loc[("exploration", 1), "labelled"] == weeks.loc[("exploit", 1), "labelled"]
     assert weeks.loc[("exploration", 2), "labelled"] == weeks.loc[("exploit", 2), "labelled"]
     assert run.info["how"] == "value" and run.totals()["exploration"]["explored"] == weeks["explored"].sum()
+
+
+def test_a_calibration_slice_that_would_invert_the_ranking_keeps_the_models_order():
+    # the latest quarter of the labels (the calibration slice) says the opposite of the earlier rows, as the
+    # latest controls of an online loop can: a negative Platt slope would rank the least likely first
+    from smartcustoms.targeting.model import TargetingModel
+
+    rng = np.random.default_rng(0)
+    n = 2000
+    x = rng.normal(size=n)
+    late = np.arange(n) >= int(n * 0.75)
+    y = np.where(late, x < 0, x > 0).astype(float)
+    features = pd.DataFrame({"x": x, "noise": rng.normal(size=n), "label_fraud": y, "label_revenue": y * 100.0,
+                             "label_random": 0.0,
+                             "declaration_date": pd.Timestamp("2025-01-01") + pd.to_timedelta(np.arange(n) // 10,
+                                                                                                   unit="D")})
+    model = TargetingModel(n_jobs=1).fit(features)
+    assert model.calibration_[0] > 0
+    grid = pd.DataFrame({"x": np.linspace(-2, 2, 9), "noise": 0.0})
+    p = model.predict_proba(grid)["p_fraud"].to_numpy()
+    assert p[-1] > p[0]  # the classifier learnt x > 0 from three quarters of the rows; the order is kept
