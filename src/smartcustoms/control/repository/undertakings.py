@@ -12,20 +12,15 @@ from smartcustoms.control.inspections import SYSTEM
 from smartcustoms.control.tables import clearance, outcomes, tasks, undertakings
 from smartcustoms.control.undertakings import CONTROLLED, RESULTS, Refusal, UndertakingError
 from smartcustoms.declarations.tables import declarations
-from smartcustoms.risk.repository import decisions, overrides
+from smartcustoms.risk.repository import latest_decisions, overrides
 from smartcustoms.store.db import moment
 
 
 def _latest_decision(conn: Connection, declaration_id: str) -> tuple[int | None, str | None]:
-    """(decision ID, lane after the latest override) of the declaration's newest decision."""
-    decision = conn.execute(select(decisions.c.decision_id, decisions.c.lane)
-                            .where(decisions.c.declaration_id == declaration_id)
-                            .order_by(decisions.c.decision_id.desc()).limit(1)).first()
-    if decision is None:
-        return None, None
-    changed = conn.execute(select(overrides.c.lane).where(overrides.c.decision_id == decision.decision_id)
-                           .order_by(overrides.c.override_id.desc()).limit(1)).scalar()
-    return decision.decision_id, changed or decision.lane
+    """(decision ID, lane after the latest override) of the declaration's newest decision (risk's one reader of
+    the latest decision, ``latest_decisions``)."""
+    decision = latest_decisions(conn, ids=[declaration_id], by_declaration=True).get(declaration_id)
+    return (None, None) if decision is None else (decision["decision_id"], decision["final_lane"])
 
 
 def _documentary_task(conn: Connection, declaration_id: str):
