@@ -6,7 +6,7 @@ from pathlib import Path
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent
 from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2 import BytecodeCache, Environment, FileSystemLoader, pass_context, select_autoescape
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -131,9 +131,32 @@ def _path_for(context, name: str, **params) -> str:
     return str(context["request"].app.url_path_for(name, **params))
 
 
+class _CompiledInMemory(BytecodeCache):
+    """The templates' compiled code, kept for the process: every environment make_templates builds (one per app: a
+    process that builds several apps, as the tests and the benchmarks do) compiles each template once, not once per
+    app. Jinja checks each entry against the template's source (a changed file is compiled again)."""
+
+    def __init__(self):
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+    def clear(self) -> None:
+        self._code.clear()
+
+
+_COMPILED = _CompiledInMemory()  # the environments below are built alike, so their compiled code is the same
+
+
 def make_templates() -> Jinja2Templates:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, bytecode_cache=_COMPILED)
     i18n.install(env)
     env.filters.update(datetime=_datetime, date=_date, number=_number, percent=_percent)
     env.filters.update(feature=_feature, metric=_metric)
