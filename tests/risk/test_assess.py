@@ -114,6 +114,21 @@ def test_one_day_alone_and_in_a_batch_give_the_same_scores_to_1e_9(world, engine
         np.testing.assert_allclose(alone[column].to_numpy(float), batch[column].to_numpy(float), rtol=0, atol=1e-9)
     assert alone["lane"].tolist() == batch["lane"].tolist()
     assert alone["model_reason"].tolist() == batch["model_reason"].tolist()
+    for column in ("valuation_reason", "classification_reason", "origin_reason", "trader_reason", "profiles",
+                   "profile_lane", "source", "capacity_note", "random"):
+        assert alone[column].tolist() == batch[column].tolist(), column
+
+
+def test_assess_on_columns_gives_the_frames_of_risk_signals_then_decide(world, engine):
+    """assess gathers the screens, profiles and selectivity as columns and builds one frame at the end (a
+    declaration being lodged); risk_signals then decide (the partitions of smartcustoms.scale) build frames on
+    the way: the same frame, values and types, for a batch and for one declaration."""
+    from smartcustoms.risk.assess import decide, risk_signals
+
+    frame = live(world)
+    one = frame[frame["declaration_id"] == frame["declaration_id"].iloc[0]]
+    for part in (frame, one):
+        pd.testing.assert_frame_equal(assess(part, engine), decide(risk_signals(part, engine), engine))
 
 
 def test_screen_reasons_carry_codes_and_parameters_beside_the_english_text(world, engine):

@@ -6,12 +6,13 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from smartcustoms.frames import first_rows, records
-from smartcustoms.risk.profiles import Profile, Suppression, evaluate
-from smartcustoms.risk.selectivity import SelectivitySettings, explanation, select, top_reason
-from smartcustoms.risk.signals import profile_signals, screen_signals
+from smartcustoms.frames import first_rows, read_once, records
+from smartcustoms.risk.profiles import Profile, Suppression, hit_columns
+from smartcustoms.risk.selectivity import SelectivitySettings, explanation, select, select_columns, top_reason
+from smartcustoms.risk.signals import profile_signal_columns, screen_signal_columns
 
 HEADER = ["declaration_id", "office_id", "transport_mode", "acceptance_datetime", "importer_id", "declarant_id"]
+READ_ONCE = 64  # goods items up to which the screens read the frame's columns once (frames.read_once)
 
 
 @dataclass
@@ -50,11 +51,26 @@ def score_items(frame: pd.DataFrame, engine: RiskEngine) -> pd.DataFrame:
     return pd.concat(parts, axis=1) if parts else pd.DataFrame(index=frame.index)
 
 
+def item_columns(frame: pd.DataFrame, engine: RiskEngine) -> dict[str, np.ndarray]:
+    """`score_items` as a dict of arrays (a screen's ``score_columns`` when it has one): no frame built."""
+    out = {}
+    for screen in engine.screens.values():
+        if hasattr(screen, "score_columns"):
+            out.update(screen.score_columns(frame))
+        else:
+            scored = screen.score(frame)
+            out.update({name: scored[name].to_numpy() for name in scored.columns})
+    return out
+
+
 def assess(frame: pd.DataFrame, engine: RiskEngine) -> pd.DataFrame:
     """Goods-item rows in, one row per declaration out: lane, source, random flag, risk score, duty at risk,
     each screen's score / share / reason, the profile hits, and the capacity note. The risk score is the learned
-    combination's when the engine has one (with each part's ``contribution_<part>``), else the fixed weights'."""
-    return decide(risk_signals(frame, engine), engine)
+    combination's when the engine has one (with each part's ``contribution_<part>``), else the fixed weights'.
+    The same steps as `risk_signals` then `decide`, on columns rather than frames: one frame is built, at the
+    end (what a declaration being lodged costs is mostly pandas' fixed cost per frame)."""
+    signals, index = signal_columns(frame, engine)
+    return pd.DataFrame({**signals, **_decide_columns(signals, engine, index)}, index=index)
 
 
 def decide(signals: pd.DataFrame, engine: RiskEngine) -> pd.DataFrame:
@@ -66,20 +82,49 @@ def decide(signals: pd.DataFrame, engine: RiskEngine) -> pd.DataFrame:
                   method=learned.method_)
 
 
+def _decide_columns(signals, engine: RiskEngine, index: pd.Index) -> dict:
+    """`decide` on a mapping of columns: the columns selectivity adds."""
+    learned = engine.learned()
+    if learned is None:
+        return select_columns(signals, engine.settings, index=index)
+    return select_columns(signals, engine.settings, combined=learned.combine(signals, list(engine.screens)),
+                          method=learned.method_, index=index)
+
+
 def risk_signals(frame: pd.DataFrame, engine: RiskEngine) -> pd.DataFrame:
     """The part of `assess` before selectivity: one row of risk signals per declaration (header, each screen's
     signals, the profile signals), in the order in which declarations first appear. A partition function:
     smartcustoms.scale maps it over the partitions of a batch, then selects on the gathered signals."""
+    columns, index = signal_columns(frame, engine)
+    return pd.DataFrame(columns, index=index)
+
+
+def _aligned(values: pd.Series, index: pd.Index):
+    """A column for a frame on `index` (one row per declaration) that keeps its type without being aligned:
+    pandas' own array (strings, dates with a time zone), a NumPy array, or a Series of Python objects on
+    `index` (a NumPy array of objects would be read as strings)."""
+    if values.dtype == object:
+        return pd.Series(values.to_numpy(), dtype=object, index=index)
+    return values.to_numpy() if isinstance(values.dtype, np.dtype) else values.array
+
+
+def signal_columns(frame: pd.DataFrame, engine: RiskEngine) -> tuple[dict, pd.RangeIndex]:
+    """`risk_signals` as a mapping of columns (arrays, and Series on the index returned for the text columns),
+    in the order of the frame's columns, and that index (0 .. declarations - 1)."""
     frame = frame.reset_index(drop=True)
-    scores = score_items(frame, engine)
-    extra = [c for c in ("new_importer",) if c in scores.columns]
-    hits = evaluate(engine.profiles, frame.assign(**{c: scores[c] for c in extra}), engine.suppressions)
-    header = frame[HEADER].take(first_rows(frame["declaration_id"])).reset_index(drop=True)
-    parts = [screen_signals(frame, scores, list(engine.screens)), profile_signals(frame, hits)]
+    # a declaration being lodged: the screens and profiles read its columns once (the header keeps its types)
+    read = read_once(frame) if len(frame) <= READ_ONCE else frame
+    scores = item_columns(read, engine)
+    extra = {c: scores[c] for c in ("new_importer",) if c in scores}
+    hits = hit_columns(engine.profiles, read, engine.suppressions, extra=extra)
+    first = first_rows(frame["declaration_id"])
+    everything = len(first) == len(frame)  # one goods item per declaration: the header is the frame's
+    index = pd.RangeIndex(len(first))
+    header = {name: _aligned(frame[name] if everything else frame[name].take(first), index) for name in HEADER}
+    screens, _ = screen_signal_columns(frame["declaration_id"], scores, list(engine.screens), index)
+    profiles, _ = profile_signal_columns(frame["declaration_id"], hits, None if hits is None else hits["row"])
     # all three are in the order in which declarations first appear in the frame
-    return pd.concat([header, *[part.reset_index(drop=True) for part in parts]], axis=1)
-
-
+    return {**header, **screens, **profiles}, index
 def calibrated(engine: RiskEngine, reference: pd.DataFrame) -> RiskEngine:
     """With ``expected_selection_rate`` set (ASYCUDA style), the engine whose yellow threshold would have sent
     that share of `reference` (recent declarations) to yellow or red, so that a declaration assessed alone

@@ -39,6 +39,7 @@ from sklearn.linear_model import LogisticRegression
 
 from smartcustoms.outcomes.infringements import found as infringement_found
 from smartcustoms.reference import hs
+from smartcustoms.risk.valuation import number
 
 NAME = "classification"
 COLUMNS = [f"{NAME}_score", f"{NAME}_duty_at_risk", f"{NAME}_reason"]
@@ -69,8 +70,34 @@ def _before(values: pd.Series, as_of) -> np.ndarray:
     return (pd.to_datetime(values) < pd.Timestamp(as_of)).to_numpy()
 
 
+def _rows(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    """frame.iloc[rows], without a copy when that is every row in order."""
+    return frame if len(rows) == len(frame) else frame.iloc[rows]
+
+
+def _plain_texts(values: list) -> bool:
+    """Whether every value is missing (None or NaN) or an ASCII string: what the plain-Python twins below
+    handle exactly as pandas' string methods do."""
+    return all(value is None or (type(value) is str and value.isascii()) or (type(value) is float and value != value)
+               for value in values)
+
+
+def _texts_or_empty(values: pd.Series) -> np.ndarray:
+    """Text with "" for missing values (object array): ``values.astype("str").fillna("")``, in plain Python on
+    a few rows."""
+    if len(values) <= SMALL:
+        listed = values.tolist()
+        if _plain_texts(listed):
+            return np.array([value if type(value) is str else "" for value in listed], dtype=object)
+    return values.astype("str").fillna("").to_numpy()
+
+
 def _blank(texts: pd.Series) -> np.ndarray:
     """Missing or only white space (each distinct text is looked at once)."""
+    if len(texts) <= SMALL:
+        listed = texts.tolist()
+        if _plain_texts(listed):
+            return np.array([type(value) is not str or not value.strip() for value in listed], dtype=bool)
     ids, distinct = pd.factorize(texts)
     empty = np.append((pd.Series(distinct, dtype="str").str.strip() == "").to_numpy(dtype=bool), True)
     return empty[ids]  # id -1 (missing) picks the appended True
@@ -258,6 +285,10 @@ class ClassificationScreen:
     def score(self, frame: pd.DataFrame) -> pd.DataFrame:
         """One row per row of ``frame`` (same index): score, duty at risk and reason. A few rows (one
         declaration) take a plain-Python path with the same results, without the batch path's pandas overhead."""
+        return pd.DataFrame(self.score_columns(frame), index=frame.index)
+
+    def score_columns(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+        """`score` as a dict of arrays (no frame built: `risk.assess` reads it)."""
         few = len(frame) <= SMALL
         n = len(frame)
         score, duty = np.full(n, np.nan), np.zeros(n)
@@ -280,12 +311,11 @@ class ClassificationScreen:
         elif len(todo) and few:
             texts = np.array([_normalise_one(str(text)) for text in descriptions[todo]], dtype=object)
             level, p_top, p_declared, top = self._compare_small(texts, codes[todo])
-            self._finish(frame.iloc[todo], codes[todo], todo, level, p_top, p_declared, top, descriptions[todo],
+            self._finish(_rows(frame, todo), codes[todo], todo, level, p_top, p_declared, top, descriptions[todo],
                          score, duty, reason, coded)
         elif len(todo):
-            self._score_rows(frame.iloc[todo], codes[todo], todo, score, duty, reason, coded)
-        return pd.DataFrame({COLUMNS[0]: score, COLUMNS[1]: duty, COLUMNS[2]: reason, f"{NAME}_codes": coded},
-                            index=frame.index)
+            self._score_rows(_rows(frame, todo), codes[todo], todo, score, duty, reason, coded)
+        return {COLUMNS[0]: score, COLUMNS[1]: duty, COLUMNS[2]: reason, f"{NAME}_codes": coded}
 
     def _compare(self, text_ids: np.ndarray, declared: np.ndarray, texts: np.ndarray):
         """For distinct (text, declared code) pairs: level of comparison, p(top), p(declared), top class.
@@ -380,9 +410,9 @@ class ClassificationScreen:
         checked = level < len(LEVELS)
         margin = np.where(checked, np.maximum(p_top - p_declared, 0.0), 0.0)
         # duty rate of the likely code, looked up once per distinct (code, origin, claim)
-        origin = frame["origin_country"].astype("str").fillna("").to_numpy()
+        origin = _texts_or_empty(frame["origin_country"])
         claimed = ~_blank(frame["preference_claim"])
-        declared_rate = pd.to_numeric(frame["duty_rate"], errors="coerce").to_numpy(dtype=float, copy=True)
+        declared_rate = np.array(number(frame, "duty_rate"), dtype=float)  # a copy: filled in below
         likely_rate = np.full(len(frame), np.nan)
         differs = np.flatnonzero(margin > 0)
         if len(differs) > SMALL:
@@ -398,7 +428,7 @@ class ClassificationScreen:
             declared_rate[missing] = self._rate(declared[missing], origin[missing], claimed[missing])
         gap = np.nan_to_num(likely_rate - declared_rate, nan=0.0)
         hop = gap > 1e-9
-        value = np.nan_to_num(pd.to_numeric(frame["customs_value"], errors="coerce").to_numpy(dtype=float))
+        value = np.nan_to_num(number(frame, "customs_value"))
         row_score = np.where(hop, margin, margin * self.no_hop_weight)
         score[rows] = np.where(checked, row_score, np.nan)
         duty[rows] = np.where(hop, value * gap / 100.0, 0.0)

@@ -48,18 +48,19 @@ def part_values(signals: pd.DataFrame, screens: list[str]) -> pd.DataFrame:
     return pd.DataFrame(part_arrays(signals, screens), index=signals.index)
 
 
-def part_arrays(signals: pd.DataFrame, screens: list[str]) -> dict[str, np.ndarray]:
-    """`part_values` as a dict of arrays (what `combine` reads: no frame for a declaration being lodged)."""
+def part_arrays(signals, screens: list[str]) -> dict[str, np.ndarray]:
+    """`part_values` as a dict of arrays (what `combine` reads: no frame for a declaration being lodged).
+    `signals`: a frame, or a mapping of columns (`risk.assess` for a declaration being lodged)."""
     out = {}
     for name in screens:
         column = f"{name}_score"
-        if column not in signals.columns:
+        if column not in signals:
             continue
-        score = np.nan_to_num(signals[column].to_numpy(dtype=float), nan=0.0)
+        score = np.nan_to_num(np.asarray(signals[column], dtype=float), nan=0.0)
         out[name] = _logit(score) if name == "model" else np.clip(score, 0, 1)
-    if "profile_weight" in signals.columns:
-        out["profile_weight"] = np.clip(signals["profile_weight"].to_numpy(dtype=float), 0, 100) / 100
-        lane = signals["profile_lane"].to_numpy(dtype=object)
+    if "profile_weight" in signals:
+        out["profile_weight"] = np.clip(np.asarray(signals["profile_weight"], dtype=float), 0, 100) / 100
+        lane = np.asarray(signals["profile_lane"], dtype=object)
         out["profile_control"] = np.isin(lane, ["yellow", "red"]).astype(float)
     return out
 
@@ -182,11 +183,12 @@ class LearnedCombination:
         return self
 
     # --- scoring -------------------------------------------------------------------------------------------
-    def combine(self, signals: pd.DataFrame, screens: list[str]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    def combine(self, signals, screens: list[str]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """The combined score of every declaration and each part's contribution (log-odds against the average
-        declaration of the fit; for ``best_part``: that part's score, the others 0)."""
+        declaration of the fit; for ``best_part``: that part's score, the others 0). `signals`: a frame, or a
+        mapping of columns that holds declaration_id."""
         parts = part_arrays(signals, screens)
-        n = len(signals)
+        n = len(signals) if isinstance(signals, pd.DataFrame) else len(signals["declaration_id"])
         if self.method_ == "best_part":
             name = self.best_part_
             value = parts[name] if name in parts else np.zeros(n)

@@ -396,6 +396,10 @@ class OriginScreen(BaseEstimator):
 
     # ---------------------------------------------------------------------------------------------- score
     def score(self, frame: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame(self.score_columns(frame), index=frame.index)
+
+    def score_columns(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+        """`score` as a dict of arrays (no frame built: `risk.assess` reads it)."""
         config = self.config_  # raises AttributeError before fit, as scikit-learn does
         n = len(frame)
         code, code_values = factor(frame, "commodity_code", clean_code)
@@ -421,7 +425,7 @@ class OriginScreen(BaseEstimator):
         self._switch(frame, rows, value, rate, time, sub, risk, text, missing)
         self._preference(rows, value, config, sub, risk, text, missing)
         self._goods(rows, value, rate, config, sub, risk, text, missing)
-        return self._combine(frame.index, sub, risk, text, missing)
+        return self._combine(n, sub, risk, text, missing)
 
     def _route(self, rows, sub, text, missing) -> None:
         (origin, origin_values), (dispatch, dispatch_values) = rows["origin"], rows["dispatch"]
@@ -647,8 +651,7 @@ class OriginScreen(BaseEstimator):
                                      ("duty_rate", np.isnan(rate))]
 
     @staticmethod
-    def _combine(index, sub, risk, text, missing) -> pd.DataFrame:
-        n = len(index)
+    def _combine(n, sub, risk, text, missing) -> dict[str, np.ndarray]:
         scores = np.column_stack([sub[c] for c in CHECKS]) if n else np.zeros((0, len(CHECKS)))
         ran = ~np.isnan(scores)
         total = np.where(ran.any(axis=1), 1 - np.prod(1 - np.nan_to_num(scores), axis=1), np.nan)
@@ -669,6 +672,5 @@ class OriginScreen(BaseEstimator):
                 append_note(fields, mask, field, sep=", ")
             has = fields != ""
             append_note(reason, has, f"not checked: {CHECK_NAMES[check]} (missing " + fields[has] + ")")
-        return pd.DataFrame({"origin_score": total, "origin_duty_at_risk": duty, "origin_reason": reason,
-                             "origin_codes": coded}
-                            | {f"origin_{check}": sub[check] for check in CHECKS}, index=index)
+        return ({"origin_score": total, "origin_duty_at_risk": duty, "origin_reason": reason, "origin_codes": coded}
+                | {f"origin_{check}": sub[check] for check in CHECKS})

@@ -47,7 +47,7 @@ import json
 import re
 import types
 import typing
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -70,6 +70,7 @@ from pydantic_core import PydanticCustomError
 
 from smartcustoms.declarations.models import FIELDS, Declaration, GoodsItem
 from smartcustoms.reference import countries
+from smartcustoms.risk.valuation import factorize
 from smartcustoms.yaml_limits import LimitedComposer, check_size
 
 # --- fields and operators ---------------------------------------------------------------------------------------
@@ -576,6 +577,8 @@ HIT_COLUMNS = ["row", "profile_id", "version", "lane", "weight", "force", "shado
 
 
 def _naive_datetimes(series: pd.Series) -> np.ndarray:
+    if isinstance(series.dtype, np.dtype) and series.dtype.kind == "M":  # naive already
+        return series.to_numpy(dtype="datetime64[ns]")
     if not pd.api.types.is_datetime64_any_dtype(series):
         series = pd.to_datetime(series, errors="coerce", format="ISO8601")
     if getattr(series.dt, "tz", None) is not None:
@@ -583,6 +586,7 @@ def _naive_datetimes(series: pd.Series) -> np.ndarray:
     return series.to_numpy(dtype="datetime64[ns]")
 
 
+@lru_cache(maxsize=1024)
 def _moment(value: date | datetime) -> np.datetime64:
     if not isinstance(value, datetime):
         value = datetime.combine(value, time())
@@ -597,19 +601,26 @@ class _Frame:
     """Column access for evaluation: text columns are factorised once, so that a criterion is decided on the
     distinct values and spread to the rows with one take."""
 
-    def __init__(self, frame: pd.DataFrame):
+    def __init__(self, frame: pd.DataFrame, extra: Mapping[str, Any] | None = None):
         self.frame = frame
+        self.extra = extra or {}  # columns beside the frame's (the screens' new_importer), one value per row
         self.n = len(frame)
         self._text: dict[str, tuple[np.ndarray, list[str | None]]] = {}
         self._numbers: dict[str, np.ndarray] = {}
         self._times: dict[str, np.ndarray] = {}
 
     def has(self, field: str) -> bool:
-        return all(name in self.frame.columns for name in _DERIVED_INPUTS.get(field, (field,)))
+        return all(name in self.frame.columns or name in self.extra for name in _DERIVED_INPUTS.get(field, (field,)))
+
+    def column(self, field: str) -> pd.Series:
+        if field in self.extra:
+            return pd.Series(self.extra[field], copy=False)
+        return self.frame[field]
 
     def text(self, field: str) -> tuple[np.ndarray, list[str | None]]:
         if field not in self._text:
-            codes, uniques = pd.factorize(self.frame[field], use_na_sentinel=True)
+            # a dict on a few rows, pd.factorize on more: the same codes and values
+            codes, uniques = factorize(self.column(field), use_na_sentinel=True)
             values = [None if u is None or u == "" else str(u) for u in uniques]
             self._text[field] = (codes, values)
         return self._text[field]
@@ -622,13 +633,16 @@ class _Frame:
                     values = self.numbers(top) / self.numbers(bottom)
                 values[~np.isfinite(values)] = np.nan
             else:
-                values = pd.to_numeric(self.frame[field], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+                column = self.column(field)
+                if not (isinstance(column.dtype, np.dtype) and column.dtype.kind in "fiub"):  # numbers: as they are
+                    column = pd.to_numeric(column, errors="coerce")
+                values = column.to_numpy(dtype="float64", na_value=np.nan)
             self._numbers[field] = values
         return self._numbers[field]
 
     def times(self, field: str) -> np.ndarray:
         if field not in self._times:
-            self._times[field] = _naive_datetimes(self.frame[field])
+            self._times[field] = _naive_datetimes(self.column(field))
         return self._times[field]
 
     def text_mask(self, field: str, test) -> np.ndarray:
@@ -653,7 +667,7 @@ class _Frame:
             }
             return self.text_mask(c.field, tests[op])
         if kind == "bool":
-            column = self.frame[c.field]
+            column = self.column(c.field)
             known = column.notna().to_numpy()
             return known & (column.fillna(not v).astype(bool).to_numpy() == v)
         if kind == "datetime":
@@ -703,6 +717,7 @@ def evaluate(
     frame: pd.DataFrame,
     suppressions: Iterable[Suppression] = (),
     on: date | datetime | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Every hit of every profile on a declarations frame, one row per (frame row, profile):
 
@@ -713,13 +728,30 @@ def evaluate(
 
     ``on`` is the moment of the decision: suppressions in force then apply (by default, those in force at each
     row's acceptance_datetime); it also stands in for acceptance_datetime when the frame has no such column.
+    ``extra``: columns beside the frame's (one value per row, e.g. the screens' ``new_importer``).
     """
+    hits = hit_columns(profiles, frame, suppressions, on, extra)
+    if hits is None:
+        return _empty_hits(frame.index)
+    hits["row"] = frame.index[hits["row"]]
+    return pd.DataFrame(hits)[HIT_COLUMNS]
+
+
+def hit_columns(
+    profiles: Iterable[Profile],
+    frame: pd.DataFrame,
+    suppressions: Iterable[Suppression] = (),
+    on: date | datetime | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any] | None:
+    """`evaluate`'s hits as columns (arrays; ``row``: the positions of the rows), in the same order; None without
+    any hit. What `risk.assess` reads for a declaration being lodged: no frame."""
     profiles = list(profiles)
     suppressions = list(suppressions)
-    columns = _Frame(frame)
+    columns = _Frame(frame, extra)
     n = len(frame)
     if n == 0 or not profiles:
-        return _empty_hits(frame.index)
+        return None
     accepted = columns.times("acceptance_datetime") if columns.has("acceptance_datetime") else None
     when = np.full(n, _moment(on)) if on is not None else accepted
     if accepted is None:
@@ -731,7 +763,8 @@ def evaluate(
     for s in suppressions:
         by_profile.setdefault(s.profile_id, []).append(s)
 
-    parts = []
+    hit: list[Profile] = []  # each profile that hits, its rows, and which of them are suppressed
+    positions, suppressions_of = [], []
     for profile in profiles:
         mask = np.ones(n, dtype=bool)
         if profile.valid_from:
@@ -753,18 +786,20 @@ def evaluate(
             target = Criterion(field="importer_id", op="equals", value=s.importer_id) if s.importer_id \
                 else Criterion(field="commodity_code", op="prefix", value=[s.commodity_prefix])
             suppressed |= in_force & columns.mask(target)[rows]
-        parts.append(pd.DataFrame({
-            "row": frame.index[rows],
-            "profile_id": profile.profile_id,
-            "version": profile.version or 0,
-            "lane": profile.lane,
-            "weight": float(profile.weight),
-            "force": profile.force,
-            "shadow": profile.shadow,
-            "suppressed": suppressed,
-            "selects": ~suppressed & (not profile.shadow),
-            "matched": profile.describe(),
-        }))
-    if not parts:
-        return _empty_hits(frame.index)
-    return pd.concat(parts, ignore_index=True)[HIT_COLUMNS]
+        hit.append(profile)
+        positions.append(rows)
+        suppressions_of.append(suppressed)
+    if not positions:
+        return None
+    counts = [rows.size for rows in positions]
+
+    def each(values, dtype) -> np.ndarray:  # one value per profile, repeated for each of its hits
+        return np.repeat(np.array(values, dtype=dtype), counts)
+
+    suppressed = np.concatenate(suppressions_of)
+    shadow = each([p.shadow for p in hit], bool)
+    return {"row": np.concatenate(positions), "profile_id": each([p.profile_id for p in hit], object),
+            "version": each([p.version or 0 for p in hit], np.int64), "lane": each([p.lane for p in hit], object),
+            "weight": each([float(p.weight) for p in hit], float), "force": each([p.force for p in hit], bool),
+            "shadow": shadow, "suppressed": suppressed, "selects": ~suppressed & ~shadow,
+            "matched": each([p.describe() for p in hit], object)}

@@ -84,12 +84,22 @@ class SelectivitySettings(BaseModel):
         return getattr(self.capacity.get(office, self.default_capacity), lane)
 
 
-def combined_score(signals: pd.DataFrame, weights: dict[str, float]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Noisy-or of the weighted screen scores (a screen that could not run counts 0) and each screen's share."""
-    parts = {name: np.clip(np.nan_to_num(signals[f"{name}_score"].to_numpy(dtype=float)), 0, 1)
-             * min(max(weight, 0), 1)
-             for name, weight in weights.items() if f"{name}_score" in signals.columns}
-    score = np.zeros(len(signals))
+def _floats(signals, column: str) -> np.ndarray:
+    """A column of `signals` (a frame or a mapping of columns) as a float array."""
+    return np.asarray(signals[column], dtype=float)
+
+
+def _length(signals) -> int:
+    """Declarations in `signals` (a frame, or a mapping of columns that holds declaration_id)."""
+    return len(signals) if isinstance(signals, pd.DataFrame) else len(signals["declaration_id"])
+
+
+def combined_score(signals, weights: dict[str, float]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Noisy-or of the weighted screen scores (a screen that could not run counts 0) and each screen's share.
+    `signals`: a frame, or a mapping of columns (one array per column, as `select_columns` takes)."""
+    parts = {name: np.clip(np.nan_to_num(_floats(signals, f"{name}_score")), 0, 1) * min(max(weight, 0), 1)
+             for name, weight in weights.items() if f"{name}_score" in signals}
+    score = np.zeros(_length(signals))
     if parts:
         score = 1 - np.prod([1 - part for part in parts.values()], axis=0)
     total = np.sum(list(parts.values()), axis=0) if parts else score
@@ -98,10 +108,15 @@ def combined_score(signals: pd.DataFrame, weights: dict[str, float]) -> tuple[np
     return score, shares
 
 
-def uniform_draw(ids: pd.Series, seed: int) -> np.ndarray:
+def uniform_draw(ids, seed: int) -> np.ndarray:
     """A reproducible uniform number per declaration ID: the same ID draws the same number, alone or in a
     batch, so a decision does not depend on what else was assessed with it."""
-    hashed = pd.util.hash_array(ids.astype(str).to_numpy(), hash_key=f"{seed:016d}"[:16])
+    values = ids.tolist() if len(ids) <= 64 else None
+    if values is not None and all(type(value) is str for value in values):  # a few IDs: no pandas on the way
+        text = np.array(values, dtype=object)
+    else:
+        text = pd.Series(ids, copy=False).astype(str).to_numpy()
+    hashed = pd.util.hash_array(text, hash_key=f"{seed:016d}"[:16])
     return hashed / np.float64(2**64)
 
 
@@ -142,11 +157,12 @@ def _apply_capacity(lane, note, coded, forced, rank, office, day, settings: Sele
                        ] * len(over)
 
 
-def _random_rate(frame: pd.DataFrame, settings: SelectivitySettings) -> np.ndarray:
+def _random_rate(signals, settings: SelectivitySettings) -> np.ndarray:
     """The control rate of each declaration's stratum (random_rates by stratum key, else random_rate)."""
-    rate = np.full(len(frame), settings.random_rate)
-    fields = [name for name in settings.random_strata if name in frame.columns]
+    rate = np.full(_length(signals), settings.random_rate)
+    fields = [name for name in settings.random_strata if name in signals]
     if settings.random_rates and fields:
+        frame = signals if isinstance(signals, pd.DataFrame) else pd.DataFrame({f: signals[f] for f in fields})
         key = frame[fields].astype(str).agg("/".join, axis=1) if len(fields) > 1 else frame[fields[0]].astype(str)
         rate = key.map(settings.random_rates).fillna(settings.random_rate).to_numpy(dtype=float)
     return rate
@@ -168,55 +184,68 @@ def select(signals: pd.DataFrame, settings: SelectivitySettings,
     transport_mode, acceptance_datetime, the screens' `<name>_score` / `_duty_at_risk` columns and the profile
     columns of signals.profile_signals. `combined`: the score and the parts' contributions of a learned
     combination (`risk.combination`) and its `method` (column ``combination_method``); without it, the fixed
-    weights' noisy-or."""
+    weights' noisy-or. The signals' columns, then those of `select_columns`."""
+    added = select_columns(signals, settings, combined, method)
+    if not isinstance(signals.index, pd.RangeIndex) or signals.index.start != 0 or signals.index.step != 1:
+        signals = signals.reset_index(drop=True)
+    return pd.concat([signals, pd.DataFrame(added)], axis=1)
+
+
+def select_columns(signals, settings: SelectivitySettings,
+                   combined: tuple[np.ndarray, dict[str, np.ndarray]] | None = None, method: str | None = None,
+                   index: pd.Index | None = None) -> dict:
+    """`select`'s work on `signals` given as a frame or as a mapping of columns (arrays or Series of one row
+    per declaration, as `risk.assess` gathers them for a declaration being lodged): the columns it adds (risk
+    score, shares, contributions, duty at risk, lane, source, forced, capacity note and code, random), the
+    same numbers either way; text columns as Series of Python objects on `index`."""
+    n = _length(signals)
     added = {}
     if combined is None:
         score, shares = combined_score(signals, settings.weights)
     else:
         score, contributions = combined
-        everything = learned_shares(contributions, len(signals))
-        shares = {name: share for name, share in everything.items() if f"{name}_score" in signals.columns}
+        everything = learned_shares(contributions, n)
+        shares = {name: share for name, share in everything.items() if f"{name}_score" in signals}
         added.update({f"contribution_{name}": value for name, value in contributions.items()})
         if method is not None:
-            added["combination_method"] = pd.Series([method] * len(signals), dtype=object)
+            added["combination_method"] = pd.Series([method] * n, dtype=object, index=index)
     added.update({"risk_score": score, **{f"{name}_share": share for name, share in shares.items()}})
     # expected duty at risk: each screen's estimate (if its doubt is right) times its score
-    duty = np.zeros(len(signals))
-    screens = [name for name in settings.weights if f"{name}_score" in signals.columns] if combined is None else \
-        [c.removesuffix("_score") for c in signals.columns if c.endswith("_score")
-         and f"{c.removesuffix('_score')}_duty_at_risk" in signals.columns]
+    duty = np.zeros(n)
+    screens = [name for name in settings.weights if f"{name}_score" in signals] if combined is None else \
+        [c.removesuffix("_score") for c in signals if c.endswith("_score")
+         and f"{c.removesuffix('_score')}_duty_at_risk" in signals]
     for name in screens:
-        if f"{name}_duty_at_risk" in signals.columns:
-            duty += np.nan_to_num(signals[f"{name}_duty_at_risk"].to_numpy(dtype=float)) * np.nan_to_num(
-                signals[f"{name}_score"].to_numpy(dtype=float))
+        if f"{name}_duty_at_risk" in signals:
+            duty += np.nan_to_num(_floats(signals, f"{name}_duty_at_risk")) * np.nan_to_num(
+                _floats(signals, f"{name}_score"))
     added["duty_at_risk"] = duty
 
     yellow = settings.yellow_threshold
     score_lane = np.select([score >= settings.red_threshold, score >= yellow, score >= settings.blue_threshold],
                            ["red", "yellow", "blue"], "green").astype(object)
-    profile_lane = signals["profile_lane"].to_numpy(dtype=object)
-    severity = np.vectorize(SEVERITY.get, otypes=[int])
-    by_profile = severity(profile_lane) >= severity(score_lane) if len(signals) else np.zeros(0, dtype=bool)
+    profile_lane = np.asarray(signals["profile_lane"], dtype=object)
+    by_profile = _severity(profile_lane) >= _severity(score_lane)
     lane = np.where(by_profile, profile_lane, score_lane)
     source = np.where(by_profile, "profile", "screen").astype(object)
     if "model" in shares:  # the targeting model gave the largest share of the combined score
-        largest = np.max([np.zeros(len(signals)), *[share for name, share in shares.items() if name != "model"]],
+        largest = np.max([np.zeros(n), *[share for name, share in shares.items() if name != "model"]],
                          axis=0)
         source[(source == "screen") & (shares["model"] > largest)] = "model"
-    weight = signals["profile_weight"].to_numpy(dtype=float)
-    forced = signals["profile_force"].to_numpy(dtype=bool) | (
-        signals["profile_red_weight"].to_numpy(dtype=float) >= settings.force_weight)
+    weight = _floats(signals, "profile_weight")
+    forced = np.asarray(signals["profile_force"], dtype=bool) | (
+        _floats(signals, "profile_red_weight") >= settings.force_weight)
     lane[forced], source[forced] = "red", "profile"
-    note = np.full(len(signals), "", dtype=object)
+    note = np.full(n, "", dtype=object)
     # within a lane, the stronger of the screens' score and the profiles' weight (0..100 -> 0..1) ranks first
-    rank = severity(lane) * 10 + np.maximum(score, weight / 100) if len(signals) else score
-    office = signals["office_id"].to_numpy(dtype=object)
-    day = signals["acceptance_datetime"].dt.normalize().to_numpy()
-    coded = np.full(len(signals), None, dtype=object)  # the capacity note as a code and its parameters
+    rank = _severity(lane) * 10 + np.maximum(score, weight / 100) if n else score
+    office = np.asarray(signals["office_id"], dtype=object)
+    day = _days(signals["acceptance_datetime"])
+    coded = np.full(n, None, dtype=object)  # the capacity note as a code and its parameters
     _apply_capacity(lane, note, coded, forced, rank, office, day, settings)
 
     if settings.max_hits_without_selection:
-        key = signals["profile_key"].to_numpy(dtype=object)
+        key = np.asarray(signals["profile_key"], dtype=object)
         missed = (key != "") & np.isin(lane, ["green", "blue"])
         due = missed.copy()
         if missed.any():  # (none missed: nothing is due, and grouping costs a declaration being lodged 0.3 ms)
@@ -232,12 +261,22 @@ def select(signals: pd.DataFrame, settings: SelectivitySettings,
         uniform_draw(signals["declaration_id"], settings.seed) < _random_rate(signals, settings))
     lane[chosen], source[chosen], note[chosen], coded[chosen] = settings.random_lane, "random", "", None
     source[lane == "green"] = "none"
-    added.update(lane=pd.Series(lane, dtype=object), source=pd.Series(source, dtype=object), forced=forced,
-                 capacity_note=pd.Series(note, dtype=object), capacity_code=pd.Series(coded, dtype=object),
-                 random=chosen)
-    if not isinstance(signals.index, pd.RangeIndex) or signals.index.start != 0 or signals.index.step != 1:
-        signals = signals.reset_index(drop=True)
-    return pd.concat([signals, pd.DataFrame(added)], axis=1)
+    added.update(lane=pd.Series(lane, dtype=object, index=index), source=pd.Series(source, dtype=object, index=index),
+                 forced=forced, capacity_note=pd.Series(note, dtype=object, index=index),
+                 capacity_code=pd.Series(coded, dtype=object, index=index), random=chosen)
+    return added
+
+
+def _severity(lanes: np.ndarray) -> np.ndarray:
+    """SEVERITY of each lane (int array)."""
+    return np.fromiter((SEVERITY[lane] for lane in lanes.tolist()), dtype=int, count=len(lanes))
+
+
+def _days(values) -> np.ndarray:
+    """Acceptance moments (a Series, a datetime64 array or a pandas array) at midnight, as datetime64."""
+    if isinstance(values, np.ndarray) and values.dtype.kind == "M":
+        return values.astype("datetime64[D]").astype(values.dtype)
+    return pd.Series(values, copy=False).dt.normalize().to_numpy()
 
 
 def _hits(row: dict, key: str) -> list:
@@ -289,4 +328,5 @@ def top_reason(row: dict, screens: list[str]) -> str:
     return (row.get(f"{best}_reason") or "") if best else ""
 
 
-__all__ = ["LANES", "LaneCapacity", "SelectivitySettings", "combined_score", "explanation", "select", "top_reason"]
+__all__ = ["LANES", "LaneCapacity", "SelectivitySettings", "combined_score", "explanation", "select", "select_columns",
+           "top_reason"]

@@ -201,6 +201,7 @@ class TraderRisk:
         }
         # controls of declarations that are not in the history (they count once such a declaration is scored)
         self.orphan_outcomes_ = self.outcomes_[~self.outcomes_["declaration_id"].isin(ids)].reset_index(drop=True)
+        self.orphan_ids_ = None  # their declaration IDs as a set, built on first use (`_orphans`)
         self.history_start_s_ = None if pd.isna(self.history_start_) else int(_seconds([self.history_start_])[0])
 
     def _in_history(self, ids: np.ndarray) -> np.ndarray:
@@ -221,6 +222,10 @@ class TraderRisk:
     # ------------------------------------------------------------------------------------------ score
     def score(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Point-in-time trader risk for each row of ``frame`` (same index)."""
+        return pd.DataFrame(self.score_columns(frame), index=frame.index)
+
+    def score_columns(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+        """`score` as a dict of arrays (no frame built: `risk.assess` reads it)."""
         n = len(frame)
         # one computation per declaration of the frame, mapped back to its goods items
         row_decl, _ = factorize(frame["declaration_id"], use_na_sentinel=False)
@@ -236,7 +241,7 @@ class TraderRisk:
         if {"customs_value", "duty_rate"} <= set(frame.columns):
             declared_duty = np.nan_to_num(number(frame, "customs_value") * number(frame, "duty_rate") / 100.0)
         excess = np.nan_to_num(np.maximum(out.pop("excess"), 0.0))
-        result = pd.DataFrame({
+        return {
             f"{NAME}_score": out[f"{NAME}_score"],
             f"{NAME}_duty_at_risk": excess * declared_duty * self.stake_ratio,
             f"{NAME}_reason": out[f"{NAME}_reason"],
@@ -247,8 +252,7 @@ class TraderRisk:
             "importer_declarations": out["importer_declarations"],
             "compliance_tier": out["compliance_tier"],
             f"{NAME}_codes": out[f"{NAME}_codes"],
-        }, index=frame.index)
-        return result
+        }
 
     def _score_headers(self, heads: dict) -> dict[str, np.ndarray]:
         """One row per declaration: ``heads`` holds arrays of _HEADER (acceptance_datetime as a Series).
@@ -350,20 +354,31 @@ class TraderRisk:
     def _frame_events(self, heads: dict, new_rows: np.ndarray, base: int, importers, declarants) -> dict:
         """Counters of the controls of the frame's new declarations (outcomes fitted without their declaration),
         with parties coded as in the frame."""
-        events = pd.DataFrame({"known_at": np.zeros(0, dtype=np.int64), "hit": np.zeros(0),
-                               "importer_id": np.zeros(0, dtype=object), "declarant_id": np.zeros(0, dtype=object)})
-        if len(self.orphan_outcomes_) and len(new_rows):
+        known_at, hit = np.zeros(0, dtype=np.int64), np.zeros(0)
+        importer_codes = declarant_codes = np.zeros(0, dtype=np.int64)
+        if len(self.orphan_outcomes_) and len(new_rows) and self._orphans(heads["declaration_id"][new_rows]):
             known = pd.DataFrame({name: heads[name][new_rows] if name != "acceptance_datetime"
                                   else heads[name].iloc[new_rows].to_numpy() for name in _HEADER})
             events = _events(self.orphan_outcomes_, known, base)
-        known_at, hit = events["known_at"].to_numpy(dtype=np.int64), events["hit"].to_numpy(dtype=float)
+            known_at, hit = events["known_at"].to_numpy(dtype=np.int64), events["hit"].to_numpy(dtype=float)
+            if len(events):
+                importer_codes = pd.Index(importers).get_indexer(events["importer_id"])
+                declarant_codes = pd.Index(declarants).get_indexer(events["declarant_id"])
         return {
-            "every": _Before(np.zeros(len(events), dtype=np.int64), known_at, hit),
-            "importer": _Before(pd.Index(importers).get_indexer(events["importer_id"]) if len(events)
-                                else np.zeros(0, dtype=np.int64), known_at, hit),
-            "declarant": _Before(pd.Index(declarants).get_indexer(events["declarant_id"]) if len(events)
-                                 else np.zeros(0, dtype=np.int64), known_at, hit),
+            "every": _Before(np.zeros(len(known_at), dtype=np.int64), known_at, hit),
+            "importer": _Before(importer_codes, known_at, hit),
+            "declarant": _Before(declarant_codes, known_at, hit),
         }
+
+    def _orphans(self, ids: np.ndarray) -> bool:
+        """Whether any of a few declaration IDs has an outcome without its declaration in the history (more
+        than a few: assumed, and the join finds them)."""
+        if len(ids) > SMALL:
+            return True
+        known = getattr(self, "orphan_ids_", None)
+        if known is None:
+            known = self.orphan_ids_ = set(self.orphan_outcomes_["declaration_id"].tolist())
+        return any(value in known for value in ids.tolist())
 
     def _reasons(self, importers, declarants, imp_c, imp_h, imp_rate, dcl_c, dcl_h, dcl_rate, prior, use_declarant,
                  new, days_known, earlier, aeo) -> np.ndarray:

@@ -334,6 +334,10 @@ class ValuationScreen(BaseEstimator):
 
     # ---------------------------------------------------------------------------------------------- score
     def score(self, frame: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame(self.score_columns(frame), index=frame.index)
+
+    def score_columns(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+        """`score` as a dict of arrays, one value per row of `frame` (no frame built: `risk.assess` reads it)."""
         rows = self.reference_rows_  # raises AttributeError before fit, as scikit-learn does
         n_rows = len(frame)
         keys = _Keys(frame)
@@ -362,22 +366,19 @@ class ValuationScreen(BaseEstimator):
             reason[below] = "declared unit value " + formatted(unit_value[below]) + suffix[inverse[below]]
         self._not_checked(reason, keys, value, quantity, duty_rate, level_of)
 
-        return pd.DataFrame(
-            {
-                "valuation_score": score,
-                "valuation_duty_at_risk": at_risk,
-                "valuation_reason": reason,
-                "valuation_z": z,
-                "valuation_z_declaration": z_declaration,
-                "valuation_unit_value": unit_value,
-                "valuation_reference_median": reference_uv,
-                "valuation_band_p10": band_low,
-                "valuation_band_p90": np.exp(p_high),
-                "valuation_reference_n": n_ref,
-                "valuation_reference_level": level_of,
-            },
-            index=frame.index,
-        )
+        return {
+            "valuation_score": score,
+            "valuation_duty_at_risk": at_risk,
+            "valuation_reason": reason,
+            "valuation_z": z,
+            "valuation_z_declaration": z_declaration,
+            "valuation_unit_value": unit_value,
+            "valuation_reference_median": reference_uv,
+            "valuation_band_p10": band_low,
+            "valuation_band_p90": np.exp(p_high),
+            "valuation_reference_n": n_ref,
+            "valuation_reference_level": level_of,
+        }
 
     def _lookup(self, cells: dict[str, np.ndarray], rows: dict) -> tuple[np.ndarray, np.ndarray]:
         """Reference statistics and level of each distinct cell: the most specific level with enough data."""

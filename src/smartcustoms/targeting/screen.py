@@ -182,14 +182,17 @@ score says "not checked: no model (not enough outcomes yet: ...)", so the assess
         return features.loc[pd.unique(ids.to_numpy())]
 
     def score(self, frame: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame(self.score_columns(frame), index=frame.index)
+
+    def score_columns(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+        """`score` as a dict of arrays, one value per row of `frame` (no frame built: `risk.assess` reads it)."""
         n = len(frame)
         if getattr(self, "model_", None) is None:
             why = "not checked: no model" + (f" ({self.note_})" if getattr(self, "note_", "") else "")
-            return pd.DataFrame({COLUMNS[0]: np.full(n, np.nan), COLUMNS[1]: np.zeros(n),
-                                 COLUMNS[2]: pd.Series([why] * n, dtype=object).to_numpy()}, index=frame.index)
+            return {COLUMNS[0]: np.full(n, np.nan), COLUMNS[1]: np.zeros(n),
+                    COLUMNS[2]: pd.Series([why] * n, dtype=object).to_numpy()}
         if n == 0:
-            return pd.DataFrame({c: pd.Series(dtype=float if c != COLUMNS[2] else object) for c in COLUMNS},
-                                index=frame.index)
+            return {COLUMNS[0]: np.zeros(0), COLUMNS[1]: np.zeros(0), COLUMNS[2]: np.zeros(0, dtype=object)}
         ids = frame["declaration_id"].astype(str).to_numpy()
         if self._one_day(frame):
             # a declaration being lodged: its features from the lookup tables straight into the model's input
@@ -212,5 +215,4 @@ score says "not checked: no model (not enough outcomes yet: ...)", so the assess
                                 for prob, row in zip(p[flagged], words)]
         first = ~pd.Series(ids).duplicated().to_numpy() if n > 1 else np.ones(1, dtype=bool)
         duty = np.where(first, revenue[at], 0.0)
-        return pd.DataFrame({COLUMNS[0]: np.clip(p[at], 0, 1), COLUMNS[1]: duty, COLUMNS[2]: reasons[at]},
-                            index=frame.index)
+        return {COLUMNS[0]: np.clip(p[at], 0, 1), COLUMNS[1]: duty, COLUMNS[2]: reasons[at]}
