@@ -362,7 +362,7 @@ class OnlineSimulation:
 def simulate_online(declarations: pd.DataFrame, inspections: pd.DataFrame, truth: pd.DataFrame, profiles,
                     cut: str, weeks: int = 26, fraction: float = 0.05, explore_share: float = 0.2, seed: int = 0,
                     n_jobs: int = 2, on_week: Callable[[int], None] | None = None, half_life: float | None = 4.0,
-                    how: str = "optimistic", strategies: tuple[str, ...] = ONLINE_STRATEGIES,
+                    how: str = "value", strategies: tuple[str, ...] = ONLINE_STRATEGIES,
                     bonus: float = 1.0) -> OnlineSimulation:
     """Weekly targeting from `cut` under selection bias, three strategies on the same budget (`fraction` of each
     week's declarations):
