@@ -43,6 +43,7 @@ from scipy import special
 from sklearn.base import BaseEstimator
 
 from smartcustoms.outcomes.infringements import found as infringement_found
+from smartcustoms.reference.units import unit_name
 
 LEVELS = ("hs6xorigin", "hs6", "hs4", "chapter")
 _KEYS = {
@@ -51,8 +52,6 @@ _KEYS = {
     "hs4": ("hs4", "quantity_unit"),
     "chapter": ("chapter", "quantity_unit"),
 }
-UNIT_NAMES = {"KGM": "kg", "NAR": "item", "NPR": "pair", "LTR": "l", "MTK": "m2", "MIL": "1000 items",
-              "MTR": "m", "MTQ": "m3", "PCE": "piece", "SET": "set", "GRM": "g", "TNE": "t"}
 _MAD_SCALE = 1.4826  # MAD of a normal distribution x 1.4826 = its standard deviation
 _STATS = ["n", "median", "mad", "p_low", "p_high"]
 OUTPUT_COLUMNS = ["valuation_score", "valuation_duty_at_risk", "valuation_reason", "valuation_z",
@@ -407,7 +406,7 @@ class ValuationScreen(BaseEstimator):
             hs6, unit = cells["hs6"][cell], cells["quantity_unit"][cell]
             goods = {"hs6xorigin": f"{hs6} from {cells['origin_country'][cell]}", "hs6": f"{hs6} (all origins)",
                      "hs4": f"heading {hs6[:4]}", "chapter": f"chapter {hs6[:2]}"}[level[cell]]
-            suffix[cell] = (f" {self.currency}/{UNIT_NAMES.get(unit, unit)} is below the P{low} ({band[i]}) of {n[i]}"
+            suffix[cell] = (f" {self.currency}/{unit_name(unit)} is below the P{low} ({band[i]}) of {n[i]}"
                             f" comparable imports of {goods}: reason to doubt the declared value (WTO Decision 6.1)")
         return suffix
 
