@@ -57,53 +57,6 @@ def _cli_consoles_as_in_a_pipe() -> None:
 
 _cli_consoles_as_in_a_pipe()
 
-
-def _route_contexts_built_once() -> None:
-    """FastAPI builds, for each app, what each included route needs to answer (its parameters' pydantic validators:
-    about 0.26 s of CPU for our 116 routes) on the app's first request; the tests build an app per test (some 800).
-    Built here once per test process and shared by the apps, since every app includes the same routers the same
-    way (create_app). Only `dependency_overrides` would tell the apps apart, and no app of ours sets any (a test
-    that did would find its override ignored: it would fail, not pass wrongly). Without FastAPI's internal
-    (another version), the apps build their own as before."""
-    import dataclasses
-    from enum import Enum
-
-    try:
-        from fastapi.datastructures import DefaultPlaceholder
-        from fastapi.routing import _EffectiveRouteContext, _RouterIncludeContext
-    except ImportError:
-        return
-    if not (dataclasses.is_dataclass(_RouterIncludeContext) and hasattr(_EffectiveRouteContext, "from_api_route")):
-        return
-    build = _EffectiveRouteContext.from_api_route
-    built: dict = {}
-
-    def same(value):  # what an inclusion's setting is, apps apart
-        if isinstance(value, DefaultPlaceholder):
-            return ("default", same(value.value))
-        if isinstance(value, (list, tuple)):
-            return tuple(same(v) for v in value)
-        if isinstance(value, dict):
-            return tuple(sorted((repr(k), same(v)) for k, v in value.items()))
-        if value is None or isinstance(value, (str, int, float, bool, Enum)):
-            return value
-        return ("object", id(value))  # routers, dependencies, classes: the same objects in every app (kept below)
-
-    def from_api_route(cls, *, original_route, include_context):
-        key = (id(original_route), tuple((f.name, same(getattr(include_context, f.name)))
-                                         for f in dataclasses.fields(include_context)
-                                         if f.name != "dependency_overrides_provider"))
-        found = built.get(key)
-        if found is None:  # the route and the inclusion are kept, so that no id above is given to another object
-            found = built[key] = (original_route, include_context,
-                                  build(original_route=original_route, include_context=include_context))
-        return found[2]
-
-    _EffectiveRouteContext.from_api_route = classmethod(from_api_route)
-
-
-_route_contexts_built_once()
-
 POSTGRES_URL = os.environ.get("SMARTCUSTOMS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 # a test's database need not survive a power cut: commits do not wait for the disk (what they see is unchanged)
 POSTGRES_OPTIONS = "-csynchronous_commit%3Doff"
