@@ -77,6 +77,11 @@ def test_missing_descriptions_and_codes_are_not_checked(screen):
     assert list(scored["classification_reason"].iloc[1:]) == [
         "not checked: no description", "not checked: no description", "not checked: no valid commodity code"]
     assert (scored["classification_duty_at_risk"].iloc[1:] == 0).all()
+    # the same notes as codes, beside the English text (pages write them in the reader's words)
+    assert [[r["code"] for r in codes] for codes in scored["classification_codes"].iloc[1:]] == [
+        ["classification.not_checked.no_description"], ["classification.not_checked.no_description"],
+        ["classification.not_checked.no_code"]]
+    assert scored["classification_codes"].iloc[0][0]["code"] == "classification.reads_as"
 
 
 def test_unseen_codes_compare_one_level_up_or_are_not_checked(screen):
@@ -88,6 +93,8 @@ def test_unseen_codes_compare_one_level_up_or_are_not_checked(screen):
     assert "reads as 640399" in scored["classification_reason"].iloc[1]
     assert np.isnan(scored["classification_score"].iloc[2])
     assert scored["classification_reason"].iloc[2].startswith("not checked: heading 0101")
+    assert scored["classification_codes"].iloc[2] == [{"code": "classification.not_checked.no_history",
+                                                       "params": {"heading": "0101"}}]
 
 
 def test_placeholder_descriptions_keep_the_score_low(history):

@@ -173,6 +173,14 @@ def test_missing_fields_are_scored_by_what_is_available():
     assert np.isnan(out["origin_score"].iloc[1])  # every check needs the origin
     assert np.isnan(out["origin_unusual_origin"].iloc[2])
     assert "not checked: unusual origin for the goods (missing duty_rate)" in reason.iloc[2]
+    # the same notes as codes (after the findings, as in the text): the check and the missing fields
+    codes = out["origin_codes"]
+    assert [r["code"] for r in codes.iloc[0]][0] == "origin.circumvention_new"
+    assert codes.iloc[0][-1] == {"code": "origin.not_checked.missing",
+                                 "params": {"check": "route", "fields": ["dispatch_country"]}}
+    assert {"check": "circumvention", "fields": ["origin_country"]} in [r["params"] for r in codes.iloc[1]]
+    assert all(r["code"] == "origin.not_checked.missing" for r in codes.iloc[1])
+    assert codes.iloc[2][-1]["params"] == {"check": "unusual_origin", "fields": ["duty_rate"]}
     assert out["origin_circumvention"].iloc[2] == pytest.approx(0.9)
     nothing = screen().score(frame[["declaration_id"]])
     assert nothing["origin_score"].isna().all()

@@ -136,6 +136,14 @@ def test_explanation_lists_scores_profiles_and_checks_that_could_not_run():
     assert data["scores"]["valuation"]["share"] == 1.0 and "origin" not in data["scores"]
     assert data["profiles"][0]["id"] == "P-X"
     assert data["not_checked"] == ["not checked: origin switch (missing importer_id)"]
+    assert "not_checked_reasons" not in data  # no codes recorded: the English notes only
+
+    note = {"code": "origin.not_checked.missing", "params": {"check": "switch", "fields": ["importer_id"]}}
+    row = {**out.iloc[0].to_dict(), "origin_not_checked_codes": [note], "valuation_not_checked_codes": None}
+    assert json.loads(explanation(row, ["valuation", "origin"]))["not_checked_reasons"] == [note]
+    # a screen whose notes have no codes (an older screen): the page shows the English notes of all
+    row["valuation_not_checked"] = "not checked: unit value (fewer than 20 comparable imports)"
+    assert "not_checked_reasons" not in json.loads(explanation(row, ["valuation", "origin"]))
 
 
 def test_source_is_model_when_the_model_gives_the_largest_share():

@@ -23,6 +23,23 @@ def test_highest_score_flagged_duty_and_reasons_per_declaration():
     assert out.loc["C", "valuation_reason"] == "below P10: reason to doubt"
 
 
+NOTE = {"code": "valuation.not_checked.few_imports", "params": {"min": 20}}
+DUTY = {"code": "valuation.not_checked.missing", "params": {"check": "duty", "fields": ["duty_rate"]}}
+FINDING = {"code": "valuation.low", "params": {}}
+
+
+def test_coded_notes_of_skipped_and_flagged_items_go_apart_from_the_findings():
+    """The "not checked" notes as codes, per declaration: those of items that could not be checked and those that a
+    flagged item's reason carries after its findings; the findings' codes stay in `<name>_codes`."""
+    scores = SCORES.assign(valuation_codes=[None, [FINDING, DUTY], [NOTE], None, [NOTE], [FINDING]])
+    out = screen_signals(ITEMS, scores, ["valuation"])
+    assert out["valuation_codes"].tolist() == [[FINDING], None, [FINDING]]
+    assert out["valuation_not_checked_codes"].tolist() == [[DUTY], [NOTE], [NOTE]]
+    assert out.loc["B", "valuation_not_checked"] == "not checked: no reference"  # the English text as before
+    plain = screen_signals(ITEMS, SCORES, ["valuation"])  # a screen without codes: no column of them
+    assert "valuation_not_checked_codes" not in plain and "valuation_codes" not in plain
+
+
 def test_one_declaration_alone_gives_its_row_of_the_batch():
     batch = screen_signals(ITEMS, SCORES, ["valuation"])
     for declaration_id in "ABC":

@@ -163,6 +163,7 @@ def test_output_contract_and_missing_importer(history, controls):
     assert scored.loc["a", "trader_duty_at_risk"] > 0  # above the prior: a share of its 1,000 EUR duty
     assert np.isnan(scored.loc["b", "trader_score"])
     assert scored.loc["b", "trader_reason"] == "not checked: no importer"
+    assert scored.loc["b", "trader_codes"] == [{"code": "trader.not_checked.no_importer", "params": {}}]
     assert scored.loc["b", "trader_duty_at_risk"] == 0
 
 

@@ -89,6 +89,8 @@ def test_fallback_levels():
     assert list(out["valuation_reference_n"].iloc[:4]) == [21, 26, 15 + 10, 21 + 5 + 15 + 10 + 15]
     assert np.isnan(out["valuation_score"].iloc[4])
     assert "not checked: unit value (fewer than 20 comparable imports)" in out["valuation_reason"].iloc[4]
+    assert out["valuation_codes"].iloc[4] == [{"code": "valuation.not_checked.few_imports", "params": {"min": 20}}]
+    assert out["valuation_codes"].iloc[:4].isna().all()  # compared, nothing missing: no note
     low = screen.score(items([1.0], code="64069030", origin="CN", prefix="S6"))
     assert "comparable imports of chapter 64:" in low["valuation_reason"].iloc[0]
 
@@ -153,6 +155,12 @@ def test_missing_fields_are_scored_by_what_is_available():
     assert "not checked: duty at risk (missing duty_rate)" in reason.iloc[2]
     assert np.isnan(out["valuation_score"].iloc[3])
     assert "missing commodity_code" in reason.iloc[3]
+    # the same notes as codes: the check that could not run and the missing fields
+    codes = [[(r["code"], r["params"]) for r in row] for row in out["valuation_codes"]]
+    assert codes[0] == [("valuation.not_checked.missing", {"check": "reference_price", "fields": ["quantity"]})]
+    assert codes[1] == [("valuation.not_checked.missing", {"check": "origin_price", "fields": ["origin_country"]})]
+    assert codes[2] == [("valuation.not_checked.missing", {"check": "duty", "fields": ["duty_rate"]})]
+    assert codes[3] == [("valuation.not_checked.missing", {"check": "reference_price", "fields": ["commodity_code"]})]
     # a frame without the columns at all
     bare = screen.score(frame.drop(columns=["origin_country", "duty_rate"]))
     assert (bare["valuation_reference_level"] != "hs6xorigin").all()

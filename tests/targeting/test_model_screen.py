@@ -168,6 +168,13 @@ def test_unfitted_or_without_labels_is_not_checked(history, live):
     empty = ModelScreen().fit(history, None, as_of=START)
     assert empty.version is None
     assert empty.score(live)["model_reason"].str.startswith("not checked: no model").all()
+    # the same note as a code and parameters on every row (pages write it in the reader's words)
+    assert out["model_codes"].map(lambda c: c[0]["code"]).eq("model.not_checked.no_model").all()
+    few = empty.score(live.head(3))["model_codes"].tolist()
+    assert few == [[{"code": "model.not_checked.few_outcomes", "params": {
+        "labelled": 0, "found": 0, "min_outcomes": 100, "min_found": 10}}]] * 3
+    nothing = ModelScreen().fit(history.head(0), None, as_of=START).score(live.head(1))["model_codes"].tolist()
+    assert nothing == [[{"code": "model.not_checked.no_history", "params": {}}]]
 
 
 def test_assess_with_the_model_screen_names_the_model_as_source(world, live, screen):

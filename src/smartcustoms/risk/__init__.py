@@ -10,5 +10,6 @@ Frame contracts shared by every module:
   result ("discrepancy" | "no_discrepancy"), infringement (fraud type or ""), duty_recovered.
 - a screen's output: same index as its input, columns ``<name>_score`` (0..1, NaN when the check could not
   run), ``<name>_duty_at_risk`` (>= 0) and ``<name>_reason`` (a sentence when flagged, "" otherwise,
-  "not checked: ..." when the check could not run).
+  "not checked: ..." when the check could not run); most screens also ``<name>_codes``, the same reasons and
+  notes as ``{"code", "params"}`` lists for the web's words (notes: codes ``<name>.not_checked.*``).
 """

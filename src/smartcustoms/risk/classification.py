@@ -39,7 +39,7 @@ from sklearn.linear_model import LogisticRegression
 
 from smartcustoms.outcomes.infringements import found as infringement_found
 from smartcustoms.reference import hs
-from smartcustoms.risk.valuation import number
+from smartcustoms.risk.valuation import append_code, number
 
 NAME = "classification"
 COLUMNS = [f"{NAME}_score", f"{NAME}_duty_at_risk", f"{NAME}_reason"]
@@ -101,6 +101,12 @@ def _blank(texts: pd.Series) -> np.ndarray:
     ids, distinct = pd.factorize(texts)
     empty = np.append((pd.Series(distinct, dtype="str").str.strip() == "").to_numpy(dtype=bool), True)
     return empty[ids]  # id -1 (missing) picks the appended True
+
+
+# the "not checked" notes as codes and parameters (one dict serves every row: append_code makes each row's list)
+_NO_CODE = {"code": "classification.not_checked.no_code", "params": {}}
+_NO_DESCRIPTION = {"code": "classification.not_checked.no_description", "params": {}}
+_NO_MODEL = {"code": "classification.not_checked.no_model", "params": {}}
 
 
 class ClassificationScreen:
@@ -305,9 +311,12 @@ class ClassificationScreen:
             codes, valid = self._codes(frame["commodity_code"])
         reason[~valid] = "not checked: no valid commodity code"
         reason[blank] = "not checked: no description"
+        append_code(coded, ~valid & ~blank, _NO_CODE)  # the same notes as codes (pages write them in words)
+        append_code(coded, blank, _NO_DESCRIPTION)
         todo = np.flatnonzero(~blank & valid)
         if self.model_ is None:
             reason[todo] = "not checked: no text model (fewer than two codes with history)"
+            append_code(coded, todo, _NO_MODEL)
         elif len(todo) and few:
             texts = np.array([_normalise_one(str(text)) for text in descriptions[todo]], dtype=object)
             level, p_top, p_declared, top = self._compare_small(texts, codes[todo])
@@ -437,6 +446,8 @@ class ClassificationScreen:
         if len(unknown):
             reason[rows[unknown]] = [f"not checked: heading {str(code)[:4]} has no history to learn its wording from"
                                      for code in declared[unknown]]
+            append_code(coded, rows[unknown], [{"code": "classification.not_checked.no_history",
+                                                "params": {"heading": str(code)[:4]}} for code in declared[unknown]])
         flagged = np.flatnonzero(checked & (row_score >= self.flag_threshold))
         if len(flagged):
             reason[rows[flagged]], coded[rows[flagged]] = self._reasons(

@@ -49,6 +49,7 @@ from sklearn.base import BaseEstimator
 
 from smartcustoms.risk.valuation import (
     adjusted_declarations,
+    append_code,
     append_note,
     clean_code,
     combine,
@@ -57,6 +58,7 @@ from smartcustoms.risk.valuation import (
     factor,
     factorize,
     formatted,
+    missing_codes,
     number,
     pick,
     plain_twin,
@@ -672,5 +674,6 @@ class OriginScreen(BaseEstimator):
                 append_note(fields, mask, field, sep=", ")
             has = fields != ""
             append_note(reason, has, f"not checked: {CHECK_NAMES[check]} (missing " + fields[has] + ")")
+            append_code(coded, *missing_codes("origin.not_checked.missing", check, absent))
         return ({"origin_score": total, "origin_duty_at_risk": duty, "origin_reason": reason, "origin_codes": coded}
                 | {f"origin_{check}": sub[check] for check in CHECKS})

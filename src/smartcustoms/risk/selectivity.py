@@ -286,13 +286,18 @@ def _hits(row: dict, key: str) -> list:
 
 def explanation(row: dict, screens: list[str]) -> str:
     """The decision's explanation as JSON: profiles with what matched, each score and its share, the random
-    flag, the capacity state and the checks that could not run."""
+    flag, the capacity state and the checks that could not run (``not_checked``, in English; and as codes and
+    parameters, ``not_checked_reasons``, when the screens recorded them)."""
     scores = {}
-    not_checked = []
+    not_checked, notes, every_note_coded = [], [], True
     for name in screens:
         value = row.get(f"{name}_score")
+        coded_notes = row.get(f"{name}_not_checked_codes")
+        if isinstance(coded_notes, list):  # the notes as codes and parameters: pages write them in words
+            notes.extend(coded_notes)
         if row.get(f"{name}_not_checked"):
             not_checked.append(row[f"{name}_not_checked"])
+            every_note_coded = every_note_coded and isinstance(coded_notes, list)
         if value is None or value != value:
             continue
         scores[name] = {"score": round(float(value), 4), "share": round(float(row.get(f"{name}_share", 0)), 4),
@@ -310,6 +315,8 @@ def explanation(row: dict, screens: list[str]) -> str:
     }
     if isinstance(row.get("capacity_code"), dict):  # the capacity note as a code: pages write it in words
         out["capacity_reason"] = row["capacity_code"]
+    if notes and every_note_coded:  # else the English notes say what a screen without codes could not check
+        out["not_checked_reasons"] = notes
     contributions = {key.removeprefix("contribution_"): round(float(value), 4) for key, value in row.items()
                      if key.startswith("contribution_") and value == value}
     if contributions:  # the learned combination: each part's pull on the combined score (log-odds; staff only)

@@ -21,22 +21,30 @@ def _join_per_group(group: np.ndarray, texts: np.ndarray, groups: int) -> np.nda
     return out
 
 
-def _codes_per_group(group: np.ndarray, codes: np.ndarray, groups: int) -> np.ndarray:
-    """The distinct coded reasons (``{"code", "params"}``) of each group's items, in order (None without any)."""
-    out = np.full(groups, None, dtype=object)
+def _codes_per_group(group: np.ndarray, codes: np.ndarray, groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct coded reasons (``{"code", "params"}``) of each group's items, in order (None without any): the
+    findings, and apart the "not checked" notes (codes ``<screen>.not_checked.*``, also those that a flagged item's
+    reason carries after its findings)."""
+    out, notes = np.full(groups, None, dtype=object), np.full(groups, None, dtype=object)
     for at, found in zip(group.tolist(), codes.tolist()):
         if not found:
             continue
-        listed = out[at] if out[at] is not None else []
-        listed.extend(reason for reason in found if reason not in listed)
-        out[at] = listed
-    return out
+        for reason in found:
+            into = notes if ".not_checked." in reason["code"] else out
+            listed = into[at]
+            if listed is None:
+                into[at] = [reason]
+            elif reason not in listed:
+                listed.append(reason)
+    return out, notes
 
 
 def screen_signals(items: pd.DataFrame, scores: pd.DataFrame, screens: list[str]) -> pd.DataFrame:
     """Per declaration and screen: the highest item score, the duty at risk of the flagged items and the
     reasons. `scores` holds the screens' columns on the index of `items`. A screen whose score is NaN on
     every item of a declaration could not run there: its score stays NaN and `<name>_not_checked` says why.
+    A screen that records its reasons as codes (`<name>_codes`) gets them per declaration, its findings in
+    `<name>_codes` and its "not checked" notes in `<name>_not_checked_codes`.
     Declarations come out in the order they first appear."""
     columns, _ = screen_signal_columns(items["declaration_id"], scores, screens)
     _, uniques = pd.factorize(items["declaration_id"], sort=False)  # the index as pandas gives it
@@ -74,9 +82,10 @@ def screen_signal_columns(declaration_ids, scores, screens: list[str], index: pd
             columns[f"{name}_duty_at_risk"] = np.add.reduceat(duty[order], starts) if groups else duty[:0]
         columns[f"{name}_reason"] = _join_per_group(group[flagged], reasons[flagged], groups)
         columns[f"{name}_not_checked"] = _join_per_group(group[skipped], reasons[skipped], groups)
-        if f"{name}_codes" in scores:  # the same reasons as codes and parameters, for the reader's words
+        if f"{name}_codes" in scores:  # the same reasons and notes as codes and parameters, for the reader's words
             coded = np.asarray(scores[f"{name}_codes"], dtype=object)
-            columns[f"{name}_codes"] = _codes_per_group(group[flagged], coded[flagged], groups)
+            columns[f"{name}_codes"], columns[f"{name}_not_checked_codes"] = _codes_per_group(
+                group[written], coded[written], groups)
     # text columns stay Python objects: converting them to Arrow strings costs more than the rest
     return {k: pd.Series(v, dtype=object, index=index) if v.dtype == object else v for k, v in columns.items()}, uniques
 

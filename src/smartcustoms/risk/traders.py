@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from smartcustoms.risk.valuation import SMALL, combine, factorize, number
+from smartcustoms.risk.valuation import SMALL, append_code, combine, factorize, number
 
 NAME = "trader"
 COLUMNS = [f"{NAME}_score", f"{NAME}_duty_at_risk", f"{NAME}_reason", "new_importer", "importer_hit_rate",
@@ -118,6 +118,11 @@ class _Before:
         count, start, total = self.count(np.maximum(party, 0), time)
         none = party < 0
         return np.where(none, 0, count), start, (None if total is None else np.where(none, 0.0, total))
+
+
+# the "not checked" notes as codes (one dict serves every row: append_code makes each row's list)
+_NO_DATE = {"code": "trader.not_checked.no_date", "params": {}}
+_NO_IMPORTER = {"code": "trader.not_checked.no_importer", "params": {}}
 
 
 class TraderRisk:
@@ -330,7 +335,9 @@ class TraderRisk:
         reason = np.full(m, "", dtype=object)
         reason[no_time] = "not checked: no acceptance date"
         reason[no_importer] = "not checked: no importer"
-        coded = np.full(m, None, dtype=object)  # a flagged row's reason as codes and parameters
+        coded = np.full(m, None, dtype=object)  # a row's reason (or "not checked" note) as codes and parameters
+        append_code(coded, no_time & ~no_importer, _NO_DATE)
+        append_code(coded, no_importer, _NO_IMPORTER)
         flagged = np.flatnonzero(((score >= self.flag_threshold) | new) & ~no_importer & ~no_time)
         if len(flagged):
             reason[flagged], coded[flagged] = self._reasons(

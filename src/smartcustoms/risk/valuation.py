@@ -56,7 +56,8 @@ _MAD_SCALE = 1.4826  # MAD of a normal distribution x 1.4826 = its standard devi
 _STATS = ["n", "median", "mad", "p_low", "p_high"]
 OUTPUT_COLUMNS = ["valuation_score", "valuation_duty_at_risk", "valuation_reason", "valuation_z",
                   "valuation_z_declaration", "valuation_unit_value", "valuation_reference_median",
-                  "valuation_band_p10", "valuation_band_p90", "valuation_reference_n", "valuation_reference_level"]
+                  "valuation_band_p10", "valuation_band_p90", "valuation_reference_n", "valuation_reference_level",
+                  "valuation_codes"]
 
 
 # --- vectorised helpers, shared with the other screens ------------------------------------------------------
@@ -212,6 +213,48 @@ def append_note(reason: np.ndarray, mask: np.ndarray, text, sep: str = "; ") -> 
         reason[mask] = np.where(old == "", text, old + sep + text)
 
 
+def append_code(coded: np.ndarray, where, reason) -> None:
+    """`append_note` as codes: coded[where] (a list of ``{"code", "params"}``, or None) gets `reason` appended (one
+    dict, or a sequence of them over `where`: a mask or row positions), in place. The lists are never changed in
+    place: one dict given goes into one list shared by the rows that had none, a new list elsewhere."""
+    where = np.asarray(where)
+    at = np.flatnonzero(where) if where.dtype == bool else where.astype(np.intp)
+    if not len(at):
+        return
+    if isinstance(reason, dict):
+        empty = pd.isna(coded[at])
+        shared = np.empty(1, dtype=object)
+        shared[0] = [reason]
+        coded[at[empty]] = shared
+        for row in at[~empty].tolist():
+            coded[row] = [*coded[row], reason]
+        return
+    for row, value in zip(at.tolist(), reason):
+        coded[row] = [*coded[row], value] if coded[row] else [value]
+
+
+def missing_codes(code: str, check: str, flags: list[tuple[str, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """The note "not checked: <check> (missing <fields>)" as a code for each row: (mask of the rows missing any of
+    the `flags` (field, mask), their ``{"code", "params": {"check", "fields"}}``), one dict per combination of
+    fields (not per row)."""
+    combo = np.zeros(len(flags[0][1]) if flags else 0, dtype=np.int64)
+    for bit, (_, mask) in enumerate(flags):
+        combo |= np.asarray(mask, dtype=np.int64) << bit
+    has = combo > 0
+    combos, inverse = np.unique(combo[has], return_inverse=True)
+    table = np.empty(len(combos), dtype=object)
+    for at, k in enumerate(combos.tolist()):
+        table[at] = {"code": code, "params": {"check": check, "fields": [
+            field for bit, (field, _) in enumerate(flags) if k >> bit & 1]}}
+    return has, table[inverse.reshape(-1)]
+
+
+# the valuation screen's notes that name a fixed field (one dict serves every row)
+_ORIGIN_PRICE = {"code": "valuation.not_checked.missing", "params": {"check": "origin_price",
+                                                                    "fields": ["origin_country"]}}
+_DUTY = {"code": "valuation.not_checked.missing", "params": {"check": "duty", "fields": ["duty_rate"]}}
+
+
 def adjusted_declarations(outcomes: pd.DataFrame | None, infringements=None, as_of=None) -> pd.Index:
     """IDs of declarations whose control found a discrepancy (of the given infringement types, or of any type
     when ``infringements`` is None), inspected strictly before ``as_of`` when given."""
@@ -363,7 +406,7 @@ class ValuationScreen(BaseEstimator):
         if below.any():
             suffix = self._doubt_suffix(cells, cell_stats, cell_level)
             reason[below] = "declared unit value " + formatted(unit_value[below]) + suffix[inverse[below]]
-        self._not_checked(reason, keys, value, quantity, duty_rate, level_of)
+        coded = self._not_checked(reason, keys, value, quantity, duty_rate, level_of)
 
         return {
             "valuation_score": score,
@@ -377,6 +420,7 @@ class ValuationScreen(BaseEstimator):
             "valuation_band_p90": np.exp(p_high),
             "valuation_reference_n": n_ref,
             "valuation_reference_level": level_of,
+            "valuation_codes": coded,  # the "not checked" notes as codes and parameters
         }
 
     def _lookup(self, cells: dict[str, np.ndarray], rows: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -423,20 +467,30 @@ class ValuationScreen(BaseEstimator):
             adjusted = -np.expm1(np.maximum(k, 1.0) * np.log1p(-tail))
         return np.where(checked, special.ndtri(np.clip(adjusted, 1e-300, 1.0)), np.nan)
 
-    def _not_checked(self, reason, keys: _Keys, value, quantity, duty_rate, level_of) -> None:
-        """Append "not checked: ..." for what could not be checked, naming the missing field."""
+    def _not_checked(self, reason, keys: _Keys, value, quantity, duty_rate, level_of) -> np.ndarray:
+        """Append "not checked: ..." for what could not be checked, naming the missing field; the same notes as
+        codes and parameters (``valuation_codes``: None on a row without one)."""
         no_code, no_unit = keys.hs6 < 0, keys.unit < 0
         no_value, no_quantity = ~(value > 0), ~(quantity > 0)
+        coded = np.full(len(reason), None, dtype=object)
         missing = np.full(len(reason), "", dtype=object)
-        for mask, field in ((no_code, "commodity_code"), (no_unit, "quantity_unit"), (no_value, "customs_value"),
-                            (no_quantity, "quantity")):
+        flags = [("commodity_code", no_code), ("quantity_unit", no_unit), ("customs_value", no_value),
+                 ("quantity", no_quantity)]
+        for field, mask in flags:
             append_note(missing, mask, field, sep=", ")
         has = missing != ""
         if has.any():
             append_note(reason, has, "not checked: unit value against reference prices (missing " + missing[has]
                         + ")")
-        append_note(reason, (keys.origin < 0) & ~has,
-                    "not checked: origin-specific reference price (missing origin_country)")
-        append_note(reason, ~has & (level_of == ""),
-                    f"not checked: unit value (fewer than {self.min_observations} comparable imports)")
-        append_note(reason, np.isnan(duty_rate) & (level_of != ""), "not checked: duty at risk (missing duty_rate)")
+            append_code(coded, *missing_codes("valuation.not_checked.missing", "reference_price", flags))
+        no_origin = (keys.origin < 0) & ~has
+        append_note(reason, no_origin, "not checked: origin-specific reference price (missing origin_country)")
+        append_code(coded, no_origin, _ORIGIN_PRICE)
+        few = ~has & (level_of == "")
+        append_note(reason, few, f"not checked: unit value (fewer than {self.min_observations} comparable imports)")
+        append_code(coded, few, {"code": "valuation.not_checked.few_imports", "params": {"min": self.min_observations}})
+        no_rate = np.isnan(duty_rate) & (level_of != "")
+        append_note(reason, no_rate, "not checked: duty at risk (missing duty_rate)")
+        append_code(coded, no_rate, _DUTY)
+        return coded
+
