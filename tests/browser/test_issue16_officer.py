@@ -270,6 +270,32 @@ def test_a_declaration_without_a_task_has_a_staff_page_with_its_history_in_time_
     expect(page.locator("main a[href^='/staff/declarations/']").first).to_be_visible()
 
 
+def test_what_could_not_be_checked_reads_in_french_on_the_task_and_declaration_pages(browser, site):
+    """Live horses: a heading the screens never saw, so the valuation screen has too few comparable imports and
+    the classification screen no wording to learn. The notes are written from their codes in French, never in the
+    English recorded beside them."""
+    horses = {"item_number": 1, "commodity_code": "0101210000", "goods_description": "pure-bred breeding horses",
+              "origin_country": "IE", "quantity": 2, "quantity_unit": "NAR", "net_mass": 1100, "gross_mass": 1200,
+              "item_price": 90000, "customs_value": 82800, "duty_rate": 0, "tax_type": "A00"}
+    task = open_task(site, "NOTCHK-16", lane="yellow", items=[horses])
+    page = new_page(browser, "fr", "desktop")
+    enter(page, site, "oscar", "fr")
+    wanted = [words("fr", "not checked (%(screen)s): %(note)s", screen=words("fr", "valuation"),
+                    note=words("fr", "unit value (fewer than %(min)s comparable imports)", min="20")),
+              words("fr", "not checked (%(screen)s): %(note)s", screen=words("fr", "classification"),
+                    note=words("fr", "heading %(heading)s has no history to learn its wording from", heading="0101"))]
+    for path in (f"/officer/tasks/{task}", "/staff/declarations/NOTCHK-16"):
+        page.goto(site.url + path)
+        heading = page.locator("main p").filter(has_text=re.compile("^" + re.escape(words("fr", "Not checked:"))))
+        expect(heading).to_be_visible()
+        notes = heading.locator("xpath=following-sibling::ul[1]")
+        assert [plain(text) for text in notes.locator("li").all_inner_texts()] == wanted
+        assert notes.get_attribute("lang") is None  # the page's language, not the recorded English
+        assert "not checked" not in text_of(page.locator("main"))
+        assert horizontal_overflow(page) <= 0
+    page.context.close()
+
+
 def test_cli_tables_never_cut_ids_when_piped(site):
     """The issue: `PORT-NORTH-…`, `M20261…` when piped (80 columns). The IDs users pass to other commands."""
     long_id = "M20261207-PORT-NORTH-0000000000001"

@@ -1,6 +1,8 @@
 """Reasons built from codes and parameters (web.reason_words): a profile's criteria and the valuation band in the
 reader's language, numbers as the reader's locale writes them; the query text for the trader names no band."""
 
+import html
+
 from smartcustoms.web import reason_words
 from smartcustoms.web.i18n import translations
 
@@ -57,6 +59,20 @@ CODED = {
     "trader.aeo": {"factor": 0.5},
     "capacity.used_up": {"lane": "red", "moved_to": "yellow"},
     "capacity.selected_anyway": {"hits": 1000},
+    # the "not checked" notes
+    "classification.not_checked.no_code": {},
+    "classification.not_checked.no_description": {},
+    "classification.not_checked.no_model": {},
+    "classification.not_checked.no_history": {"heading": "0101"},
+    "origin.not_checked.missing": {"check": "route", "fields": ["origin_country", "dispatch_country"]},
+    "valuation.not_checked.missing": {"check": "reference_price", "fields": ["quantity", "quantity_unit"]},
+    "valuation.not_checked.few_imports": {"min": 1000},
+    "trader.not_checked.no_date": {},
+    "trader.not_checked.no_importer": {},
+    "model.not_checked.no_model": {},
+    "model.not_checked.no_history": {},
+    "model.not_checked.few_outcomes": {"labelled": 1204, "found": 3, "min_outcomes": 100, "min_found": 10},
+    "model.not_checked.not_trained": {},
 }
 WORDS = {  # code -> (a part of the English words, a part of the French words: French numbers)
     "classification.reads_as": ("reads as 870830 (probability 0.91), declared 681381 (probability 0.04)",
@@ -90,6 +106,33 @@ WORDS = {  # code -> (a part of the English words, a part of the French words: F
     "capacity.used_up": ("in the red lane was used up: moved to yellow", "en circuit rouge était épuisée : passée en "
                                                                           "jaune"),
     "capacity.selected_anyway": ("1,000 earlier hits went unselected", "1\u202f000 occurrences antérieures"),
+    "classification.not_checked.no_code": ("not checked (classification): no valid commodity code",
+                                           "non vérifié (classement tarifaire) : aucun code marchandise valide"),
+    "classification.not_checked.no_description": ("not checked (classification): no description of the goods",
+                                                  "non vérifié (classement tarifaire) : aucune désignation"),
+    "classification.not_checked.no_model": ("no text model (fewer than two codes", "aucun modèle de texte"),
+    "classification.not_checked.no_history": ("heading 0101 has no history", "la position 0101 n'a pas d'historique"),
+    "origin.not_checked.missing": ("not checked (origin): origin against dispatch route (missing Country of origin, "
+                                   "Country of dispatch)",
+                                   "non vérifié (origine) : origine par rapport à l'itinéraire d'expédition (manque : "
+                                   "Pays d'origine, Pays d'expédition)"),
+    "valuation.not_checked.missing": ("not checked (valuation): unit value against reference prices (missing "
+                                      "Quantity, Unit of quantity)",
+                                      "non vérifié (valeur) : valeur unitaire par rapport aux prix de référence "
+                                      "(manque : Quantité, Unité de quantité)"),
+    "valuation.not_checked.few_imports": ("unit value (fewer than 1,000 comparable imports)",
+                                          "valeur unitaire (moins de 1\u202f000 importations comparables)"),
+    "trader.not_checked.no_date": ("not checked (trader history): no date of acceptance",
+                                   "non vérifié (historique de l'opérateur) : aucune date d'acceptation"),
+    "trader.not_checked.no_importer": ("not checked (trader history): no importer", "aucun importateur"),
+    "model.not_checked.no_model": ("not checked (targeting model): no model", "non vérifié (modèle de ciblage) : "
+                                                                             "aucun modèle"),
+    "model.not_checked.no_history": ("no model (no history)", "aucun modèle (aucun historique)"),
+    "model.not_checked.few_outcomes": ("1,204 controlled declarations, 3 with a discrepancy; the model needs 100 and "
+                                       "10",
+                                       "1\u202f204 déclarations contrôlées, 3 avec une irrégularité ; le modèle en "
+                                       "demande 100 et 10"),
+    "model.not_checked.not_trained": ("no model (it could not be trained", "aucun modèle (il n'a pas pu être entraîné"),
 }
 
 
@@ -135,3 +178,34 @@ def test_the_staff_reason_list_writes_coded_reasons_and_keeps_older_ones_in_engl
     assert "en circuit rouge était épuisée : passée en jaune" in html
     assert '<span lang="en">importer IMP7: 12 discrepancies (an older decision, no codes)</span>' in html
     assert "dispatched from" not in html and "capacity of the office" not in html
+
+
+def test_the_not_checked_notes_are_written_from_their_codes_and_older_ones_stay_english():
+    """The officer task page and the staff declaration page (macro not_checked_list): the notes from their codes in
+    the page's words; a decision recorded before the codes (or with a code without words) shows its English notes,
+    marked lang="en" on a French page."""
+    from smartcustoms.web.render import make_templates
+
+    template = make_templates().env.from_string(
+        '{% from "_macros.html" import not_checked_list with context %}{{ not_checked_list(codes, notes) }}')
+    codes = [{"code": "classification.not_checked.no_history", "params": {"heading": "0101"}},
+             {"code": "valuation.not_checked.missing", "params": {"check": "duty", "fields": ["duty_rate"]}}]
+    notes = ["not checked: heading 0101 has no history to learn its wording from",
+             "not checked: duty at risk (missing duty_rate)"]
+
+    def page(lang: str, **context) -> str:
+        return html.unescape(template.render(locale=lang, formats="fr_FR" if lang == "fr" else "en_GB",
+                                             translations=translations(lang), **context))
+
+    french = page("fr", codes=codes, notes=notes)
+    assert "Non vérifié :" in french
+    assert "non vérifié (classement tarifaire) : la position 0101 n'a pas d'historique" in french
+    assert "non vérifié (valeur) : droits en jeu (manque : Taux du droit (pour cent))" in french
+    assert "not checked" not in french and 'lang="en"' not in french
+    english = page("en", codes=codes, notes=notes)
+    assert "not checked (valuation): duty at risk (missing Duty rate (percent))" in english
+    older = page("fr", codes=[], notes=notes)
+    assert '<ul class="reasons" lang="en">' in older and "not checked: duty at risk (missing duty_rate)" in older
+    unknown = page("fr", codes=[*codes, {"code": "valuation.not_checked.unheard_of", "params": {}}], notes=notes)
+    assert 'lang="en"' in unknown and "non vérifié (valeur)" not in unknown
+    assert page("fr", codes=[], notes=[]).strip() == ""

@@ -4,7 +4,9 @@ catalogues under ``web/locales``) and with numbers and dates as the reader's loc
 1 210 in French; 7.00 and 1,210 in English). Nothing here parses the English texts the risk engine stores.
 
 The classification, origin and trader screens and the capacity note record each reason as a code and its
-parameters (``{"code", "params"}``, beside the English text): ``coded_words`` writes it.
+parameters (``{"code", "params"}``, beside the English text): ``coded_words`` writes it. So do the screens' "not
+checked" notes (codes ``<screen>.not_checked.*``: a check that could not run, and why), written "not checked
+(<screen>): <why>" with the fields' labels of the lodging form.
 
 Staff pages only show the band and the criteria; ``query_suggestion`` names neither (a trader reads it)."""
 
@@ -20,6 +22,7 @@ from smartcustoms.reference.units import UNITS
 from smartcustoms.web.forms import HEADER, ITEM
 from smartcustoms.web.i18n import N_
 from smartcustoms.web.words import ANALYST_LANE_NAMES as LANES
+from smartcustoms.web.words import SCREENS
 
 Gettext = Callable[[str], str]
 
@@ -169,6 +172,33 @@ CODED = {  # a reason's code -> its sentence; PARAMS says how each number is wri
     "capacity.used_up": N_("the office's capacity for the day in the %(lane)s lane was used up: moved to "
                            "%(moved_to)s"),
     "capacity.selected_anyway": N_("selected although over capacity: %(hits)s earlier hits went unselected"),
+    # the "not checked" notes: why a check could not run (coded_words adds "not checked (<screen>): ")
+    "classification.not_checked.no_code": N_("no valid commodity code"),
+    "classification.not_checked.no_description": N_("no description of the goods"),
+    "classification.not_checked.no_model": N_("no text model (fewer than two codes with history)"),
+    "classification.not_checked.no_history": N_("heading %(heading)s has no history to learn its wording from"),
+    "origin.not_checked.missing": N_("%(check)s (missing %(fields)s)"),
+    "valuation.not_checked.missing": N_("%(check)s (missing %(fields)s)"),
+    "valuation.not_checked.few_imports": N_("unit value (fewer than %(min)s comparable imports)"),
+    "trader.not_checked.no_date": N_("no date of acceptance"),
+    "trader.not_checked.no_importer": N_("no importer"),
+    "model.not_checked.no_model": N_("no model"),
+    "model.not_checked.no_history": N_("no model (no history)"),
+    "model.not_checked.few_outcomes": N_("no model (not enough outcomes yet: %(labelled)s controlled declarations, "
+                                         "%(found)s with a discrepancy; the model needs %(min_outcomes)s and "
+                                         "%(min_found)s)"),
+    "model.not_checked.not_trained": N_("no model (it could not be trained on the outcomes known)"),
+}
+NOT_CHECKED = N_("not checked (%(screen)s): %(note)s")
+CHECKS = {  # the checks that a missing field stops (the valuation and origin screens)
+    "reference_price": N_("unit value against reference prices"),
+    "origin_price": N_("origin-specific reference price"),
+    "duty": N_("duty at risk"),
+    "route": N_("origin against dispatch route"),
+    "switch": N_("importer's origin switch"),
+    "preference": N_("preference coverage"),
+    "circumvention": N_("circumvention of trade-defence measures"),
+    "unusual_origin": N_("unusual origin for the goods"),
 }
 NEW_IMPORTER_UNSEEN = N_("new importer: no earlier declaration")
 PREFERENCE_WHY = {
@@ -177,7 +207,9 @@ PREFERENCE_WHY = {
     "chapter": N_("which does not cover chapter %(chapter)s"),
 }
 COUNT, RATE, SHARE, PERCENT, FACTOR, LANE = "count", "rate", "share", "percent", "factor", "lane"
-PARAMS = {  # how each parameter is written: a count, a rate (0.12), a share (fraction, as %), a duty % or a lane
+CHECK, FIELD_LIST = "check", "fields"
+PARAMS = {  # how each parameter is written: a count, a rate (0.12), a share (fraction, as %), a duty %, a lane, a
+    # check (CHECKS) or a list of fields (their labels)
     "classification.reads_as": {"p_likely": RATE, "p_declared": RATE},
     "classification.duty_gap": {"likely_rate": PERCENT, "declared_rate": PERCENT},
     "origin.route": {"share": SHARE, "earlier": COUNT},
@@ -192,6 +224,10 @@ PARAMS = {  # how each parameter is written: a count, a rate (0.12), a share (fr
     "trader.aeo": {"factor": FACTOR},
     "capacity.used_up": {"lane": LANE, "moved_to": LANE},
     "capacity.selected_anyway": {"hits": COUNT},
+    "origin.not_checked.missing": {"check": CHECK, "fields": FIELD_LIST},
+    "valuation.not_checked.missing": {"check": CHECK, "fields": FIELD_LIST},
+    "valuation.not_checked.few_imports": {"min": COUNT},
+    "model.not_checked.few_outcomes": {"labelled": COUNT, "found": COUNT, "min_outcomes": COUNT, "min_found": COUNT},
 }
 
 
@@ -216,6 +252,11 @@ def _param_words(kind: str | None, value, gettext: Gettext, locale: str) -> str:
         return value_words(value, gettext, locale)
     if kind == LANE:
         return gettext(LANES[value]) if value in LANES else str(value)
+    if kind == CHECK:
+        return gettext(CHECKS[value]) if value in CHECKS else str(value)
+    if kind == FIELD_LIST:
+        fields = value if isinstance(value, list | tuple) else [value]
+        return ", ".join(gettext(FIELDS[field]) if field in FIELDS else str(field) for field in fields)
     return str(value)
 
 
@@ -232,9 +273,14 @@ def coded_words(reason: dict, gettext: Gettext, locale: str) -> str | None:
     if code == "origin.preference":
         values["why"] = gettext(PREFERENCE_WHY.get(params.get("why"), PREFERENCE_WHY["agreement"])) % values
     try:
-        return gettext(CODED[code]) % values
+        words = gettext(CODED[code]) % values
     except KeyError:  # a parameter missing from an old record: its English text says it
         return None
+    if ".not_checked." in code:  # a check that could not run: which screen's, and why
+        screen = code.split(".", 1)[0]
+        return gettext(NOT_CHECKED) % {"screen": gettext(SCREENS[screen]) if screen in SCREENS else screen,
+                                       "note": words}
+    return words
 
 
 def coded_list(reasons, gettext: Gettext, locale: str) -> list[str] | None:

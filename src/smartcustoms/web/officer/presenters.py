@@ -441,7 +441,8 @@ def decision_of(db: Engine, decision_id: int | None) -> dict | None:
 def why_selected(explanation: str | dict | None) -> dict:
     """The decision's explanation, ready for a page: lane, source, random, risk score, duty at risk, the profiles
     hit (id, version, lane asked, the criteria that matched), each screen (score, its share of the combined score,
-    duty at risk, its reasons), the capacity note and what could not be checked."""
+    duty at risk, its reasons), the capacity note and what could not be checked (English notes, and codes for the
+    reader's words)."""
     data = json.loads(explanation) if isinstance(explanation, str) else (explanation or {})
     screens = []
     for name, score in (data.get("scores") or {}).items():
@@ -458,7 +459,8 @@ def why_selected(explanation: str | dict | None) -> dict:
             "screens": screens, "capacity": data.get("capacity") or "",
             "capacity_reason": data.get("capacity_reason"),
             "profile_checks": control_service.profile_checks(data),  # checklist line -> its profile hit
-            "not_checked": [n for n in data.get("not_checked") or [] if n]}
+            "not_checked": [n for n in data.get("not_checked") or [] if n],
+            "not_checked_reasons": data.get("not_checked_reasons") or []}  # the same notes as codes (newer ones)
 
 
 def importer_history(db: Engine, user: User, declaration, limit: int = 20) -> dict:
