@@ -9,7 +9,8 @@ historic controls, the example profiles published) on which it fits its risk eng
 from another process: `wrk` (C, one thread, a Lua script that posts distinct declarations) when it is
 installed, else a small asyncio client of this file (raw HTTP/1.1 over keep-alive connections). Every request
 lodges a declaration never seen before (pre-generated valid JSON from the same synthetic world, lodged with an
-admin token), so every request stores, assesses and records one declaration. A warm-up precedes the measured
+admin token), so every request stores, assesses and records one declaration. As on a live server, they are
+declarations of the day: dated the day after the history (at their own time of day). A warm-up precedes the measured
 window. Prints a table and updates docs/benchmarks.md.
 
     .venv/bin/python benchmarks/bench_web.py [--databases sqlite postgresql] [--workers 1 2] [--duration 30]
@@ -113,6 +114,8 @@ def prepare(url: str, history: int, live: int, seed: int, folder: Path) -> tuple
 
     bodies = folder / "bodies.jsonl"
     fresh = valid[~valid["declaration_id"].isin(past)]
+    when = fresh["acceptance_datetime"]  # live traffic: the declarations lodged are of one day, the history's next
+    fresh = fresh.assign(acceptance_datetime=cut.floor("D") + pd.Timedelta(days=1) + (when - when.dt.floor("D")))
     with bodies.open("w", encoding="utf-8") as out:
         for _key, rows in fresh.groupby("declaration_id", sort=False):
             first = rows.iloc[0]

@@ -55,6 +55,35 @@ def test_a_coroutine_handler_is_awaited_in_the_event_loop_and_a_plain_one_runs_i
     assert threads["async"] is threading.main_thread() and threads["plain"] is not threading.main_thread()
 
 
+def test_with_a_concurrency_of_two_a_batch_arriving_meanwhile_is_handled_beside_the_first():
+    """The server lodges in two processes: a batch that forms while one is being handled does not wait for it;
+    with a concurrency of one it does."""
+
+    async def main(concurrency):
+        running, most = 0, 0
+
+        async def handle(items):
+            nonlocal running, most
+            running += 1
+            most = max(most, running)
+            await asyncio.sleep(0.05)
+            running -= 1
+            return [item * 2 for item in items]
+
+        batcher = MicroBatcher(handle, max_wait=0, settle=0, concurrency=concurrency)
+        first = asyncio.ensure_future(batcher.submit_many([1, 2]))
+        await asyncio.sleep(0.01)  # the first batch is being handled
+        second = await batcher.submit_many([3])
+        results = (await first, second)
+        await batcher.close()
+        return results, most
+
+    assert run(main(2)) == (([2, 4], [6]), 2)
+    assert run(main(1)) == (([2, 4], [6]), 1)
+    with pytest.raises(ValueError):
+        MicroBatcher(lambda items: items, concurrency=0)
+
+
 def test_batches_never_exceed_max_size_and_keep_order():
     calls = []
 

@@ -21,7 +21,7 @@ from smartcustoms.web.config import WebSettings
 
 @pytest.fixture
 def settings(tmp_path):
-    return WebSettings(password_time_cost=1, password_memory_kib=64, batch_wait_ms=1,
+    return WebSettings(password_time_cost=1, password_memory_kib=64, batch_wait_ms=1, lodging_processes=2,
                        var_dir=tmp_path / "var")  # lodging_process: True, the default
 
 
@@ -37,7 +37,8 @@ def test_the_lodging_process_gives_the_decisions_of_the_server_s_own_engine(clie
     for body in bodies:
         answer = as_user(client, None).post("/api/v1/declarations", json=body, headers=staff["root"].bearer)
         assert answer.status_code == 201, answer.text
-    assert client.app.state.lodging_process._pool is not None  # lodged in a process of its own
+    lodging = client.app.state.lodging_process
+    assert lodging.processes == 2 and all(slot.pool is not None for slot in lodging._slots)  # processes of its own
     # its commits leave the wait for the disk to its checkpoints (the default)
     assert client.app.state.lodging_process.synchronous == "normal"
 
@@ -68,11 +69,14 @@ def test_a_profile_published_after_the_first_batch_reaches_the_lodging_process(c
 def test_a_lodging_process_that_dies_is_replaced(client, staff):
     lodge(client, staff, "FIRST")
     lodging = client.app.state.lodging_process
-    (pid,) = list(lodging._pool._processes)
-    os.kill(pid, signal.SIGKILL)
+    pids = [pid for slot in lodging._slots for pid in slot.pool._processes]
+    assert len(pids) == 2
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)
 
     second = lodge(client, staff, "SECOND")  # the dead process is found out and another one lodges it
     assert second["declaration_id"] == "SECOND" and second["lane"] in ("green", "blue", "yellow", "red")
-    assert list(lodging._pool._processes) != [pid]
+    lodge(client, staff, "THIRD")  # the other process, found out in turn
+    assert not {pid for slot in lodging._slots if slot.pool for pid in slot.pool._processes} & set(pids)
     again = as_user(client, None).get("/api/v1/declarations/SECOND", headers=staff["root"].bearer)
     assert again.status_code == 200 and again.json()["lane"] == second["lane"]

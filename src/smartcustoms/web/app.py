@@ -101,7 +101,8 @@ def create_app(settings: WebSettings | None = None, engine: Engine | None = None
     app.state.hasher = make_hasher(settings.password_time_cost, settings.password_memory_kib)
     app.state.tokens = TokenCache(settings.token_cache_seconds)
     app.state.auth_counter = SharedRead(partial(change_counter, db))  # on a database server (web.deps)
-    lodging = (LodgingProcess(db, synchronous=settings.sqlite_synchronous, remote_offices=settings.remote_offices)
+    lodging = (LodgingProcess(db, synchronous=settings.sqlite_synchronous, remote_offices=settings.remote_offices,
+                              processes=settings.lodging_processes)
                if settings.lodging_process and shared_database(db) else None)
 
     async def lodge_batch(batch: list) -> list:
@@ -111,7 +112,7 @@ def create_app(settings: WebSettings | None = None, engine: Engine | None = None
 
     app.state.lodging_process = lodging
     app.state.batcher = MicroBatcher(lodge_batch, max_wait=settings.batch_wait_ms / 1000,
-                                     max_size=settings.batch_max)
+                                     max_size=settings.batch_max, concurrency=lodging.processes if lodging else 1)
     app.add_middleware(BodyLimit, max_bytes=settings.upload_max_bytes + 64 * 1024)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(TrustedProxies, trusted=settings.trusted_proxies)

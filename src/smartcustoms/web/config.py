@@ -31,6 +31,9 @@ class WebSettings(Settings):
                                  "(it closes sooner when a millisecond brings none)")
     lodging_process: bool = Field(True, description="store, assess and record lodged declarations in a process "
                                   "of its own (on a file or server database), beside the one that answers")
+    lodging_processes: int = Field(1, ge=1, le=16, description="how many such processes lodge batches side by side "
+                                   "(each holds a copy of the risk engine in memory; more than one pays where the "
+                                   "server has cores to spare)")
     sqlite_synchronous: Literal["normal", "full"] = Field(
         "normal", description="SQLite: whether each commit of the lodging process waits for the "
         "disk (full), or only their checkpoints do, every 0.2 s (normal: a power cut can undo the last fraction of "

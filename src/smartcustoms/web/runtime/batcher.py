@@ -2,8 +2,9 @@
 
 Assessing one declaration costs about as much as assessing fifty, so the batcher gathers what is waiting and
 what keeps arriving (until a ``settle`` window brings nothing new, or ``max_wait`` has passed), hands the batch
-to ``handle`` (in a worker thread; a coroutine function is awaited), and gives each waiter its own result. One
-batch runs at a time.
+to ``handle`` (in a worker thread; a coroutine function is awaited), and gives each waiter its own result. Up
+to ``concurrency`` batches run at a time (one by default; the server runs as many as it has lodging processes):
+a batch that arrives while one is being handled need not wait for it.
 
 A failure never spreads to batch neighbours: when ``handle`` raises for a batch of several items, each item is
 handled again alone, so that only the items that fail alone get an error (the handler must be idempotent:
@@ -25,10 +26,11 @@ class MicroBatcher:
     (``isolated`` counts those batches): a waiter gets an error only when its own item fails alone."""
 
     def __init__(self, handle: Callable[[list], Sequence[Any]], max_wait: float = 0.02, max_size: int = 256,
-                 settle: float = 0.001):
-        if max_size < 1:
-            raise ValueError("max_size must be at least 1")
+                 settle: float = 0.001, concurrency: int = 1):
+        if max_size < 1 or concurrency < 1:
+            raise ValueError("max_size and concurrency must be at least 1")
         self.handle = handle
+        self.concurrency = concurrency
         self.max_wait = max_wait
         self.max_size = max_size
         self.settle = settle
@@ -82,28 +84,45 @@ class MicroBatcher:
                 return batch
 
     async def _run(self) -> None:
-        while True:
-            batch = await self._gather()
-            items = [item for item, _ in batch]
-            started = time.perf_counter()
-            try:
-                results = await self._handle(items)
-            except Exception as exc:  # noqa: BLE001 - the waiters get it, or each item is tried alone
-                if len(items) == 1:
-                    results = [exc]
-                else:
-                    self.isolated += 1
-                    results = [await self._handle_alone(item) for item in items]
-            self.batches += 1
-            self.items += len(items)
-            self.busy += time.perf_counter() - started
-            for (_, future), result in zip(batch, results):
-                if future.done():  # its waiter gave up (client gone)
-                    continue
-                if isinstance(result, BaseException):
-                    future.set_exception(result)
-                else:
-                    future.set_result(result)
+        free = asyncio.Semaphore(self.concurrency)
+        running: set[asyncio.Task] = set()
+        try:
+            while True:
+                await free.acquire()
+                try:
+                    batch = await self._gather()
+                except BaseException:
+                    free.release()
+                    raise
+                task = asyncio.create_task(self._serve(batch))
+                running.add(task)
+                task.add_done_callback(lambda done: (running.discard(done), free.release()))
+        finally:
+            for task in running:
+                task.cancel()
+
+    async def _serve(self, batch: list) -> None:
+        """Handle one batch and give each waiter its result."""
+        items = [item for item, _ in batch]
+        started = time.perf_counter()
+        try:
+            results = await self._handle(items)
+        except Exception as exc:  # noqa: BLE001 - the waiters get it, or each item is tried alone
+            if len(items) == 1:
+                results = [exc]
+            else:
+                self.isolated += 1
+                results = [await self._handle_alone(item) for item in items]
+        self.batches += 1
+        self.items += len(items)
+        self.busy += time.perf_counter() - started
+        for (_, future), result in zip(batch, results):
+            if future.done():  # its waiter gave up (client gone)
+                continue
+            if isinstance(result, BaseException):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
 
     async def _handle(self, items: list) -> Sequence[Any]:
         results = await (self.handle(items) if inspect.iscoroutinefunction(self.handle)

@@ -3,8 +3,14 @@ process stores, assesses and records the batches, so that the two run on two cor
 on Python's lock. Used on a database that another process can reach (a file or a server); an in-memory
 database is lodged in the server's process.
 
-The risk engine is sent to the process at startup and again only when the server swaps it (a refit, a profile
-published): the process keeps the last one it was sent. The process builds its frames with NumPy object
+There are ``processes`` of them (SMARTCUSTOMS_LODGING_PROCESSES, one by default), each lodging a batch at a
+time: with more than one, a batch that arrives while another is being lodged does not wait for it (the writes
+still take turns on the database; two batches lodging the same declaration are resolved as two server processes'
+are: submissions.lodge). On two cores it gained nothing (bench_web.py at 200 lodgings/s: the batches got smaller
+and the cores were then busy with their fixed costs); it pays where the server has cores to spare.
+
+The risk engine is sent to each process before its first batch and again only when the server swaps it (a refit,
+a profile published): a process keeps the last one it was sent. The process builds its frames with NumPy object
 strings rather than pandas' Arrow strings: on batches of a few declarations, converting to Arrow and back made
 a batch take a third longer (benchmarks/bench_lodging.py; the decisions are the same:
 tests/web/test_lodging_process.py)."""
@@ -24,47 +30,72 @@ from smartcustoms.web.runtime.batcher import QUIET
 from smartcustoms.web.runtime.processes import die_with_parent
 
 
+class _Slot:
+    """One lodging process: its pool of one, and the engine it holds."""
+
+    def __init__(self):
+        self.pool: ProcessPoolExecutor | None = None
+        self.sent: RiskEngine | None = None
+
+
 class LodgingProcess:
-    def __init__(self, db: Engine, *, synchronous: str = "full", remote_offices=()):
+    def __init__(self, db: Engine, *, synchronous: str = "full", remote_offices=(), processes: int = 1):
+        if processes < 1:
+            raise ValueError("processes must be at least 1")
         self.url = db.url.render_as_string(hide_password=False)
         self.synchronous = synchronous  # SQLite: see store.db.checkpoint_in_background
         self.remote_offices = tuple(remote_offices)  # where red-lane tasks may be remote (the chain it opens)
-        self._pool: ProcessPoolExecutor | None = None
-        self._sent: RiskEngine | None = None  # the engine the process holds
+        self.processes = processes
+        self._slots = [_Slot() for _ in range(processes)]
+        self._free: asyncio.Queue | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def start(self, risk: RiskEngine) -> None:
-        """Start the process and give it the engine (at the server's startup: the first batch need not wait)."""
-        await self.lodge(risk, None)
+        """Start the processes and give each the engine (at the server's startup: the first batches need not
+        wait)."""
+        await asyncio.gather(*(self.lodge(risk, None) for _ in self._slots))
 
     async def lodge(self, risk: RiskEngine, batch: list | None, at: datetime | None = None) -> list:
-        """`submissions.lodge(db, risk, batch, at=at)`, run in the lodging process; one batch at a time (as the
-        batcher sends them). If that process dies (killed, out of memory), the batch goes once more to a new one:
-        lodging again what was lodged is harmless."""
+        """`submissions.lodge(db, risk, batch, at=at)`, run in a free lodging process (one batch at a time each).
+        If that process dies (killed, out of memory), the batch goes once more to a new one: lodging again what was
+        lodged is harmless."""
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:  # another event loop (tests start several): every process is free there
+            self._loop, self._free = loop, asyncio.Queue()
+            for slot in self._slots:
+                self._free.put_nowait(slot)
+        slot = await self._free.get()
+        try:
+            return await self._lodge_in(slot, risk, batch, at)
+        finally:
+            self._free.put_nowait(slot)
+
+    async def _lodge_in(self, slot: _Slot, risk: RiskEngine, batch: list | None, at: datetime | None) -> list:
         for attempt in range(2):
-            if self._pool is None:
-                self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
-                                                 initializer=_connect, initargs=(self.url, self.synchronous))
-                self._sent = None
-            engine = None if risk is self._sent else risk
+            if slot.pool is None:
+                slot.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                                initializer=_connect, initargs=(self.url, self.synchronous))
+                slot.sent = None
+            engine = None if risk is slot.sent else risk
             try:
-                results = await asyncio.wrap_future(self._pool.submit(_lodge, engine, batch, at,
-                                                                             self.remote_offices))
+                results = await asyncio.wrap_future(slot.pool.submit(_lodge, engine, batch, at, self.remote_offices))
             except BrokenProcessPool:
-                self._pool = None
+                slot.pool = None
                 if attempt:
                     raise
                 continue
             except BaseException:
-                self._sent = None  # whether the process took the engine is not known: it is sent again
+                slot.sent = None  # whether the process took the engine is not known: it is sent again
                 raise
-            self._sent = risk
+            slot.sent = risk
             return results
         raise AssertionError("unreachable")
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
+        for slot in self._slots:
+            if slot.pool is not None:
+                slot.pool.shutdown()
+                slot.pool = None
 
 
 _db: Engine | None = None  # in the lodging process
