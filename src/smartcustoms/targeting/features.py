@@ -459,9 +459,17 @@ class HistoryLookup:
 
     def code(self, row: dict, keys: tuple[str, ...]) -> int | None:
         """The key's code in the history's vocabulary (None: a value the history never saw)."""
+        return self.code_at(self.places(row, keys), keys)
+
+    def places(self, row: dict, columns) -> dict:
+        """Each column's value of `row` as its position in the history's vocabulary (None: never seen)."""
+        return {column: self.positions[column].get(_value_key(row[column])) for column in columns}
+
+    def code_at(self, places: dict, keys: tuple[str, ...]) -> int | None:
+        """`code` from the row's `places`."""
         code = 0
         for column in keys:
-            at = self.positions[column].get(_value_key(row[column]))
+            at = places[column]
             if at is None:
                 return None
             code = code * self.sizes[column] + at
@@ -480,17 +488,31 @@ _SMALL_FRAME_COLUMNS = frozenset(KEY_COLUMNS) - {"hs6", "hs4", "chapter"} | {
     *OPTIONAL_COLUMNS}
 
 
-def _encodings(lookup: HistoryLookup, tables: dict, row: dict, keys_list, prior: float) -> dict[str, float]:
-    out = {}
-    for keys in keys_list:
-        name = key_name(keys)
-        code = lookup.code(row, keys)
-        seen, labelled, positives = tables[name].get(code, (0.0, 0.0, 0.0)) if code is not None \
-            else (0.0, 0.0, 0.0)
-        out[f"te:{name}"] = (positives + SMOOTHING * prior) / (labelled + SMOOTHING)
-        out[f"n:{name}"] = labelled
-        out[f"seen:{name}"] = seen - labelled
-    return out
+def _names(keys_list) -> list[tuple[tuple[str, ...], str, str, str, str]]:
+    """Each key with its table name and its three feature names."""
+    return [(keys, name, f"te:{name}", f"n:{name}", f"seen:{name}") for keys in keys_list
+            for name in (key_name(keys),)]
+
+
+_ITEM_NAMES, _HEADER_NAMES, _PRICE_NAMES = _names(ITEM_KEYS), _names(HEADER_KEYS), _names(PRICE_KEYS)
+_ITEM_COLUMNS = sorted({c for keys in (*ITEM_KEYS, *PRICE_KEYS) for c in keys})
+_HEADER_COLUMNS = sorted({c for keys in HEADER_KEYS for c in keys} | {"importer_id"})
+_NONE = (0.0, 0.0, 0.0)
+
+
+def _encodings(lookup: HistoryLookup, tables: dict, places: dict, names, prior: float, out: dict) -> None:
+    """The smoothed rate, the controls and the other declarations of each key, into `out`."""
+    for keys, name, te, n, seen in names:
+        code = lookup.code_at(places, keys)
+        found, labelled, positives = tables[name].get(code, _NONE) if code is not None else _NONE
+        out[te] = (positives + SMOOTHING * prior) / (labelled + SMOOTHING)
+        out[n] = labelled
+        out[seen] = found - labelled
+
+
+def _fmin(a: float, b: float) -> float:
+    """np.fmin of two floats: the smaller, ignoring a NaN."""
+    return b if a != a else a if b != b else min(a, b)
 
 
 def small_frame_features(declarations: pd.DataFrame, lookup: HistoryLookup) -> pd.DataFrame:
@@ -551,10 +573,10 @@ def small_frame_rows(declarations: pd.DataFrame, lookup: HistoryLookup) -> list[
             qty = number(item["quantity"])
             with np.errstate(divide="ignore", invalid="ignore"):
                 log_uv = float(np.log(np.float64(value) / (qty if qty > 0 else math.nan)))
+            places = lookup.places(item, _ITEM_COLUMNS)
             iz, idev, ipeers = math.nan, math.nan, 0.0
-            for keys in PRICE_KEYS:
-                name = key_name(keys)
-                code = lookup.code(item, keys)
+            for keys, name, *_ in _PRICE_NAMES:
+                code = lookup.code_at(places, keys)
                 n, s1 = lookup.prices[name].get(code, (0.0, 0.0)) if code is not None else (0.0, 0.0)
                 s2 = lookup.prices[f"{name}^2"].get(code, (0.0, 0.0))[1] if code is not None else 0.0
                 mean = s1 / max(n, 1)
@@ -562,22 +584,26 @@ def small_frame_rows(declarations: pd.DataFrame, lookup: HistoryLookup) -> list[
                 if math.isnan(iz) and n >= MIN_PRICE_PEERS and not math.isnan(log_uv):
                     idev = log_uv - mean
                     iz, ipeers = idev / std, n
-            z = iz if z is None else np.fmin(z, iz)
-            dev = idev if dev is None else np.fmin(dev, idev)
+            z = iz if z is None else _fmin(z, iz)
+            dev = idev if dev is None else _fmin(dev, idev)
             peers = ipeers if peers is None else min(peers, ipeers)
-            enc = _encodings(lookup, lookup.items, item, ITEM_KEYS, item_prior)
-            for name, value_ in enc.items():
-                if name.startswith("te:"):
-                    item_te[name] = value_ if name not in item_te else np.fmax(item_te[name], value_)
+            enc: dict[str, float] = {}
+            _encodings(lookup, lookup.items, places, _ITEM_NAMES, item_prior, enc)
+            for _, _, te, n_name, seen in _ITEM_NAMES:
+                found = item_te.get(te)
+                item_te[te] = enc[te] if found is None else -_fmin(-found, -enc[te])  # np.fmax
             if item is main:
-                main_counts = {k: v for k, v in enc.items() if not k.startswith("te:")}
+                main_counts = {}
+                for _, _, _, n_name, seen in _ITEM_NAMES:
+                    main_counts[n_name], main_counts[seen] = enc[n_name], enc[seen]
         total_mass = sums["mass"] if sums["mass"] > 0 else math.nan
         with np.errstate(divide="ignore", invalid="ignore"):
             f["log_value"] = math.log1p(max(sums["value"], 0.0))
             f["log_mass"] = math.log1p(max(sums["mass"], 0.0))
             f["log_value_per_kg"] = float(np.log(np.float64(sums["value"]) / total_mass))
             f["gross_net_ratio"] = sums["gross"] / total_mass
-        f["duty_rate"] = float(np.nanmax(rates)) if not all(math.isnan(r) for r in rates) else math.nan
+        known = [rate for rate in rates if rate == rate]
+        f["duty_rate"] = max(known) if known else math.nan
         f["log_declared_duty"] = math.log1p(max(sums["duty"], 0.0))
         f["transport_mode"] = code_number(header["transport_mode"])
         f["origin_is_dispatch"] = float(main["origin_country"] == header["dispatch_country"])
@@ -591,8 +617,9 @@ def small_frame_rows(declarations: pd.DataFrame, lookup: HistoryLookup) -> list[
         f.update(unit_z=z, unit_dev=dev, unit_peers=peers)
         f.update(item_te)
         f.update(main_counts)
-        f.update(_encodings(lookup, lookup.headers, header, HEADER_KEYS, head_prior))
-        importer = lookup.code(header, ("importer_id",))
+        places = lookup.places(header, _HEADER_COLUMNS)
+        _encodings(lookup, lookup.headers, places, _HEADER_NAMES, head_prior, f)
+        importer = lookup.code_at(places, ("importer_id",))
         previous = lookup.importer_days.get(importer) if importer is not None else None
         f["days_since_importer"] = (day - pd.Timestamp(previous)) / pd.Timedelta(days=1) if previous is not None \
             else math.nan

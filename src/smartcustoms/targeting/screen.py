@@ -44,7 +44,7 @@ from smartcustoms.targeting.model import TargetingModel
 
 NAME = "model"
 SMALL_FRAME = 200  # goods items up to which a one-day frame is featurised from the lookup tables (measured:
-# about 0.15 ms an item there, against a fixed 16-28 ms for the frame path)
+# about 0.07 ms an item there, against 16-25 ms for the frame path up to 260 items)
 COLUMNS = [f"{NAME}_score", f"{NAME}_duty_at_risk", f"{NAME}_reason"]
 
 
