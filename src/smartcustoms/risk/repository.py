@@ -381,17 +381,24 @@ def record_assessment(bind: Engine | Connection, decided: pd.DataFrame, provenan
     """Store one assessment run and its decisions in one transaction (the caller's when given a Connection);
     returns the assessment ID."""
     with transaction(bind) as conn:
-        assessment_id = conn.execute(
-            insert(assessments).values(
-                actor=actor, settings_version=provenance["settings_version"],
-                settings=json.dumps(provenance["settings"]), profile_versions=json.dumps(provenance["profiles"]),
-                model_version=provenance.get("model_version"), declarations=len(decided),
-            ).returning(assessments.c.assessment_id)
-        ).scalar_one()
-        columns = ["declaration_id", "lane", "source", "random", "risk_score", "duty_at_risk", "explanation"]
-        values = [column_values(decided[name]) for name in columns]
-        insert_rows(conn, decisions, [*columns, "assessment_id"], [(*row, assessment_id) for row in zip(*values)])
-    return assessment_id
+        return store_assessment(conn, decided, provenance, actor)[0]
+
+
+_NEW_ASSESSMENT = insert(assessments).returning(assessments.c.assessment_id, assessments.c.assessed_at)
+_DECISION_COLUMNS = ["declaration_id", "lane", "source", "random", "risk_score", "duty_at_risk", "explanation"]
+
+
+def store_assessment(conn: Connection, decided: pd.DataFrame, provenance: dict, actor: str) -> tuple[int, datetime]:
+    """record_assessment in the caller's transaction: returns the assessment ID and its time (``assessed_at``, as
+    stored: the time of its decisions)."""
+    assessment_id, assessed_at = conn.execute(_NEW_ASSESSMENT, {
+        "actor": actor, "settings_version": provenance["settings_version"],
+        "settings": json.dumps(provenance["settings"]), "profile_versions": json.dumps(provenance["profiles"]),
+        "model_version": provenance.get("model_version"), "declarations": len(decided),
+    }).one()
+    values = [column_values(decided[name]) for name in _DECISION_COLUMNS]
+    insert_rows(conn, decisions, [*_DECISION_COLUMNS, "assessment_id"], [(*row, assessment_id) for row in zip(*values)])
+    return assessment_id, assessed_at
 
 
 def override(engine: Engine, decision_id: int, lane: str, reason: str, officer: str) -> int:

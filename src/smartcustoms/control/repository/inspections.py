@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, literal, select, update
 
 from smartcustoms.control import workflow
 from smartcustoms.control.inspections import CHUNK, DUE, OFFICER_MODES, SYSTEM, Task, named_actor
@@ -198,6 +198,52 @@ def _open_rows(conn: Connection, ids: list[str], lane_time: str, remote_offices:
              "note": None} for task_id, created in born])
     counts["clearance"], counts["tasks"] = len(clear_rows), len(task_rows)
     return counts
+
+
+_DECISION_IDS = (select(decisions.c.declaration_id, decisions.c.decision_id)
+                 .where(decisions.c.assessment_id == bindparam("assessment_id")).order_by(decisions.c.decision_id))
+_CREATED_EVENTS = insert(task_events).from_select(  # the "created" event of each new task, stamped at its creation
+    ["task_id", "to_state", "actor", "at"],
+    select(tasks.c.task_id, literal("created"), literal(SYSTEM), tasks.c.created_at)
+    .where(tasks.c.declaration_id.in_(bindparam("ids", expanding=True))).order_by(tasks.c.task_id))
+
+
+def open_stored_here(conn: Connection, decided: list[tuple], lodged: dict[str, tuple], assessment_id: int,
+                     assessed_at: datetime, *, lane_time: str = "assessed", remote_offices: Collection[str] = (),
+                     due: dict[str, timedelta] | None = None, at: datetime | None = None) -> dict[str, int]:
+    """open_chain for the decisions of assessment `assessment_id` (recorded at `assessed_at`; `decided`: tuples
+    declaration ID, lane, source, explanation, in the order recorded) on declarations stored by this same
+    transaction (`lodged`: ID -> office ID, acceptance time, as stored): such a declaration has no other
+    decision, no override, no clearance row and no task yet (no other transaction sees it), so the same rows as
+    open_chain's are built from what is at hand rather than read back (a lodging batch; issue 14)."""
+    check_lane_time(lane_time)
+    delays, remote_offices = {**DUE, **(due or {})}, set(remote_offices)
+    at = None if at is None else moment(at)
+    latest = {row[0]: row for row in decided}  # the newest decision of a declaration, as latest_decisions's
+    if any(lane in ("red", "yellow") for _, lane, _, _ in latest.values()):
+        decision_ids = dict(conn.execute(_DECISION_IDS, {"assessment_id": assessment_id}).all())
+    clear_rows, task_rows = [], []
+    for key, (_, lane, source, explanation) in latest.items():
+        office_id, lodged_at = lodged[key]
+        lane_at = lodged_at + timedelta(seconds=1) if lane_time == "lodged" else assessed_at
+        controlled = lane in ("red", "yellow")
+        clear_rows.append((key, office_id, lane, lodged_at, lane_at, None if controlled else lane_at,
+                           "held" if controlled else "released"))
+        if controlled:
+            explanation = json.loads(explanation or "{}")
+            mode = workflow.mode_for(lane, explanation, remote_allowed=office_id in remote_offices)
+            created = at if at is not None else lane_at
+            task_rows.append((key, decision_ids[key], office_id, lane, mode, "created",
+                              source if source in ("profile", "screen", "model", "random") else "override",
+                              json.dumps(workflow.reasons(explanation, None), ensure_ascii=False),
+                              json.dumps(workflow.checklist(explanation), ensure_ascii=False),
+                              created, lane_at + delays[mode], created, 1))
+    insert_rows(conn, clearance, _CLEARANCE_COLUMNS, clear_rows)
+    if task_rows:
+        insert_rows(conn, tasks, _TASK_COLUMNS, task_rows)
+        conn.execute(_CREATED_EVENTS, {"ids": [row[0] for row in task_rows]})
+    return {"tasks": len(task_rows), "clearance": len(clear_rows), "released": len(clear_rows) - len(task_rows),
+            "held": len(task_rows), "skipped": 0}
 
 
 def unopened(conn: Connection) -> list[str]:

@@ -6,7 +6,7 @@ A decision and the opening of its control chain are one fact: ``record_decisions
 decisions and, in the same transaction, each declaration's clearance record and (red, yellow) inspection task.
 """
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -44,8 +44,9 @@ from smartcustoms.control.workflow import (
     profile_checks,
     remote_fit,
 )
+from smartcustoms.frames import column_values
 from smartcustoms.risk.assess import RiskEngine, assess, explain
-from smartcustoms.risk.repository import record_assessment
+from smartcustoms.risk.repository import store_assessment
 from smartcustoms.store.db import moment, transaction, utc_now, writing
 
 QueryConflictError = queries.ConflictError  # a valuation query changed meanwhile (workflow's ConflictError: a task)
@@ -61,14 +62,28 @@ __all__ = [
 
 
 def record_decisions(conn: Connection, decided: pd.DataFrame, provenance: dict, actor: str, *,
-                     remote_offices: Collection[str] = (), lane_time: str = "assessed") -> dict[str, int]:
+                     remote_offices: Collection[str] = (), lane_time: str = "assessed",
+                     stored_here: Mapping[str, tuple[str, datetime]] | None = None) -> dict[str, int]:
     """In the caller's transaction: record one assessment run and its decisions, and open the control chain of
-    every declaration decided (see ``open_controls`` for `lane_time` and `remote_offices`). Returns
+    every declaration decided (see ``open_controls`` for `lane_time` and `remote_offices`). `stored_here`: the
+    declarations this transaction stored (ID -> office ID, acceptance time, as stored), whose chain is built
+    from what is at hand (``open_stored_here``: the same rows); the others' is read from the database. Returns
     the assessment ID and the opening counts (tasks, clearance, released, held, skipped)."""
-    assessment_id = record_assessment(conn, decided, provenance, actor)
-    opened = task_sql.open_chain(conn, decided["declaration_id"].tolist(), lane_time=lane_time,
-                                 remote_offices=remote_offices)
-    return {"assessment_id": assessment_id, **opened}
+    assessment_id, assessed_at = store_assessment(conn, decided, provenance, actor)
+    ids = decided["declaration_id"].tolist()
+    stored_here = stored_here or {}
+    here = [key in stored_here for key in ids]
+    counts = {"tasks": 0, "clearance": 0, "released": 0, "held": 0, "skipped": 0}
+    if any(here):  # first: their tasks are numbered in the order decided, as open_chain's are
+        rows = zip(ids, *(column_values(decided[name]) for name in ("lane", "source", "explanation")))
+        counts = task_sql.open_stored_here(conn, [row for row, new in zip(rows, here) if new], stored_here,
+                                           assessment_id, assessed_at, lane_time=lane_time,
+                                           remote_offices=remote_offices)
+    if not all(here):
+        opened = task_sql.open_chain(conn, [key for key, new in zip(ids, here) if not new], lane_time=lane_time,
+                                     remote_offices=remote_offices)
+        counts = {key: counts[key] + opened[key] for key in counts}
+    return {"assessment_id": assessment_id, **counts}
 
 
 def assess_and_decide(db: Engine, frame: pd.DataFrame, engine: RiskEngine, actor: str, *,

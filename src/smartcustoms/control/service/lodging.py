@@ -38,4 +38,5 @@ def record_lodging(db: Engine, actor: str, *, headers: list[tuple], items: list[
         if headers:
             lodging_sql.store_lodged(conn, actor, headers, items, lodged_by, at)
         if assessed is not None and len(assessed):
-            service.record_decisions(conn, assessed, provenance, actor, remote_offices=remote_offices)
+            service.record_decisions(conn, assessed, provenance, actor, remote_offices=remote_offices,
+                                     stored_here=lodging_sql.as_stored(headers))
