@@ -381,23 +381,27 @@ def record_assessment(bind: Engine | Connection, decided: pd.DataFrame, provenan
     """Store one assessment run and its decisions in one transaction (the caller's when given a Connection);
     returns the assessment ID."""
     with transaction(bind) as conn:
-        return store_assessment(conn, decided, provenance, actor)[0]
+        return store_assessment(conn, decision_rows(decided), provenance, actor)[0]
 
 
+DECISION_COLUMNS = ["declaration_id", "lane", "source", "random", "risk_score", "duty_at_risk", "explanation"]
 _NEW_ASSESSMENT = insert(assessments).returning(assessments.c.assessment_id, assessments.c.assessed_at)
-_DECISION_COLUMNS = ["declaration_id", "lane", "source", "random", "risk_score", "duty_at_risk", "explanation"]
 
 
-def store_assessment(conn: Connection, decided: pd.DataFrame, provenance: dict, actor: str) -> tuple[int, datetime]:
-    """record_assessment in the caller's transaction: returns the assessment ID and its time (``assessed_at``, as
-    stored: the time of its decisions)."""
+def decision_rows(decided: pd.DataFrame) -> list[tuple]:
+    """An assessment's decisions as the rows store_assessment stores: tuples of DECISION_COLUMNS' values."""
+    return list(zip(*(column_values(decided[name]) for name in DECISION_COLUMNS)))
+
+
+def store_assessment(conn: Connection, rows: list[tuple], provenance: dict, actor: str) -> tuple[int, datetime]:
+    """record_assessment in the caller's transaction, of the decisions' rows (decision_rows): returns the
+    assessment ID and its time (``assessed_at`` as stored: the time of its decisions)."""
     assessment_id, assessed_at = conn.execute(_NEW_ASSESSMENT, {
         "actor": actor, "settings_version": provenance["settings_version"],
         "settings": json.dumps(provenance["settings"]), "profile_versions": json.dumps(provenance["profiles"]),
-        "model_version": provenance.get("model_version"), "declarations": len(decided),
+        "model_version": provenance.get("model_version"), "declarations": len(rows),
     }).one()
-    values = [column_values(decided[name]) for name in _DECISION_COLUMNS]
-    insert_rows(conn, decisions, [*_DECISION_COLUMNS, "assessment_id"], [(*row, assessment_id) for row in zip(*values)])
+    insert_rows(conn, decisions, [*DECISION_COLUMNS, "assessment_id"], [(*row, assessment_id) for row in rows])
     return assessment_id, assessed_at
 
 

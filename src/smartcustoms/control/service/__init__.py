@@ -44,9 +44,8 @@ from smartcustoms.control.workflow import (
     profile_checks,
     remote_fit,
 )
-from smartcustoms.frames import column_values
 from smartcustoms.risk.assess import RiskEngine, assess, explain
-from smartcustoms.risk.repository import store_assessment
+from smartcustoms.risk.repository import DECISION_COLUMNS, decision_rows, store_assessment
 from smartcustoms.store.db import moment, transaction, utc_now, writing
 
 QueryConflictError = queries.ConflictError  # a valuation query changed meanwhile (workflow's ConflictError: a task)
@@ -69,15 +68,16 @@ def record_decisions(conn: Connection, decided: pd.DataFrame, provenance: dict, 
     declarations this transaction stored (ID -> office ID, acceptance time, as stored), whose chain is built
     from what is at hand (``open_stored_here``: the same rows); the others' is read from the database. Returns
     the assessment ID and the opening counts (tasks, clearance, released, held, skipped)."""
-    assessment_id, assessed_at = store_assessment(conn, decided, provenance, actor)
-    ids = decided["declaration_id"].tolist()
+    rows = decision_rows(decided)
+    assessment_id, assessed_at = store_assessment(conn, rows, provenance, actor)
+    ids = [row[0] for row in rows]
     stored_here = stored_here or {}
     here = [key in stored_here for key in ids]
     counts = {"tasks": 0, "clearance": 0, "released": 0, "held": 0, "skipped": 0}
     if any(here):  # first: their tasks are numbered in the order decided, as open_chain's are
-        rows = zip(ids, *(column_values(decided[name]) for name in ("lane", "source", "explanation")))
-        counts = task_sql.open_stored_here(conn, [row for row, new in zip(rows, here) if new], stored_here,
-                                           assessment_id, assessed_at, lane_time=lane_time,
+        at = [DECISION_COLUMNS.index(name) for name in ("declaration_id", "lane", "source", "explanation")]
+        counts = task_sql.open_stored_here(conn, [tuple(row[i] for i in at) for row, new in zip(rows, here) if new],
+                                           stored_here, assessment_id, assessed_at, lane_time=lane_time,
                                            remote_offices=remote_offices)
     if not all(here):
         opened = task_sql.open_chain(conn, [key for key, new in zip(ids, here) if not new], lane_time=lane_time,
