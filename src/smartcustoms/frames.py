@@ -81,7 +81,8 @@ class _ReadOnce(pd.DataFrame):
         read = self.__dict__["_read"]
         column = read.get(key)
         if column is None:
-            column = super().__getitem__(key)
+            # from the plain frame: a subclass's column is built twice by pandas (a Series, then one from it)
+            column = self.__dict__["_plain"][key]
             if isinstance(column.dtype, pd.StringDtype):
                 column = pd.Series(column.to_numpy(dtype=object), dtype=object, index=column.index, name=key)
             read[key] = column
@@ -96,4 +97,5 @@ def read_once(frame: pd.DataFrame) -> pd.DataFrame:
     frame must not change while it is read."""
     out = _ReadOnce(frame)
     object.__setattr__(out, "_read", {})
+    object.__setattr__(out, "_plain", frame)
     return out
