@@ -179,3 +179,15 @@ def test_few_rows_score_exactly_as_in_a_batch(monkeypatch):
     one_by_one = pd.concat([screen.score(test.iloc[[i]]) for i in range(len(test))])
     pd.testing.assert_frame_equal(one_by_one, batch)
     assert batch["classification_reason"].str.len().gt(0).sum() >= 4
+
+
+def test_few_texts_get_the_vectorizers_probabilities_exactly(screen):
+    from smartcustoms.risk.classification import _normalise_one
+
+    texts = ["mens leather shoes", "toy toy toy toy", "canvas bag", "Bière Étoile 12345", "qqqq zzzz", "", "x",
+             "leather shoes for men plastic toy car canvas tote bag jute bag"]
+    texts = np.array([_normalise_one(text) for text in texts], dtype=object)
+    np.testing.assert_array_equal(screen._proba(texts, few=True), screen._proba(texts))  # bit for bit
+    for i in range(len(texts)):
+        np.testing.assert_array_equal(screen._proba(texts[[i]], few=True), screen._proba(texts[[i]]))
+    assert screen._few_features(texts[[4]]).nnz == 0  # nothing of the vocabulary: the intercepts alone

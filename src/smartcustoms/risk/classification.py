@@ -34,8 +34,10 @@ from pathlib import Path
 import joblib
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 
 from smartcustoms.outcomes.infringements import found as infringement_found
 from smartcustoms.reference import hs
@@ -280,12 +282,45 @@ class ClassificationScreen:
         texts = normalise(pd.Series(descriptions, dtype="str")).to_numpy()
         return pd.DataFrame(self._proba(texts), index=descriptions, columns=self.classes_)
 
-    def _proba(self, texts) -> np.ndarray:
-        logits = np.asarray(self.vectorizer_.transform(texts) @ self.coef_) + self.intercept_
+    def _proba(self, texts, few: bool = False) -> np.ndarray:
+        features = self._few_features(texts) if few else self.vectorizer_.transform(texts)
+        logits = np.asarray(features @ self.coef_) + self.intercept_
         logits -= logits.max(axis=1, keepdims=True)
         np.exp(logits, out=logits)
         logits /= logits.sum(axis=1, keepdims=True)
         return logits
+
+    def _few_features(self, texts) -> sp.csr_array:
+        """``vectorizer_.transform(texts)`` for a few texts (one declaration): the same counts, tf-idf weights and
+        norm, computed as the vectorizer computes them, without its checks of the input (most of its cost on a
+        few texts)."""
+        vectorizer = self.vectorizer_
+        if vectorizer.norm not in ("l2", None):
+            return vectorizer.transform(texts)
+        analyze, vocabulary = vectorizer.build_analyzer(), vectorizer.vocabulary_
+        indices, counts, indptr = [], [], [0]
+        for text in texts:
+            found: dict[int, int] = {}
+            for gram in analyze(text):
+                at = vocabulary.get(gram)
+                if at is not None:
+                    found[at] = found.get(at, 0) + 1
+            ordered = sorted(found)  # the vectorizer sorts each row's indices
+            indices.extend(ordered)
+            counts.extend(found[at] for at in ordered)
+            indptr.append(len(indices))
+        data = np.array(counts, dtype=vectorizer.dtype)
+        indices = np.array(indices, dtype=np.int32)
+        if vectorizer.sublinear_tf:
+            np.log(data, data)
+            data += 1.0
+        if vectorizer.use_idf:
+            data *= vectorizer.idf_[indices]
+        features = sp.csr_array((data, indices, np.array(indptr, dtype=np.int32)),
+                                shape=(len(indptr) - 1, len(vocabulary)))
+        if vectorizer.norm == "l2":
+            inplace_csr_row_normalize_l2(features)  # what the vectorizer's tf-idf step calls
+        return features
 
     # ------------------------------------------------------------------------------------------ score
     def score(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -391,7 +426,7 @@ class ClassificationScreen:
         level = np.full(n, len(LEVELS), dtype=np.int8)
         p_top, p_declared = np.zeros(n), np.zeros(n)
         top = np.zeros(n, dtype=np.int64)
-        proba = self._proba(texts)
+        proba = self._proba(texts, few=True)
         if not hasattr(self, "lookup_"):  # class and group positions, built on first use
             self.lookup_ = {"code": {c: i for i, c in enumerate(self.classes_)}, **{
                 name: {label: i for i, label in enumerate(self.groups_[name][0])} for name in _GROUP_DIGITS}}
