@@ -16,21 +16,22 @@ def records(frame: pd.DataFrame, columns: list[str] | None = None, rename: dict 
             as_is: bool = False) -> list[dict]:
     """Rows as dicts of plain Python values: None for NaN/NaT/NA, datetime for timestamps (much faster than
     DataFrame.to_dict("records") on wide frames); `columns` picks and orders them, `rename` renames them. With
-    `as_is`, the values ``to_dict("records")`` gives (NaN and Timestamps kept), column by column: a few times
-    faster than it on small frames (the risk engine's explanations). The one frame-to-dicts helper of the code
+    `as_is`, the values ``to_dict("records")`` gives (NaN and Timestamps kept), from one conversion of the frame to
+    objects: many times faster than it, or than reading column by column, on small frames (the risk engine's
+    explanations). The one frame-to-dicts helper of the code
     (web presenters, API answers, repositories, the risk engine)."""
+    names = [str((rename or {}).get(name, name)) for name in (frame.columns if columns is None else columns)]
+    if as_is:  # the whole frame as objects at once (what tolist gives column by column): no column built
+        rows = (frame if columns is None else frame[columns]).to_numpy(dtype=object).tolist()
+        return [dict(zip(names, row)) for row in rows]
     columns = list(frame.columns) if columns is None else columns
     values = []
     for name in columns:
         series = frame[name]
-        if as_is:
-            values.append(series.tolist())
-            continue
         column = column_values(series)
         if pd.api.types.is_datetime64_any_dtype(series) or series.dtype == object:
             column = [plain(value) for value in column]
         values.append(column)
-    names = [str((rename or {}).get(name, name)) for name in columns]
     return [dict(zip(names, row)) for row in zip(*values)]
 
 
