@@ -84,6 +84,16 @@ def test_a_declaration_draws_the_same_alone_or_in_a_batch():
     assert alone == [True] * len(picked)
 
 
+def test_the_draw_is_the_hash_of_the_id_alone_or_among_others():
+    from smartcustoms.risk.selectivity import uniform_draw
+
+    ids = [f"D{i:05d}" for i in range(300)] + ["", "é-1", "D00001"]  # the hash with pandas' default (categorize)
+    expected = pd.util.hash_array(np.array(ids, dtype=object), hash_key="0000000000000007") / np.float64(2**64)
+    np.testing.assert_array_equal(uniform_draw(pd.Series(ids), 7), expected)
+    np.testing.assert_array_equal([uniform_draw(np.array([i], dtype=object), 7)[0] for i in ids], expected)
+    assert uniform_draw(pd.Series([1, 2]), 7).tolist() == uniform_draw(pd.Series(["1", "2"]), 7).tolist()
+
+
 def test_random_controls_only_come_from_unselected_declarations():
     frame = pd.concat([signals(500, 0.99), signals(500, 0.0, start=500)], ignore_index=True)
     out = select(frame, SelectivitySettings(weights={"valuation": 1.0}, random_rate=0.05, random_strata=[]))
