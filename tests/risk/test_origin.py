@@ -244,3 +244,15 @@ def test_history_rows_scored_again_count_once(generated):  # noqa: F811
     together = screen.score(pd.concat([again, frame])).loc[frame.index]
     pd.testing.assert_frame_equal(together, screen.score(frame))
     assert (together["origin_switch"] > 0).any()
+
+
+def test_running_sums_in_plain_python_add_up_as_pandas_does():
+    from smartcustoms.risk.origin import _running_sums
+
+    rng = np.random.default_rng(3)
+    for _ in range(200):  # long groups of decimals, where a plain running sum drifts from pandas' compensated one
+        n = int(rng.integers(1, 64))
+        weight = np.round(rng.random(n) * rng.choice([1.0, 100.0, 1e6]), int(rng.integers(0, 6)))
+        group = rng.integers(0, int(rng.integers(1, 6)), n)
+        expected = pd.Series(weight).groupby(group, sort=False).cumsum().to_numpy()
+        np.testing.assert_array_equal(_running_sums(weight, group), expected)

@@ -47,6 +47,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 from sklearn.base import BaseEstimator
 
+from smartcustoms.risk import valuation
 from smartcustoms.risk.valuation import (
     adjusted_declarations,
     append_code,
@@ -185,10 +186,27 @@ def earlier(group: np.ndarray, time: np.ndarray, weight: np.ndarray | None = Non
         return count, None
     # running sums within each group only, in a stable order: a row's sum is added up from its own group's rows
     # alone, the same whatever other groups the frame holds (a batch split by importer gives the same sums)
-    running = pd.Series(weight[order]).groupby(g, sort=False).cumsum().to_numpy()
+    running = _running_sums(weight[order], g)
     total = np.empty(len(group))
     total[order] = np.where(tie > begin, running[np.maximum(tie - 1, 0)], 0.0)
     return count, total
+
+
+def _running_sums(weight: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """``pd.Series(weight).groupby(group, sort=False).cumsum()``: the running sum of each group in the rows'
+    order. On a few finite weights (a declaration being lodged) in plain Python, added up as pandas adds them
+    (a compensated, Kahan sum per group): the same numbers, without pandas' grouping."""
+    if len(weight) > valuation.SMALL or not np.isfinite(weight).all():
+        return pd.Series(weight).groupby(group, sort=False).cumsum().to_numpy()
+    total: dict = {}  # group -> [sum, compensation]
+    out = np.empty(len(weight))
+    for at, (value, key) in enumerate(zip(weight.tolist(), group.tolist())):
+        state = total.setdefault(key, [0.0, 0.0])
+        y = value - state[1]
+        t = state[0] + y
+        state[1] = t - state[0] - y
+        state[0] = out[at] = t
+    return out
 
 
 class _Earlier:
