@@ -231,6 +231,15 @@ def test_new_importer_from_the_trader_screen_and_missing_values():
     assert hit_rows({"field": "new_importer", "equals": False}, data) == [11, 14]
 
 
+def test_new_importer_given_beside_the_frame_hits_as_a_column_of_it():
+    flags = np.array([True, False, False, True, False])
+    for equals in (True, False):
+        p = profile("P-TEST", {"field": "new_importer", "equals": equals})
+        beside = evaluate([p], frame(), extra={"new_importer": flags})  # as risk.assess gives it: an array
+        pd.testing.assert_frame_equal(beside, evaluate([p], frame().assign(new_importer=flags)))
+        assert beside["row"].tolist() == ([10, 13] if equals else [11, 12, 14])
+
+
 def test_all_criteria_must_hold_and_the_output_says_what_matched():
     p = profile("P-STEEL-AD", {"field": "commodity_code", "prefix": ["7208"]},
                 {"field": "origin_country", "in": ["CN", "MY"]}, lane="red", weight=70).model_copy(
