@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from smartcustoms.frames import first_rows, read_once, records
+from smartcustoms.frames import first_rows, objects, read_once, records
 from smartcustoms.risk.profiles import Profile, Suppression, hit_columns
 from smartcustoms.risk.selectivity import SelectivitySettings, explanation, select, select_columns, top_reason
 from smartcustoms.risk.signals import profile_signal_columns, screen_signal_columns
@@ -104,7 +104,7 @@ def _aligned(values: pd.Series, index: pd.Index):
     pandas' own array (strings, dates with a time zone), a NumPy array, or a Series of Python objects on
     `index` (a NumPy array of objects would be read as strings)."""
     if values.dtype == object:
-        return pd.Series(values.to_numpy(), dtype=object, index=index)
+        return objects(values.to_numpy(), index)
     return values.to_numpy() if isinstance(values.dtype, np.dtype) else values.array
 
 

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from smartcustoms.frames import objects
 from smartcustoms.risk.signals import LANES, SEVERITY
 
 DOWNGRADE = {"red": "yellow", "yellow": "blue", "blue": "blue"}
@@ -210,7 +211,7 @@ def select_columns(signals, settings: SelectivitySettings,
         shares = {name: share for name, share in everything.items() if f"{name}_score" in signals}
         added.update({f"contribution_{name}": value for name, value in contributions.items()})
         if method is not None:
-            added["combination_method"] = pd.Series([method] * n, dtype=object, index=index)
+            added["combination_method"] = objects(np.array([method] * n, dtype=object), index)
     added.update({"risk_score": score, **{f"{name}_share": share for name, share in shares.items()}})
     # expected duty at risk: each screen's estimate (if its doubt is right) times its score
     duty = np.zeros(n)
@@ -263,9 +264,8 @@ def select_columns(signals, settings: SelectivitySettings,
         uniform_draw(signals["declaration_id"], settings.seed) < _random_rate(signals, settings))
     lane[chosen], source[chosen], note[chosen], coded[chosen] = settings.random_lane, "random", "", None
     source[lane == "green"] = "none"
-    added.update(lane=pd.Series(lane, dtype=object, index=index), source=pd.Series(source, dtype=object, index=index),
-                 forced=forced, capacity_note=pd.Series(note, dtype=object, index=index),
-                 capacity_code=pd.Series(coded, dtype=object, index=index), random=chosen)
+    added.update(lane=objects(lane, index), source=objects(source, index), forced=forced,
+                 capacity_note=objects(note, index), capacity_code=objects(coded, index), random=chosen)
     return added
 
 

@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 
+from smartcustoms.frames import objects
 from smartcustoms.risk.valuation import factorize
 
 LANES = ("green", "blue", "yellow", "red")  # in order of severity
@@ -87,7 +88,7 @@ def screen_signal_columns(declaration_ids, scores, screens: list[str], index: pd
             columns[f"{name}_codes"], columns[f"{name}_not_checked_codes"] = _codes_per_group(
                 group[written], coded[written], groups)
     # text columns stay Python objects: converting them to Arrow strings costs more than the rest
-    return {k: pd.Series(v, dtype=object, index=index) if v.dtype == object else v for k, v in columns.items()}, uniques
+    return {k: objects(v, index) if v.dtype == object else v for k, v in columns.items()}, uniques
 
 
 def profile_signals(items: pd.DataFrame, hits: pd.DataFrame) -> pd.DataFrame:
