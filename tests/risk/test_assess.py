@@ -145,3 +145,23 @@ def test_screen_reasons_carry_codes_and_parameters_beside_the_english_text(world
                                    for r in reasons)
             seen[name] += 1
     assert all(seen.values()), seen
+
+
+def test_assess_explained_gives_the_frame_explain_gives(world, engine):
+    """assess(explained=True) writes the explanation and top reason from its columns (one frame built): the same
+    frame as explain(assess(...)), for a batch, one declaration and none, with fixed weights and with the learned
+    combination (its contributions are in the explanation)."""
+    from smartcustoms.risk.combination import LearnedCombination
+
+    combination = LearnedCombination()  # as fitted (the world is too small to learn one)
+    combination.method_, combination.parts_ = "learned", ["valuation", "origin", "profile_weight"]
+    combination.coef_, combination.mean_, combination.intercept_ = np.array([2.0, 1.5, 3.0]), np.full(3, 0.1), -3.0
+    learned = RiskEngine(screens=engine.screens, profiles=engine.profiles, combination=combination)
+    assert learned.learned() is combination
+    frame = live(world)
+    one = frame[frame["declaration_id"] == frame["declaration_id"].iloc[0]]
+    for risk in (engine, learned):
+        for part in (frame, one, frame.iloc[:0]):
+            expected = explain(assess(part, risk), list(risk.screens))
+            pd.testing.assert_frame_equal(assess(part, risk, explained=True), expected, check_exact=True)
+    assert "combination" in json.loads(assess(one, learned, explained=True)["explanation"].iloc[0])

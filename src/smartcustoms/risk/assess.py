@@ -63,14 +63,29 @@ def item_columns(frame: pd.DataFrame, engine: RiskEngine) -> dict[str, np.ndarra
     return out
 
 
-def assess(frame: pd.DataFrame, engine: RiskEngine) -> pd.DataFrame:
+def assess(frame: pd.DataFrame, engine: RiskEngine, *, explained: bool = False) -> pd.DataFrame:
     """Goods-item rows in, one row per declaration out: lane, source, random flag, risk score, duty at risk,
     each screen's score / share / reason, the profile hits, and the capacity note. The risk score is the learned
     combination's when the engine has one (with each part's ``contribution_<part>``), else the fixed weights'.
     The same steps as `risk_signals` then `decide`, on columns rather than frames: one frame is built, at the
-    end (what a declaration being lodged costs is mostly pandas' fixed cost per frame)."""
+    end (what a declaration being lodged costs is mostly pandas' fixed cost per frame). With `explained`, also
+    what `explain` adds (the same frame as ``explain(assess(frame, engine), list(engine.screens))``), written
+    from the columns before that one frame is built."""
     signals, index = signal_columns(frame, engine)
-    return pd.DataFrame({**signals, **_decide_columns(signals, engine, index)}, index=index)
+    columns = {**signals, **_decide_columns(signals, engine, index)}
+    if explained:
+        columns.update(_explanations(columns, list(engine.screens)))
+    return pd.DataFrame(columns, index=index)
+
+
+def _explanations(columns: dict, screens: list[str]) -> dict[str, list[str]]:
+    """`explain`'s two columns from the columns of `assess` (arrays and Series of one row per declaration): the
+    rows that `explanation` and `top_reason` read are those of the frame but the header, which they never read
+    (its dates would be NumPy's here, pandas' Timestamps in a frame)."""
+    names = [name for name in columns if name not in HEADER]
+    rows = [dict(zip(names, row)) for row in zip(*(columns[name].tolist() for name in names))]
+    return {"explanation": [explanation(row, screens) for row in rows],
+            "top_reason": [top_reason(row, screens) for row in rows]}
 
 
 def decide(signals: pd.DataFrame, engine: RiskEngine) -> pd.DataFrame:

@@ -8,7 +8,7 @@ from sqlalchemy import Engine
 from smartcustoms.declarations.repository import load_declarations
 from smartcustoms.outcomes.service import load_outcomes
 from smartcustoms.risk import repository as profile_store
-from smartcustoms.risk.assess import RiskEngine, assess, calibrated, explain
+from smartcustoms.risk.assess import RiskEngine, assess, calibrated
 from smartcustoms.risk.classification import ClassificationScreen
 from smartcustoms.risk.config import RiskConfig, RiskConfigError, load_config
 from smartcustoms.risk.origin import OriginScreen
@@ -122,7 +122,7 @@ def build_engine(db: Engine, as_of: datetime, config: RiskConfig, profiles: list
 
 def assess_and_record(db: Engine, frame: pd.DataFrame, engine: RiskEngine, actor: str) -> pd.DataFrame:
     """Assess declarations and write the decisions, with their explanations, to the audit trail."""
-    decided = explain(assess(frame, engine), list(engine.screens))
+    decided = assess(frame, engine, explained=True)
     record_assessment(db, decided, engine.provenance(), actor)
     return decided
 

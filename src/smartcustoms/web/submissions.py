@@ -16,7 +16,7 @@ from smartcustoms.declarations.schemas import Declaration
 from smartcustoms.declarations.service import HEADER_FIELDS, ITEM_FIELDS, VALID_COLUMNS, flatten, load_declarations
 from smartcustoms.reference.offices import load_offices
 from smartcustoms.refusals import Refusal
-from smartcustoms.risk.service import RiskEngine, assess, explain
+from smartcustoms.risk.service import RiskEngine, assess
 from smartcustoms.settings import get_settings
 from smartcustoms.store.db import utc_now
 from smartcustoms.web.errors import Conflict, Forbidden, Invalid
@@ -196,7 +196,7 @@ def _lodge_once(db: Engine, risk: RiskEngine, batch: list[Submission], at: datet
         if undecided:  # stored by an import, or a batch that failed after storing: assess them now
             frame = pd.concat([part for part in (frame, load_declarations(db, ids=undecided))
                                if len(part)], ignore_index=True)
-        assessed = explain(assess(frame, risk), list(risk.screens))
+        assessed = assess(frame, risk, explained=True)
 
     if first or assessed is not None:
         lodging.record_lodging(db, ACTOR, **_new_rows([batch[i] for i in first.values()]), at=at,
