@@ -47,3 +47,33 @@ def test_the_base_layout_is_accessible(client, people):
     assert html.count("<h1>") == 1 and '<nav class="main-nav" aria-label="Main">' in html
     assert 'aria-current="page"' in html and 'name="viewport"' in html
     assert 'hreflang="fr"' in html
+
+
+def test_the_routers_routes_are_served_as_include_router_would_serve_them(tmp_path, monkeypatch):
+    """create_app adds the routers' own routes (built once, at import) rather than per-app copies: the same table of
+    routes and the same OpenAPI document as FastAPI's include_router gives, and two apps share the route objects."""
+    from fastapi.routing import iter_route_contexts
+
+    from smartcustoms.risk.assess import RiskEngine
+    from smartcustoms.store.db import make_engine
+    from smartcustoms.web import app as app_module
+
+    def table(app) -> list[tuple]:
+        return [(r.path, sorted(r.methods or []), r.name, getattr(r, "include_in_schema", None),
+                 getattr(r, "unique_id", None), getattr(getattr(r, "response_class", None), "value",
+                                                        getattr(r, "response_class", None)),
+                 getattr(r, "tags", None), sorted(map(str, getattr(r, "responses", {}) or {})),
+                 getattr(r, "status_code", None), [d.dependency for d in getattr(r, "dependencies", None) or []])
+                for r in iter_route_contexts(app.routes)]
+
+    def build():
+        return create_app(WebSettings(**FAST), make_engine(f"sqlite:///{tmp_path / 'web.db'}"),
+                          risk_engine=RiskEngine(screens=[]))
+
+    ours, again = build(), build()
+    monkeypatch.setattr(app_module, "_add_routes", lambda app, router: app.include_router(router))
+    included = build()
+    assert len(table(ours)) > 100 and table(ours) == table(included)
+    assert ours.openapi() == included.openapi()
+    shared = {id(r) for r in ours.routes} & {id(r) for r in again.routes}
+    assert len(shared) > 100  # every area's routes, in both apps
