@@ -314,3 +314,15 @@ def test_a_low_price_next_to_an_item_without_unit():
     assert out["valuation_reason"].iloc[0].startswith("declared unit value 1.00 EUR/pair is below the P10")
     assert out["valuation_reason"].iloc[1] == ("not checked: unit value against reference prices "
                                                "(missing quantity_unit)")
+
+
+def test_finite_is_nan_to_num():
+    from smartcustoms.risk.valuation import finite
+
+    values = np.array([0.0, -0.0, 1.5, -2.0, np.nan, np.inf, -np.inf, 1e30, -1e-30])
+    for given in (values, values.reshape(3, 3), values[:0], values.astype(np.float32), values[:4].astype(int)):
+        expected = np.nan_to_num(given)
+        out = finite(given)
+        assert out.dtype == expected.dtype and out.shape == expected.shape
+        np.testing.assert_array_equal(out, expected)
+        np.testing.assert_array_equal(np.signbit(out), np.signbit(expected))  # -0.0 stays -0.0

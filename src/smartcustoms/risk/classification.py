@@ -41,7 +41,7 @@ from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 
 from smartcustoms.outcomes.infringements import found as infringement_found
 from smartcustoms.reference import hs
-from smartcustoms.risk.valuation import append_code, number
+from smartcustoms.risk.valuation import append_code, finite, number
 
 NAME = "classification"
 COLUMNS = [f"{NAME}_score", f"{NAME}_duty_at_risk", f"{NAME}_reason"]
@@ -470,9 +470,9 @@ class ClassificationScreen:
         if len(differs):
             missing = differs[np.isnan(declared_rate[differs])]
             declared_rate[missing] = self._rate(declared[missing], origin[missing], claimed[missing])
-        gap = np.nan_to_num(likely_rate - declared_rate, nan=0.0)
+        gap = finite(likely_rate - declared_rate)
         hop = gap > 1e-9
-        value = np.nan_to_num(number(frame, "customs_value"))
+        value = finite(number(frame, "customs_value"))
         row_score = np.where(hop, margin, margin * self.no_hop_weight)
         score[rows] = np.where(checked, row_score, np.nan)
         duty[rows] = np.where(hop, value * gap / 100.0, 0.0)

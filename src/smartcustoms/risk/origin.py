@@ -58,6 +58,7 @@ from smartcustoms.risk.valuation import (
     derive,
     factor,
     factorize,
+    finite,
     formatted,
     missing_codes,
     number,
@@ -364,7 +365,7 @@ class OriginScreen(BaseEstimator):
             {
                 "declaration_id": history["declaration_id"].astype("str").to_numpy()[usable],
                 "importer": importer[usable], "hs6": hs6[usable], "origin": origin[usable],
-                "time": time[usable].view(np.int64), "rate": np.nan_to_num(rate[usable], nan=0.0),
+                "time": time[usable].view(np.int64), "rate": finite(rate[usable]),
             }
         )
         self.history_values_ = {"importer": importer_values, "hs6": hs6_values, "origin": origin_values}
@@ -486,7 +487,7 @@ class OriginScreen(BaseEstimator):
         # earlier rows of the frame itself
         group = importer[mine] * (len(hs6_values) + 1) + hs6[mine]
         group_origin = group * (len(origin_values) + 1) + origin[mine]
-        prior, rate_sum = earlier(group, t, np.nan_to_num(my_rate, nan=0.0), start)
+        prior, rate_sum = earlier(group, t, finite(my_rate), start)
         prior_same, _ = earlier(group_origin, t, None, start)
         # and of the history: rows of the same importer and HS6 (and origin) accepted in an earlier second
         rank = np.searchsorted(times, start + (t - start) // _SECOND * _SECOND, side="left")
@@ -514,7 +515,7 @@ class OriginScreen(BaseEstimator):
         sub["switch"][mine] = np.where(switched, self.switch_weight * strength, 0.0)
         if switched.any():
             r, w = mine[switched], switched
-            risk["switch"][r] = np.nan_to_num(np.maximum(value[r] * gap[w] / 100, 0.0))
+            risk["switch"][r] = finite(np.maximum(value[r] * gap[w] / 100, 0.0))
             text["switch"][r] = ("importer " + importer_values[importer[r]] + " switched to origin "
                                  + origin_values[origin[r]] + " for " + hs6_values[hs6[r]] + " after "
                                  + _count(prior[w]) + " earlier declarations from other origins (duty "
@@ -570,7 +571,7 @@ class OriginScreen(BaseEstimator):
                        chapter=chapter[bad].astype(str), saves=_round(saved[bad], 2))
         sub["preference"], text["preference"] = cell[inverse], sentence[inverse]
         text["preference_code"] = coded[inverse]
-        risk["preference"] = np.nan_to_num(value * saved[inverse] / 100)
+        risk["preference"] = finite(value * saved[inverse] / 100)
         missing["preference"] = [("origin_country", (claim >= 0) & (origin < 0)),
                                  ("commodity_code", no_chapter[inverse] & (code < 0))]
 
@@ -604,7 +605,7 @@ class OriginScreen(BaseEstimator):
         lookups = self.lookups_
         found = np.array([lookups["shares"].get(key, -1) for key in zip(hs6, o)], dtype=np.int64)
         shares = np.vstack([lookups["share_values"], np.full((1, 5), np.nan)])[found]  # row -1: NaN
-        n_recent, share, recent, before = shares[:, 1], np.nan_to_num(shares[:, 2], nan=0.0), shares[:, 3], shares[:, 4]
+        n_recent, share, recent, before = shares[:, 1], finite(shares[:, 2]), shares[:, 3], shares[:, 4]
         hs6_n = _get(lookups["hs6_counts"], hs6, 0.0)
         judged = runs & (hs6_n >= self.min_observations)
 
@@ -620,7 +621,7 @@ class OriginScreen(BaseEstimator):
             names = np.array([lookups["measured_names"].get(key, np.nan) for key in prefix], dtype=object)
             with np.errstate(invalid="ignore"):
                 growing = (recent >= self.growth_factor * np.maximum(before, 1e-9)) & (
-                    np.nan_to_num(n_recent, nan=0.0) >= 5)  # False where a share is NaN
+                    finite(n_recent) >= 5)  # False where a share is NaN
             new = share < self.new_origin_share
             fire = under & ~measured & judged & (new | growing)
             strength = np.where(new, np.clip(1 - share / self.new_origin_share, 0.3, 1), 0.7)
@@ -646,7 +647,7 @@ class OriginScreen(BaseEstimator):
                                     recent=_round(recent[fire & ~new]), days=self.recent_days))
         sub["circumvention"], text["circumvention"] = cell[inverse], sentence[inverse]
         text["circumvention_code"] = coded[inverse]
-        risk["circumvention"] = np.nan_to_num(value * at_risk[inverse])
+        risk["circumvention"] = finite(value * at_risk[inverse])
         missing["circumvention"] = [("commodity_code", code < 0), ("origin_country", origin < 0)]
 
         # 5. unusual origin
@@ -666,7 +667,7 @@ class OriginScreen(BaseEstimator):
                        usual=_round(usual[rare], 2))
         sub["unusual_origin"], text["unusual_origin"] = cell[inverse], sentence[inverse]
         text["unusual_origin_code"] = coded[inverse]
-        risk["unusual_origin"] = np.nan_to_num(value * np.where(rare, gap, 0.0)[inverse] / 100)
+        risk["unusual_origin"] = finite(value * np.where(rare, gap, 0.0)[inverse] / 100)
         missing["unusual_origin"] = [("commodity_code", code < 0), ("origin_country", origin < 0),
                                      ("duty_rate", np.isnan(rate))]
 
@@ -674,7 +675,7 @@ class OriginScreen(BaseEstimator):
     def _combine(n, sub, risk, text, missing) -> dict[str, np.ndarray]:
         scores = np.column_stack([sub[c] for c in CHECKS]) if n else np.zeros((0, len(CHECKS)))
         ran = ~np.isnan(scores)
-        total = np.where(ran.any(axis=1), 1 - np.prod(1 - np.nan_to_num(scores), axis=1), np.nan)
+        total = np.where(ran.any(axis=1), 1 - np.prod(1 - finite(scores), axis=1), np.nan)
         duty = np.column_stack([risk[c] for c in CHECKS]).max(axis=1) if n else np.zeros(0)
         reason = np.full(n, "", dtype=object)
         coded = np.full(n, None, dtype=object)  # the reasons as codes and parameters, in the same order

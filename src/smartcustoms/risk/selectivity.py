@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from smartcustoms.frames import objects
 from smartcustoms.risk.signals import LANES, SEVERITY
+from smartcustoms.risk.valuation import finite
 
 DOWNGRADE = {"red": "yellow", "yellow": "blue", "blue": "blue"}
 
@@ -98,7 +99,7 @@ def _length(signals) -> int:
 def combined_score(signals, weights: dict[str, float]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Noisy-or of the weighted screen scores (a screen that could not run counts 0) and each screen's share.
     `signals`: a frame, or a mapping of columns (one array per column, as `select_columns` takes)."""
-    parts = {name: np.clip(np.nan_to_num(_floats(signals, f"{name}_score")), 0, 1) * min(max(weight, 0), 1)
+    parts = {name: np.clip(finite(_floats(signals, f"{name}_score")), 0, 1) * min(max(weight, 0), 1)
              for name, weight in weights.items() if f"{name}_score" in signals}
     score = np.zeros(_length(signals))
     if parts:
@@ -220,8 +221,7 @@ def select_columns(signals, settings: SelectivitySettings,
          and f"{c.removesuffix('_score')}_duty_at_risk" in signals]
     for name in screens:
         if f"{name}_duty_at_risk" in signals:
-            duty += np.nan_to_num(_floats(signals, f"{name}_duty_at_risk")) * np.nan_to_num(
-                _floats(signals, f"{name}_score"))
+            duty += finite(_floats(signals, f"{name}_duty_at_risk")) * finite(_floats(signals, f"{name}_score"))
     added["duty_at_risk"] = duty
 
     yellow = settings.yellow_threshold

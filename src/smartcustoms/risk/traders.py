@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from smartcustoms.risk.valuation import SMALL, append_code, combine, factorize, number
+from smartcustoms.risk.valuation import SMALL, append_code, combine, factorize, finite, number
 
 NAME = "trader"
 COLUMNS = [f"{NAME}_score", f"{NAME}_duty_at_risk", f"{NAME}_reason", "new_importer", "importer_hit_rate",
@@ -244,8 +244,8 @@ class TraderRisk:
         # duty at risk of each item: excess probability x its declared duty
         declared_duty = np.zeros(n)
         if {"customs_value", "duty_rate"} <= set(frame.columns):
-            declared_duty = np.nan_to_num(number(frame, "customs_value") * number(frame, "duty_rate") / 100.0)
-        excess = np.nan_to_num(np.maximum(out.pop("excess"), 0.0))
+            declared_duty = finite(number(frame, "customs_value") * number(frame, "duty_rate") / 100.0)
+        excess = finite(np.maximum(out.pop("excess"), 0.0))
         return {
             f"{NAME}_score": out[f"{NAME}_score"],
             f"{NAME}_duty_at_risk": excess * declared_duty * self.stake_ratio,

@@ -178,6 +178,19 @@ def pick(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
     return out
 
 
+_LARGEST = np.finfo(np.float64).max
+
+
+def finite(values) -> np.ndarray:
+    """``np.nan_to_num(values)``: NaN as 0 and infinities as the largest float of their sign, the same array of
+    floats in three ufuncs rather than nan_to_num's generic checks (a fifth of its cost on the few values of a
+    declaration being lodged, where the screens call it some 20 times)."""
+    values = np.asarray(values)
+    if values.dtype != np.float64:
+        return np.nan_to_num(values)
+    return np.minimum(np.maximum(np.where(np.isnan(values), 0.0, values), -_LARGEST), _LARGEST)
+
+
 def number(frame: pd.DataFrame, column: str) -> np.ndarray:
     if column not in frame:
         return np.full(len(frame), np.nan)
@@ -400,7 +413,7 @@ class ValuationScreen(BaseEstimator):
         band_low = np.exp(p_low)
         below = unit_value < band_low  # False where anything is NaN
         at_risk = np.where(below & (duty_rate > 0), (reference_uv - unit_value) * quantity * duty_rate / 100.0, 0.0)
-        at_risk = np.nan_to_num(at_risk, nan=0.0)
+        at_risk = finite(at_risk)
 
         reason = np.full(n_rows, "", dtype=object)
         if below.any():
