@@ -37,6 +37,14 @@ def test_thresholds_give_lanes_and_profiles_can_raise_them():
     assert out.set_index("declaration_id").loc["D00004", "source"] == "profile"
 
 
+def test_a_score_on_a_threshold_takes_its_lane():
+    scores = [0.0, 0.35, 0.5999, 0.6, 0.85, 1.0]
+    frame = pd.concat([signals(1, score, start=i) for i, score in enumerate(scores)], ignore_index=True)
+    out = select(frame, SelectivitySettings(weights={"valuation": 1.0}, **NO_RANDOM))
+    assert not out["random"].any()  # (none drawn: these IDs hash above 1 %)
+    assert out["lane"].tolist() == ["green", "blue", "blue", "yellow", "red", "red"]
+
+
 def test_capacity_keeps_the_riskiest_and_moves_the_rest_down():
     frame = signals(5, valuation=[0.90, 0.99, 0.95, 0.86, 0.97])
     settings = SelectivitySettings(weights={"valuation": 1.0}, capacity={"A": LaneCapacity(red=2, yellow=1)},

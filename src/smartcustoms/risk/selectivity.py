@@ -141,8 +141,13 @@ def _positions(keys: list[np.ndarray], rank: np.ndarray) -> np.ndarray:
     return positions
 
 
-def _apply_capacity(lane, note, coded, forced, rank, office, day, settings: SelectivitySettings) -> None:
+def _apply_capacity(lane, note, coded, forced, rank, signals, settings: SelectivitySettings) -> None:
     """Keep the best-ranked candidates of each office, day and lane within capacity; move the rest down."""
+    if not settings.capacity and all(getattr(settings.default_capacity, current) is None
+                                     for current in ("red", "yellow", "blue")):
+        return  # no limit anywhere
+    office = np.asarray(signals["office_id"], dtype=object)
+    day = _days(signals["acceptance_datetime"])
     office_code, offices = pd.factorize(office)
     day_code = day.astype("datetime64[D]").astype(np.int64)
     for current in ("red", "yellow", "blue"):
@@ -225,8 +230,9 @@ def select_columns(signals, settings: SelectivitySettings,
     added["duty_at_risk"] = duty
 
     yellow = settings.yellow_threshold
-    score_lane = np.select([score >= settings.red_threshold, score >= yellow, score >= settings.blue_threshold],
-                           ["red", "yellow", "blue"], "green").astype(object)
+    score_lane = np.full(n, "green", dtype=object)  # the highest threshold reached (np.select's order)
+    for name, threshold in (("blue", settings.blue_threshold), ("yellow", yellow), ("red", settings.red_threshold)):
+        score_lane[score >= threshold] = name
     profile_lane = np.asarray(signals["profile_lane"], dtype=object)
     by_profile = _severity(profile_lane) >= _severity(score_lane)
     lane = np.where(by_profile, profile_lane, score_lane)
@@ -242,10 +248,8 @@ def select_columns(signals, settings: SelectivitySettings,
     note = np.full(n, "", dtype=object)
     # within a lane, the stronger of the screens' score and the profiles' weight (0..100 -> 0..1) ranks first
     rank = _severity(lane) * 10 + np.maximum(score, weight / 100) if n else score
-    office = np.asarray(signals["office_id"], dtype=object)
-    day = _days(signals["acceptance_datetime"])
     coded = np.full(n, None, dtype=object)  # the capacity note as a code and its parameters
-    _apply_capacity(lane, note, coded, forced, rank, office, day, settings)
+    _apply_capacity(lane, note, coded, forced, rank, signals, settings)
 
     if settings.max_hits_without_selection:
         key = np.asarray(signals["profile_key"], dtype=object)
