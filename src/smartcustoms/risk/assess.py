@@ -114,13 +114,15 @@ def risk_signals(frame: pd.DataFrame, engine: RiskEngine) -> pd.DataFrame:
     return pd.DataFrame(columns, index=index)
 
 
-def _aligned(values: pd.Series, index: pd.Index):
-    """A column for a frame on `index` (one row per declaration) that keeps its type without being aligned:
-    pandas' own array (strings, dates with a time zone), a NumPy array, or a Series of Python objects on
-    `index` (a NumPy array of objects would be read as strings)."""
-    if values.dtype == object:
-        return objects(values.to_numpy(), index)
-    return values.to_numpy() if isinstance(values.dtype, np.dtype) else values.array
+def _aligned(values: pd.Series, index: pd.Index, rows: list[int] | None = None):
+    """The column `values` at `rows` (all of them when None) for a frame on `index` (one row per declaration),
+    keeping its type without being aligned: pandas' own array (strings, dates with a time zone), a NumPy array,
+    or a Series of Python objects on `index` (a NumPy array of objects would be read as strings). The rows are
+    taken from the array (the same values as Series.take, without building a Series)."""
+    if not isinstance(values.dtype, np.dtype):
+        return values.array if rows is None else values.array.take(rows)
+    array = values.to_numpy() if rows is None else values.to_numpy()[rows]
+    return objects(array, index) if values.dtype == object else array
 
 
 def signal_columns(frame: pd.DataFrame, engine: RiskEngine) -> tuple[dict, pd.RangeIndex]:
@@ -132,12 +134,13 @@ def signal_columns(frame: pd.DataFrame, engine: RiskEngine) -> tuple[dict, pd.Ra
     scores = item_columns(read, engine)
     extra = {c: scores[c] for c in ("new_importer",) if c in scores}
     hits = hit_columns(engine.profiles, read, engine.suppressions, extra=extra)
-    first = first_rows(frame["declaration_id"])
+    ids = frame["declaration_id"]
+    first = first_rows(ids)
     everything = len(first) == len(frame)  # one goods item per declaration: the header is the frame's
     index = pd.RangeIndex(len(first))
-    header = {name: _aligned(frame[name] if everything else frame[name].take(first), index) for name in HEADER}
-    screens, _ = screen_signal_columns(frame["declaration_id"], scores, list(engine.screens), index)
-    profiles, _ = profile_signal_columns(frame["declaration_id"], hits, None if hits is None else hits["row"])
+    header = {name: _aligned(frame[name], index, None if everything else first) for name in HEADER}
+    screens, _ = screen_signal_columns(ids, scores, list(engine.screens), index)
+    profiles, _ = profile_signal_columns(ids, hits, None if hits is None else hits["row"])
     # all three are in the order in which declarations first appear in the frame
     return {**header, **screens, **profiles}, index
 def calibrated(engine: RiskEngine, reference: pd.DataFrame) -> RiskEngine:
