@@ -40,8 +40,15 @@ _DAY = 86_400
 _SHIFT = 34  # party code * 2**34 + seconds: 2**34 s is 544 years
 
 
+def _naive(values) -> bool:
+    """Whether `values` (an array or a Series) hold naive datetimes (NumPy's datetime64)."""
+    return isinstance(values.dtype, np.dtype) and values.dtype.kind == "M"
+
+
 def _seconds(values) -> np.ndarray:
     """Timestamps as whole seconds since the epoch (int64)."""
+    if isinstance(values, np.ndarray) and _naive(values):  # NumPy's conversion, as Series.to_numpy's below
+        return values.astype("datetime64[s]").astype(np.int64)
     values = pd.Series(values) if not isinstance(values, pd.Series) else values
     if isinstance(values.dtype, np.dtype) and values.dtype.kind == "M":  # already naive datetimes: no parsing
         return values.to_numpy(dtype="datetime64[s]").astype(np.int64)
@@ -237,7 +244,8 @@ class TraderRisk:
         first_row = np.full(row_decl.max() + 1 if n else 0, n, dtype=np.int64)
         np.minimum.at(first_row, row_decl, np.arange(n))
         heads = {name: frame[name].to_numpy()[first_row] for name in _HEADER}
-        heads["acceptance_datetime"] = frame["acceptance_datetime"].iloc[first_row]
+        if not _naive(frame["acceptance_datetime"]):  # text, or dates with a time zone: pandas reads them
+            heads["acceptance_datetime"] = frame["acceptance_datetime"].iloc[first_row]
         values = self._score_headers(heads)
         out = {name: column[row_decl] for name, column in values.items()}
 
@@ -260,14 +268,16 @@ class TraderRisk:
         }
 
     def _score_headers(self, heads: dict) -> dict[str, np.ndarray]:
-        """One row per declaration: ``heads`` holds arrays of _HEADER (acceptance_datetime as a Series).
+        """One row per declaration: ``heads`` holds arrays of _HEADER (acceptance_datetime as a Series unless naive
+        datetimes).
 
         What was known at each declaration's acceptance is the fitted history plus the frame's own declarations
         that are not in it (the history wins on a repeated ID) and their controls: each count below is the
         history's (binary search in the arrays of ``fit``) plus the frame's."""
         m = len(heads["declaration_id"])
         t = _seconds(heads["acceptance_datetime"])
-        no_time = pd.isna(heads["acceptance_datetime"]).to_numpy()
+        when = heads["acceptance_datetime"]
+        no_time = np.isnat(when) if isinstance(when, np.ndarray) and _naive(when) else pd.isna(when).to_numpy()
         importer, declarant = heads["importer_id"], heads["declarant_id"]
         f_imp, importers = factorize(importer)
         f_dcl, declarants = factorize(declarant)
@@ -286,18 +296,20 @@ class TraderRisk:
         frame_decls = _Before(f_imp[new_rows], t[new_rows] - base)
 
         # controls: the history's and those of the frame's new declarations
-        events = self._frame_events(heads, new_rows, base, importers, declarants)
+        events = self._frame_events(heads, new_rows, base, importers, declarants)  # None: no control to add
         a = float(self.prior_strength)
         controls, _, hits = history["every"].before(np.zeros(m, dtype=np.int64), q_history)
-        more, _, more_hits = events["every"].before(np.zeros(m, dtype=np.int64), q_t)
-        controls, hits = controls + more, hits + more_hits
+        if events is not None:
+            more, _, more_hits = events["every"].before(np.zeros(m, dtype=np.int64), q_t)
+            controls, hits = controls + more, hits + more_hits
         prior = (hits + a * self.default_prior) / (controls + a)
 
         rates = {}
         for party, h_code, f_code in (("importer", h_imp, f_imp), ("declarant", h_dcl, f_dcl)):
             c, _, h = history[party].before(h_code, q_history)
-            more, _, more_hits = events[party].before(f_code, q_t)
-            c, h = c + more, h + more_hits
+            if events is not None:
+                more, _, more_hits = events[party].before(f_code, q_t)
+                c, h = c + more, h + more_hits
             rates[party] = (c, h, (h + a * prior) / (c + a))
 
         # importer history: earlier declarations and first-seen date (the earliest known declaration)
@@ -358,19 +370,22 @@ class TraderRisk:
             "compliance_tier": np.where(aeo, "aeo", "standard").astype(object),
         }
 
-    def _frame_events(self, heads: dict, new_rows: np.ndarray, base: int, importers, declarants) -> dict:
+    def _frame_events(self, heads: dict, new_rows: np.ndarray, base: int, importers, declarants) -> dict | None:
         """Counters of the controls of the frame's new declarations (outcomes fitted without their declaration),
-        with parties coded as in the frame."""
+        with parties coded as in the frame; None without any (they would count nothing: a declaration being
+        lodged has none)."""
         known_at, hit = np.zeros(0, dtype=np.int64), np.zeros(0)
         importer_codes = declarant_codes = np.zeros(0, dtype=np.int64)
         if len(self.orphan_outcomes_) and len(new_rows) and self._orphans(heads["declaration_id"][new_rows]):
-            known = pd.DataFrame({name: heads[name][new_rows] if name != "acceptance_datetime"
-                                  else heads[name].iloc[new_rows].to_numpy() for name in _HEADER})
+            known = pd.DataFrame({name: heads[name].iloc[new_rows].to_numpy() if isinstance(heads[name], pd.Series)
+                                  else heads[name][new_rows] for name in _HEADER})
             events = _events(self.orphan_outcomes_, known, base)
             known_at, hit = events["known_at"].to_numpy(dtype=np.int64), events["hit"].to_numpy(dtype=float)
             if len(events):
                 importer_codes = pd.Index(importers).get_indexer(events["importer_id"])
                 declarant_codes = pd.Index(declarants).get_indexer(events["declarant_id"])
+        if not len(known_at):
+            return None
         return {
             "every": _Before(np.zeros(len(known_at), dtype=np.int64), known_at, hit),
             "importer": _Before(importer_codes, known_at, hit),
