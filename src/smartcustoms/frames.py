@@ -57,12 +57,12 @@ def plain(value):
 _OBJECT = np.dtype(object)
 
 
-def objects(values: np.ndarray, index: pd.Index | None = None) -> pd.Series:
+def objects(values: np.ndarray, index: pd.Index | None = None, name=None) -> pd.Series:
     """A column of Python objects for a frame built from a mapping of columns (pandas 3 would read a NumPy array
     of texts as strings): a Series of `values` as they are, on `index`, not copied (the frame built from it copies;
     `values` must not change after). A NumPy dtype rather than ``object``, which pandas parses each time: a third
     less of pandas' fixed cost, which the risk engine pays about 30 times for a declaration being lodged."""
-    return pd.Series(values, dtype=_OBJECT, index=index, copy=False)
+    return pd.Series(values, dtype=_OBJECT, index=index, name=name, copy=False)
 
 
 def first_rows(ids: pd.Series) -> list[int]:
@@ -96,7 +96,7 @@ class _ReadOnce(pd.DataFrame):
             # from the plain frame: a subclass's column is built twice by pandas (a Series, then one from it)
             column = self.__dict__["_plain"][key]
             if isinstance(column.dtype, pd.StringDtype):
-                column = pd.Series(column.to_numpy(dtype=object), dtype=object, index=column.index, name=key)
+                column = objects(column.to_numpy(dtype=object), column.index, name=key)
             read[key] = column
         return column
 
