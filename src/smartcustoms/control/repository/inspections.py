@@ -133,8 +133,9 @@ def open_chain(conn: Connection, declaration_ids: Collection[str], *, lane_time:
                at: datetime | None = None) -> dict[str, int]:
     """``open_controls`` for the given declarations inside the caller's transaction: the transaction that
     records their decisions opens their control chain too (a decision and its control chain are one fact). Plain
-    rows, no DataFrame: a lodging batch of a few declarations pays a few milliseconds for it (the inserts are
-    batched: one per table)."""
+    rows, no DataFrame, the inserts batched (one per table); it reads back what it needs (the latest decisions,
+    the declarations, what is open already): declarations that the same transaction stored take
+    open_stored_here instead."""
     check_lane_time(lane_time)
     ids = list(dict.fromkeys(declaration_ids))
     counts = {"tasks": 0, "clearance": 0, "released": 0, "held": 0, "skipped": 0}
