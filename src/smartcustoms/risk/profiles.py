@@ -648,9 +648,8 @@ class _Frame:
     def text_mask(self, field: str, test) -> np.ndarray:
         """Rows whose value passes ``test(value or None)``, decided once per distinct value."""
         codes, values = self.text(field)
-        decided = np.fromiter((test(v) for v in values), dtype=bool, count=len(values))
-        decided = np.append(decided, test(None))  # code -1: a missing value
-        return decided[codes]
+        decided = np.fromiter((test(v) for v in [*values, None]), dtype=bool, count=len(values) + 1)
+        return decided[codes]  # code -1 (a missing value): the last, test(None)
 
     def mask(self, c: Criterion) -> np.ndarray:
         if not self.has(c.field):
