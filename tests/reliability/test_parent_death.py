@@ -22,9 +22,9 @@ from smartcustoms.web.runtime.lodging_process import LodgingProcess
 if __name__ == "__main__":
     engine = make_engine(sys.argv[1])
     migrate.upgrade(engine)
-    process = LodgingProcess(engine)
-    asyncio.run(process.start(None))  # the process is started and has connected
-    print(*process._pool._processes, flush=True)
+    process = LodgingProcess(engine, processes=2)
+    asyncio.run(process.start(None))  # the processes are started and have connected
+    print(*(pid for slot in process._slots for pid in slot.pool._processes), flush=True)
     time.sleep(600)
 """
 

@@ -92,10 +92,10 @@ def test_an_id_stored_with_other_content_while_the_batch_was_assessed_is_a_confl
                          columns=VALID_COLUMNS)
     real = assess_module.assess
 
-    def assess_while_an_import_runs(frame, engine_):
+    def assess_while_an_import_runs(frame, engine_, **options):
         batch = repository.start_batch(engine, "import", "csv", "own")
         repository.store(engine, other, batch)
-        return real(frame, engine_)
+        return real(frame, engine_, **options)
 
     monkeypatch.setattr(submissions, "assess", assess_while_an_import_runs)
     results = submissions.lodge(engine, app.state.risk.current(), [lodger("L1"), lodger("L2")])
