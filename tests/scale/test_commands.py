@@ -30,8 +30,8 @@ def test_history_export_then_append(stored):
 
 def test_models_train_with_an_unreachable_scheduler_names_it(stored):
     result = run(stored, "models", "train", "--until", "2025-10-01", "--by", "analyst", "--engine", "dask",
-                 "--scheduler", "tcp://127.0.0.1:9")
-    assert result.returncode == 2 and "tcp://127.0.0.1:9" in result.stderr
+                 "--scheduler", "tcp://127.0.0.1:9", "--scheduler-timeout", "1")  # not the default 10 s of waiting
+    assert result.returncode == 2 and "tcp://127.0.0.1:9" in result.stderr and "after 1 s" in result.stderr
 
 
 def test_models_train_on_a_local_dask_cluster_registers_a_model(stored):
@@ -80,5 +80,5 @@ def test_evaluate_trains_on_a_local_dask_cluster(tmp_path):
 
 def test_evaluate_with_an_unreachable_scheduler_names_it(tmp_path):
     result = run(tmp_path, "evaluate", "--declarations", "1000", "--engine", "dask", "--scheduler",
-                 "tcp://127.0.0.1:9")
-    assert result.returncode == 2 and "tcp://127.0.0.1:9" in result.stderr
+                 "tcp://127.0.0.1:9", "--scheduler-timeout", "1")
+    assert result.returncode == 2 and "tcp://127.0.0.1:9" in result.stderr and "after 1 s" in result.stderr

@@ -10,7 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from smartcustoms.cli.common import console, errors, fail
-from smartcustoms.cli.scale import EngineOption, SchedulerOption, WorkersOption, engine_options
+from smartcustoms.cli.scale import EngineOption, SchedulerOption, TimeoutOption, WorkersOption, engine_options
 
 PROFILES_FOLDER = "profiles"
 STRATEGIES = ("model", "profiles", "random")
@@ -127,6 +127,7 @@ def evaluate_command(
     engine_kind: EngineOption = "local",
     scheduler: SchedulerOption = None,
     workers: WorkersOption = 2,
+    scheduler_timeout: TimeoutOption = 10.0,
 ) -> None:
     """Evaluate the targeting model against the truth of a world: fit on the declarations before --cut,
     score the rest, report Precision/Recall/Revenue@n% (n = 1, 2, 5, 10), AUC and calibration for the model,
@@ -143,7 +144,7 @@ def evaluate_command(
     except (ProfileError, OSError) as exc:
         fail(f"cannot read the profiles in {folder}: {exc}", 2)
 
-    options = engine_options(engine_kind, scheduler, workers)
+    options = engine_options(engine_kind, scheduler, workers, scheduler_timeout)
     if online and options.engine == "dask":
         fail("--online trains its weekly models in this process: leave out --engine dask", 2)
     if online:

@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from smartcustoms.cli.common import console, engine, fail, frame_table
-from smartcustoms.cli.scale import EngineOption, SchedulerOption, WorkersOption, engine_options
+from smartcustoms.cli.scale import EngineOption, SchedulerOption, TimeoutOption, WorkersOption, engine_options
 from smartcustoms.refusals import Refusal
 from smartcustoms.settings import get_settings
 from smartcustoms.store import migrate
@@ -119,11 +119,12 @@ def train(
     engine_kind: EngineOption = "local",
     scheduler: SchedulerOption = None,
     workers: WorkersOption = 2,
+    scheduler_timeout: TimeoutOption = 10.0,
 ) -> None:
     """Fit a targeting model on the stored declarations and outcomes before --until, and register it."""
     from smartcustoms.scale.service import train_targeting_model
 
-    options = engine_options(engine_kind, scheduler, workers)
+    options = engine_options(engine_kind, scheduler, workers, scheduler_timeout)
 
     if rank_by not in ("fraud", "revenue"):
         fail("--rank-by must be 'fraud' or 'revenue'", 2)

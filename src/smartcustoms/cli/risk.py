@@ -11,7 +11,7 @@ from rich.table import Table
 from smartcustoms.cli import profiles
 from smartcustoms.cli.common import console, engine, fail, progress_bar
 from smartcustoms.cli.intake import run_import
-from smartcustoms.cli.scale import EngineOption, SchedulerOption, WorkersOption, engine_options
+from smartcustoms.cli.scale import EngineOption, SchedulerOption, TimeoutOption, WorkersOption, engine_options
 from smartcustoms.declarations.service import load_declarations
 from smartcustoms.refusals import Refusal
 from smartcustoms.risk.service import (
@@ -133,6 +133,7 @@ def assess_command(
     engine_kind: EngineOption = "local",
     scheduler: SchedulerOption = None,
     workers: WorkersOption = 2,
+    scheduler_timeout: TimeoutOption = 10.0,
 ) -> None:
     """Give each declaration a lane (green, blue, yellow, red) with its reasons, and record the decisions in
     the append-only audit trail. Screens learn from declarations and outcomes dated before the first assessed
@@ -148,7 +149,7 @@ def assess_command(
             fail("nothing in the file could be assessed", 1)
     if lane_time not in ("assessed", "lodged"):
         fail(f"--lane-time must be 'assessed' or 'lodged', not {lane_time!r}", 2)
-    options = engine_options(engine_kind, scheduler, workers)
+    options = engine_options(engine_kind, scheduler, workers, scheduler_timeout)
     run_assessment(since, settings, top, actor, ids, lane_time=lane_time, remote_offices=tuple(remote_office or ()),
                    options=options)
 

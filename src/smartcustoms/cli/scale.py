@@ -19,9 +19,11 @@ SchedulerOption = Annotated[str | None, typer.Option("--scheduler", help="Addres
                                                      "e.g. tcp://10.0.0.5:8786 (with --engine dask).")]
 WorkersOption = Annotated[int, typer.Option("--workers", min=1, help="Workers of the LocalCluster started when "
                                             "--engine dask has no --scheduler.")]
+TimeoutOption = Annotated[float, typer.Option("--scheduler-timeout", min=0.1, help="Seconds to wait for the "
+                                              "--scheduler to answer.")]
 
 
-def engine_options(kind: str, scheduler: str | None, workers: int = 2):
+def engine_options(kind: str, scheduler: str | None, workers: int = 2, timeout: float = 10.0):
     """The EngineOptions of the shared options, or exit 2 with the reason."""
     from smartcustoms.scale.schemas import EngineOptions
 
@@ -29,7 +31,7 @@ def engine_options(kind: str, scheduler: str | None, workers: int = 2):
         fail(f"--engine must be local or dask, not {kind!r}", 2)
     if scheduler and kind != "dask":
         fail("--scheduler needs --engine dask", 2)
-    return EngineOptions(engine=kind, scheduler=scheduler, workers=workers)
+    return EngineOptions(engine=kind, scheduler=scheduler, workers=workers, timeout=timeout)
 
 
 def _export(directory: Path, append: bool) -> None:
