@@ -100,6 +100,10 @@ def test_the_draw_is_the_hash_of_the_id_alone_or_among_others():
     np.testing.assert_array_equal(uniform_draw(pd.Series(ids), 7), expected)
     np.testing.assert_array_equal([uniform_draw(np.array([i], dtype=object), 7)[0] for i in ids], expected)
     assert uniform_draw(pd.Series([1, 2]), 7).tolist() == uniform_draw(pd.Series(["1", "2"]), 7).tolist()
+    with_missing = pd.Series(["D1", None] * 40, dtype=object)  # (never an ID: drawn as before all the same)
+    text = with_missing.astype(str).to_numpy()
+    np.testing.assert_array_equal(uniform_draw(with_missing, 7),
+                                  pd.util.hash_array(text, hash_key="0000000000000007") / np.float64(2**64))
 
 
 def test_random_controls_only_come_from_unselected_declarations():

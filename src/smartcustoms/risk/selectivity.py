@@ -115,12 +115,13 @@ def uniform_draw(ids, seed: int) -> np.ndarray:
     batch, so a decision does not depend on what else was assessed with it."""
     values = ids.tolist() if len(ids) <= 64 else None
     if values is not None and all(type(value) is str for value in values):  # a few IDs: no pandas on the way
-        text = np.array(values, dtype=object)
+        text, missing = np.array(values, dtype=object), False
     else:
         text = pd.Series(ids, copy=False).astype(str).to_numpy()
-    # the same hashes as with categorize=True (the default) on these strings, which are never missing; categorising
-    # pays off on repeated values only, and IDs are distinct (it cost 0.2 ms on one declaration)
-    hashed = pd.util.hash_array(text, hash_key=f"{seed:016d}"[:16], categorize=False)
+        missing = bool(pd.isna(text).any())
+    # categorising first (pandas' default) gives strings the same hashes and pays off on repeated values only, where
+    # IDs are distinct (it cost 0.2 ms on one declaration); a missing ID (NaN) would hash apart: as it did
+    hashed = pd.util.hash_array(text, hash_key=f"{seed:016d}"[:16], categorize=missing)
     return hashed / np.float64(2**64)
 
 
