@@ -295,8 +295,8 @@ class ClassificationScreen:
         norm, computed as the vectorizer computes them, without its checks of the input (most of its cost on a
         few texts)."""
         vectorizer = self.vectorizer_
-        if vectorizer.norm not in ("l2", None):
-            return vectorizer.transform(texts)
+        if vectorizer.norm not in ("l2", None) or np.dtype(vectorizer.dtype) not in (np.float32, np.float64):
+            return vectorizer.transform(texts)  # (not this screen's vectorizer: the general path)
         analyze, vocabulary = vectorizer.build_analyzer(), vectorizer.vocabulary_
         indices, counts, indptr = [], [], [0]
         for text in texts:
