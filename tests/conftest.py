@@ -28,8 +28,12 @@ os.environ.setdefault("SMARTCUSTOMS_RISK_SETTINGS", RISK_SETTINGS)
 
 import shutil  # noqa: E402
 import socket  # noqa: E402
+import sqlite3  # noqa: E402
 import uuid  # noqa: E402
 import warnings  # noqa: E402
+from contextlib import closing  # noqa: E402
+from copy import deepcopy  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 from sqlalchemy import event, text  # noqa: E402
@@ -210,31 +214,58 @@ class PostgresSchemas:
             self.pristine_catalogue = self._catalogue(conn, self.pristine)
             tables = conn.execute(text("SELECT table_name FROM information_schema.tables WHERE table_schema = :s "
                                        "AND table_type = 'BASE TABLE' ORDER BY 1"), {"s": self.pristine}).scalars()
-            tables = list(tables)
-            filled = [t for t in tables
-                      if conn.exec_driver_sql(f'SELECT 1 FROM {self.pristine}."{t}" LIMIT 1').first() is not None]
-            sequences = conn.execute(text("SELECT sequencename, start_value, last_value FROM pg_sequences "
-                                          "WHERE schemaname = :s ORDER BY 1"), {"s": self.pristine}).all()
-        self._tables, self._filled, self._sequences = tables, filled, sequences
+            self._tables = list(tables)
+        self._filled, self._sequences = self._rows(self.pristine)
 
-    def _empty(self, schema: str) -> bool:
-        """Put an used schema back as a replayed one; False when the test changed its catalogue (or it could not
-        be emptied: a connection the test left open holds a lock)."""
+    def _rows(self, schema: str) -> tuple[list[str], list]:
+        """The tables of a schema that hold rows, and its sequences (name, start, last value)."""
+        with self.admin.connect() as conn:
+            filled = [t for t in self._tables
+                      if conn.exec_driver_sql(f'SELECT 1 FROM {schema}."{t}" LIMIT 1').first() is not None]
+            sequences = conn.execute(text("SELECT sequencename, start_value, last_value FROM pg_sequences "
+                                          "WHERE schemaname = :s ORDER BY 1"), {"s": schema}).all()
+        return filled, sequences
+
+    def _put(self, schema: str, source: str, filled: list[str], sequences: list) -> bool:
+        """Make the rows and sequences of `schema` those of `source` (its tables that hold rows: `filled`; its
+        sequences: `sequences`); False when `schema`'s catalogue is not the migration's (a test changed it) or the
+        rows could not be put (a connection the test left open holds a lock)."""
         statements = ["SET LOCAL session_replication_role = replica",  # no trigger (append-only guards) fires
                       "SET LOCAL lock_timeout = '10s'"]
         statements += [f'DELETE FROM {schema}."{t}"' for t in self._tables]
-        statements += [f'INSERT INTO {schema}."{t}" OVERRIDING SYSTEM VALUE SELECT * FROM {self.pristine}."{t}"'
-                       for t in self._filled]
+        statements += [f'INSERT INTO {schema}."{t}" OVERRIDING SYSTEM VALUE SELECT * FROM {source}."{t}"'
+                       for t in filled]
         statements += [f"SELECT setval('{schema}.\"{name}\"', {start if last is None else last}, "
-                       f"{'false' if last is None else 'true'})" for name, start, last in self._sequences]
+                       f"{'false' if last is None else 'true'})" for name, start, last in sequences]
         try:
             with self.admin.begin() as conn:
                 if self._catalogue(conn, schema) != self.pristine_catalogue:
                     return False
                 conn.exec_driver_sql("; ".join(statements))
-        except Exception:  # noqa: BLE001 - not emptied: the caller drops it
+        except Exception:  # noqa: BLE001 - not put: the caller drops the schema, or builds the rows again
             return False
         return True
+
+    def _empty(self, schema: str) -> bool:
+        """Put an used schema back as a replayed one; False when the test changed its catalogue (or it could not
+        be emptied: a connection the test left open holds a lock)."""
+        return self._put(schema, self.pristine, self._filled, self._sequences)
+
+    def copy(self, schema: str):
+        """A copy of a schema's rows, in a schema of its own (None when the schema's catalogue is not the
+        migration's); put it into another schema with ``paste``."""
+        if self.pristine is None:
+            self._prepare_reuse()
+        filled, sequences = self._rows(schema)
+        held = self.take()
+        if not self._put(held, schema, filled, sequences):
+            self.drop(held)
+            return None
+        return held, filled, sequences
+
+    def paste(self, copy, schema: str) -> bool:
+        held, filled, sequences = copy
+        return self._put(schema, held, filled, sequences)
 
     def take(self) -> str:
         """A schema as migrated: an emptied one when there is one, else a new one."""
@@ -277,6 +308,9 @@ def postgres_schemas():
     schemas.close()
 
 
+DATABASES: dict[int, tuple[str, object]] = {}  # id of a test's engine: ("sqlite", its file) or ("postgresql", schema)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request, tmp_path):
     """A fresh, migrated database: a SQLite file, or a schema of its own in PostgreSQL."""
@@ -284,12 +318,80 @@ def engine(request, tmp_path):
         path = tmp_path / "test.db"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         engine = make_engine(f"sqlite:///{path}")
+        DATABASES[id(engine)] = ("sqlite", path)
         yield engine
+        del DATABASES[id(engine)]
         engine.dispose()
         return
     schemas = request.getfixturevalue("postgres_schemas")
     schema = schemas.take()
     engine = make_engine(_schema_url(schema))
+    DATABASES[id(engine)] = ("postgresql", schema)
     yield engine
+    del DATABASES[id(engine)]
     engine.dispose()
     schemas.give_back(schema)
+
+
+def _sqlite_copy(source, target) -> None:
+    """Every page of one SQLite database into another (SQLite's backup; the target may be open elsewhere)."""
+    with closing(sqlite3.connect(source, timeout=30)) as read, closing(sqlite3.connect(target, timeout=30)) as write:
+        read.backup(write)
+
+
+@pytest.fixture(scope="module")
+def staged_copies():
+    """The databases (and folders) that `staged_once` kept in this module: {(fixture, database kind): copy}."""
+    copies: dict = {}
+    yield copies
+    for copy, _, _ in copies.values():
+        if isinstance(copy, tuple):  # a PostgreSQL schema: emptied and used again
+            schemas, held = copy[0], copy[1][0]
+            schemas.give_back(held)
+
+
+@pytest.fixture
+def staged_once(request, engine, staged_copies, tmp_path_factory):
+    """``staged_once(name, build, folder=None)``, called by the fixture `name` of a module whose tests all need
+    the same rows staged (by `build()`, on this test's database, through its app): the first test that asks (per
+    kind of database) runs `build()`, and a copy of its database (and of `folder`) is kept; each later test of the
+    module gets that copy put into its own database (and folder) in place of its rows, and a copy of the value
+    `build()` returned. So that the copy is what `build()` would give in each test, `build()` must depend only on
+    fixtures that are the same in every test of the module; the accounts in the copy are those of the first test
+    (take the people from the value, not from a fixture of the test)."""
+    def once(name: str, build, folder: Path | None = None):
+        kind, where = DATABASES[id(engine)]
+        key = (name, kind)
+        if key in staged_copies:
+            copy, value, files = staged_copies[key]
+            if kind == "sqlite":
+                _sqlite_copy(copy, where)
+                pasted = True
+            else:
+                schemas, held = copy
+                pasted = schemas.paste(held, where)
+            if pasted:
+                if files is not None:
+                    shutil.copytree(files, folder, dirs_exist_ok=True)
+                return deepcopy(value)
+        value = build()
+        others = [item for item in request.session.items if item.module is request.module and item is not request.node
+                  and name in item.fixturenames and getattr(item, "callspec", None) is not None
+                  and item.callspec.params.get("engine") == kind]
+        if key not in staged_copies and others:  # keep a copy for them
+            if kind == "sqlite":
+                copy = tmp_path_factory.mktemp("staged") / "staged.db"
+                _sqlite_copy(where, copy)
+            else:
+                schemas = request.getfixturevalue("postgres_schemas")
+                held = schemas.copy(where)
+                copy = (schemas, held) if held is not None else None
+            files = None
+            if folder is not None and folder.exists():
+                files = tmp_path_factory.mktemp("staged-files") / "files"
+                shutil.copytree(folder, files)
+            if copy is not None:
+                staged_copies[key] = (copy, deepcopy(value), files)
+        return value
+
+    return once

@@ -119,18 +119,22 @@ def open_tasks(engine, due: dict | None = None) -> dict[str, int]:
 
 
 @pytest.fixture
-def world(client, staff, engine) -> dict:
-    """The four declarations and their tasks (see the module docstring): {"people", "tasks"}."""
-    lodge(client, staff, "A-RED", items=[red_item()])
-    for declaration_id, office, importer in (("A-DOC1", OFFICE_A, "IMP001"), ("A-DOC2", OFFICE_A, "IMP001"),
-                                             ("B-DOC", OFFICE_B, "IMP002")):
-        lodge(client, staff, declaration_id, office=office, importer=importer)
-        set_lane(engine, declaration_id, "yellow")
-    set_lane(engine, "A-RED", "red")
-    take_back_chains(engine, ["A-RED", "A-DOC1", "A-DOC2", "B-DOC"])
-    for name in ("oscar", "otto", "olga"):  # their officer records, as their first visit of the console makes
-        officer_records(engine, accounts.get_user(engine, name), create=True)
-    return {"people": staff, "tasks": open_tasks(engine)}
+def world(client, staff, engine, settings, staged_once) -> dict:
+    """The four declarations and their tasks (see the module docstring): {"people", "tasks"}. Staged once per
+    module and kind of database, then copied into each test's (conftest.staged_once): take the people from here."""
+    def build():
+        lodge(client, staff, "A-RED", items=[red_item()])
+        for declaration_id, office, importer in (("A-DOC1", OFFICE_A, "IMP001"), ("A-DOC2", OFFICE_A, "IMP001"),
+                                                 ("B-DOC", OFFICE_B, "IMP002")):
+            lodge(client, staff, declaration_id, office=office, importer=importer)
+            set_lane(engine, declaration_id, "yellow")
+        set_lane(engine, "A-RED", "red")
+        take_back_chains(engine, ["A-RED", "A-DOC1", "A-DOC2", "B-DOC"])
+        for name in ("oscar", "otto", "olga"):  # their officer records, as their first visit of the console makes
+            officer_records(engine, accounts.get_user(engine, name), create=True)
+        return {"people": staff, "tasks": open_tasks(engine)}
+
+    return staged_once("world", build, folder=settings.var_dir)
 
 
 def task_row(engine, task_id: int) -> dict:

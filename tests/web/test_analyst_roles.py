@@ -75,24 +75,29 @@ def fitted():
 
 
 @pytest.fixture
-def staged(client, people, engine, fitted, tmp_path):
+def staged(client, people, engine, fitted, tmp_path, staged_once):
     """D1 lodged by alice (2025-03-04, at FRPAR1); per caller: profiles at each step, and a challenger model; a
-    champion history of as many promotions as callers, so that each may roll back once."""
-    answer = as_user(client, None).post("/api/v1/declarations", json=declaration("D1"),
-                                        headers=people["alice"].bearer)
-    assert answer.status_code == 201
-    for who in CALLERS:
-        stage_profile(engine, f"P-A-{tag(who)}", "committed")
-        stage_profile(engine, f"P-P-{tag(who)}", "approved")
-        stage_profile(engine, f"P-T-{tag(who)}", "published")
-    train, model = fitted
-    champions = [registry.register(engine, model, train, {"auc": 0.7}, tmp_path, "trainer", window=(None, CUT))]
-    for _ in CALLERS:
-        champions.append(registry.register(engine, model, train, {}, tmp_path, "trainer"))
-        registry.promote(engine, champions[-1], "boss")
-    models = {who: registry.register(engine, model, train, {}, tmp_path, "trainer", label=f"for {who}")
-              for who in CALLERS}
-    return people, models
+    champion history of as many promotions as callers, so that each may roll back once. Staged once per kind of
+    database, then copied into each test's (conftest.staged_once)."""
+    def build():
+        answer = as_user(client, None).post("/api/v1/declarations", json=declaration("D1"),
+                                            headers=people["alice"].bearer)
+        assert answer.status_code == 201
+        for who in CALLERS:
+            stage_profile(engine, f"P-A-{tag(who)}", "committed")
+            stage_profile(engine, f"P-P-{tag(who)}", "approved")
+            stage_profile(engine, f"P-T-{tag(who)}", "published")
+        train, model = fitted
+        champions = [registry.register(engine, model, train, {"auc": 0.7}, tmp_path, "trainer",
+                                       window=(None, CUT))]
+        for _ in CALLERS:
+            champions.append(registry.register(engine, model, train, {}, tmp_path, "trainer"))
+            registry.promote(engine, champions[-1], "boss")
+        models = {who: registry.register(engine, model, train, {}, tmp_path, "trainer", label=f"for {who}")
+                  for who in CALLERS}
+        return people, models
+
+    return staged_once("staged", build)
 
 
 def _path(path: str, who, models: dict) -> str:

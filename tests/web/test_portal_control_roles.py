@@ -48,20 +48,25 @@ def app(engine, risk_engine, settings):
 
 
 @pytest.fixture
-def ids(client, people, engine) -> dict:
-    for key in ("D1", "D2", "D3"):
-        lodge(client, people["alice"], key)
-    tasks = open_control(engine, {"D1": "yellow", "D2": "red", "D3": "red"})
-    staff(engine)
-    for key in ("D2", "D3"):
-        assigned(engine, tasks[key])
-    booked_remote(engine, tasks["D3"])
-    slots(engine, "on_site")
-    (rid,) = request_documents(engine, "D1", ["invoice"], requested_by="oscar", task_id=tasks["D1"],
-                               due_in=timedelta(days=5))
-    qid = raise_valuation_query(engine, "D1", reasons_to_doubt=REASONS, raised_by="oscar")
-    slot = int(free_slots(engine, "FRPAR1", "on_site")["slot_id"].iloc[0])
-    return {"rid": rid, "qid": qid, "slot": slot}
+def ids(client, people, engine, settings, staged_once) -> dict:
+    """The declarations of the module docstring: {"people", "rid", "qid", "slot"}. Staged once per kind of
+    database, then copied into each test's (conftest.staged_once): take the people from here."""
+    def build():
+        for key in ("D1", "D2", "D3"):
+            lodge(client, people["alice"], key)
+        tasks = open_control(engine, {"D1": "yellow", "D2": "red", "D3": "red"})
+        staff(engine)
+        for key in ("D2", "D3"):
+            assigned(engine, tasks[key])
+        booked_remote(engine, tasks["D3"])
+        slots(engine, "on_site")
+        (rid,) = request_documents(engine, "D1", ["invoice"], requested_by="oscar", task_id=tasks["D1"],
+                                   due_in=timedelta(days=5))
+        qid = raise_valuation_query(engine, "D1", reasons_to_doubt=REASONS, raised_by="oscar")
+        slot = int(free_slots(engine, "FRPAR1", "on_site")["slot_id"].iloc[0])
+        return {"people": people, "rid": rid, "qid": qid, "slot": slot}
+
+    return staged_once("ids", build, folder=settings.var_dir)
 
 
 def pdf(_ids):
@@ -109,7 +114,8 @@ PAGES = [
 
 
 @pytest.mark.parametrize(("method", "path", "arguments", "expected"), API, ids=[f"{m} {p}" for m, p, *_ in API])
-def test_api_route_by_caller(client, people, ids, method, path, arguments, expected):
+def test_api_route_by_caller(client, ids, method, path, arguments, expected):
+    people = ids["people"]
     got = {}
     for who in CALLERS:
         headers = people[who].bearer if who else {}
@@ -123,7 +129,8 @@ def test_api_route_by_caller(client, people, ids, method, path, arguments, expec
 
 @pytest.mark.parametrize(("method", "path", "arguments", "expected"), PAGES,
                          ids=[f"{m} {p}" for m, p, *_ in PAGES])
-def test_page_by_caller(client, people, ids, method, path, arguments, expected):
+def test_page_by_caller(client, ids, method, path, arguments, expected):
+    people = ids["people"]
     got = {}
     for who in CALLERS:
         person = people[who] if who else None
@@ -139,7 +146,8 @@ def test_page_by_caller(client, people, ids, method, path, arguments, expected):
     assert got == expected
 
 
-def test_a_page_post_without_the_csrf_token_is_refused(client, people, ids):
+def test_a_page_post_without_the_csrf_token_is_refused(client, ids):
+    people = ids["people"]
     answer = as_user(client, people["alice"]).post("/portal/declarations/D1/undertaking", data={"agree": "yes"})
     assert answer.status_code == 403
     assert "The form has expired" in answer.text
