@@ -74,3 +74,24 @@ def test_a_screen_fitted_during_a_day_featurises_the_rest_of_that_day_from_the_h
     assert not np.allclose(whole, small_frame_features(afternoon, screen.same_day_[1])[columns].to_numpy(float))
     # a screen fitted at midnight keeps no second count
     assert ModelScreen().fit(items, world.inspections, as_of=day).same_day_ is None
+
+
+def test_a_pickled_screen_scores_missing_values_as_the_screen_it_came_from():
+    """The lodging process receives the fitted engine pickled: a declaration without the optional attributes
+    (payment method, carrier, procedure: missing in the generated world) must get the same features and score
+    there, and missing values must still be found in the history's lookup tables."""
+    import pickle
+
+    world = generate(WorldConfig(declarations=3000, seed=5))
+    items = world.declarations
+    cut = pd.Timestamp("2025-10-01")
+    when = pd.to_datetime(items["acceptance_datetime"])
+    screen = ModelScreen().fit(items.loc[when < cut], world.inspections, as_of=cut)
+    copy = pickle.loads(pickle.dumps(screen))
+    live = items.loc[when >= cut]
+    frame = next(group for _, group in live.groupby("declaration_id"))
+    assert frame["payment_method"].isna().all()
+    fast, again = small_frame_features(frame, screen.lookup_), small_frame_features(frame, copy.lookup_)
+    assert fast["seen:payment_method"].iloc[0] > 0  # the history's missing payment methods, counted
+    pd.testing.assert_frame_equal(fast, again)
+    np.testing.assert_array_equal(screen.score(frame)["model_score"], copy.score(frame)["model_score"])

@@ -425,7 +425,19 @@ def feature_columns(features: pd.DataFrame) -> list[str]:
 
 # --- one day's declarations against a counted history, without pandas on the way --------------------------------
 
-_NA = object()  # the key of a missing value in the lookup tables
+class _Missing:
+    """The key of a missing value in the lookup tables: one object, the same after pickling (a plain `object()`
+    comes back from a pickle as another object, and the tables' missing keys would no longer be found: a fitted
+    screen sent to the lodging process scored missing values as never seen)."""
+
+    def __repr__(self) -> str:
+        return "<missing>"
+
+    def __reduce__(self) -> str:
+        return "_NA"  # pickled by reference to the module's one instance
+
+
+_NA = _Missing()
 
 
 def _value_key(value):
@@ -589,7 +601,7 @@ def small_frame_rows(declarations: pd.DataFrame, lookup: HistoryLookup) -> list[
             peers = ipeers if peers is None else min(peers, ipeers)
             enc: dict[str, float] = {}
             _encodings(lookup, lookup.items, places, _ITEM_NAMES, item_prior, enc)
-            for _, _, te, n_name, seen in _ITEM_NAMES:
+            for _, _, te, _n, _seen in _ITEM_NAMES:
                 found = item_te.get(te)
                 item_te[te] = enc[te] if found is None else -_fmin(-found, -enc[te])  # np.fmax
             if item is main:
