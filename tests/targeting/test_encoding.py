@@ -120,3 +120,28 @@ def test_sums_of_prices_keep_their_precision_beside_a_long_history():
                           "v": [0.1, 0.2, 0.3]})
     stats = out_of_time_stats(pd.concat([big, small], ignore_index=True), "key", date="date", label="v")
     assert stats["positives"].iloc[-3:].tolist() == [0.0, 0.1, 0.1 + 0.2]
+
+
+@pytest.mark.parametrize("keys, days", [(5, 30), (5_000, 30), (5, None)])
+def test_stats_equal_a_count_by_hand_whichever_way_the_rows_are_grouped(keys, days):
+    """The (key, day) groups come from a table of pairs (few keys), one sort of key and day as one number (many
+    keys) or a sort of both (a missing date: days too far apart for one number); all count the same, with and
+    without a history counted once."""
+    rng = np.random.default_rng(keys)
+    n = 3000
+    day = pd.to_datetime("2020-01-01") + pd.to_timedelta(rng.integers(0, days or 30, n), unit="D")
+    data = pd.DataFrame({"date": day, "key": rng.integers(0, keys, n) * 7 - 3,
+                         "v": rng.integers(-8, 8, n) / 4, "y": rng.choice([0.0, 1.0, np.nan], n)})
+    if days is None:
+        data.loc[::50, "date"] = pd.NaT
+    history = data.iloc[:200].assign(date=pd.Timestamp("2019-12-01"))
+    base = key_totals(history, "key", label="v")
+    stats = out_of_time_stats(data, "key", date="date", label="v", base=base)
+    counted = out_of_time_stats(data, "key", date="date", label="y")
+    when = data["date"].to_numpy().astype("datetime64[D]").astype(np.int64)  # a missing date: before any other
+    for i in rng.choice(n, 200, replace=False):
+        earlier = (data["key"] == data["key"].iloc[i]).to_numpy() & (when < when[i])
+        past = history["key"] == data["key"].iloc[i]
+        assert stats["seen"].iloc[i] == earlier.sum() + past.sum()
+        assert stats["positives"].iloc[i] == data["v"].to_numpy()[earlier].sum() + history["v"][past].sum()
+        assert counted["positives"].iloc[i] == np.nansum(data["y"].to_numpy()[earlier])

@@ -84,11 +84,41 @@ def lookup_totals(totals: pd.DataFrame, frame: pd.DataFrame, keys: Sequence[str]
     keys = [keys] if isinstance(keys, str) else list(keys)
     target = frame[keys[0]].to_numpy() if len(keys) == 1 else pd.MultiIndex.from_arrays([frame[k] for k in keys])
     at = totals.index.get_indexer(target)
-    return np.column_stack([np.where(at >= 0, totals[c].to_numpy(dtype=float)[at], 0.0) for c in columns])
+    # a row of zeros after the last key: a key not in `totals` (position -1) reads it
+    values = np.zeros((len(totals) + 1, len(columns)))
+    values[:-1] = totals[list(columns)].to_numpy(dtype=float)
+    return values[at]
 
 
 def _days(dates: pd.Series) -> np.ndarray:
     return pd.to_datetime(dates).to_numpy().astype("datetime64[D]").astype(np.int64)
+
+
+def _key_day_groups(code: np.ndarray, day: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The (key, day) groups of the rows, numbered in order of key, then day: each row's group, each group's key
+    (numbered in order too) and the first group of each key."""
+    span = int(day.max()) - int(day.min()) + 1
+    pairs = span * (int(code.max()) + 1) if len(code) else 0
+    if 0 < pairs <= 8 * len(code):  # few keys: a table of every (key, day) pair, no sort
+        pair = code.astype(np.int64) * span + (day - day.min())
+        present = np.bincount(pair, minlength=pairs) > 0
+        group = (np.cumsum(present) - 1)[pair]
+        group_key = np.flatnonzero(present) // span
+    elif 0 < pairs < 2 ** 62:  # key and day as one number: one sort
+        pair = code.astype(np.int64) * span + (day - day.min())
+        groups, group = np.unique(pair, return_inverse=True)
+        group_key = groups // span
+    else:  # days too far apart (a missing date) to share one number with the key
+        order = np.lexsort((day, code))
+        code_s, day_s = code[order], day[order]
+        new_group = np.ones(len(code), dtype=bool)
+        new_group[1:] = (code_s[1:] != code_s[:-1]) | (day_s[1:] != day_s[:-1])
+        group = np.empty(len(code), dtype=np.intp)
+        group[order] = np.cumsum(new_group) - 1
+        group_key = code_s[new_group]
+    new_key = np.ones(len(group_key), dtype=bool)
+    new_key[1:] = group_key[1:] != group_key[:-1]
+    return group.reshape(-1), np.cumsum(new_key) - 1, np.flatnonzero(new_key)
 
 
 def _sums_before(frame: pd.DataFrame, keys: list[str], day: np.ndarray, columns: dict[str, np.ndarray],
@@ -96,34 +126,33 @@ def _sums_before(frame: pd.DataFrame, keys: list[str], day: np.ndarray, columns:
     """For each row, the sum of each of `columns` over the rows of the same key and a strictly earlier `day`,
     plus `base`."""
     n = len(frame)
-    if n == 0 or (day == day[0]).all():  # one day: no row is earlier than another
+    one_day = n == 0 or (day == day[0]).all()  # no row is earlier than another
+    # one integer key (the coded keys of the features): its distinct values are looked up in `base`, not each row's
+    coded = len(keys) == 1 and frame[keys[0]].dtype.kind in "iu" and not (one_day and base is None)
+    if coded:
+        code, uniques = pd.factorize(frame[keys[0]], use_na_sentinel=False)
+    if one_day:
         out = {name: np.zeros(n) for name in columns}
     else:
-        code = key_codes(frame, keys)
-        order = np.lexsort((day, code))  # by key, then date
-        code_s, day_s = code[order], day[order]
-        # boundaries of (key, date) groups in sorted order
-        new_group = np.ones(n, dtype=bool)
-        new_group[1:] = (code_s[1:] != code_s[:-1]) | (day_s[1:] != day_s[:-1])
-        group = np.cumsum(new_group) - 1
-        new_key = np.ones(n, dtype=bool)
-        new_key[1:] = code_s[1:] != code_s[:-1]
-        key_of_group = (np.cumsum(new_key) - 1)[new_group]
-        key_start = np.flatnonzero(new_key[new_group])  # first group of each key
+        group, key_of_group, key_start = _key_day_groups(code if coded else key_codes(frame, keys), day)
         out = {}
         for name, values in columns.items():
-            per_group = np.bincount(group, weights=values[order], minlength=group[-1] + 1)
+            # each group's sum in row order (a group's rows are summed in the order they come)
+            per_group = np.bincount(group, weights=values, minlength=len(key_of_group))
             whole = np.isfinite(per_group).all() and np.array_equal(per_group, np.round(per_group))
             if whole:  # whole numbers (counts, 0/1 labels): running sums over all keys at once are exact
                 running = np.cumsum(per_group) - per_group
                 running -= running[key_start][key_of_group]
             else:  # other values (prices): within each key, so that a long history costs a small key no precision
                 running = _sums_of_earlier(per_group, key_of_group)
-            out[name] = np.empty(n)
-            out[name][order] = running[group]
+            out[name] = running[group]
     if base is not None:
-        known = lookup_totals(base, frame, keys, list(columns))
-        out = {name: values + known[:, i] for i, (name, values) in enumerate(out.items())}
+        if coded:
+            known = lookup_totals(base, pd.DataFrame({keys[0]: uniques}), keys, list(columns))
+            out = {name: values + known[:, i][code] for i, (name, values) in enumerate(out.items())}
+        else:
+            known = lookup_totals(base, frame, keys, list(columns))
+            out = {name: values + known[:, i] for i, (name, values) in enumerate(out.items())}
     return out
 
 
