@@ -11,7 +11,7 @@ from smartcustoms.risk.origin import OriginScreen
 from smartcustoms.risk.service import fit_screens
 from smartcustoms.risk.traders import TraderRisk
 from smartcustoms.risk.valuation import ValuationScreen
-from smartcustoms.targeting.features import declaration_features
+from smartcustoms.targeting.features import declaration_columns, declaration_features
 from smartcustoms.targeting.screen import COLUMNS, ModelScreen
 from smartcustoms.world import WorldConfig, generate
 
@@ -97,6 +97,18 @@ def test_the_history_is_counted_once_and_scores_stay_exact(screen, live):
         pd.testing.assert_frame_equal(screen.features(one), _definition(screen, one), check_exact=False, rtol=0,
                                       atol=1e-9)
         np.testing.assert_array_equal(screen.score(one)["model_score"].to_numpy(), _definition_scores(screen, one))
+
+
+def test_the_batch_reads_the_model_inputs_from_the_feature_columns(screen, live):
+    """The batch turns the feature columns straight into the model's input array: the array of the features frame,
+    row for row, bit for bit."""
+    declarations, columns = declaration_columns(live, screen.other_outcomes_, as_of=screen.as_of_,
+                                                base=screen.snapshot_)
+    features = screen.features(live)
+    assert list(declarations) == list(features.index)
+    np.testing.assert_array_equal(screen.model_.input_array(columns, len(declarations)), screen.model_._x(features))
+    with pytest.raises(ValueError, match="missing feature columns"):
+        screen.model_.input_array({}, 1)
 
 
 def test_one_by_one_equals_the_batch_within_a_day_but_not_across_days(screen, live):

@@ -39,7 +39,13 @@ import hashlib
 import numpy as np
 import pandas as pd
 
-from smartcustoms.targeting.features import HistoryLookup, declaration_features, history_totals, small_frame_rows
+from smartcustoms.targeting.features import (
+    HistoryLookup,
+    declaration_columns,
+    declaration_features,
+    history_totals,
+    small_frame_rows,
+)
 from smartcustoms.targeting.model import TargetingModel
 
 NAME = "model"
@@ -251,6 +257,11 @@ score says "not checked: no model (not enough outcomes yet: ...)", so the assess
             x = np.array([[row[c] for c in names] for row in rows], dtype=float)
             position = {row["declaration_id"]: i for i, row in enumerate(rows)}
             at = np.fromiter((position[i] for i in ids), dtype=np.intp, count=n)
+        elif (base := self._base(frame)) is not None:
+            # the batch: the feature columns straight into the model's input array (the values of `features`)
+            declarations, columns = declaration_columns(frame, self.other_outcomes_, as_of=self.as_of_, base=base)
+            x = self.model_.input_array(columns, len(declarations))
+            at = declarations.get_indexer(ids)
         else:
             features = self.features(frame)
             x = self.model_._x(features)
