@@ -125,3 +125,19 @@ def test_with_history_totals_every_declaration_must_be_later(world):
     totals = history_totals(history, world.inspections, as_of=as_of)
     with pytest.raises(ValueError, match="dated after"):
         declaration_features(history.tail(3), world.inspections, as_of=as_of, base=totals)
+
+
+def test_a_declaration_takes_its_codes_from_its_highest_value_item_and_the_highest_rate(world):
+    """The main item (HS codes, origin) is the item of highest customs value, the first of equal values, a missing
+    value last (the first item when none has one); the duty rate is the highest known; the same when a
+    declaration's items are not next to each other."""
+    first = world.declarations.drop_duplicates("declaration_id").head(3)
+    items = pd.concat([first] * 3, ignore_index=True)  # three items each, interleaved: A B C A B C A B C
+    items["commodity_code"] = ["0101.10", "0201.10", "0301.10", "0102.10", "0202.10", "0302.10",
+                               "0103.10", "0203.10", "0303.10"]
+    items["customs_value"] = [10.0, np.nan, 5.0, 30.0, np.nan, 5.0, 30.0, np.nan, np.nan]
+    items["duty_rate"] = [5.0, np.nan, 1.0, 2.0, np.nan, np.nan, 8.0, np.nan, 3.0]
+    f = declaration_features(items, None).loc[first["declaration_id"].astype(str)]
+    assert f["subheading"].tolist() == [10210, 20110, 30110]  # 30 first of equal; all missing; 5 before missing
+    assert f["duty_rate"].fillna(-1).tolist() == [8.0, -1, 3.0]
+    assert f["items"].tolist() == [3, 3, 3]

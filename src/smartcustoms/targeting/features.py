@@ -198,12 +198,14 @@ def _code_keys(items: pd.DataFrame, vocabulary: dict[str, pd.Index] | None = Non
         if new.any():  # a negative code for each distinct key with a value outside the vocabulary
             code[new] = -1 - key_codes(pd.DataFrame({c: local[c][new] for c in keys}), list(keys))
         out[key_name(keys)] = code
-    return pd.DataFrame(out, index=items.index)
+    return pd.DataFrame(out, index=items.index, copy=False)  # a frame of the arrays, not a copy
 
 
 def _coded_rows(items: pd.DataFrame, vocabulary: dict[str, pd.Index] | None) -> pd.DataFrame:
     """What the encodings read of each item: declaration, day and the coded keys (`_code_keys`)."""
-    return pd.concat([items[["declaration_id", DATE]], _code_keys(items, vocabulary)], axis=1)
+    codes = _code_keys(items, vocabulary)
+    return pd.DataFrame({"declaration_id": items["declaration_id"], DATE: items[DATE],
+                         **{name: codes[name] for name in codes.columns}}, copy=False)
 
 
 def _events(rows: pd.DataFrame, controls: pd.DataFrame) -> pd.DataFrame:
@@ -322,6 +324,20 @@ def history_totals(declarations: pd.DataFrame, outcomes: pd.DataFrame | None, as
     )
 
 
+# what declaration_columns reads of a declaration's first item (its header) and of its main item
+_HEADER_READ = ["declaration_date", "transport_mode", "dispatch_country", "import_type", "import_use", "payment_method",
+                "carrier_id"]
+_MAIN_READ = ["chapter", "hs4", "hs6", "origin_country"]
+
+
+def _fold(ufunc, values: np.ndarray, decl: np.ndarray, count: int) -> np.ndarray:
+    """Per declaration (`decl`: each item's, of `count`), `ufunc` (np.fmin, np.fmax) of its items' `values`:
+    missing values are skipped, NaN when all are (a groupby's min or max)."""
+    out = np.full(count, np.nan)
+    ufunc.at(out, decl, values)
+    return out
+
+
 def _number(values) -> np.ndarray:
     return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
 
@@ -369,17 +385,20 @@ def declaration_columns(declarations: pd.DataFrame, outcomes: pd.DataFrame | Non
     # customs value, the first of equal values, a missing value last) gives it its HS codes and origin
     decl, ids = pd.factorize(items["declaration_id"])
     first = _first_items(items)
-    header = items.loc[first]
-    order = np.lexsort((np.arange(len(items)), -value, np.isnan(value), decl))
-    main_pos = order[np.r_[True, decl[order][1:] != decl[order][:-1]]] if len(order) else order
-    main = items.iloc[main_pos]
+    header = items.loc[first, _HEADER_READ]
+    best = _fold(np.fmax, value, decl, len(ids))
+    main_pos = np.full(len(ids), len(items))  # the first item of the highest value (of all, when none has one)
+    np.minimum.at(main_pos, decl, np.where((value == best[decl]) | np.isnan(best[decl]), np.arange(len(items)),
+                                           len(items)))
+    main = items.loc[main_pos, _MAIN_READ]
     # sums in item order (missing values count 0), whatever the other declarations hold
     sums = {name: np.bincount(decl, weights=np.where(np.isnan(amount), 0.0, amount), minlength=len(ids))
             for name, amount in (("value", value), ("mass", mass), ("gross", gross), ("duty", value * rate / 100.0))}
     preference = items["preference_claim"].fillna("").astype("str").str.strip().ne("").to_numpy(dtype=float)
-    lowest = pd.DataFrame(prices).groupby(decl, sort=False).min()
+    lowest = {c: _fold(np.fmin, values, decl, len(ids)) for c, values in prices.items()}
     te_cols = [c for c in item_enc if c.startswith("te:")]
-    highest = pd.DataFrame({"_rate": rate, **{c: item_enc[c] for c in te_cols}}).groupby(decl, sort=False).max()
+    highest = {c: _fold(np.fmax, values, decl, len(ids)) for c, values in (("_rate", rate), *(
+        (c, item_enc[c]) for c in te_cols))}
     total_mass = np.where(sums["mass"] > 0, sums["mass"], np.nan)
     when = header["declaration_date"]
 
@@ -393,7 +412,7 @@ def declaration_columns(declarations: pd.DataFrame, outcomes: pd.DataFrame | Non
         "log_mass": np.log1p(np.clip(sums["mass"], 0, None)),
         "log_value_per_kg": _log(sums["value"] / total_mass),
         "gross_net_ratio": sums["gross"] / total_mass,
-        "duty_rate": highest["_rate"].to_numpy(),
+        "duty_rate": highest["_rate"],
         "log_declared_duty": np.log1p(np.clip(sums["duty"], 0, None)),
         "transport_mode": _code_number(header["transport_mode"]),
         "origin_is_dispatch": (main["origin_country"].to_numpy() == header["dispatch_country"].to_numpy())
@@ -405,8 +424,8 @@ def declaration_columns(declarations: pd.DataFrame, outcomes: pd.DataFrame | Non
         "has_carrier": header["carrier_id"].notna().to_numpy(dtype=float),
         "weekday": when.dt.day_of_week.to_numpy(),
         "month": when.dt.month.to_numpy(),
-        **{c: lowest[c].to_numpy() for c in prices},
-        **{c: highest[c].to_numpy() for c in te_cols},
+        **{c: lowest[c] for c in prices},
+        **{c: highest[c] for c in te_cols},
         **{c: values[main_pos] for c, values in item_enc.items() if c not in te_cols},
     }
 
