@@ -210,7 +210,8 @@ def main() -> None:
         url = f"sqlite:///{folder / 'faults.db'}"
     else:
         url, drop = _postgres_database()
-    live = int(500 * args.duration * len(args.clients) + 4000 + args.import_size)
+    # enough declarations for a quiet machine's rate (about 1,000 lodgings/s at 50 clients) and the import
+    live = int(1500 * args.duration * len(args.clients) + 4000 + args.import_size)
     token, bodies_path = prepare(url, args.history, live, 5, folder)
     bodies = bodies_path.read_bytes().splitlines()
     results: dict = {"database": args.database, "levels": [], "faults": {}}
@@ -278,6 +279,9 @@ def main() -> None:
                         break
                 time.sleep(0.05)
             time.sleep(0.3)
+            if importer.poll() is not None:  # a faster machine than the file's size assumed: no kill to check
+                raise SystemExit(f"the import of {args.import_size} declarations ended before it could be killed: "
+                                 f"give a larger --import-size")
             os.killpg(importer.pid, signal.SIGKILL)
             importer.wait(10)
             with db.connect() as conn:
