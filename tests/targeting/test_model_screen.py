@@ -102,10 +102,11 @@ def test_the_history_is_counted_once_and_scores_stay_exact(screen, live):
 def test_the_batch_reads_the_model_inputs_from_the_feature_columns(screen, live):
     """The batch turns the feature columns straight into the model's input array: the array of the features frame,
     row for row, bit for bit."""
-    declarations, columns = declaration_columns(live, screen.other_outcomes_, as_of=screen.as_of_,
-                                                base=screen.snapshot_)
+    declarations, columns, at = declaration_columns(live, screen.other_outcomes_, as_of=screen.as_of_,
+                                                    base=screen.snapshot_)
     features = screen.features(live)
     assert list(declarations) == list(features.index)
+    assert (declarations[at] == live["declaration_id"].astype(str).to_numpy()).all()
     np.testing.assert_array_equal(screen.model_.input_array(columns, len(declarations)), screen.model_._x(features))
     with pytest.raises(ValueError, match="missing feature columns"):
         screen.model_.input_array({}, 1)

@@ -359,16 +359,16 @@ def declaration_features(declarations: pd.DataFrame, outcomes: pd.DataFrame | No
     plus the label columns ``label_fraud``, ``label_revenue``, ``label_random`` and ``declaration_date``.
     With `base` (`history_totals` of earlier declarations), the history it counts is added to every row's
     past; every declaration must then be dated after ``base.last_day``."""
-    ids, f = declaration_columns(declarations, outcomes, as_of, base)
+    ids, f, _ = declaration_columns(declarations, outcomes, as_of, base)
     out = pd.DataFrame(f, index=pd.Index(ids, name="declaration_id"))
     return out.sort_values("declaration_date", kind="stable")
 
 
 def declaration_columns(declarations: pd.DataFrame, outcomes: pd.DataFrame | None, as_of=None,
-                        base: HistoryTotals | None = None) -> tuple[pd.Index, dict[str, np.ndarray]]:
+                        base: HistoryTotals | None = None) -> tuple[pd.Index, dict[str, np.ndarray], np.ndarray]:
     """`declaration_features` before its frame is built: the declaration IDs (as text) in order of first
-    appearance, and each column as an array in that order (what the model screen turns straight into the
-    model's input array)."""
+    appearance, each column as an array in that order (what the model screen turns straight into the model's
+    input array), and the position of each row of `declarations` in those IDs."""
     items = _prepare_items(declarations).reset_index(drop=True)
     if base is not None and not (items[DATE] > base.last_day).all():
         raise ValueError(f"with base, every declaration must be dated after {base.last_day}")
@@ -443,7 +443,7 @@ def declaration_columns(declarations: pd.DataFrame, outcomes: pd.DataFrame | Non
     labels = _labels(controls).set_index("declaration_id")
     for column in LABEL_COLUMNS:
         f[column] = labels[column].reindex(ids).to_numpy(dtype=float)
-    return ids, f
+    return ids, f, decl
 
 
 def feature_columns(features: pd.DataFrame) -> list[str]:

@@ -247,7 +247,6 @@ score says "not checked: no model (not enough outcomes yet: ...)", so the assess
                     COLUMNS[2]: pd.Series([why] * n, dtype=object).to_numpy(), f"{NAME}_codes": coded}
         if n == 0:
             return {COLUMNS[0]: np.zeros(0), COLUMNS[1]: np.zeros(0), COLUMNS[2]: np.zeros(0, dtype=object)}
-        ids = frame["declaration_id"].astype(str).to_numpy()
         lookup = self._one_day(frame)
         if lookup is not None:
             # a declaration being lodged: its features from the lookup tables straight into the model's input
@@ -256,16 +255,16 @@ score says "not checked: no model (not enough outcomes yet: ...)", so the assess
             names = self.model_.feature_names_
             x = np.array([[row[c] for c in names] for row in rows], dtype=float)
             position = {row["declaration_id"]: i for i, row in enumerate(rows)}
-            at = np.fromiter((position[i] for i in ids), dtype=np.intp, count=n)
+            at = np.fromiter((position[str(i)] for i in frame["declaration_id"].tolist()), dtype=np.intp, count=n)
         elif (base := self._base(frame)) is not None:
             # the batch: the feature columns straight into the model's input array (the values of `features`)
-            declarations, columns = declaration_columns(frame, self.other_outcomes_, as_of=self.as_of_, base=base)
+            declarations, columns, at = declaration_columns(frame, self.other_outcomes_, as_of=self.as_of_,
+                                                            base=base)
             x = self.model_.input_array(columns, len(declarations))
-            at = declarations.get_indexer(ids)
         else:
             features = self.features(frame)
             x = self.model_._x(features)
-            at = pd.Index(features.index).get_indexer(ids)
+            at = pd.Index(features.index).get_indexer(frame["declaration_id"].astype(str).to_numpy())
         p, revenue = self.model_.predict_array(x)
         reasons = np.full(len(x), "", dtype=object)
         flagged = np.flatnonzero(p >= self.flag_threshold)
@@ -273,6 +272,8 @@ score says "not checked: no model (not enough outcomes yet: ...)", so the assess
             words = self.model_.top_reasons(x[flagged], top=self.top)[0]
             reasons[flagged] = [f"model: p(fraud) {prob:.2f}; " + ", ".join(row)
                                 for prob, row in zip(p[flagged], words)]
-        first = ~pd.Series(ids).duplicated().to_numpy() if n > 1 else np.ones(1, dtype=bool)
+        # each declaration's first row: declarations are numbered in order of first appearance
+        first = np.ones(n, dtype=bool)
+        first[1:] = at[1:] > np.maximum.accumulate(at)[:-1]
         duty = np.where(first, revenue[at], 0.0)
         return {COLUMNS[0]: np.clip(p[at], 0, 1), COLUMNS[1]: duty, COLUMNS[2]: reasons[at]}
