@@ -120,3 +120,17 @@ def test_a_login_rehashes_a_password_made_with_older_cost_settings(engine):
         stored = conn.execute(select(users.c.password_hash)).scalar_one()
     assert "m=128,t=2" in stored
     assert login(engine, "carol", PASSWORD, "10.0.0.1", hasher=stronger).username == "carol"
+
+
+def test_the_password_hash_takes_its_lanes_from_the_settings(engine, risk_engine):
+    from smartcustoms.web.app import create_app
+    from smartcustoms.web.config import WebSettings
+
+    for lanes in (1, 2):
+        settings = WebSettings(password_time_cost=1, password_memory_kib=64, password_parallelism=lanes)
+        app = create_app(settings, engine, risk_engine=risk_engine)
+        accounts.create_user(engine, f"lanes{lanes}", PASSWORD, "analyst", hasher=app.state.hasher)
+        with engine.connect() as conn:
+            stored = conn.execute(select(users.c.password_hash).where(users.c.username == f"lanes{lanes}")).scalar_one()
+        assert stored.split("$")[3] == f"m=64,t=1,p={lanes}"
+        assert login(engine, f"lanes{lanes}", PASSWORD, "10.0.0.1", hasher=app.state.hasher).username == f"lanes{lanes}"

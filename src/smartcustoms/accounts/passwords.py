@@ -20,8 +20,8 @@ class PasswordError(Refusal):
         super().__init__(code, message, field="password", **params)
 
 
-def make_hasher(time_cost: int = 3, memory_kib: int = 65536) -> PasswordHasher:
-    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+def make_hasher(time_cost: int = 3, memory_kib: int = 65536, parallelism: int = 4) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
 
 
 def check_policy(password: str) -> None:

@@ -27,7 +27,7 @@ def _db():
 
 def _hasher():
     settings = get_web_settings()
-    return make_hasher(settings.password_time_cost, settings.password_memory_kib)
+    return make_hasher(settings.password_time_cost, settings.password_memory_kib, settings.password_parallelism)
 
 
 def _password(password: str | None) -> str:

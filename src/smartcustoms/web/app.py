@@ -111,7 +111,8 @@ def create_app(settings: WebSettings | None = None, engine: Engine | None = None
     app.state.db = db
     app.state.risk = risk
     app.state.templates = make_templates()
-    app.state.hasher = make_hasher(settings.password_time_cost, settings.password_memory_kib)
+    app.state.hasher = make_hasher(settings.password_time_cost, settings.password_memory_kib,
+                                   settings.password_parallelism)
     app.state.tokens = TokenCache(settings.token_cache_seconds)
     app.state.auth_counter = SharedRead(partial(change_counter, db))  # on a database server (web.deps)
     lodging = (LodgingProcess(db, synchronous=settings.sqlite_synchronous, remote_offices=settings.remote_offices,

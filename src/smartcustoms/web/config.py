@@ -22,6 +22,8 @@ class WebSettings(Settings):
     login_window_minutes: float = Field(15, gt=0, description="the window in which failed logins count")
     password_time_cost: int = Field(3, ge=1, description="argon2id iterations")
     password_memory_kib: int = Field(65536, ge=32, description="argon2id memory (KiB)")
+    password_parallelism: int = Field(4, ge=1, le=64, description="argon2id lanes, each hashed by a thread of "
+                                      "its own")
     token_cache_seconds: float = Field(10, ge=0, description="how long a server keeps an API token it has "
                                        "checked (a revoked token or disabled account is refused at once all the "
                                        "same: the accounts' change counter; 0: look it up on every request)")
