@@ -27,6 +27,8 @@ and the scored frame only adds its own declarations, so one declaration takes ab
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -405,25 +407,29 @@ class TraderRisk:
     def _reasons(self, importers, declarants, imp_c, imp_h, imp_rate, dcl_c, dcl_h, dcl_rate, prior, use_declarant,
                  new, days_known, earlier, aeo) -> np.ndarray:
         out, coded = [], np.full(len(importers), None, dtype=object)
-        for i, (importer, declarant) in enumerate(zip(importers, declarants)):
-            parts = [f"importer {importer}: {imp_h[i]:.0f} discrepancies in {imp_c[i]} controls "
-                     f"(smoothed hit rate {imp_rate[i]:.2f} against {prior[i]:.2f} overall)"]
+        aeo_words = f"AEO tier: score x {self.aeo_factor:g}"
+        # the arrays as Python values first (reading a NumPy array item by item costs more than the words)
+        rows = zip(importers.tolist(), declarants.tolist(), imp_c.tolist(), imp_h.tolist(), imp_rate.tolist(),
+                   dcl_c.tolist(), dcl_h.tolist(), dcl_rate.tolist(), prior.tolist(), use_declarant.tolist(),
+                   new.tolist(), days_known.tolist(), earlier.tolist(), aeo.tolist())
+        for i, (importer, declarant, i_c, i_h, i_rate, d_c, d_h, d_rate, i_prior, by_declarant, is_new, days, before,
+                is_aeo) in enumerate(rows):
+            parts = [f"importer {importer}: {i_h:.0f} discrepancies in {i_c} controls "
+                     f"(smoothed hit rate {i_rate:.2f} against {i_prior:.2f} overall)"]
             codes = [{"code": "trader.importer_rate", "params": {
-                "importer": str(importer), "hits": round(float(imp_h[i])), "controls": int(imp_c[i]),
-                "rate": round(float(imp_rate[i]), 2), "prior": round(float(prior[i]), 2)}}]
-            if use_declarant[i] and dcl_rate[i] > 1.5 * prior[i]:
-                parts.append(f"declarant {declarant}: {dcl_h[i]:.0f} in {dcl_c[i]} controls ({dcl_rate[i]:.2f})")
+                "importer": str(importer), "hits": round(float(i_h)), "controls": int(i_c),
+                "rate": round(float(i_rate), 2), "prior": round(float(i_prior), 2)}}]
+            if by_declarant and d_rate > 1.5 * i_prior:
+                parts.append(f"declarant {declarant}: {d_h:.0f} in {d_c} controls ({d_rate:.2f})")
                 codes.append({"code": "trader.declarant_rate", "params": {
-                    "declarant": str(declarant), "hits": round(float(dcl_h[i])), "controls": int(dcl_c[i]),
-                    "rate": round(float(dcl_rate[i]), 2)}})
-            if new[i]:
-                parts.append(f"new importer: first declaration {days_known[i]:.0f} days earlier, "
-                             f"{earlier[i]} earlier declarations")
+                    "declarant": str(declarant), "hits": round(float(d_h)), "controls": int(d_c),
+                    "rate": round(float(d_rate), 2)}})
+            if is_new:
+                parts.append(f"new importer: first declaration {days:.0f} days earlier, {before} earlier declarations")
                 codes.append({"code": "trader.new_importer", "params": {
-                    "days": round(float(days_known[i])) if np.isfinite(days_known[i]) else None,
-                    "earlier": int(earlier[i])}})
-            if aeo[i]:
-                parts.append(f"AEO tier: score x {self.aeo_factor:g}")
+                    "days": round(float(days)) if math.isfinite(days) else None, "earlier": int(before)}})
+            if is_aeo:
+                parts.append(aeo_words)
                 codes.append({"code": "trader.aeo", "params": {"factor": float(self.aeo_factor)}})
             out.append("; ".join(parts))
             coded[i] = codes
