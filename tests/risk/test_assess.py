@@ -165,3 +165,33 @@ def test_assess_explained_gives_the_frame_explain_gives(world, engine):
             expected = explain(assess(part, risk), list(risk.screens))
             pd.testing.assert_frame_equal(assess(part, risk, explained=True), expected, check_exact=True)
     assert "combination" in json.loads(assess(one, learned, explained=True)["explanation"].iloc[0])
+
+
+def test_a_concurrent_screen_scores_a_large_batch_in_a_thread_with_the_same_frame(world, engine, monkeypatch):
+    """A screen marked ``concurrent`` (the targeting model's) scores a batch of CONCURRENT_ITEMS goods items or more
+    in a thread beside the other screens, a smaller one in the caller's thread: the same frame either way."""
+    import threading
+
+    from smartcustoms.risk import assess as assessing
+
+    ran_in = []
+
+    class Recorded:
+        concurrent = True
+
+        def __init__(self, screen):
+            self.screen = screen
+
+        def score_columns(self, frame):
+            ran_in.append(threading.get_ident())
+            return self.screen.score_columns(frame)
+
+    frame = live(world)
+    expected = assess(frame, engine)
+    marked = RiskEngine(screens={**engine.screens, "trader": Recorded(engine.screens["trader"])},
+                        profiles=engine.profiles)
+    monkeypatch.setattr(assessing, "CONCURRENT_ITEMS", len(frame))
+    pd.testing.assert_frame_equal(assess(frame, marked), expected, check_exact=True)
+    monkeypatch.setattr(assessing, "CONCURRENT_ITEMS", len(frame) + 1)
+    pd.testing.assert_frame_equal(assess(frame, marked), expected, check_exact=True)
+    assert ran_in[0] != threading.get_ident() and ran_in[1] == threading.get_ident()

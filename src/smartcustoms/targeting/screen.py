@@ -65,6 +65,9 @@ class ModelScreen:
 score says "not checked: no model (not enough outcomes yet: ...)", so the assessment says why)."""
 
     name = NAME
+    # risk.assess may score a large batch with this screen in a thread beside the other screens: most of its time
+    # is LightGBM's predictions, outside Python's lock
+    concurrent = True
 
     def __init__(self, model: TargetingModel | None = None, flag_threshold: float = 0.3, top: int = 3,
                  predict_jobs: int = 2, model_id: str | None = None, min_outcomes: int = 100, min_found: int = 10,
