@@ -191,3 +191,23 @@ def test_few_texts_get_the_vectorizers_probabilities_exactly(screen):
     for i in range(len(texts)):
         np.testing.assert_array_equal(screen._proba(texts[[i]], few=True), screen._proba(texts[[i]]))
     assert screen._few_features(texts[[4]]).nnz == 0  # nothing of the vocabulary: the intercepts alone
+
+
+def test_a_batch_reads_the_probabilities_kept_for_the_historys_texts(screen, monkeypatch):
+    """``fit`` keeps p(code | text) of the history's texts; a batch reads them (only the other texts are cut into
+    n-grams) and scores exactly as when everything is computed."""
+    from smartcustoms.risk import classification
+
+    assert "mens leather shoes" in screen.seen_texts_
+    test = frame([("Mens  leather shoes", TOYS), ("plastic toy car", TOYS), ("canvas rucksack", BAGS),
+                  ("leather footwear", SHOES), ("plush toy bear", SHOES)] * 3)
+    monkeypatch.setattr(classification, "SMALL", 0)  # the batch path
+    transformed = []
+    transform = screen.vectorizer_.transform
+    monkeypatch.setattr(screen.vectorizer_, "transform", lambda texts: transformed.append(list(texts))
+                        or transform(texts), raising=False)
+    batch = screen.score(test)
+    assert transformed == [["canvas rucksack"]]
+    monkeypatch.setattr(screen, "seen_texts_", None)
+    pd.testing.assert_frame_equal(screen.score(test), batch, check_exact=True)
+    assert len(transformed) == 2
