@@ -195,3 +195,46 @@ def test_a_concurrent_screen_scores_a_large_batch_in_a_thread_with_the_same_fram
     monkeypatch.setattr(assessing, "CONCURRENT_ITEMS", len(frame) + 1)
     pd.testing.assert_frame_equal(assess(frame, marked), expected, check_exact=True)
     assert ran_in[0] != threading.get_ident() and ran_in[1] == threading.get_ident()
+
+
+def test_a_large_batch_pauses_the_garbage_collector_and_gives_it_back(world, engine, monkeypatch):
+    """From PAUSE_COLLECTOR_ITEMS goods items the cyclic garbage collector is paused during assess and running again
+    after it (also when a screen fails); a collector the caller paused stays paused; the same frame."""
+    import gc
+
+    from smartcustoms.risk import assess as assessing
+
+    seen = []
+
+    class Watching:
+        def __init__(self, screen, fail=False):
+            self.screen, self.fail = screen, fail
+
+        def score_columns(self, frame):
+            seen.append(gc.isenabled())
+            if self.fail:
+                raise RuntimeError("screen failed")
+            return self.screen.score_columns(frame)
+
+    frame = live(world)
+    expected = assess(frame, engine)
+    watched = RiskEngine(screens={**engine.screens, "trader": Watching(engine.screens["trader"])},
+                         profiles=engine.profiles)
+    monkeypatch.setattr(assessing, "PAUSE_COLLECTOR_ITEMS", len(frame))
+    assert gc.isenabled()
+    pd.testing.assert_frame_equal(assess(frame, watched), expected, check_exact=True)
+    assert seen == [False] and gc.isenabled()
+    failing = RiskEngine(screens={**engine.screens, "trader": Watching(engine.screens["trader"], fail=True)},
+                         profiles=engine.profiles)
+    with pytest.raises(RuntimeError, match="screen failed"):
+        assess(frame, failing)
+    assert seen == [False, False] and gc.isenabled()
+    gc.disable()
+    try:
+        assess(frame, watched)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    monkeypatch.setattr(assessing, "PAUSE_COLLECTOR_ITEMS", len(frame) + 1)
+    assess(frame, watched)
+    assert seen[-1] is True

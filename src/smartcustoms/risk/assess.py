@@ -1,8 +1,9 @@
 """assess(frame) -> one decision per declaration: screens, profiles, then selectivity. Pure: the caller gives
 fitted screens, the profiles and suppressions in force, and the settings."""
 
+import gc
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -16,6 +17,7 @@ from smartcustoms.risk.signals import profile_signal_columns, screen_signal_colu
 HEADER = ["declaration_id", "office_id", "transport_mode", "acceptance_datetime", "importer_id", "declarant_id"]
 READ_ONCE = 64  # goods items up to which the screens read the frame's columns once (frames.read_once)
 CONCURRENT_ITEMS = 10_000  # goods items from which a `concurrent` screen scores beside the others (item_columns)
+PAUSE_COLLECTOR_ITEMS = 10_000  # goods items from which assess pauses the garbage collector (_collector_paused)
 
 
 @dataclass
@@ -88,11 +90,28 @@ def assess(frame: pd.DataFrame, engine: RiskEngine, *, explained: bool = False) 
     end (what a declaration being lodged costs is mostly pandas' fixed cost per frame). With `explained`, also
     what `explain` adds (the same frame as ``explain(assess(frame, engine), list(engine.screens))``), written
     from the columns before that one frame is built."""
-    signals, index = signal_columns(frame, engine)
-    columns = {**signals, **_decide_columns(signals, engine, index)}
-    if explained:
-        columns.update(_explanations(columns, list(engine.screens)))
-    return pd.DataFrame(columns, index=index)
+    with _collector_paused(len(frame) >= PAUSE_COLLECTOR_ITEMS):
+        signals, index = signal_columns(frame, engine)
+        columns = {**signals, **_decide_columns(signals, engine, index)}
+        if explained:
+            columns.update(_explanations(columns, list(engine.screens)))
+        return pd.DataFrame(columns, index=index)
+
+
+@contextmanager
+def _collector_paused(paused: bool):
+    """Python's cyclic garbage collector paused (when `paused` and it runs): a large batch creates hundreds of
+    thousands of lists and dicts (the reasons as codes), and each of the collector's passes walks all of them
+    (about a fifth of the CPU time of a batch of 100,000 declarations); the cycles it would find, if any, are
+    collected at its next pass after the batch."""
+    if not paused or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _explanations(columns: dict, screens: list[str]) -> dict[str, list[str]]:
