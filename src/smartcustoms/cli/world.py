@@ -1,9 +1,11 @@
 """`smartcustoms generate`: the synthetic customs world (declarations, historic controls, ground truth)."""
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 
 from smartcustoms.cli.common import console, progress_bar
@@ -17,6 +19,9 @@ def build_world(declarations: int, seed: int, out: Path, drift: bool, end: date 
     with progress_bar() as progress:
         task = progress.add_task(f"generating {declarations:,} declarations", total=None)
         world = generate(config)
+        if end is not None:  # controls of the last days that would end after `end` (today) have no outcome yet
+            world = replace(world, inspections=world.inspections[
+                world.inspections["inspection_date"] < pd.Timestamp(end)].reset_index(drop=True))
         progress.update(task, description="writing files")
         write_world(world, out, progress=lambda step: progress.update(task, description=f"writing {step}"))
         progress.update(task, description=f"world written to {out}", total=1, completed=1)
