@@ -163,3 +163,29 @@ def test_migration_pads_rows_stored_unpadded_and_the_server_starts(tmp_path):
         listed = client.get("/api/v1/declarations", headers={"Authorization": f"Bearer {token}"})
         assert listed.status_code == 200, listed.text
         assert [item["declaration_id"] for item in listed.json()["items"]] == ["DB1"]
+
+
+def test_bulk_insert_writes_every_datetime_in_one_layout(tmp_path):
+    """A frame's datetimes reach SQLite as `sqlite_time` text, whether the column is a datetime column or holds
+    Python datetimes among other objects (bulk_insert converts once; insert_rows converts rows at hand)."""
+    import pandas as pd
+
+    from smartcustoms.declarations.repository import start_batch
+    from smartcustoms.store.db import bulk_insert
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    migrate.upgrade(engine)
+    batch = start_batch(engine, "test", "json", None)
+    typed = pd.DataFrame([_row(datetime(2025, 3, 4, 9, 30), batch) | {"declaration_id": "TYPED"}])
+    mixed = pd.DataFrame([_row(datetime(2025, 3, 4, 9, 30, 0, 7), batch) | {"declaration_id": "MIXED"},
+                          _row("2025-03-05 10:00:00.000000", batch) | {"declaration_id": "TEXT"}])
+    assert mixed["acceptance_datetime"].dtype == object
+    with engine.begin() as conn:
+        bulk_insert(conn, declarations, typed)
+        bulk_insert(conn, declarations, mixed)
+        row = _row(datetime(2025, 3, 6, 1, 2, 3), batch) | {"declaration_id": "ROWS"}
+        insert_rows(conn, declarations, list(row), [tuple(row.values())])
+    with engine.connect() as conn:
+        found = dict(conn.execute(text("SELECT declaration_id, acceptance_datetime FROM declarations")).all())
+    assert found == {"TYPED": "2025-03-04 09:30:00.000000", "MIXED": "2025-03-04 09:30:00.000007",
+                     "TEXT": "2025-03-05 10:00:00.000000", "ROWS": "2025-03-06 01:02:03.000000"}
