@@ -61,6 +61,21 @@ def test_output_contract(screen, live):
     assert screen.version.startswith("smartcustoms.targeting.model/1+")
 
 
+def test_the_duty_is_the_revenue_model_s_for_flagged_declarations_and_0_for_the_others(screen, live):
+    """The revenue model runs for the flagged declarations only (the lane decision counts their duty alone); each
+    one's duty is its own prediction, whatever the rows predicted with it."""
+    out = screen.score(live)
+    first = ~live["declaration_id"].duplicated()
+    flagged = (out["model_reason"] != "") & first
+    assert (out.loc[first & ~flagged, "model_duty_at_risk"] == 0).all()
+    features = screen.features(live)  # one row per declaration, from all its items
+    expected = screen.model_.revenue_if_fraud(screen.model_._x(features))
+    by_id = dict(zip(features.index, expected))
+    ids = live.loc[flagged, "declaration_id"].astype(str)
+    np.testing.assert_allclose(out.loc[flagged, "model_duty_at_risk"], [by_id[i] for i in ids], rtol=1e-12)
+    assert (out.loc[flagged, "model_duty_at_risk"] > 0).all()
+
+
 def test_scores_do_not_depend_on_the_batch(screen, live):
     """A declaration sees the frame's declarations of earlier days (as traffic), never those of its own day or
     later: those of the first day score the same alone as in the whole frame."""

@@ -196,14 +196,19 @@ class TargetingModel:
         """Calibrated p(fraud) and the revenue if fraud of the rows of `x` (a 2-D float array, columns in
         ``feature_names_`` order): LightGBM's boosters straight on the array, no frames on the way (the path of a
         declaration being lodged; `predict_proba` gives the same numbers)."""
+        return self.fraud_probability(x), self.revenue_if_fraud(x)
+
+    def fraud_probability(self, x: np.ndarray) -> np.ndarray:
+        """The calibrated p(fraud) of `predict_array`."""
         slope, intercept = self.calibration_
-        threads = self._threads(len(x))
-        p = _sigmoid(slope * self.fraud_model_.booster_.predict(x, raw_score=True, **threads) + intercept)
-        if self.revenue_model_ is not None:
-            revenue = np.expm1(self.revenue_model_.booster_.predict(x, **threads)).clip(0, None)
-        else:
-            revenue = np.full(len(x), self.revenue_default_)
-        return p, revenue
+        raw = self.fraud_model_.booster_.predict(x, raw_score=True, **self._threads(len(x)))
+        return _sigmoid(slope * raw + intercept)
+
+    def revenue_if_fraud(self, x: np.ndarray) -> np.ndarray:
+        """The revenue if fraud of `predict_array` (each row's own: the same whatever rows are predicted with it)."""
+        if self.revenue_model_ is None:
+            return np.full(len(x), self.revenue_default_)
+        return np.expm1(self.revenue_model_.booster_.predict(x, **self._threads(len(x)))).clip(0, None)
 
     def predict_proba(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Per declaration: ``p_fraud`` (calibrated), ``revenue_if_fraud``, ``expected_revenue``, ``score``

@@ -26,8 +26,9 @@ only from the day after its inspection, and never an outcome known on or after `
 Per goods item (the declaration's value on each of its items):
 
 - ``model_score``: the calibrated p(fraud) of the item's declaration (NaN when there is no model);
-- ``model_duty_at_risk``: the duty recoverable if it is fraud (on the declaration's first item only, 0 on the
-  others, because selectivity adds the duty of flagged items);
+- ``model_duty_at_risk``: the duty recoverable if it is fraud, for a declaration the screen flags (on its first
+  item only, 0 on the others, because selectivity adds the duty of flagged items; 0 when not flagged, where
+  selectivity would not count it: the revenue model is not run for those);
 - ``model_reason``: "model: p(fraud) 0.82; <the three features that raise it most, in plain words>" when
   p(fraud) >= ``flag_threshold``, "" otherwise, "not checked: no model" when unfitted.
 """
@@ -268,10 +269,12 @@ score says "not checked: no model (not enough outcomes yet: ...)", so the assess
             features = self.features(frame)
             x = self.model_._x(features)
             at = pd.Index(features.index).get_indexer(frame["declaration_id"].astype(str).to_numpy())
-        p, revenue = self.model_.predict_array(x)
+        p = self.model_.fraud_probability(x)
         reasons = np.full(len(x), "", dtype=object)
         flagged = np.flatnonzero(p >= self.flag_threshold)
+        revenue = np.zeros(len(x))  # the lane decision counts the duty of flagged declarations only
         if len(flagged):
+            revenue[flagged] = self.model_.revenue_if_fraud(x[flagged])
             words = self.model_.top_reasons(x[flagged], top=self.top)[0]
             reasons[flagged] = [f"model: p(fraud) {prob:.2f}; " + ", ".join(row)
                                 for prob, row in zip(p[flagged], words)]
