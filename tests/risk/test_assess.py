@@ -167,6 +167,17 @@ def test_assess_explained_gives_the_frame_explain_gives(world, engine):
     assert "combination" in json.loads(assess(one, learned, explained=True)["explanation"].iloc[0])
 
 
+class Spy:
+    """A screen that calls `on_score(frame)` before the wrapped screen scores (marked ``concurrent`` if asked)."""
+
+    def __init__(self, screen, on_score, concurrent=False):
+        self.screen, self.on_score, self.concurrent = screen, on_score, concurrent
+
+    def score_columns(self, frame):
+        self.on_score(frame)
+        return self.screen.score_columns(frame)
+
+
 def test_a_concurrent_screen_scores_a_large_batch_in_a_thread_with_the_same_frame(world, engine, monkeypatch):
     """A screen marked ``concurrent`` (the targeting model's) scores a batch of CONCURRENT_ITEMS goods items or more
     in a thread beside the other screens, a smaller one in the caller's thread: the same frame either way."""
@@ -175,21 +186,10 @@ def test_a_concurrent_screen_scores_a_large_batch_in_a_thread_with_the_same_fram
     from smartcustoms.risk import assess as assessing
 
     ran_in = []
-
-    class Recorded:
-        concurrent = True
-
-        def __init__(self, screen):
-            self.screen = screen
-
-        def score_columns(self, frame):
-            ran_in.append(threading.get_ident())
-            return self.screen.score_columns(frame)
-
     frame = live(world)
     expected = assess(frame, engine)
-    marked = RiskEngine(screens={**engine.screens, "trader": Recorded(engine.screens["trader"])},
-                        profiles=engine.profiles)
+    recorded = Spy(engine.screens["trader"], lambda _: ran_in.append(threading.get_ident()), concurrent=True)
+    marked = RiskEngine(screens={**engine.screens, "trader": recorded}, profiles=engine.profiles)
     monkeypatch.setattr(assessing, "CONCURRENT_ITEMS", len(frame))
     pd.testing.assert_frame_equal(assess(frame, marked), expected, check_exact=True)
     monkeypatch.setattr(assessing, "CONCURRENT_ITEMS", len(frame) + 1)
@@ -206,25 +206,20 @@ def test_a_large_batch_pauses_the_garbage_collector_and_gives_it_back(world, eng
 
     seen = []
 
-    class Watching:
-        def __init__(self, screen, fail=False):
-            self.screen, self.fail = screen, fail
-
-        def score_columns(self, frame):
-            seen.append(gc.isenabled())
-            if self.fail:
-                raise RuntimeError("screen failed")
-            return self.screen.score_columns(frame)
+    def fail(_):
+        seen.append(gc.isenabled())
+        raise RuntimeError("screen failed")
 
     frame = live(world)
     expected = assess(frame, engine)
-    watched = RiskEngine(screens={**engine.screens, "trader": Watching(engine.screens["trader"])},
+    watched = RiskEngine(screens={**engine.screens, "trader": Spy(engine.screens["trader"],
+                                                                  lambda _: seen.append(gc.isenabled()))},
                          profiles=engine.profiles)
     monkeypatch.setattr(assessing, "PAUSE_COLLECTOR_ITEMS", len(frame))
     assert gc.isenabled()
     pd.testing.assert_frame_equal(assess(frame, watched), expected, check_exact=True)
     assert seen == [False] and gc.isenabled()
-    failing = RiskEngine(screens={**engine.screens, "trader": Watching(engine.screens["trader"], fail=True)},
+    failing = RiskEngine(screens={**engine.screens, "trader": Spy(engine.screens["trader"], fail)},
                          profiles=engine.profiles)
     with pytest.raises(RuntimeError, match="screen failed"):
         assess(frame, failing)
