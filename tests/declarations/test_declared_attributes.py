@@ -2,15 +2,16 @@
 mapping's additional attributes: validated, stored (SQLite and PostgreSQL), read back."""
 
 import json
+from datetime import datetime
 
 import pytest
 from pydantic import ValidationError
 
 from smartcustoms.declarations.mapping import IntakeError, load_mapping
-from smartcustoms.declarations.models import content_digest
+from smartcustoms.declarations.models import HEADER_FIELDS, content_digest
 from smartcustoms.declarations.repository import load_declarations
 from smartcustoms.declarations.service import import_file
-from smartcustoms.declarations.validate import to_declaration
+from smartcustoms.declarations.validate import flatten, to_declaration
 from support import SHARED, csv_bytes, item_row
 
 KCS = SHARED / "data" / "kcs-customs-declarations" / "df_syn_valid_eng.csv"
@@ -36,6 +37,26 @@ def test_the_content_hash_of_a_declaration_without_the_new_fields_is_unchanged()
                                                              "payment_method", "carrier_id", "attributes")}
     assert content_digest(dumped) == content_digest(older)
     assert content_digest(to_declaration([item_row("D1", import_type="11")]).model_dump()) != content_digest(dumped)
+
+
+def test_the_content_hash_is_the_one_stored_by_earlier_versions():
+    """Stored declarations keep their hash: an unchanged re-import must still read as unchanged."""
+    data = {"declaration_id": "D1", "declaration_type": "IM", "office_id": "OFF1",
+            "acceptance_datetime": datetime(2025, 3, 4, 5, 6, 7), "declarant_id": "DEC1", "importer_id": "IMP1",
+            "seller_id": None, "transport_mode": "1", "incoterm": "CIF", "invoice_currency": "EUR",
+            "exchange_rate": 1.0, "dispatch_country": "CN", "requested_procedure": "40", "previous_procedure": None,
+            "additional_procedures": None, "import_type": None, "import_use": None, "payment_method": None,
+            "carrier_id": None, "attributes": None,
+            "items": [{"item_number": 2, "commodity_code": "851712", "goods_description": "phones"},
+                      {"item_number": 1, "commodity_code": "610910", "goods_description": "t-shirts"}]}
+    assert content_digest(data) == "cc7e16564a5f04e053531fc28ee2a57ec114cffaf2486fa54bd018dff820b83a"
+
+
+def test_the_rows_stored_carry_the_declarations_own_hash():
+    declaration = to_declaration([item_row("D1", item_number="2", import_type="11"), item_row("D1", item_number="1")])
+    rows = flatten(declaration, [7, 8])
+    assert {row[-1] for row in rows} == {declaration.content_hash()}
+    assert [row[len(HEADER_FIELDS) + 1] for row in rows] == [2, 1]  # item numbers, in the file's order
 
 
 def test_a_mapping_keeps_other_columns_as_typed_attributes(engine, tmp_path):

@@ -137,3 +137,37 @@ def test_broken_cusdec_stores_nothing(engine, tmp_path):
     with pytest.raises(IntakeError, match="segment"):
         import_file(engine, broken)
     assert count_declarations(engine) == (0, 0)
+
+
+def test_a_file_validated_in_parts_by_forked_processes_stores_what_one_process_would(engine, tmp_path, monkeypatch):
+    """Large files are validated in parts (forked processes) while earlier parts are stored: the same
+    declarations, rejects and counts as validating the whole file at once; a declaration whose rows lie far
+    apart is still judged whole."""
+    rows = [item_row(f"D{n}", 1, quantity=str(10 + n)) for n in range(40)]
+    rows[5] = item_row("D5", 1, origin_country="QQ")  # a bad declaration
+    rows.append(item_row("D3", 2, commodity_code="640299"))  # D3's second item, at the end of the file
+    rows.append(item_row("D7", 2, quantity="0"))  # D7 is bad: its second item, at the end
+    rows.insert(20, {**item_row("D9"), "declaration_id": ""})  # a row without an ID
+    path = write(tmp_path, rows, "parts.csv")
+    from smartcustoms.declarations import intake
+
+    expected = intake.validate(intake.read_csv(path.read_bytes(), intake.load_mapping("own"))[0])
+    monkeypatch.setattr(intake, "PARALLEL_FROM", 0)
+    parts = list(intake.validate_in_parts(intake.read_csv(path.read_bytes(), intake.load_mapping("own"))[0], 2))
+    assert len(parts) == 2 * intake.PARTS_PER_WORKER
+    firsts = [part.valid["row_number"].min() for part in parts if len(part.valid)]
+    assert firsts == sorted(firsts)  # parts in the file's order
+    joined = intake.joined(parts)
+    pd.testing.assert_frame_equal(joined.valid, expected.valid.sort_values("row_number", ignore_index=True))
+    def plain(frame):
+        return frame.astype(object).where(frame.notna(), None).values.tolist()
+
+    assert plain(joined.rejects) == plain(expected.rejects)
+    assert (joined.declarations, joined.rejected_declarations) == (expected.declarations, 3)
+
+    result = import_file(engine, path)
+    assert (result.imported, result.items, result.rejected) == (38, 39, 3)
+    stored = load_declarations(engine)
+    assert stored.loc[stored["declaration_id"] == "D3", "commodity_code"].tolist() == ["6403990000", "640299"]
+    assert not stored["declaration_id"].isin(["D5", "D7"]).any()
+    assert sorted(result.rejects["row_number"].tolist()) == result.rejects["row_number"].tolist()

@@ -27,13 +27,10 @@ def run_import(path: Path, fmt: str | None, mapping: str, encoding: str, rejects
         fail("the database schema is not up to date: run `smartcustoms db upgrade` first", 2)
     try:
         with progress_bar() as progress:
-            task = progress.add_task(f"validating {path.name}", total=None)
-
-            def validated(result):
-                progress.update(task, description=f"storing {path.name}", total=result.declarations, completed=0)
-
+            task = progress.add_task(f"importing {path.name}", total=None)
             result = import_file(e, path, fmt, mapping, encoding, get_settings().import_batch_size,
-                                 progress=lambda n: progress.advance(task, n), on_validated=validated)
+                                 progress=lambda n: progress.advance(task, n),
+                                 on_read=lambda count: progress.update(task, total=count))
     except IntakeError as exc:
         fail(f"{path}: {exc}. Nothing was imported.", 2)
     for warning in result.warnings:

@@ -2,6 +2,7 @@
 
 import multiprocessing
 import os
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +13,7 @@ from smartcustoms.declarations.ingest.csv_file import decode, read_csv
 from smartcustoms.declarations.ingest.cusdec import CusdecError, read_cusdec
 from smartcustoms.declarations.ingest.json_file import read_json
 from smartcustoms.declarations.mapping import IntakeError, load_mapping
-from smartcustoms.declarations.validate import REJECT_COLUMNS, Validated, validate, validate_records
+from smartcustoms.declarations.validate import REJECT_COLUMNS, VALID_COLUMNS, Validated, validate, validate_records
 
 FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "json", ".edi": "cusdec", ".edifact": "cusdec",
            ".cusdec": "cusdec"}
@@ -48,54 +49,96 @@ def guess_format(path: Path) -> str:
         raise IntakeError(f"cannot tell the format of {path.name} from its extension: pass --format") from None
 
 
-_partitions: list[pd.DataFrame] = []  # inherited by forked workers: cheaper than pickling them over
+_parts: list[pd.DataFrame] = []  # inherited by forked workers: cheaper than pickling them over
+PARTS_PER_WORKER = 4
+PARALLEL_FROM = 20_000  # rows: below, one process validates faster than forking
 
 
-def _validate_partition(number: int) -> Validated:
-    return validate(_partitions[number])
+def _validate_part(number: int) -> Validated:
+    return validate(_parts[number])
 
 
-def validate_in_parallel(rows: pd.DataFrame, workers: int | None = None) -> Validated:
-    """validate() on partitions of declarations (split by ID), one forked process per core, results joined."""
-    global _partitions
+def split_declarations(rows: pd.DataFrame, parts: int) -> list[pd.DataFrame]:
+    """`parts` frames of whole declarations, in the order of their first row (a declaration's rows may lie
+    anywhere in the file: they all go with its first)."""
+    keys = rows["declaration_id"].astype(str).str.strip().to_numpy()
+    codes, uniques = pd.factorize(keys)  # codes in the order of first appearance
+    part = codes * parts // max(len(uniques), 1)
+    return [rows[part == k] for k in range(parts)]
+
+
+def validate_in_parts(rows: pd.DataFrame, workers: int | None = None) -> Iterator[Validated]:
+    """validate() on parts of whole declarations, in the file's order, each given as soon as it is ready:
+    the parts are validated in forked processes (one per core) while the caller stores the earlier ones."""
+    global _parts
     workers = workers or os.cpu_count() or 1
-    if workers < 2 or len(rows) < 20_000:
-        return validate(rows)
-    part = pd.util.hash_array(rows["declaration_id"].astype(str).to_numpy()) % workers
-    _partitions = [rows[part == k] for k in range(workers)]
+    if workers < 2 or len(rows) < max(PARALLEL_FROM, 1):
+        yield validate(rows)
+        return
+    _parts = split_declarations(rows, workers * PARTS_PER_WORKER)
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
     try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            results = list(pool.map(_validate_partition, range(workers)))
+        results = pool.map(_validate_part, range(len(_parts)))
+        _parts = []  # the workers have their copies
+        yield from results
     finally:
-        _partitions = []
+        _parts = []
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def joined(parts: list[Validated]) -> Validated:
+    """The parts' results as one, rows in the file's order."""
+    if len(parts) == 1:
+        return parts[0]
+    valid = [p.valid for p in parts if len(p.valid)] or [parts[-1].valid]
+    rejects = [p.rejects for p in parts if len(p.rejects)] or [parts[-1].rejects]
     return Validated(
-        valid=pd.concat([r.valid for r in results], ignore_index=True).sort_values("row_number", ignore_index=True),
-        rejects=pd.concat([r.rejects for r in results], ignore_index=True).sort_values("row_number",
-                                                                                         ignore_index=True),
-        declarations=sum(r.declarations for r in results),
-        rejected_declarations=sum(r.rejected_declarations for r in results),
+        valid=pd.concat(valid, ignore_index=True).sort_values("row_number", kind="stable", ignore_index=True),
+        rejects=pd.concat(rejects, ignore_index=True).sort_values("row_number", kind="stable", ignore_index=True),
+        declarations=sum(p.declarations for p in parts),
+        rejected_declarations=sum(p.rejected_declarations for p in parts),
     )
 
 
-def read_declarations(data: bytes, fmt: str, mapping: str = "own", encoding: str = "utf-8-sig"):
-    """Bytes of a file -> (Validated, warnings). Raises IntakeError when the file as a whole is unreadable."""
+def read_in_parts(data: bytes, fmt: str, mapping: str = "own",
+                  encoding: str = "utf-8-sig") -> tuple[Iterator[Validated], list[str], int]:
+    """Bytes of a file -> (validated parts, warnings, declarations in the file). The parts hold whole
+    declarations in the file's order (the lines that could not be read at all come first, as rejects); a CSV
+    file's parts are validated in forked processes while the caller stores the earlier ones. Raises IntakeError,
+    before any part, when the file as a whole is unreadable."""
     if fmt == "csv":
         rows, extra, warnings = read_csv(data, load_mapping(mapping), encoding)
-        result = validate_in_parallel(rows)
-        result.rejected_declarations += len(extra)  # malformed lines
+        parts, unreadable, count = validate_in_parts(rows), len(extra), rows["declaration_id"].nunique()
     elif fmt == "json":
-        result, warnings, extra = validate_records(read_json(data, encoding)), [], None
+        records = read_json(data, encoding)
+        parts, warnings, extra, count = iter([validate_records(records)]), [], None, len(records)
     elif fmt == "cusdec":
         try:
             rows, extra = read_cusdec(decode(data, encoding))
         except CusdecError as exc:
             raise IntakeError(str(exc)) from exc
-        result, warnings = validate(rows), []
+        parts, warnings, count = iter([validate(rows)]), [], rows["declaration_id"].nunique()
         # a message with errors yields no rows: count it once as a rejected declaration
-        result.rejected_declarations += extra["declaration_id"].fillna(extra["row_number"].astype(str)).nunique()
+        unreadable = extra["declaration_id"].fillna(extra["row_number"].astype(str)).nunique()
+        count += unreadable
     else:
         raise IntakeError(f"unknown format {fmt!r}: use csv, json or cusdec")
+    first = None
     if extra is not None and len(extra):
-        result.rejects = pd.concat([extra.reindex(columns=REJECT_COLUMNS), result.rejects], ignore_index=True)
-        result.rejects = result.rejects.sort_values("row_number", kind="stable", ignore_index=True)
-    return result, warnings
+        first = Validated(valid=pd.DataFrame(columns=VALID_COLUMNS),
+                          rejects=extra.reindex(columns=REJECT_COLUMNS).sort_values("row_number", kind="stable",
+                                                                                     ignore_index=True),
+                          declarations=0, rejected_declarations=unreadable)
+    return _after(first, parts), warnings, count
+
+
+def _after(first: Validated | None, parts: Iterator[Validated]) -> Iterator[Validated]:
+    if first is not None:
+        yield first
+    yield from parts
+
+
+def read_declarations(data: bytes, fmt: str, mapping: str = "own", encoding: str = "utf-8-sig"):
+    """Bytes of a file -> (Validated, warnings). Raises IntakeError when the file as a whole is unreadable."""
+    parts, warnings, _ = read_in_parts(data, fmt, mapping, encoding)
+    return joined(list(parts)), warnings

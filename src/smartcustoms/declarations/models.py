@@ -223,9 +223,11 @@ def attributes_json(values: dict) -> str | None:
 
 def content_digest(data: dict) -> str:
     """Content hash of a dumped declaration; the order of its goods items does not count."""
-    items = sorted(data["items"], key=lambda item: item["item_number"])
-    data = {k: v for k, v in data.items() if not (k in _LATER_FIELDS and v is None)}
-    return hashlib.sha256(repr({**data, "items": items}).encode()).hexdigest()
+    data = {**data, "items": sorted(data["items"], key=lambda item: item["item_number"])}
+    for name in _LATER_FIELDS:
+        if data.get(name, 0) is None:
+            del data[name]
+    return hashlib.sha256(repr(data).encode()).hexdigest()
 
 
 HEADER_FIELDS = [name for name in Declaration.model_fields if name != "items"]

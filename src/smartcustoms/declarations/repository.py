@@ -23,6 +23,12 @@ class Stored:
     unchanged: int = 0
     conflicts: list[dict] = field(default_factory=list)  # reject rows of kind "conflict"
 
+    def add(self, other: "Stored") -> None:
+        self.imported += other.imported
+        self.items += other.items
+        self.unchanged += other.unchanged
+        self.conflicts += other.conflicts
+
 
 def start_batch(bind: Bind, source: str, fmt: str, mapping: str | None) -> int:
     """A new import batch; in its own transaction, or in the caller's when given a Connection."""
@@ -112,10 +118,7 @@ def store(
             except IntegrityError:  # another import stored one of these IDs meanwhile: classify again
                 if attempt == 2:
                     raise
-        stored.imported += partial.imported
-        stored.items += partial.items
-        stored.unchanged += partial.unchanged
-        stored.conflicts += partial.conflicts
+        stored.add(partial)
         if progress:
             progress(len(chunk))
     return stored

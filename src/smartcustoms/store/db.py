@@ -13,6 +13,7 @@ try:
 except ImportError:  # Windows: SQLite's own waiting only
     fcntl = None
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, MetaData, Table, create_engine, event
 from sqlalchemy.exc import IntegrityError
@@ -115,12 +116,15 @@ def bulk_insert(connection: Connection, table: Table, frame: pd.DataFrame) -> No
     if frame.empty:
         return
     values = []
+    sqlite = connection.dialect.name == "sqlite"
     for _, series in frame.items():
         if pd.api.types.is_datetime64_any_dtype(series):
-            series = (series.map(sqlite_time, na_action="ignore") if connection.dialect.name == "sqlite"
+            series = (sqlite_times(series) if sqlite
                       else pd.Series(series.dt.to_pydatetime(), index=series.index, dtype=object))
+        elif sqlite and series.dtype == object and pd.api.types.infer_dtype(series) in ("datetime", "mixed"):
+            series = series.map(lambda value: sqlite_time(value) if isinstance(value, datetime) else value)
         values.append(column_values(series))
-    insert_rows(connection, table, list(frame.columns), list(zip(*values)))
+    _insert(connection, table, list(frame.columns), list(zip(*values)))
 
 
 SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy writes a DateTime to SQLite (%Y zero-padded to 4 digits)
@@ -136,12 +140,29 @@ def sqlite_time(value: datetime) -> str:
             f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}")
 
 
+def sqlite_times(series: pd.Series) -> pd.Series:
+    """sqlite_time of a datetime column at once (NaT stays missing)."""
+    if series.dt.tz is not None:
+        series = series.dt.tz_convert(UTC).dt.tz_localize(None)
+    text = np.datetime_as_string(series.to_numpy(dtype="datetime64[us]"), unit="us")  # years always 4 digits
+    return pd.Series(text, index=series.index, dtype=object).str.replace("T", " ", regex=False).where(
+        series.notna(), None)
+
+
 VALUES_MOST = 5000  # values in one INSERT on PostgreSQL (a lodging batch); more go by COPY (an import)
 
 
 def insert_rows(connection: Connection, table: Table, columns: list[str], rows: list[tuple]) -> None:
     """bulk_insert for rows at hand (tuples in `columns` order; None for missing values, datetimes as they
     are)."""
+    if connection.dialect.name == "sqlite":
+        rows = [tuple(sqlite_time(value) if isinstance(value, datetime) else value for value in row)
+                for row in rows]
+    _insert(connection, table, columns, rows)
+
+
+def _insert(connection: Connection, table: Table, columns: list[str], rows: list[tuple]) -> None:
+    """insert_rows with SQLite's datetimes already text."""
     if not rows:
         return
     names = ", ".join(columns)
@@ -163,8 +184,6 @@ def insert_rows(connection: Connection, table: Table, columns: list[str], rows: 
         except connection.dialect.dbapi.IntegrityError as exc:  # as SQLAlchemy raises it for any other statement
             raise IntegrityError(f"INSERT INTO {table.name}", None, exc) from exc
     else:
-        rows = [tuple(sqlite_time(value) if isinstance(value, datetime) else value for value in row)
-                for row in rows]
         marks = ", ".join("?" * len(columns))
         connection.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", rows)
 
