@@ -11,7 +11,14 @@ import pandas as pd
 
 from smartcustoms.frames import first_rows, objects, read_once, records
 from smartcustoms.risk.profiles import Profile, Suppression, hit_columns
-from smartcustoms.risk.selectivity import SelectivitySettings, explanation, select, select_columns, top_reason
+from smartcustoms.risk.selectivity import (
+    SelectivitySettings,
+    contribution_keys,
+    explanation,
+    select,
+    select_columns,
+    top_reason,
+)
 from smartcustoms.risk.signals import profile_signal_columns, screen_signal_columns
 
 HEADER = ["declaration_id", "office_id", "transport_mode", "acceptance_datetime", "importer_id", "declarant_id"]
@@ -120,7 +127,8 @@ def _explanations(columns: dict, screens: list[str]) -> dict[str, list[str]]:
     (its dates would be NumPy's here, pandas' Timestamps in a frame)."""
     names = [name for name in columns if name not in HEADER]
     rows = [dict(zip(names, row)) for row in zip(*(columns[name].tolist() for name in names))]
-    return {"explanation": [explanation(row, screens) for row in rows],
+    parts = contribution_keys(names)
+    return {"explanation": [explanation(row, screens, parts) for row in rows],
             "top_reason": [top_reason(row, screens) for row in rows]}
 
 
@@ -194,5 +202,6 @@ def calibrated(engine: RiskEngine, reference: pd.DataFrame) -> RiskEngine:
 def explain(decided: pd.DataFrame, screens: list[str]) -> pd.DataFrame:
     """Add the JSON explanation and a one-line top reason (done at storage or display time: it costs)."""
     rows = records(decided, as_is=True)
-    return decided.assign(explanation=[explanation(row, screens) for row in rows],
+    parts = contribution_keys(decided.columns)
+    return decided.assign(explanation=[explanation(row, screens, parts) for row in rows],
                           top_reason=[top_reason(row, screens) for row in rows])

@@ -14,6 +14,7 @@ stratified random control sample. The ladder, in order:
 
 import hashlib
 import json
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
@@ -291,26 +292,34 @@ def _hits(row: dict, key: str) -> list:
     return value if isinstance(value, list) else []
 
 
-def explanation(row: dict, screens: list[str]) -> str:
+@lru_cache(maxsize=64)
+def _screen_keys(name: str) -> tuple[str, ...]:
+    """The keys of a screen's columns that an explanation reads."""
+    return tuple(f"{name}_{key}" for key in ("score", "share", "duty_at_risk", "reason", "codes", "not_checked",
+                                             "not_checked_codes"))
+
+
+def explanation(row: dict, screens: list[str], parts: list[str] | None = None) -> str:
     """The decision's explanation as JSON: profiles with what matched, each score and its share, the random
     flag, the capacity state and the checks that could not run (``not_checked``, in English; and as codes and
-    parameters, ``not_checked_reasons``, when the screens recorded them)."""
+    parameters, ``not_checked_reasons``, when the screens recorded them). `parts`: the row's
+    ``contribution_<part>`` keys, when the caller knows them (found in the row otherwise)."""
     scores = {}
     not_checked, notes, every_note_coded = [], [], True
     for name in screens:
-        value = row.get(f"{name}_score")
-        coded_notes = row.get(f"{name}_not_checked_codes")
+        score, share, duty, reason, codes, note, coded_note = _screen_keys(name)
+        value = row.get(score)
+        coded_notes = row.get(coded_note)
         if isinstance(coded_notes, list):  # the notes as codes and parameters: pages write them in words
             notes.extend(coded_notes)
-        if row.get(f"{name}_not_checked"):
-            not_checked.append(row[f"{name}_not_checked"])
+        if row.get(note):
+            not_checked.append(row[note])
             every_note_coded = every_note_coded and isinstance(coded_notes, list)
         if value is None or value != value:
             continue
-        scores[name] = {"score": round(float(value), 4), "share": round(float(row.get(f"{name}_share", 0)), 4),
-                        "duty_at_risk": round(float(row.get(f"{name}_duty_at_risk") or 0), 2),
-                        "reason": row.get(f"{name}_reason") or ""}
-        coded = row.get(f"{name}_codes")
+        scores[name] = {"score": round(float(value), 4), "share": round(float(row.get(share, 0)), 4),
+                        "duty_at_risk": round(float(row.get(duty) or 0), 2), "reason": row.get(reason) or ""}
+        coded = row.get(codes)
         if isinstance(coded, list) and coded:  # the reason as codes and parameters: pages write it in words
             scores[name]["reasons"] = coded
     out = {
@@ -324,11 +333,17 @@ def explanation(row: dict, screens: list[str]) -> str:
         out["capacity_reason"] = row["capacity_code"]
     if notes and every_note_coded:  # else the English notes say what a screen without codes could not check
         out["not_checked_reasons"] = notes
-    contributions = {key.removeprefix("contribution_"): round(float(value), 4) for key, value in row.items()
-                     if key.startswith("contribution_") and value == value}
+    if parts is None:
+        parts = contribution_keys(row)
+    contributions = {key[13:]: round(float(row[key]), 4) for key in parts if row[key] == row[key]}
     if contributions:  # the learned combination: each part's pull on the combined score (log-odds; staff only)
         out["combination"] = {"method": row.get("combination_method", "learned"), "contributions": contributions}
     return json.dumps(out, ensure_ascii=False)
+
+
+def contribution_keys(names) -> list[str]:
+    """The ``contribution_<part>`` names among `names` (the learned combination's parts)."""
+    return [name for name in names if name.startswith("contribution_")]
 
 
 def top_reason(row: dict, screens: list[str]) -> str:
@@ -342,5 +357,5 @@ def top_reason(row: dict, screens: list[str]) -> str:
     return (row.get(f"{best}_reason") or "") if best else ""
 
 
-__all__ = ["LANES", "LaneCapacity", "SelectivitySettings", "combined_score", "explanation", "select", "select_columns",
-           "top_reason"]
+__all__ = ["LANES", "LaneCapacity", "SelectivitySettings", "combined_score", "contribution_keys", "explanation",
+           "select", "select_columns", "top_reason"]
