@@ -113,3 +113,34 @@ def test_a_calibration_slice_that_would_invert_the_ranking_keeps_the_models_orde
     grid = pd.DataFrame({"x": np.linspace(-2, 2, 9), "noise": 0.0})
     p = model.predict_proba(grid)["p_fraud"].to_numpy()
     assert p[-1] > p[0]  # the classifier learnt x > 0 from three quarters of the rows; the order is kept
+
+
+@pytest.mark.parametrize("seed", [3, 4, 5])
+def test_safe_exploration_never_lowers_the_duty_the_model_expects(seed):
+    scores = _scores(300, seed)
+    expected = scores["p_fraud"] * scores["revenue_if_fraud"]
+    exploit = explore_value(scores, 30, 0.0)
+    safe = explore_value(scores, 30, 0.3, safe=True)
+    explored = safe.index[safe["selection"] == "exploration"]
+    assert safe["selected"].sum() == 30 and 0 < len(explored) <= 9
+    assert expected[safe["selected"]].sum() >= expected[exploit["selected"]].sum()
+    # the exploit head is kept; each place given up is one of exploit's last picks, and no cheaper than what took it
+    head = scores["score"].sort_values(ascending=False, kind="stable").index[:21]
+    assert set(head) <= set(safe.index[safe["selection"] == "score"])
+    given_up = exploit.index[exploit["selected"] & ~safe["selected"]]
+    assert len(given_up) == len(explored)
+    assert all(a >= b for a, b in zip(sorted(expected[explored]), sorted(expected[given_up])))
+
+
+def test_safe_exploration_keeps_exploits_picks_when_nothing_else_is_expected_to_bring_as_much():
+    scores = pd.DataFrame({"score": [0.9, 0.8, 0.7, 0.1, 0.05], "p_fraud": [0.9, 0.8, 0.7, 0.1, 0.05],
+                           "revenue_if_fraud": [1000.0, 1000.0, 1000.0, 2000.0, 100.0],
+                           "controls_importer": [50.0, 50.0, 50.0, 0.0, 0.0], "controls_hs6": [50.0] * 3 + [0.0] * 2},
+                          index=list("abcde"))
+    safe = explore_value(scores, 3, 0.34, safe=True)  # one place: c (expects 700) against d (200) and e (5)
+    assert list(safe.index[safe["selected"]]) == ["a", "b", "c"]
+    assert (safe["selection"] == "exploration").sum() == 0
+    richer = scores.assign(revenue_if_fraud=[1000.0, 1000.0, 1000.0, 8000.0, 100.0])  # d now expects 800
+    safe = explore_value(richer, 3, 0.34, safe=True)
+    assert list(safe.index[safe["selection"] == "exploration"]) == ["d"]
+    assert list(safe.index[safe["selection"] == "score"]) == ["a", "b"]

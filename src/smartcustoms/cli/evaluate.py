@@ -118,9 +118,11 @@ def evaluate_command(
                                                         help="Share of the weekly budget for exploration "
                                                              "(default 0.1; with --online, 0.2).")] = None,
     exploration: Annotated[str, typer.Option("--exploration", help="With --online, how the exploration share "
-                                             "chooses: value (optimistic expected duty: upper bound of p(fraud) "
-                                             "x duty if fraud), optimistic (upper bound of p(fraud)) or draw "
-                                             "(random, favouring the uncertain).")] = "value",
+                                             "chooses: safe (as value, but a declaration explored replaces one of "
+                                             "exploit's last picks only where the model expects at least as much "
+                                             "duty from it), value (optimistic expected duty: upper bound of "
+                                             "p(fraud) x duty if fraud), optimistic (upper bound of p(fraud)) or "
+                                             "draw (random, favouring the uncertain).")] = "safe",
     rank_by: Annotated[str, typer.Option("--rank-by", help="fraud (p_fraud) or revenue.")] = "fraud",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout, nothing else.")] = False,
     threads: Annotated[int, typer.Option("--threads", min=1, help="LightGBM threads.")] = 2,
@@ -148,8 +150,8 @@ def evaluate_command(
     if online and options.engine == "dask":
         fail("--online trains its weekly models in this process: leave out --engine dask", 2)
     if online:
-        if exploration not in ("value", "optimistic", "draw"):
-            fail("--exploration must be 'value', 'optimistic' or 'draw'", 2)
+        if exploration not in ("safe", "value", "optimistic", "draw"):
+            fail("--exploration must be 'safe', 'value', 'optimistic' or 'draw'", 2)
         _online(declarations, seed, drift, world, rules, folder, cut or "2025-07-01", weeks, budget,
                 0.2 if explore_share is None else explore_share, as_json, threads, chart, exploration)
         return
@@ -213,7 +215,7 @@ def _world(world, declarations, seed, drift):
 
 
 def _online(declarations, seed, drift, world, rules, folder, cut, weeks, budget, explore_share, as_json, threads,
-            chart, how="value") -> None:
+            chart, how="safe") -> None:
     from smartcustoms.targeting import service as targeting
 
     shown = errors if as_json else console

@@ -362,7 +362,7 @@ class OnlineSimulation:
 def simulate_online(declarations: pd.DataFrame, inspections: pd.DataFrame, truth: pd.DataFrame, profiles,
                     cut: str, weeks: int = 26, fraction: float = 0.05, explore_share: float = 0.2, seed: int = 0,
                     n_jobs: int = 2, on_week: Callable[[int], None] | None = None, half_life: float | None = 4.0,
-                    how: str = "value", strategies: tuple[str, ...] = ONLINE_STRATEGIES,
+                    how: str = "safe", strategies: tuple[str, ...] = ONLINE_STRATEGIES,
                     bonus: float = 1.0) -> OnlineSimulation:
     """Weekly targeting from `cut` under selection bias, three strategies on the same budget (`fraction` of each
     week's declarations):
@@ -375,7 +375,8 @@ def simulate_online(declarations: pd.DataFrame, inspections: pd.DataFrame, truth
       what it has not seen, and each later week of exploration costs more than it teaches), chosen by their
       upper bound (``how="optimistic"``), drawn at random (``how="draw"``), or by their optimistic expected duty
       (``how="value"``: `explore_value`, upper bound of p(fraud) with an optimism of `bonus` standard errors,
-      times the model's duty if fraud);
+      times the model's duty if fraud), or the same where the model expects at least the duty of the exploit
+      pick it replaces (``how="safe"``, conservative exploration: the default);
     - **rules**: rule-based selection, the active profiles' hits by weight (random beyond them); rules do not
       learn.
 
@@ -407,8 +408,8 @@ def simulate_online(declarations: pd.DataFrame, inspections: pd.DataFrame, truth
             train, current = feats.loc[day < start], feats.loc[(day >= start) & (day < end)]
             model = TargetingModel(n_jobs=n_jobs, random_state=seed).fit(train)
             scored = model.predict_proba(current)
-            if how == "value":
-                chosen = explore_value(scored, budget, share=shares[name], bonus=bonus)
+            if how in ("value", "safe"):
+                chosen = explore_value(scored, budget, share=shares[name], bonus=bonus, safe=how == "safe")
             else:
                 chosen = explore(scored, budget, share=shares[name], seed=seed + week, how=how)
             truth_now = t.reindex(scored.index)  # judging only: how well the week's model ranks the week

@@ -38,10 +38,14 @@ def exploration_value(scores: pd.DataFrame, bonus: float = 1.0) -> np.ndarray:
     return upper * revenue
 
 
-def explore_value(scores: pd.DataFrame, budget: int, share: float, bonus: float = 1.0) -> pd.DataFrame:
+def explore_value(scores: pd.DataFrame, budget: int, share: float, bonus: float = 1.0,
+                  safe: bool = False) -> pd.DataFrame:
     """Choose `budget` rows of `scores`: the top ``budget - round(budget x share)`` by ``score`` (the exploit
-    head), and the rest by the highest `exploration_value` among the others. Returns `scores` with ``selected``
-    (bool) and ``selection`` ("score" | "exploration" | "")."""
+    head), and the rest by the highest `exploration_value` among the others. With `safe` (conservative
+    exploration), a declaration explored takes the place of one of exploit's last picks only where the model
+    expects at least as much duty from it (``p x revenue_if_fraud``), so that exploring never lowers the duty
+    the week is expected to recover; the places no such declaration takes stay exploit's. Returns `scores` with
+    ``selected`` (bool) and ``selection`` ("score" | "exploration" | "")."""
     if not 0.0 <= share <= 1.0:
         raise ValueError("share must be in [0, 1]")
     n = len(scores)
@@ -53,8 +57,30 @@ def explore_value(scores: pd.DataFrame, budget: int, share: float, bonus: float 
     rest = order[k - k_explore:]
     if k_explore and len(rest):
         value = exploration_value(scores.iloc[rest], bonus)
-        selection[rest[np.argsort(-value, kind="stable")[:k_explore]]] = "exploration"
+        ranked = rest[np.argsort(-value, kind="stable")]
+        if not safe:
+            selection[ranked[:k_explore]] = "exploration"
+        else:
+            last = order[k - k_explore:k]
+            explored, replaced = _safe_swaps(scores, last, ranked[~np.isin(ranked, last)])
+            selection[explored] = "exploration"
+            selection[np.setdiff1d(last, replaced)] = "score"
     out = scores.copy()
     out["selected"] = selection != ""
     out["selection"] = selection
     return out
+
+
+def _safe_swaps(scores: pd.DataFrame, last: np.ndarray, ranked: np.ndarray) -> tuple[list[int], list[int]]:
+    """(explored, replaced): the rows of `ranked` (by exploration value) that take the places of exploit's `last`
+    picks, each in turn replacing the last pick of lowest expected duty left if it is expected to bring at least as
+    much, and the picks they replace."""
+    expected = _column(scores, "p_fraud", 0.0) * np.clip(_column(scores, "revenue_if_fraud", 0.0), 0.0, None)
+    places = sorted(last.tolist(), key=lambda i: expected[i])  # the cheapest to give up first
+    explored: list[int] = []
+    for row in ranked:
+        if len(explored) == len(places):
+            break
+        if expected[row] >= expected[places[len(explored)]]:
+            explored.append(int(row))
+    return explored, places[:len(explored)]
