@@ -3,13 +3,14 @@ stored declarations back as a frame."""
 
 from collections.abc import Callable
 from contextlib import closing
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import Engine
 
 from smartcustoms.declarations import repository
-from smartcustoms.declarations.intake import ImportResult, guess_format, read_declarations, read_in_parts
+from smartcustoms.declarations.intake import ImportResult, guess_format, joined, read_declarations, read_in_parts
 from smartcustoms.declarations.mapping import IntakeError, shipped_mappings
 from smartcustoms.declarations.models import HEADER_FIELDS, ITEM_FIELDS
 from smartcustoms.declarations.repository import Stored, count_declarations, latest_acceptance, load_declarations
@@ -42,7 +43,7 @@ def import_file(
     parts, warnings, count = read_in_parts(data, fmt, mapping, encoding)
     if on_read:
         on_read(count)
-    batch_id, stored, invalid, rejected, valid_ids = None, Stored(), [], 0, []
+    batch_id, stored, done, valid_ids = None, Stored(), [], []
     with closing(parts):
         for part in parts:
             if part.declarations == 0 and part.rejected_declarations == 0:
@@ -51,17 +52,16 @@ def import_file(
                 batch_id = repository.start_batch(engine, str(path), fmt, mapping if fmt == "csv" else None)
             if len(part.valid):
                 stored.add(repository.store(engine, part.valid, batch_id, chunk_size, progress))
-            invalid.append(part.rejects)
-            rejected += part.rejected_declarations
             valid_ids += part.valid["declaration_id"].unique().tolist()
+            done.append(replace(part, valid=part.valid.iloc[:0]))  # what the batch's record needs
     if batch_id is None:
         raise IntakeError(f"{path.name}: no declarations in the file")
-    invalid = pd.concat(invalid, ignore_index=True).sort_values("row_number", kind="stable", ignore_index=True)
-    repository.finish_batch(engine, batch_id, stored, invalid, rejected)
+    validated = joined(done)
+    repository.finish_batch(engine, batch_id, stored, validated.rejects, validated.rejected_declarations)
     rejects = pd.concat(
-        [invalid.assign(kind="invalid"), pd.DataFrame(stored.conflicts, columns=REJECT_COLUMNS).assign(
+        [validated.rejects.assign(kind="invalid"), pd.DataFrame(stored.conflicts, columns=REJECT_COLUMNS).assign(
             kind="conflict")],
         ignore_index=True,
     )
     return ImportResult(batch_id, stored.imported, stored.items, stored.unchanged, len(stored.conflicts),
-                        rejected, rejects, warnings, valid_ids)
+                        validated.rejected_declarations, rejects, warnings, valid_ids)
