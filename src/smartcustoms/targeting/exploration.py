@@ -12,6 +12,8 @@ of a rate estimated from n outcomes, so a declaration of a trader or a product t
 taken at what it might be, one it knows well at what it is (optimism in the face of uncertainty, as the
 DATE/gATE line of customs fraud research gives part of the inspections to what the model is unsure of, valued by
 the revenue at stake). A control then buys a label where it teaches most *and* where a fraud found would pay most.
+With ``safe=True`` (conservative exploration, the online simulation's default), a declaration explored replaces
+one of exploit's last picks only where the model expects at least as much duty from it.
 
 Pure: DataFrames in and out, no database.
 """
