@@ -30,3 +30,19 @@ def test_online_simulation_compares_strategies_on_the_same_budget():
     learnt = weeks.loc[weeks["strategy"] == "exploit", "labelled"].to_numpy()
     assert learnt[1] > learnt[0]
     assert online_chart(run, "svg").startswith(b"<?xml")
+
+
+def test_the_learners_can_rank_by_the_duty_they_expect():
+    world = generate(WorldConfig(declarations=5000, seed=4))
+    profiles = load_profile_dir(ROOT / "profiles")
+    runs = {rank: simulate_online(world.declarations, world.inspections, world.truth, profiles, cut="2025-10-01",
+                                  weeks=2, fraction=0.1, explore_share=0.0, seed=1, n_jobs=1, rank_by=rank,
+                                  strategies=("exploit", "rules"))
+            for rank in ("fraud", "revenue")}
+    assert runs["revenue"].info["rank_by"] == "revenue"
+    weeks = {rank: run.weeks.set_index(["strategy", "week"]) for rank, run in runs.items()}
+    # rules do not learn: the same picks whatever the learners rank by; the learners' picks differ
+    assert weeks["fraud"].loc["rules", "duty"].tolist() == weeks["revenue"].loc["rules", "duty"].tolist()
+    assert weeks["fraud"].loc["exploit", "budget"].tolist() == weeks["revenue"].loc["exploit", "budget"].tolist()
+    assert (weeks["fraud"].loc["exploit", ["frauds", "duty"]].to_numpy()
+            != weeks["revenue"].loc["exploit", ["frauds", "duty"]].to_numpy()).any()

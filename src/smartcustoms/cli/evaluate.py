@@ -153,7 +153,7 @@ def evaluate_command(
         if exploration not in ("safe", "value", "optimistic", "draw"):
             fail("--exploration must be 'safe', 'value', 'optimistic' or 'draw'", 2)
         _online(declarations, seed, drift, world, rules, folder, cut or "2025-07-01", weeks, budget,
-                0.2 if explore_share is None else explore_share, as_json, threads, chart, exploration)
+                0.2 if explore_share is None else explore_share, as_json, threads, chart, exploration, rank_by)
         return
     cut = cut or "2025-10-01"
     explore_share = 0.10 if explore_share is None else explore_share
@@ -215,7 +215,7 @@ def _world(world, declarations, seed, drift):
 
 
 def _online(declarations, seed, drift, world, rules, folder, cut, weeks, budget, explore_share, as_json, threads,
-            chart, how="safe") -> None:
+            chart, how="safe", rank_by="fraud") -> None:
     from smartcustoms.targeting import service as targeting
 
     shown = errors if as_json else console
@@ -225,7 +225,7 @@ def _online(declarations, seed, drift, world, rules, folder, cut, weeks, budget,
         task = progress.add_task(f"online: {weeks} weeks from {cut}", total=weeks)
         simulation = targeting.simulate_online(decls, inspections, truth, rules, cut=cut, weeks=weeks,
                                                fraction=budget, explore_share=explore_share, seed=seed,
-                                               n_jobs=threads, how=how,
+                                               n_jobs=threads, how=how, rank_by=rank_by,
                                                on_week=lambda _w: progress.advance(task))
     if chart is not None:
         chart.parent.mkdir(parents=True, exist_ok=True)

@@ -363,7 +363,7 @@ def simulate_online(declarations: pd.DataFrame, inspections: pd.DataFrame, truth
                     cut: str, weeks: int = 26, fraction: float = 0.05, explore_share: float = 0.2, seed: int = 0,
                     n_jobs: int = 2, on_week: Callable[[int], None] | None = None, half_life: float | None = 4.0,
                     how: str = "safe", strategies: tuple[str, ...] = ONLINE_STRATEGIES,
-                    bonus: float = 1.0) -> OnlineSimulation:
+                    bonus: float = 1.0, rank_by: str = "fraud") -> OnlineSimulation:
     """Weekly targeting from `cut` under selection bias, three strategies on the same budget (`fraction` of each
     week's declarations):
 
@@ -379,6 +379,9 @@ def simulate_online(declarations: pd.DataFrame, inspections: pd.DataFrame, truth
       pick it replaces (``how="safe"``, conservative exploration: the default);
     - **rules**: rule-based selection, the active profiles' hits by weight (random beyond them); rules do not
       learn.
+
+    The learners rank by p(fraud) (``rank_by="fraud"``) or by the duty they expect, p(fraud) x duty if fraud
+    (``rank_by="revenue"``).
 
     Only selected declarations get outcomes (read from the truth: fraud found, duty at stake recovered), and each
     learning strategy learns from its own selections only."""
@@ -406,7 +409,7 @@ def simulate_online(declarations: pd.DataFrame, inspections: pd.DataFrame, truth
             feats = declaration_features(items.loc[upto], learnt[name], as_of=start)
             day = feats["declaration_date"]
             train, current = feats.loc[day < start], feats.loc[(day >= start) & (day < end)]
-            model = TargetingModel(n_jobs=n_jobs, random_state=seed).fit(train)
+            model = TargetingModel(n_jobs=n_jobs, random_state=seed, rank_by=rank_by).fit(train)
             scored = model.predict_proba(current)
             if how in ("value", "safe"):
                 chosen = explore_value(scored, budget, share=shares[name], bonus=bonus, safe=how == "safe")
@@ -437,7 +440,7 @@ def simulate_online(declarations: pd.DataFrame, inspections: pd.DataFrame, truth
         if on_week is not None:
             on_week(week + 1)
     info = {"cut": str(cut), "weeks": len(rows) // max(len(strategies), 1), "fraction": fraction,
-            "explore_share": explore_share, "half_life": half_life, "how": how, "bonus": bonus}
+            "explore_share": explore_share, "half_life": half_life, "how": how, "bonus": bonus, "rank_by": rank_by}
     return OnlineSimulation(pd.DataFrame(rows), info)
 
 
