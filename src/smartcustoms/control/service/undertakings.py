@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from smartcustoms.control.facilitation import WINDOW_DAYS, application_free_services, good_standing
 from smartcustoms.control.repository import undertakings as undertaking_sql
 from smartcustoms.control.undertakings import Eligibility, UndertakingError, check_signature, judged
-from smartcustoms.store.db import moment, transaction
+from smartcustoms.store.db import moment, transaction, writing
 
 __all__ = ["Eligibility", "UndertakingError"]
 
@@ -58,7 +58,9 @@ def sign_undertaking(db: Engine | Connection, declaration_id: str, *, signed_by:
     at = moment(at)
     for attempt in range(3):
         try:
-            with transaction(db) as conn:
+            # writers of a SQLite file one at a time: a second signature reads the first one's undertaking, not a
+            # lane the first has already moved to blue (SQLite's reads before the first write see each commit)
+            with writing(db) if isinstance(db, Engine) else transaction(db) as conn:
                 return undertaking_sql.sign(conn, declaration_id, signed_by, text, basis, at)
         except IntegrityError as exc:  # another signature of the same declaration won the race
             raise UndertakingError("already_signed", f"declaration {declaration_id}: an undertaking was signed "
