@@ -72,7 +72,7 @@ def validate_in_parts(rows: pd.DataFrame, workers: int | None = None) -> Iterato
     the parts are validated in forked processes (one per core) while the caller stores the earlier ones."""
     global _parts
     workers = workers or os.cpu_count() or 1
-    if workers < 2 or len(rows) < max(PARALLEL_FROM, 1):
+    if workers < 2 or rows.empty or len(rows) < PARALLEL_FROM:
         yield validate(rows)
         return
     _parts = split_declarations(rows, workers * PARTS_PER_WORKER)
